@@ -1,0 +1,245 @@
+"""The YAML config: teams, routing, SLA targets, roles, priority rules, masking, brand voice, canned replies.
+
+`load_config` fails with the file, the key path and the reason, so a bad deploy stops at start
+instead of misrouting customers for an afternoon.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bot.domain.enums import Category, Platform, Priority
+
+SlackId = Annotated[str, Field(pattern=r"^[UWSG][A-Z0-9]{2,}$")]
+ChannelName = Annotated[str, Field(pattern=r"^#?[a-z0-9][a-z0-9_\-]{0,79}$|^[CG][A-Z0-9]{2,}$")]
+
+
+class ConfigError(Exception):
+    """The config file is missing, unreadable or invalid; the message names file, key and reason."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Team(_Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_\-]*$")
+    channel: ChannelName
+    oncall_group: SlackId | None = None  # a user-group id pinged on escalation
+    description: str = ""
+
+    @property
+    def channel_name(self) -> str:
+        return self.channel.lstrip("#")
+
+
+class RouteMatch(_Strict):
+    platforms: list[Platform] = []
+    keywords_any: list[str] = []
+    categories: list[Category] = []
+    priorities: list[Priority] = []
+    private: bool | None = None  # True: only DMs; False: only public posts
+
+
+class RoutingRule(_Strict):
+    name: str
+    match: RouteMatch
+    team: str
+
+
+class Routing(_Strict):
+    default_team: str
+    rules: list[RoutingRule] = []
+
+
+DEFAULT_FIRST_RESPONSE_MINUTES: dict[Platform, int] = {
+    Platform.X: 15,
+    Platform.FACEBOOK: 60,
+    Platform.INSTAGRAM: 60,
+    Platform.MESSENGER: 60,
+    Platform.REDDIT: 60,
+    Platform.REVIEW: 24 * 60,
+    Platform.OTHER: 60,
+}
+
+
+class SlaTargets(_Strict):
+    """Minutes to first response, per platform then per priority; a missing priority uses `default`."""
+
+    first_response: dict[Platform, dict[str, int]] = {
+        p: {"default": m} for p, m in DEFAULT_FIRST_RESPONSE_MINUTES.items()
+    }
+    resolution: dict[Platform, dict[str, int]] = {}
+    at_risk_fraction: float = Field(default=0.8, gt=0, lt=1)
+
+    @field_validator("first_response", "resolution")
+    @classmethod
+    def _keys_are_priorities(cls, value: dict[Platform, dict[str, int]]) -> dict[Platform, dict[str, int]]:
+        allowed = {"default", *(p.value for p in Priority)}
+        for platform, by_priority in value.items():
+            for key, minutes in by_priority.items():
+                if key not in allowed:
+                    raise ValueError(f"{platform.value}.{key}: expected one of {sorted(allowed)}")
+                if minutes <= 0:
+                    raise ValueError(f"{platform.value}.{key}: minutes must be positive")
+        return value
+
+    def first_response_minutes(self, platform: Platform, priority: Priority) -> int:
+        table = self.first_response.get(platform) or {}
+        if priority.value in table:
+            return table[priority.value]
+        if "default" in table:
+            return table["default"]
+        return DEFAULT_FIRST_RESPONSE_MINUTES[platform]
+
+
+class Roles(_Strict):
+    agents: list[SlackId] = []
+    leads: list[SlackId] = []
+    managers: list[SlackId] = []
+
+
+class PriorityWhen(_Strict):
+    keywords_any: list[str] = []
+    categories: list[Category] = []
+    sentiment_at_most: float | None = Field(default=None, ge=-1, le=1)
+    followers_at_least: int | None = Field(default=None, ge=0)
+    verified: bool | None = None
+    repeat_contacts_at_least: int | None = Field(default=None, ge=1)
+
+
+class PriorityRule(_Strict):
+    """First matching rule wins; every condition given must hold."""
+
+    priority: Priority
+    when: PriorityWhen
+    label: str = ""  # words for the reason, e.g. "crisis keyword"
+
+
+class CategoryRule(_Strict):
+    category: Category
+    keywords_any: list[str] = []
+    sentiment_at_most: float | None = Field(default=None, ge=-1, le=1)
+    sentiment_at_least: float | None = Field(default=None, ge=-1, le=1)
+    question_mark: bool | None = None
+
+
+class Masking(_Strict):
+    emails: bool = True
+    phones: bool = True
+    cards: bool = True
+    postcodes: bool = True
+    order_patterns: list[str] = [r"\b(?:order|ord|ticket|ref)[\s#:\-]*[A-Z0-9]{5,}\b"]
+
+    @field_validator("order_patterns")
+    @classmethod
+    def _compiles(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{pattern!r} is not a valid regular expression: {exc}") from exc
+        return value
+
+
+class BrandVoice(_Strict):
+    max_length: dict[Platform, int] = {Platform.X: 280, Platform.INSTAGRAM: 2200, Platform.FACEBOOK: 8000}
+    banned_phrases: list[str] = []
+    discouraged_phrases: list[str] = []
+    signature: str | None = None  # e.g. "^{initials}"
+    max_uppercase_ratio: float = Field(default=0.6, gt=0, le=1)
+
+
+class CannedReply(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")
+    title: str
+    categories: list[Category] = []
+    text: str
+
+
+class Ingest(_Strict):
+    same_author_window_minutes: int = Field(default=120, ge=0)
+    brand_handles: dict[Platform, list[str]] = {}  # our own accounts: their posts are not mentions
+    brand_ids: dict[Platform, list[str]] = {}
+
+
+class Config(_Strict):
+    timezone: str = "UTC"
+    teams: list[Team]
+    routing: Routing
+    sla: SlaTargets = SlaTargets()
+    roles: Roles = Roles()
+    category_rules: list[CategoryRule] = []
+    priority_rules: list[PriorityRule] = []
+    masking: Masking = Masking()
+    brand_voice: BrandVoice = BrandVoice()
+    canned_replies: list[CannedReply] = []
+    ingest: Ingest = Ingest()
+    managers_channel: ChannelName = "#social-managers"
+    duty_channel: ChannelName = "#social-duty"
+
+    @model_validator(mode="after")
+    def _teams_exist(self) -> Config:
+        names = [t.name for t in self.teams]
+        if len(set(names)) != len(names):
+            raise ValueError("teams: team names must be unique")
+        known = set(names)
+        if self.routing.default_team not in known:
+            raise ValueError(f"routing.default_team: unknown team {self.routing.default_team!r}")
+        for i, rule in enumerate(self.routing.rules):
+            if rule.team not in known:
+                raise ValueError(f"routing.rules[{i}] ({rule.name}): unknown team {rule.team!r}")
+        return self
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    def team(self, name: str) -> Team:
+        for team in self.teams:
+            if team.name == name:
+                return team
+        raise KeyError(name)
+
+
+def _format_error(path: Path, error: ValidationError) -> str:
+    lines = [f"{path}: invalid config"]
+    for item in error.errors():
+        key = ".".join(str(p) for p in item["loc"]) or "(top level)"
+        lines.append(f"  {key}: {item['msg']}")
+    return "\n".join(lines)
+
+
+def parse_config(data: Any, path: Path) -> Config:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping, got {type(data).__name__}")
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_error(path, exc)) from None
+
+
+def load_config(path: Path) -> Config:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}:{where} not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    return parse_config(data, path)

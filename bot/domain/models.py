@@ -1,0 +1,176 @@
+"""SQLModel tables. Times are stored as timezone-aware UTC (naive on SQLite; read back with `as_utc`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bot.domain.enums import (
+    CaseStatus,
+    Category,
+    InboxStatus,
+    MentionKind,
+    OutboxStatus,
+    Platform,
+    Priority,
+    Sentiment,
+)
+
+
+def _ts(index: bool = False, nullable: bool = True) -> Any:
+    return Field(default=None, sa_column=Column(DateTime(timezone=True), index=index, nullable=nullable))
+
+
+class InboxItem(SQLModel, table=True):
+    """A raw inbound request body, made durable before the platform is told 200."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (UniqueConstraint("source", "body_sha256", name="uq_inbox_source_body"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(index=True, max_length=32)
+    received_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+    body_sha256: str = Field(max_length=64)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    content_type: str = Field(default="", max_length=128)
+    status: InboxStatus = Field(default=InboxStatus.PENDING, index=True, max_length=16)
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    attempts: int = 0
+    processed_at: datetime | None = _ts()
+
+
+class Mention(SQLModel, table=True):
+    """One inbound post, comment, review or direct message, normalized."""
+
+    __tablename__ = "mention"
+    __table_args__ = (
+        UniqueConstraint("platform", "external_id", name="uq_mention_platform_external"),
+        Index("ix_mention_platform_author", "platform", "author_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: Platform = Field(max_length=16)
+    external_id: str = Field(max_length=128)
+    kind: MentionKind = Field(max_length=16)
+    is_private: bool = False
+    conversation_key: str = Field(index=True, max_length=256)
+    parent_external_id: str | None = Field(default=None, index=True, max_length=128)
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    inbox_id: int | None = Field(default=None, foreign_key="inbox.id")
+
+    author_id: str = Field(max_length=128)
+    author_handle: str = Field(default="", max_length=128)
+    author_name: str = Field(default="", max_length=256)
+    author_followers: int | None = None
+    author_verified: bool = False
+    author_url: str | None = Field(default=None, max_length=512)
+
+    # The unmasked text is kept only so that a reply can quote/answer it; Slack only ever sees text_masked.
+    text_raw: str = Field(sa_column=Column(Text, nullable=False))
+    text_masked: str = Field(sa_column=Column(Text, nullable=False))
+    url: str | None = Field(default=None, max_length=1024)
+    extra: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    posted_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    received_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+    sentiment_score: float = 0.0
+    sentiment: Sentiment = Field(default=Sentiment.NEUTRAL, max_length=16)
+    category: Category = Field(default=Category.OTHER, max_length=16)
+    slack_ts: str | None = Field(default=None, max_length=32)  # the thread message, for follow-ups
+
+
+class Case(SQLModel, table=True):
+    """One customer's conversation on one platform: the unit of work; `id` is the public #number."""
+
+    __tablename__ = "case"
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: Platform = Field(max_length=16)
+    conversation_key: str = Field(index=True, max_length=256)
+    status: CaseStatus = Field(default=CaseStatus.NEW, index=True, max_length=20)
+    priority: Priority = Field(default=Priority.P4, max_length=2)
+    priority_reason: str = Field(default="", max_length=512)
+    category: Category = Field(default=Category.OTHER, max_length=16)
+    sentiment: Sentiment = Field(default=Sentiment.NEUTRAL, max_length=16)
+    is_private: bool = False
+    team: str = Field(index=True, max_length=64)
+    route: str = Field(default="", max_length=128)  # the routing rule that chose the team
+
+    author_id: str = Field(max_length=128)
+    author_handle: str = Field(default="", max_length=128)
+    author_name: str = Field(default="", max_length=256)
+
+    opened_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+    first_response_due: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    first_response_at: datetime | None = _ts()
+    last_activity_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    resolved_at: datetime | None = _ts()
+    assignee: str | None = Field(default=None, max_length=32)
+    mention_count: int = 1
+
+    slack_channel: str | None = Field(default=None, max_length=32)
+    slack_ts: str | None = Field(default=None, max_length=32)
+    version: int = 0
+
+
+Index("ix_case_author", Case.platform, Case.author_id)  # type: ignore[arg-type]
+
+
+class CaseEvent(SQLModel, table=True):
+    """Audit trail: every state change of a case, who did it and when."""
+
+    __tablename__ = "case_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    actor: str = Field(max_length=64)  # a Slack user id, or "system"
+    kind: str = Field(max_length=32)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A Slack Web API call waiting to be made: the only road from socialdesk to Slack."""
+
+    __tablename__ = "slack_outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(unique=True, max_length=200)
+    method: str = Field(max_length=64)
+    channel: str = Field(max_length=80)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Card posts set case_id so that the returned ts is stored on the case; thread posts and updates
+    # name the case whose card ts they need, and wait until it exists.
+    case_id: int | None = Field(default=None, index=True)
+    mention_id: int | None = None
+    needs_case_ts: bool = False
+    status: OutboxStatus = Field(default=OutboxStatus.PENDING, max_length=16)
+    attempts: int = 0
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    next_attempt_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    sent_at: datetime | None = _ts()
+    result_ts: str | None = Field(default=None, max_length=32)
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class Cursor(SQLModel, table=True):
+    """Poller positions (X mentions `since_id` / `next_token`) that must survive restarts."""
+
+    __tablename__ = "cursor"
+
+    key: str = Field(primary_key=True, max_length=128)
+    value: str = Field(default="", sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class SlackChannel(SQLModel, table=True):
+    """Channel name -> id, learned from conversations.create / info, so names in config stay readable."""
+
+    __tablename__ = "slack_channel"
+
+    name: str = Field(primary_key=True, max_length=80)
+    channel_id: str = Field(max_length=32)

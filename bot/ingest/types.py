@@ -1,0 +1,56 @@
+"""The neutral shape every source is normalized into (opsdroid/errbot style normalizer table)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.domain.enums import MentionKind, Platform
+
+
+class MalformedPayload(ValueError):
+    """The body is not what the source promises (bad JSON, missing fields): a 400 with this reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    id: str
+    handle: str = ""
+    name: str = ""
+    followers: int | None = None
+    verified: bool = False
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedMention:
+    """One customer-authored item, whatever platform it came from.
+
+    `conversation_key` groups items of the same thread (reply chain, comment thread, DM thread);
+    `parent_external_id` is the item this one answers, when the platform says so.
+    """
+
+    platform: Platform
+    external_id: str
+    kind: MentionKind
+    author: Author
+    text: str
+    posted_at: datetime
+    conversation_key: str
+    is_private: bool = False
+    parent_external_id: str | None = None
+    url: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)  # ids a reply needs (page id, comment id...)
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """An event recognised as not being a customer mention, and why (echo, read, reaction...)."""
+
+    reason: str
+
+
+@dataclass(slots=True)
+class NormalizeResult:
+    mentions: list[NormalizedMention] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)

@@ -1,0 +1,71 @@
+"""The one place that reads the environment (and `.env`).
+
+Every secret is a `SecretStr` so that it never shows up in a repr, a log line or an error message.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_CONFIG_NAME = "socialdesk.example.yaml"
+
+
+class Settings(BaseSettings):
+    """Environment contract of DESIGN.md section 3; names are part of the product."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(default="sqlite:///./socialdesk.db", alias="DATABASE_URL")
+    socialdesk_config: Path | None = Field(default=None, alias="SOCIALDESK_CONFIG")
+    socialdesk_playbooks: Path = Field(default=Path("./playbooks"), alias="SOCIALDESK_PLAYBOOKS")
+
+    slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
+
+    meta_app_secret: SecretStr | None = Field(default=None, alias="META_APP_SECRET")
+    meta_verify_token: SecretStr | None = Field(default=None, alias="META_VERIFY_TOKEN")
+    meta_page_token: SecretStr | None = Field(default=None, alias="META_PAGE_TOKEN")
+    meta_graph_url: str = Field(default="https://graph.facebook.com/v21.0/", alias="META_GRAPH_URL")
+
+    x_consumer_secret: SecretStr | None = Field(default=None, alias="X_CONSUMER_SECRET")
+    x_access_token: SecretStr | None = Field(default=None, alias="X_ACCESS_TOKEN")
+    x_api_url: str = Field(default="https://api.x.com/2/", alias="X_API_URL")
+
+    webhook_secret: SecretStr | None = Field(default=None, alias="WEBHOOK_SECRET")
+
+    log_level: str = Field(default="INFO", alias="SOCIALDESK_LOG_LEVEL")
+
+    @field_validator("slack_api_url", "meta_graph_url", "x_api_url")
+    @classmethod
+    def _base_url_ends_with_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"must be an http(s) URL, got {value!r}")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// SQLAlchemy URL")
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            # psycopg 3 is the driver we ship; SQLAlchemy's bare scheme means psycopg2.
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+
+    def config_path(self) -> Path:
+        """`SOCIALDESK_CONFIG`, else `./socialdesk.yaml`, else the shipped sample."""
+        if self.socialdesk_config is not None:
+            return self.socialdesk_config
+        local = Path("socialdesk.yaml")
+        if local.exists():
+            return local
+        for candidate in (Path(SAMPLE_CONFIG_NAME), PROJECT_ROOT / SAMPLE_CONFIG_NAME):
+            if candidate.exists():
+                return candidate
+        return local
