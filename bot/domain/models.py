@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from bot.store.types import EnumText
 from bot.domain.enums import (
     CaseStatus,
     Category,
@@ -36,7 +37,7 @@ class InboxItem(SQLModel, table=True):
     body_sha256: str = Field(max_length=64)
     body: str = Field(sa_column=Column(Text, nullable=False))
     content_type: str = Field(default="", max_length=128)
-    status: InboxStatus = Field(default=InboxStatus.PENDING, index=True, max_length=16)
+    status: InboxStatus = Field(default=InboxStatus.PENDING, sa_column=Column(EnumText(InboxStatus), nullable=False, index=True))
     reason: str | None = Field(default=None, sa_column=Column(Text))
     attempts: int = 0
     processed_at: datetime | None = _ts()
@@ -52,9 +53,9 @@ class Mention(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    platform: Platform = Field(max_length=16)
+    platform: Platform = Field(sa_column=Column(EnumText(Platform), nullable=False))
     external_id: str = Field(max_length=128)
-    kind: MentionKind = Field(max_length=16)
+    kind: MentionKind = Field(sa_column=Column(EnumText(MentionKind), nullable=False))
     is_private: bool = False
     conversation_key: str = Field(index=True, max_length=256)
     parent_external_id: str | None = Field(default=None, index=True, max_length=128)
@@ -77,8 +78,8 @@ class Mention(SQLModel, table=True):
     received_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
     sentiment_score: float = 0.0
-    sentiment: Sentiment = Field(default=Sentiment.NEUTRAL, max_length=16)
-    category: Category = Field(default=Category.OTHER, max_length=16)
+    sentiment: Sentiment = Field(default=Sentiment.NEUTRAL, sa_column=Column(EnumText(Sentiment), nullable=False))
+    category: Category = Field(default=Category.OTHER, sa_column=Column(EnumText(Category), nullable=False))
     slack_ts: str | None = Field(default=None, max_length=32)  # the thread message, for follow-ups
 
 
@@ -88,13 +89,13 @@ class Case(SQLModel, table=True):
     __tablename__ = "case"
 
     id: int | None = Field(default=None, primary_key=True)
-    platform: Platform = Field(max_length=16)
+    platform: Platform = Field(sa_column=Column(EnumText(Platform), nullable=False))
     conversation_key: str = Field(index=True, max_length=256)
-    status: CaseStatus = Field(default=CaseStatus.NEW, index=True, max_length=20)
-    priority: Priority = Field(default=Priority.P4, max_length=2)
+    status: CaseStatus = Field(default=CaseStatus.NEW, sa_column=Column(EnumText(CaseStatus), nullable=False, index=True))
+    priority: Priority = Field(default=Priority.P4, sa_column=Column(EnumText(Priority), nullable=False))
     priority_reason: str = Field(default="", max_length=512)
-    category: Category = Field(default=Category.OTHER, max_length=16)
-    sentiment: Sentiment = Field(default=Sentiment.NEUTRAL, max_length=16)
+    category: Category = Field(default=Category.OTHER, sa_column=Column(EnumText(Category), nullable=False))
+    sentiment: Sentiment = Field(default=Sentiment.NEUTRAL, sa_column=Column(EnumText(Sentiment), nullable=False))
     is_private: bool = False
     team: str = Field(index=True, max_length=64)
     route: str = Field(default="", max_length=128)  # the routing rule that chose the team
@@ -116,7 +117,7 @@ class Case(SQLModel, table=True):
     version: int = 0
 
 
-Index("ix_case_author", Case.platform, Case.author_id)  # type: ignore[arg-type]
+Index("ix_case_author", Case.platform, Case.author_id)
 
 
 class CaseEvent(SQLModel, table=True):
@@ -148,7 +149,7 @@ class OutboxMessage(SQLModel, table=True):
     case_id: int | None = Field(default=None, index=True)
     mention_id: int | None = None
     needs_case_ts: bool = False
-    status: OutboxStatus = Field(default=OutboxStatus.PENDING, max_length=16)
+    status: OutboxStatus = Field(default=OutboxStatus.PENDING, sa_column=Column(EnumText(OutboxStatus), nullable=False))
     attempts: int = 0
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     next_attempt_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

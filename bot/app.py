@@ -1,0 +1,146 @@
+"""Composition root: builds engine, services, Slack client, Bolt app, HTTP app and workers.
+
+Nothing here runs at import time; `build_runtime` is called by the CLI, by `demo` and by tests.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+from starlette.applications import Starlette
+
+from bot.clock import Clock, SystemClock
+from bot.config import Config, load_config
+from bot.ingest.pipeline import IngestPipeline
+from bot.metrics import Metrics
+from bot.settings import Settings
+from bot.slack.bolt_route import bolt_route
+from bot.slack.channels import ChannelDirectory
+from bot.slack.notifier import OutboxNotifier
+from bot.slack.outbox import OutboxSender
+from bot.store.db import make_engine
+from bot.store.migrate import upgrade
+from bot.web.ops import ops_routes
+from bot.web.webhooks import WebhookDeps, WebhookRoutes
+from bot.workers import WakeableLoop
+from handlers import register_all
+from handlers.context import HandlerContext
+
+log = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """A setting needed for this mode is missing; the message says which."""
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    config: Config
+    engine: Engine
+    clock: Clock
+    metrics: Metrics
+    slack: WebClient
+    channels: ChannelDirectory
+    pipeline: IngestPipeline
+    outbox: OutboxSender
+    bolt: App
+    http: Starlette
+    loops: list[WakeableLoop] = field(default_factory=list)
+    _ingest_loop: WakeableLoop | None = field(default=None, repr=False)
+    _outbox_loop: WakeableLoop | None = field(default=None, repr=False)
+
+    def wake_ingest(self) -> None:
+        if self._ingest_loop is not None:
+            self._ingest_loop.wake()
+
+    def drain(self) -> None:
+        """Process everything pending now: inbox, then outbox (used by tests, `demo` and the CLI)."""
+        self.pipeline.drain()
+        self.outbox.drain()
+
+    def start_workers(self) -> None:
+        def ingest_step() -> datetime | None:
+            report = self.pipeline.drain()
+            if report.cases_opened or report.followups:
+                assert self._outbox_loop is not None
+                self._outbox_loop.wake()
+            return None
+
+        self._ingest_loop = WakeableLoop("ingest", ingest_step, self.clock, idle_seconds=2.0)
+        self._outbox_loop = WakeableLoop("outbox", lambda: self.outbox.drain().next_due, self.clock)
+        self.loops = [self._ingest_loop, self._outbox_loop]
+        for loop in self.loops:
+            loop.start()
+
+    def stop_workers(self) -> None:
+        for loop in self.loops:
+            loop.stop()
+        self.loops = []
+
+
+def _require(value: object, name: str) -> None:
+    if value is None:
+        raise StartupError(f"{name} is not set; `socialdesk serve` needs it (see README, 'Configuration')")
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    config: Config | None = None,
+    migrate: bool = True,
+    per_channel_interval: float = 1.0,
+) -> Runtime:
+    _require(settings.slack_bot_token, "SLACK_BOT_TOKEN")
+    _require(settings.slack_signing_secret, "SLACK_SIGNING_SECRET")
+    assert settings.slack_bot_token is not None and settings.slack_signing_secret is not None
+    config = config or load_config(settings.config_path())
+    clock = clock or SystemClock()
+    engine = make_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    metrics = Metrics()
+    # Retries are the outbox's job (it knows Retry-After and pacing); the client must not retry alone.
+    slack = WebClient(
+        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url, timeout=10,
+        retry_handlers=[],
+    )
+    channels = ChannelDirectory(client=slack, engine=engine)
+    notifier = OutboxNotifier(config)
+    pipeline = IngestPipeline(engine=engine, config=config, notifier=notifier, clock=clock, metrics=metrics)
+    outbox = OutboxSender(
+        engine=engine, client=slack, channels=channels, clock=clock, metrics=metrics,
+        per_channel_interval=per_channel_interval,
+    )
+    bolt = App(
+        client=slack,
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        token_verification_enabled=False,
+        process_before_response=False,
+        raise_error_for_unhandled_request=False,
+    )
+    runtime = Runtime(
+        settings=settings, config=config, engine=engine, clock=clock, metrics=metrics, slack=slack,
+        channels=channels, pipeline=pipeline, outbox=outbox, bolt=bolt, http=Starlette(),
+    )
+    register_all(bolt, HandlerContext(engine=engine, config=config, clock=clock, notifier=notifier))
+    webhooks = WebhookRoutes(
+        WebhookDeps(
+            settings=settings, engine=engine, clock=clock, metrics=metrics, brand=pipeline.brand,
+            on_accepted=runtime.wake_ingest,
+        )
+    )
+    runtime.http = Starlette(
+        routes=[
+            bolt_route(bolt),
+            *webhooks.routes(),
+            *ops_routes(engine=engine, metrics=metrics, refresh_gauges=outbox.pending_count),
+        ]
+    )
+    return runtime

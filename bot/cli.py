@@ -1,0 +1,154 @@
+"""The `socialdesk` command."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import typer
+import yaml
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import Progress
+
+from bot.config import ConfigError
+from bot.logging_setup import setup_logging
+from bot.settings import Settings
+
+cli = typer.Typer(help="socialdesk: social-media customer service run from Slack.", no_args_is_help=True)
+db_cli = typer.Typer(help="Database migrations.")
+cli.add_typer(db_cli, name="db")
+err = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for item in exc.errors():
+            key = ".".join(str(p) for p in item["loc"])
+            err.print(f"[red]environment {key}: {item['msg']}[/red]")
+        raise typer.Exit(2) from None
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]{message}[/red]")
+    return typer.Exit(2)
+
+
+@cli.command()
+def serve(host: str = typer.Option("0.0.0.0", help="Interface to listen on"), port: int = 8080) -> None:
+    """Production HTTP mode: Slack endpoint, webhooks, health, metrics, workers and scheduler."""
+    import uvicorn
+
+    from bot.app import StartupError, build_runtime
+    from bot.services import start_background, stop_background
+
+    settings = _settings()
+    setup_logging(settings.log_level)
+    try:
+        runtime = build_runtime(settings)
+    except (StartupError, ConfigError) as exc:
+        raise _fail(str(exc)) from None
+    background = start_background(runtime)
+    try:
+        uvicorn.run(runtime.http, host=host, port=port, log_config=None, access_log=False)
+    finally:
+        stop_background(runtime, background)
+
+
+@cli.command()
+def socket(port: int = typer.Option(8080, help="Port for webhooks, health and metrics")) -> None:
+    """Socket Mode: Slack over a websocket (needs SLACK_APP_TOKEN); webhooks still served on PORT."""
+    import uvicorn
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import StartupError, build_runtime
+    from bot.services import start_background, stop_background
+
+    settings = _settings()
+    setup_logging(settings.log_level)
+    if settings.slack_app_token is None:
+        raise _fail("SLACK_APP_TOKEN is not set; Socket Mode needs an app-level token (xapp-...)")
+    try:
+        runtime = build_runtime(settings)
+    except (StartupError, ConfigError) as exc:
+        raise _fail(str(exc)) from None
+    background = start_background(runtime)
+    handler = SocketModeHandler(runtime.bolt, settings.slack_app_token.get_secret_value())
+    handler.connect()
+    try:
+        uvicorn.run(runtime.http, host="0.0.0.0", port=port, log_config=None, access_log=False)
+    finally:
+        handler.close()
+        stop_background(runtime, background)
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply migrations to DATABASE_URL."""
+    from bot.store.db import make_engine
+    from bot.store.migrate import current_revision, upgrade
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    Console().print(f"database at revision {current_revision(engine)}")
+
+
+@cli.command()
+def manifest(url: str = typer.Option("https://socialdesk.example.com", help="Public base URL of `serve`")) -> None:
+    """Print the Slack app manifest (YAML) for api.slack.com/apps -> Create New App -> From a manifest."""
+    from bot.slack.manifest import build_manifest
+
+    if not url.startswith("https://"):
+        raise _fail("--url must be the https:// address Slack can reach")
+    typer.echo(yaml.safe_dump(build_manifest(url), sort_keys=False, allow_unicode=True))
+
+
+@cli.command()
+def ingest(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSON Lines of generic mentions")) -> None:
+    """Import mentions from a JSON Lines file (the generic webhook schema), one per line."""
+    from bot.config import load_config
+    from bot.ingest.jsonl_import import import_lines
+
+    settings = _settings()
+    setup_logging(settings.log_level)
+    try:
+        config = load_config(settings.config_path())
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    lines = file.read_text(encoding="utf-8").splitlines()
+    with Progress(console=err) as progress:
+        task = progress.add_task(f"importing {file.name}", total=len(lines))
+        report = import_lines(settings, config, lines, on_line=lambda: progress.advance(task))
+    Console().print(json.dumps(report.as_dict()))
+    if report.rejected:
+        raise typer.Exit(1)
+
+
+@cli.command()
+def demo(
+    script: Path | None = typer.Option(None, "--script", exists=True, dir_okay=False, help="Commands to run"),
+    db: Path | None = typer.Option(None, help="SQLite file to use (default: a fresh temporary one)"),
+    width: int = typer.Option(110, help="Terminal width for the channel views"),
+) -> None:
+    """The whole product on the embedded default: SQLite, the Slack stand-in and a simulated feed."""
+    from bot.demo.runner import run_demo
+
+    interactive = script is None and sys.stdin.isatty()
+    commands = script.read_text(encoding="utf-8").splitlines() if script else None
+    if commands is None and not interactive:
+        commands = sys.stdin.read().splitlines()
+    raise typer.Exit(run_demo(commands=commands, db_path=db, width=width))
+
+
+def main() -> None:
+    logging.captureWarnings(True)
+    try:
+        cli()
+    except ConfigError as exc:
+        err.print(f"[red]{exc}[/red]")
+        sys.exit(2)

@@ -1,0 +1,70 @@
+"""Parsing `/social` text into a command, with a specific usage message for every mistake."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+
+from bot.domain.errors import DomainError, InvalidCaseRef
+
+SOCIAL_USAGE: dict[str, str] = {
+    "queue": "`/social queue [team|platform] [--mine]`: open cases by priority and SLA due time",
+    "show": "`/social show <case>`: the case with its full history",
+    "claim": "`/social claim <case>`: take a case",
+    "unclaim": "`/social unclaim <case>`: give a case back to the team",
+    "assign": "`/social assign <case> @user`: give a case to someone (leads)",
+    "reply": "`/social reply <case> [text]`: answer the customer publicly (no text opens the reply form)",
+    "dm": "`/social dm <case> [text]`: answer the customer privately",
+    "escalate": "`/social escalate <case> <team> [reason]`: move a case to another team",
+    "resolve": "`/social resolve <case> [outcome]`: close a case",
+    "reopen": "`/social reopen <case>`: bring a closed case back",
+    "note": "`/social note <case> <text>`: an internal note, never sent to the customer",
+    "stats": "`/social stats [today|week]`: volume and response times",
+    "help": "`/social help`: this list",
+}
+
+_CASE_REF = re.compile(r"^#?(\d{1,9})$")
+
+
+class UsageError(DomainError):
+    """A malformed command; the message says what was wrong and how to write it."""
+
+    def __init__(self, problem: str, subcommand: str | None = None) -> None:
+        usage = SOCIAL_USAGE.get(subcommand or "", "")
+        super().__init__(f"{problem}\nUsage: {usage}" if usage else problem)
+        self.subcommand = subcommand
+
+
+@dataclass(frozen=True, slots=True)
+class SocialCommand:
+    name: str
+    args: tuple[str, ...]
+
+    def case_id(self) -> int:
+        if not self.args:
+            raise UsageError("Which case? Give its number.", self.name)
+        return parse_case_ref(self.args[0])
+
+    def rest(self, start: int = 1) -> str:
+        return " ".join(self.args[start:]).strip()
+
+
+def parse_case_ref(text: str) -> int:
+    match = _CASE_REF.match(text.strip())
+    if match is None:
+        raise InvalidCaseRef(text)
+    return int(match.group(1))
+
+
+def parse_social(text: str) -> SocialCommand:
+    try:
+        words = shlex.split(text.strip())
+    except ValueError:  # an unbalanced quote: fall back to plain words rather than refusing
+        words = text.strip().split()
+    if not words:
+        return SocialCommand("help", ())
+    name = words[0].lower()
+    if name not in SOCIAL_USAGE:
+        raise UsageError(f"`{words[0]}` is not a /social command. Try `/social help`.")
+    return SocialCommand(name, tuple(words[1:]))

@@ -1,0 +1,104 @@
+"""The inbox: raw inbound payloads made durable before anyone is told 200.
+
+A redelivered body (same source, same bytes) is recognised by its hash and not stored twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from bot.domain.enums import InboxStatus
+from bot.domain.models import InboxItem
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptResult:
+    inbox_id: int
+    duplicate: bool
+
+
+def body_digest(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def _decode(body: bytes) -> str:
+    # Keep undecodable bytes visible for inspection rather than failing the write.
+    return body.decode("utf-8", errors="backslashreplace")
+
+
+def _store(
+    engine: Engine,
+    *,
+    source: str,
+    body: bytes,
+    content_type: str,
+    now: datetime,
+    status: InboxStatus,
+    reason: str | None,
+) -> AcceptResult:
+    digest = body_digest(body)
+    item = InboxItem(
+        source=source,
+        received_at=now,
+        body_sha256=digest,
+        body=_decode(body),
+        content_type=content_type[:128],
+        status=status,
+        reason=reason,
+        processed_at=now if status is not InboxStatus.PENDING else None,
+    )
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            session.add(item)
+            session.commit()
+            assert item.id is not None
+            return AcceptResult(inbox_id=item.id, duplicate=False)
+    except IntegrityError:
+        with Session(engine) as session:
+            existing = session.exec(
+                select(InboxItem.id).where(InboxItem.source == source, InboxItem.body_sha256 == digest)
+            ).first()
+        if existing is None:  # the conflict was something else; don't pretend it was stored
+            raise
+        return AcceptResult(inbox_id=existing, duplicate=True)
+
+
+def accept(engine: Engine, *, source: str, body: bytes, content_type: str, now: datetime) -> AcceptResult:
+    """Store a verified, well-formed payload for processing; returns once it is committed."""
+    return _store(
+        engine, source=source, body=body, content_type=content_type, now=now,
+        status=InboxStatus.PENDING, reason=None,
+    )
+
+
+def reject(
+    engine: Engine, *, source: str, body: bytes, content_type: str, reason: str, now: datetime
+) -> AcceptResult:
+    """Keep a malformed payload, marked rejected with the reason, so someone can look at it."""
+    return _store(
+        engine, source=source, body=body, content_type=content_type, now=now,
+        status=InboxStatus.REJECTED, reason=reason[:2000],
+    )
+
+
+def pending_ids(session: Session, *, limit: int, for_update: bool) -> list[int]:
+    """Oldest pending (or failed, for retry) items; on PostgreSQL rows taken by another replica are skipped."""
+    stmt = (
+        select(InboxItem.id)
+        .where(InboxItem.status.in_([InboxStatus.PENDING, InboxStatus.FAILED]))  # type: ignore[attr-defined]
+        .where(InboxItem.attempts < MAX_ATTEMPTS)
+        .order_by(InboxItem.id)  # type: ignore[arg-type]
+        .limit(limit)
+    )
+    if for_update:
+        stmt = stmt.with_for_update(skip_locked=True)
+    return [i for i in session.exec(stmt).all() if i is not None]
+
+
+MAX_ATTEMPTS = 5

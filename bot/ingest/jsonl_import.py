@@ -1,0 +1,68 @@
+"""`socialdesk ingest FILE`: JSON Lines of generic mentions into the inbox, then through the pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from bot.clock import SystemClock
+from bot.config import Config
+from bot.ingest import inbox
+from bot.ingest.normalizers import normalize
+from bot.ingest.normalizers.base import BrandAccounts
+from bot.ingest.pipeline import IngestPipeline
+from bot.ingest.types import MalformedPayload
+from bot.metrics import Metrics
+from bot.settings import Settings
+from bot.slack.notifier import OutboxNotifier
+from bot.store.db import make_engine
+from bot.store.migrate import upgrade
+
+
+@dataclass
+class ImportReport:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    cases_opened: int = 0
+    followups: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected,
+            "cases_opened": self.cases_opened, "followups": self.followups, "errors": self.errors[:20],
+        }
+
+
+def import_lines(
+    settings: Settings, config: Config, lines: Iterable[str], *, on_line: Callable[[], None] = lambda: None
+) -> ImportReport:
+    clock = SystemClock()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    brand = BrandAccounts.from_config(config.ingest)
+    report = ImportReport()
+    for number, line in enumerate(lines, start=1):
+        on_line()
+        if not line.strip():
+            continue
+        body = line.strip().encode("utf-8")
+        try:
+            normalize("generic", body, brand)
+        except MalformedPayload as exc:
+            inbox.reject(engine, source="generic", body=body, content_type="application/json",
+                         reason=str(exc), now=clock.now())
+            report.rejected += 1
+            report.errors.append(f"line {number}: {exc}")
+            continue
+        result = inbox.accept(engine, source="generic", body=body, content_type="application/json", now=clock.now())
+        if result.duplicate:
+            report.duplicates += 1
+        else:
+            report.accepted += 1
+    pipeline = IngestPipeline(engine=engine, config=config, notifier=OutboxNotifier(config), clock=clock,
+                              metrics=Metrics())
+    drained = pipeline.drain()
+    report.cases_opened, report.followups = drained.cases_opened, drained.followups
+    return report

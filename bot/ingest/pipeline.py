@@ -1,0 +1,272 @@
+"""Inbox -> normalize -> enrich -> open or join a case -> notify. One inbox item per transaction."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.domain.enums import CaseStatus, InboxStatus, Platform, Priority, Source
+from bot.domain.models import Case, InboxItem, Mention
+from bot.domain.notify import CaseNotifier
+from bot.domain.sla import first_response_due
+from bot.ingest import inbox
+from bot.ingest.classify import categorize
+from bot.ingest.normalizers import normalize
+from bot.ingest.normalizers.base import BrandAccounts
+from bot.ingest.priority import PriorityInput, prioritize
+from bot.ingest.redact import mask
+from bot.ingest.routing import RouteInput, route
+from bot.ingest.sentiment import score
+from bot.ingest.types import MalformedPayload, NormalizedMention
+from bot.metrics import Metrics
+from bot.store import cases_repo, events_repo
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DrainReport:
+    items: int = 0
+    mentions: int = 0
+    cases_opened: int = 0
+    followups: int = 0
+    duplicates: int = 0
+    ignored: int = 0
+    failed: int = 0
+    case_ids: list[int] = field(default_factory=list)
+
+
+class IngestPipeline:
+    def __init__(
+        self, *, engine: Engine, config: Config, notifier: CaseNotifier, clock: Clock, metrics: Metrics
+    ) -> None:
+        self._engine = engine
+        self._config = config
+        self._notifier = notifier
+        self._clock = clock
+        self._metrics = metrics
+        self._brand = BrandAccounts.from_config(config.ingest)
+        self._for_update = not engine.url.get_backend_name().startswith("sqlite")
+
+    @property
+    def brand(self) -> BrandAccounts:
+        return self._brand
+
+    def drain(self, *, batch: int = 200, max_items: int | None = None) -> DrainReport:
+        """Process pending inbox items until none are left (or `max_items`); safe to call from any thread."""
+        report = DrainReport()
+        while max_items is None or report.items < max_items:
+            taken = self._process_batch(batch, report)
+            if taken == 0:
+                break
+        return report
+
+    def _process_batch(self, batch: int, report: DrainReport) -> int:
+        with Session(self._engine, expire_on_commit=False) as session:
+            ids = inbox.pending_ids(session, limit=batch, for_update=False)
+        for inbox_id in ids:
+            self._process_one(inbox_id, report)
+        return len(ids)
+
+    def _process_one(self, inbox_id: int, report: DrainReport) -> None:
+        try:
+            with Session(self._engine, expire_on_commit=False) as session:
+                item = self._lock_pending(session, inbox_id)
+                if item is None:
+                    return  # another worker or replica took it
+                self._handle(session, item, report)
+                session.commit()
+            report.items += 1
+        except Exception as exc:  # keep the payload; a later drain retries it
+            log.exception("inbox item %s failed", inbox_id)
+            report.failed += 1
+            self._mark_failed(inbox_id, f"{type(exc).__name__}: {exc}")
+
+    def _lock_pending(self, session: Session, inbox_id: int) -> InboxItem | None:
+        from sqlmodel import select
+
+        stmt = select(InboxItem).where(InboxItem.id == inbox_id)
+        if self._for_update:
+            stmt = stmt.with_for_update(skip_locked=True)
+        item = session.exec(stmt).first()
+        if item is None or item.status not in (InboxStatus.PENDING, InboxStatus.FAILED):
+            return None
+        return item
+
+    def _mark_failed(self, inbox_id: int, reason: str) -> None:
+        with Session(self._engine) as session:
+            item = session.get(InboxItem, inbox_id)
+            if item is not None:
+                item.status = InboxStatus.FAILED
+                item.attempts += 1
+                item.reason = reason[:2000]
+                session.add(item)
+                session.commit()
+        self._metrics.inbox_processed.labels(status="failed").inc()
+
+    def _handle(self, session: Session, item: InboxItem, report: DrainReport) -> None:
+        now = self._clock.now()
+        item.attempts += 1
+        item.processed_at = now
+        try:
+            result = normalize(item.source, item.body.encode("utf-8"), self._brand)
+        except MalformedPayload as exc:
+            item.status, item.reason = InboxStatus.REJECTED, str(exc)
+            session.add(item)
+            self._metrics.inbox_processed.labels(status="rejected").inc()
+            return
+        for normalized in result.mentions:
+            self._ingest_mention(session, normalized, item, now, report)
+        if result.mentions:
+            item.status = InboxStatus.PROCESSED
+            item.reason = "; ".join(s.reason for s in result.skipped) or None
+        else:
+            item.status = InboxStatus.IGNORED
+            item.reason = "; ".join(sorted({s.reason for s in result.skipped})) or "no customer mention"
+            report.ignored += 1
+        session.add(item)
+        self._metrics.inbox_processed.labels(status=item.status.value).inc()
+
+    def _ingest_mention(
+        self, session: Session, nm: NormalizedMention, item: InboxItem, now: datetime, report: DrainReport
+    ) -> None:
+        report.mentions += 1
+        if cases_repo.mention_exists(session, nm.platform, nm.external_id):
+            report.duplicates += 1
+            self._metrics.mentions.labels(platform=nm.platform.value, result="duplicate").inc()
+            return
+        mention = self._enriched_mention(nm, item, now)
+        case = cases_repo.find_joinable_case(
+            session,
+            platform=nm.platform,
+            conversation_key=nm.conversation_key,
+            parent_external_id=nm.parent_external_id,
+            author_id=nm.author.id,
+            window_start=cases_repo.window_start(now, self._config.ingest.same_author_window_minutes),
+        )
+        if case is not None:
+            self._join(session, case, mention, now)
+            report.followups += 1
+            self._metrics.mentions.labels(platform=nm.platform.value, result="followup").inc()
+        else:
+            case = self._open(session, mention, now)
+            report.cases_opened += 1
+            self._metrics.mentions.labels(platform=nm.platform.value, result="case").inc()
+        assert case.id is not None
+        report.case_ids.append(case.id)
+
+    def _enriched_mention(self, nm: NormalizedMention, item: InboxItem, now: datetime) -> Mention:
+        sentiment = score(nm.text)
+        category = categorize(nm.text, sentiment.compound, self._config.category_rules)
+        return Mention(
+            platform=nm.platform,
+            external_id=nm.external_id,
+            kind=nm.kind,
+            is_private=nm.is_private,
+            conversation_key=nm.conversation_key,
+            parent_external_id=nm.parent_external_id,
+            inbox_id=item.id,
+            author_id=nm.author.id,
+            author_handle=nm.author.handle,
+            author_name=nm.author.name,
+            author_followers=nm.author.followers,
+            author_verified=nm.author.verified,
+            author_url=nm.author.url,
+            text_raw=nm.text,
+            text_masked=mask(nm.text, self._config.masking).text,
+            url=nm.url,
+            extra=dict(nm.extra),
+            posted_at=nm.posted_at,
+            received_at=now,
+            sentiment_score=sentiment.compound,
+            sentiment=sentiment.band,
+            category=category,
+        )
+
+    def _open(self, session: Session, mention: Mention, now: datetime) -> Case:
+        repeat = cases_repo.count_earlier_cases(session, platform=mention.platform, author_id=mention.author_id)
+        decision = prioritize(
+            PriorityInput(
+                text=mention.text_raw,
+                category=mention.category,
+                sentiment_compound=mention.sentiment_score,
+                sentiment_band=mention.sentiment,
+                followers=mention.author_followers,
+                verified=mention.author_verified,
+                repeat_contacts=repeat,
+            ),
+            self._config.priority_rules,
+        )
+        routed = route(
+            self._config.routing,
+            RouteInput(
+                platform=mention.platform,
+                text=mention.text_raw,
+                category=mention.category,
+                priority=decision.priority,
+                is_private=mention.is_private,
+            ),
+        )
+        case = Case(
+            platform=mention.platform,
+            conversation_key=mention.conversation_key,
+            status=CaseStatus.NEW,
+            priority=decision.priority,
+            priority_reason=decision.reason,
+            category=mention.category,
+            sentiment=mention.sentiment,
+            is_private=mention.is_private,
+            team=routed.team,
+            route=routed.rule,
+            author_id=mention.author_id,
+            author_handle=mention.author_handle,
+            author_name=mention.author_name,
+            opened_at=mention.posted_at,
+            first_response_due=first_response_due(
+                self._config.sla, platform=mention.platform, priority=decision.priority,
+                posted_at=mention.posted_at,
+            ),
+            last_activity_at=now,
+        )
+        session.add(case)
+        session.flush()
+        assert case.id is not None
+        mention.case_id = case.id
+        session.add(mention)
+        session.flush()
+        events_repo.record(
+            session, case_id=case.id, actor=events_repo.SYSTEM, kind="opened", at=now,
+            mention_id=mention.id, team=case.team, route=case.route, priority=case.priority.value,
+            reason=case.priority_reason,
+        )
+        self._notifier.case_opened(session, case, now=now)
+        return case
+
+    def _join(self, session: Session, case: Case, mention: Mention, now: datetime) -> None:
+        assert case.id is not None
+        mention.case_id = case.id
+        session.add(mention)
+        case.mention_count += 1
+        case.last_activity_at = now
+        if case.status is CaseStatus.WAITING_CUSTOMER:
+            case.status = CaseStatus.CLAIMED if case.assignee else CaseStatus.NEW
+        case.version += 1
+        session.add(case)
+        session.flush()
+        events_repo.record(
+            session, case_id=case.id, actor=events_repo.SYSTEM, kind="followup", at=now, mention_id=mention.id
+        )
+        self._notifier.followup_added(session, case, mention, now=now)
+
+
+def source_names() -> list[str]:
+    return [s.value for s in Source]
+
+
+__all__ = ["DrainReport", "IngestPipeline", "Platform", "Priority", "source_names"]

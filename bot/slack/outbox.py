@@ -1,0 +1,247 @@
+"""The outbox sender: the only code that calls the Slack Web API for posts and updates.
+
+Guarantees: every queued call is eventually made or kept as `dead` with Slack's reason (never
+silently dropped); at most one write per second per channel (Slack's chat.postMessage pacing);
+429 answers are honoured with their Retry-After for that channel; 5xx and network errors back off
+exponentially. A card post stores the message `ts` on its case; later updates and thread replies
+wait for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from bot.clock import Clock, as_utc
+from bot.domain.enums import OutboxStatus
+from bot.domain.models import Case, Mention, OutboxMessage
+from bot.metrics import Metrics
+from bot.slack.channels import ChannelDirectory
+from bot.slack.outbox_render import render_call
+
+log = logging.getLogger(__name__)
+
+# Errors that no retry will fix: keep the row as dead with the reason, count it, move on.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found", "is_archived", "invalid_blocks", "invalid_blocks_format", "msg_too_long",
+        "no_text", "invalid_arguments", "message_not_found", "cant_update_message", "edit_window_closed",
+        "too_many_attachments", "restricted_action", "invalid_thread_ts", "thread_not_found",
+    }
+)
+MAX_ATTEMPTS = 25
+MAX_BACKOFF_SECONDS = 300
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    retried: int = 0
+    dead: int = 0
+    waiting: int = 0
+    next_due: datetime | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    reason: str
+    retry_after: float | None  # seconds; None means permanent
+    channel_wide: bool = False
+
+
+def backoff_seconds(attempts: int) -> float:
+    return float(min(2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        client: WebClient,
+        channels: ChannelDirectory,
+        clock: Clock,
+        metrics: Metrics,
+        per_channel_interval: float = 1.0,
+    ) -> None:
+        self._engine = engine
+        self._client = client
+        self._channels = channels
+        self._clock = clock
+        self._metrics = metrics
+        self._interval = timedelta(seconds=per_channel_interval)
+        self._channel_free_at: dict[str, datetime] = {}
+        self._lock = threading.Lock()
+
+    def drain(self, *, limit: int = 500) -> SendReport:
+        """Send what is due now, at most one call per channel per interval; returns when to come back."""
+        with self._lock:
+            return self._drain(limit)
+
+    def pending_count(self) -> int:
+        with Session(self._engine) as session:
+            rows = session.exec(select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.PENDING)).all()
+        self._metrics.outbox_pending.set(len(rows))
+        return len(rows)
+
+    def _due(self, now: datetime, limit: int) -> list[OutboxMessage]:
+        with Session(self._engine, expire_on_commit=False) as session:
+            stmt = (
+                select(OutboxMessage)
+                .where(OutboxMessage.status == OutboxStatus.PENDING)
+                .order_by(col(OutboxMessage.id))
+                .limit(limit)
+            )
+            return list(session.exec(stmt).all())
+
+    def _drain(self, limit: int) -> SendReport:
+        now = self._clock.now()
+        report = SendReport()
+        busy: set[str] = set()  # channels that already had their turn (or are blocked) in this pass
+        for item in self._due(now, limit):
+            due_at = as_utc(item.next_attempt_at)
+            channel_key = item.channel
+            if channel_key in busy:
+                report.waiting += 1
+                continue
+            if due_at > now:
+                busy.add(channel_key)  # keep the channel's order: later items wait behind this one
+                report.waiting += 1
+                report.next_due = _earliest(report.next_due, due_at)
+                continue
+            free_at = self._channel_free_at.get(channel_key)
+            if free_at is not None and free_at > now:
+                busy.add(channel_key)
+                report.waiting += 1
+                report.next_due = _earliest(report.next_due, free_at)
+                continue
+            if item.needs_case_ts and not self._case_has_card(item):
+                # The card itself is still queued (or failed for good); thread posts and updates wait
+                # for it without holding up the rest of the channel.
+                report.waiting += 1
+                continue
+            busy.add(channel_key)
+            self._send_one(item, now, report)
+            self._channel_free_at[channel_key] = now + self._interval
+            report.next_due = _earliest(report.next_due, now + self._interval)
+        return report
+
+    def _case_has_card(self, item: OutboxMessage) -> bool:
+        with Session(self._engine) as session:
+            case = session.get(Case, item.case_id) if item.case_id is not None else None
+            return case is not None and case.slack_ts is not None
+
+    def _send_one(self, item: OutboxMessage, now: datetime, report: SendReport) -> None:
+        try:
+            with Session(self._engine) as session:
+                call = render_call(session, item, now=now)
+            channel_id = self._channels.resolve(call.pop("channel"))
+            response = self._client.api_call(item.method, json={**call, "channel": channel_id})
+        except SlackApiError as exc:
+            failure = self._classify_slack_error(item, exc)
+        except LookupError as exc:  # the case or mention behind the item is gone
+            failure = _Failure(reason=f"render: {exc}", retry_after=None)
+        except (OSError, TimeoutError) as exc:  # connection refused/reset, DNS, socket timeouts
+            failure = _Failure(reason=f"network: {type(exc).__name__}", retry_after=backoff_seconds(item.attempts + 1))
+        else:
+            self._mark_sent(item, dict(response.data) if isinstance(response.data, dict) else {}, channel_id, now)
+            report.sent += 1
+            self._metrics.outbox_sent.labels(method=item.method).inc()
+            return
+        self._mark_failed(item, failure, now, report)
+
+    def _classify_slack_error(self, item: OutboxMessage, exc: SlackApiError) -> _Failure:
+        status = exc.response.status_code
+        error = str(exc.response.get("error") or f"http_{status}")
+        self._metrics.slack_errors.labels(method=item.method, error=error).inc()
+        if status == 429 or error == "ratelimited":
+            retry_after = _retry_after(exc.response.headers)
+            return _Failure(reason="ratelimited", retry_after=retry_after, channel_wide=True)
+        if status >= 500:
+            return _Failure(reason=f"http_{status}", retry_after=backoff_seconds(item.attempts + 1))
+        if error == "not_in_channel":
+            try:
+                self._channels.join(self._channels.resolve(item.channel))
+            except SlackApiError:
+                pass  # private channel: someone has to /invite the bot; keep retrying slowly
+            return _Failure(reason=error, retry_after=backoff_seconds(item.attempts + 1))
+        if error == "channel_not_found":
+            self._channels.forget(item.channel)
+        if error in PERMANENT_ERRORS:
+            return _Failure(reason=error, retry_after=None)
+        # invalid_auth, token_revoked, internal_error...: fixable by an operator; keep the message.
+        return _Failure(reason=error, retry_after=backoff_seconds(item.attempts + 1))
+
+    def _mark_sent(self, item: OutboxMessage, data: dict[str, Any], channel_id: str, now: datetime) -> None:
+        ts = data.get("ts")
+        with Session(self._engine) as session:
+            row = session.get(OutboxMessage, item.id)
+            assert row is not None
+            row.status = OutboxStatus.SENT
+            row.attempts += 1
+            row.sent_at = now
+            row.result_ts = ts
+            row.last_error = None
+            session.add(row)
+            if item.method == "chat.postMessage" and ts:
+                self._remember_ts(session, item, ts, data.get("channel") or channel_id)
+            session.commit()
+
+    def _remember_ts(self, session: Session, item: OutboxMessage, ts: str, channel_id: str) -> None:
+        if item.mention_id is not None:
+            mention = session.get(Mention, item.mention_id)
+            if mention is not None:
+                mention.slack_ts = ts
+                session.add(mention)
+        elif item.case_id is not None and item.payload.get("render") == "case_card":
+            case = session.get(Case, item.case_id)
+            if case is not None:
+                case.slack_ts, case.slack_channel = ts, channel_id
+                session.add(case)
+
+    def _mark_failed(self, item: OutboxMessage, failure: _Failure, now: datetime, report: SendReport) -> None:
+        with Session(self._engine) as session:
+            row = session.get(OutboxMessage, item.id)
+            assert row is not None
+            row.attempts += 1
+            row.last_error = failure.reason
+            if failure.retry_after is None or row.attempts >= MAX_ATTEMPTS:
+                row.status = OutboxStatus.DEAD
+                report.dead += 1
+                self._metrics.outbox_dead.labels(error=failure.reason).inc()
+                log.error("slack call %s %s given up: %s", row.id, row.method, failure.reason)
+            else:
+                retry_at = now + timedelta(seconds=failure.retry_after)
+                row.next_attempt_at = retry_at
+                report.retried += 1
+                report.next_due = _earliest(report.next_due, retry_at)
+                self._metrics.outbox_retries.labels(reason=failure.reason.split(":")[0]).inc()
+                if failure.channel_wide:
+                    self._channel_free_at[item.channel] = retry_at
+            report.errors.append(failure.reason)
+            session.add(row)
+            session.commit()
+
+
+def _retry_after(headers: Any) -> float:
+    raw: Any = None
+    for key, value in (headers or {}).items():
+        if key.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) else value
+    try:
+        return max(float(raw), 1.0) if raw is not None else 30.0
+    except (TypeError, ValueError):
+        return 30.0
+
+
+def _earliest(a: datetime | None, b: datetime) -> datetime:
+    return b if a is None or b < a else a

@@ -1,0 +1,58 @@
+"""Putting Slack work into the outbox, inside the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from bot.domain.enums import OutboxStatus
+from bot.domain.models import OutboxMessage
+
+# Payload "render" kinds: the message is drawn from the current state when it is sent, so a card
+# that changed three times while Slack was down is posted once, as it is now.
+RENDER_CASE_CARD = "case_card"
+RENDER_FOLLOWUP = "followup"
+
+
+def enqueue(
+    session: Session,
+    *,
+    dedupe_key: str,
+    method: str,
+    channel: str,
+    payload: dict[str, Any],
+    now: datetime,
+    case_id: int | None = None,
+    mention_id: int | None = None,
+    needs_case_ts: bool = False,
+) -> OutboxMessage | None:
+    """Add one call; a key already queued (or sent) is not queued again. Returns the new row or None."""
+    exists = session.exec(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)).first()
+    if exists is not None:
+        return None
+    message = OutboxMessage(
+        dedupe_key=dedupe_key,
+        method=method,
+        channel=channel,
+        payload=payload,
+        case_id=case_id,
+        mention_id=mention_id,
+        needs_case_ts=needs_case_ts,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    session.add(message)
+    return message
+
+
+def has_pending(session: Session, *, case_id: int, method: str, render: str) -> bool:
+    rows = session.exec(
+        select(OutboxMessage.payload).where(
+            OutboxMessage.case_id == case_id,
+            OutboxMessage.method == method,
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+    ).all()
+    return any(p.get("render") == render for p in rows)

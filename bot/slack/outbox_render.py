@@ -1,0 +1,59 @@
+"""Turns an outbox row into the arguments of its Slack call, drawing cards from the current state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.domain.models import Case, Mention, OutboxMessage
+from bot.slack.cards import render_case_card, render_followup
+from bot.slack.outbox_queue import RENDER_CASE_CARD, RENDER_FOLLOWUP
+from bot.store.case_views import case_view, mention_view
+
+
+def _case(session: Session, item: OutboxMessage) -> Case:
+    case = session.get(Case, item.case_id) if item.case_id is not None else None
+    if case is None:
+        raise LookupError(f"case {item.case_id} not found for outbox {item.id}")
+    return case
+
+
+def render_call(session: Session, item: OutboxMessage, *, now: datetime) -> dict[str, Any]:
+    """Arguments for `item.method`, always with a `channel` (a name or an id) to resolve."""
+    payload = dict(item.payload)
+    render = payload.pop("render", None)
+    payload.pop("thread", None)
+    if render == RENDER_CASE_CARD:
+        case = _case(session, item)
+        message = render_case_card(case_view(session, case, now=now))
+        args: dict[str, Any] = {"channel": item.channel, "text": message.text, "blocks": message.blocks}
+        if item.method == "chat.update":
+            args["channel"] = case.slack_channel or item.channel
+            args["ts"] = case.slack_ts
+        else:
+            args["unfurl_links"] = False
+            args["unfurl_media"] = False
+            # Lets a recovery pass find a card whose post succeeded but whose answer was lost.
+            args["metadata"] = {"event_type": "socialdesk_outbox", "event_payload": {"outbox_id": item.id}}
+        return args
+    if render == RENDER_FOLLOWUP:
+        case = _case(session, item)
+        mention = session.get(Mention, payload.pop("mention_id", None))
+        if mention is None:
+            raise LookupError(f"mention for outbox {item.id} not found")
+        message = render_followup(mention_view(mention))
+        return {
+            "channel": case.slack_channel or item.channel,
+            "thread_ts": case.slack_ts,
+            "text": message.text,
+            "blocks": message.blocks,
+            "unfurl_links": False,
+        }
+    if item.needs_case_ts:
+        case = _case(session, item)
+        payload.setdefault("thread_ts", case.slack_ts)
+        payload["channel"] = case.slack_channel or item.channel
+    payload.setdefault("channel", item.channel)
+    return payload

@@ -1,0 +1,80 @@
+"""Builds the read-only views that the Slack renderers draw (renderers never query)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.clock import as_utc
+from bot.domain.case_view import AuthorView, CaseView, HistoryView, MentionView
+from bot.domain.enums import CaseStatus
+from bot.domain.models import Case, Mention
+from bot.store import cases_repo
+from sqlmodel import Session
+
+
+def author_view(mention: Mention) -> AuthorView:
+    return AuthorView(
+        id=mention.author_id,
+        handle=mention.author_handle,
+        name=mention.author_name,
+        followers=mention.author_followers,
+        verified=mention.author_verified,
+        url=mention.author_url,
+    )
+
+
+def mention_view(mention: Mention) -> MentionView:
+    assert mention.id is not None and mention.case_id is not None
+    return MentionView(
+        id=mention.id,
+        case_id=mention.case_id,
+        platform=mention.platform,
+        kind=mention.kind,
+        author=author_view(mention),
+        text_masked=mention.text_masked,
+        url=mention.url,
+        posted_at=as_utc(mention.posted_at),
+        sentiment=mention.sentiment,
+        sentiment_score=mention.sentiment_score,
+    )
+
+
+def history_view(earlier: list[Case]) -> HistoryView:
+    statuses = [c.status for c in earlier]
+    return HistoryView(
+        total=len(earlier),
+        resolved=statuses.count(CaseStatus.RESOLVED),
+        escalated=statuses.count(CaseStatus.ESCALATED),
+        spam=statuses.count(CaseStatus.SPAM),
+        open=sum(1 for s in statuses if s.is_open),
+        recent=tuple((c.id, c.status, as_utc(c.opened_at)) for c in earlier[:3] if c.id is not None),
+    )
+
+
+def case_view(session: Session, case: Case, *, now: datetime) -> CaseView:
+    assert case.id is not None
+    first = cases_repo.first_mention(session, case.id)
+    if first is None:
+        raise LookupError(f"case #{case.id} has no mention")
+    earlier = cases_repo.earlier_cases(session, platform=case.platform, author_id=case.author_id, before_case=case.id)
+    return CaseView(
+        id=case.id,
+        platform=case.platform,
+        status=case.status,
+        priority=case.priority,
+        priority_reason=case.priority_reason,
+        category=case.category,
+        sentiment=case.sentiment,
+        sentiment_score=first.sentiment_score,
+        is_private=case.is_private,
+        team=case.team,
+        author=author_view(first),
+        first=mention_view(first),
+        opened_at=as_utc(case.opened_at),
+        first_response_due=as_utc(case.first_response_due),
+        first_response_at=as_utc(case.first_response_at) if case.first_response_at else None,
+        assignee=case.assignee,
+        mention_count=case.mention_count,
+        history=history_view(earlier),
+        now=now,
+    )

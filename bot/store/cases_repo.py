@@ -1,0 +1,92 @@
+"""Queries about cases and mentions used by ingest and by the card views."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from bot.domain.enums import OPEN_STATUSES, CaseStatus, Platform
+from bot.domain.models import Case, Mention
+
+
+def mention_exists(session: Session, platform: Platform, external_id: str) -> bool:
+    stmt = select(Mention.id).where(Mention.platform == platform, Mention.external_id == external_id)
+    return session.exec(stmt).first() is not None
+
+
+def _open_case(session: Session, case_id: int | None) -> Case | None:
+    if case_id is None:
+        return None
+    case = session.get(Case, case_id)
+    return case if case is not None and case.status in OPEN_STATUSES else None
+
+
+def find_joinable_case(
+    session: Session,
+    *,
+    platform: Platform,
+    conversation_key: str,
+    parent_external_id: str | None,
+    author_id: str,
+    window_start: datetime,
+) -> Case | None:
+    """The open case this mention continues: its parent's, its thread's, or the author's recent one."""
+    if parent_external_id:
+        parent_case = session.exec(
+            select(Mention.case_id).where(
+                Mention.platform == platform, Mention.external_id == parent_external_id
+            )
+        ).first()
+        found = _open_case(session, parent_case)
+        if found is not None:
+            return found
+    open_filter = col(Case.status).in_(OPEN_STATUSES)
+    by_thread = session.exec(
+        select(Case)
+        .where(Case.platform == platform, Case.conversation_key == conversation_key, open_filter)
+        .order_by(col(Case.id).desc())
+    ).first()
+    if by_thread is not None:
+        return by_thread
+    return session.exec(
+        select(Case)
+        .where(
+            Case.platform == platform,
+            Case.author_id == author_id,
+            open_filter,
+            col(Case.last_activity_at) >= window_start,
+        )
+        .order_by(col(Case.id).desc())
+    ).first()
+
+
+def earlier_cases(session: Session, *, platform: Platform, author_id: str, before_case: int | None) -> list[Case]:
+    stmt = select(Case).where(Case.platform == platform, Case.author_id == author_id)
+    if before_case is not None:
+        stmt = stmt.where(col(Case.id) < before_case)
+    return list(session.exec(stmt.order_by(col(Case.id).desc())).all())
+
+
+def count_earlier_cases(session: Session, *, platform: Platform, author_id: str) -> int:
+    stmt = select(func.count()).select_from(Case).where(Case.platform == platform, Case.author_id == author_id)
+    return int(session.exec(stmt).one())
+
+
+def case_mentions(session: Session, case_id: int) -> list[Mention]:
+    stmt = select(Mention).where(Mention.case_id == case_id).order_by(col(Mention.posted_at), col(Mention.id))
+    return list(session.exec(stmt).all())
+
+
+def first_mention(session: Session, case_id: int) -> Mention | None:
+    stmt = select(Mention).where(Mention.case_id == case_id).order_by(col(Mention.id)).limit(1)
+    return session.exec(stmt).first()
+
+
+def window_start(now: datetime, minutes: int) -> datetime:
+    return now - timedelta(minutes=minutes)
+
+
+def is_final(status: CaseStatus) -> bool:
+    return status not in OPEN_STATUSES

@@ -1,0 +1,56 @@
+"""Background loops for `serve`: drain the inbox and the outbox as soon as there is work.
+
+Each loop waits on an Event (set when work arrives) with a timeout as a safety net, so nothing
+depends on polling fast and shutdown is immediate.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.clock import Clock
+
+log = logging.getLogger(__name__)
+
+
+class WakeableLoop:
+    def __init__(
+        self, name: str, step: Callable[[], datetime | None], clock: Clock, *, idle_seconds: float = 5.0
+    ) -> None:
+        self._name = name
+        self._step = step
+        self._clock = clock
+        self._idle = idle_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            next_due: datetime | None = None
+            try:
+                next_due = self._step()
+            except Exception:  # a bad pass must not kill the loop; the next one retries
+                log.exception("%s pass failed", self._name)
+            wait = self._idle
+            if next_due is not None:
+                wait = min(wait, max((next_due - self._clock.now()).total_seconds(), 0.0))
+            if wait > 0:
+                self._wake.wait(wait)

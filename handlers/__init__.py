@@ -1,0 +1,15 @@
+"""Bolt listeners only: ack, parse, call one service, render. Each module has a `register(app, ctx)`."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers import actions, commands, errors, events
+from handlers.context import HandlerContext
+
+
+def register_all(app: App, ctx: HandlerContext) -> None:
+    errors.register(app, ctx)
+    commands.register(app, ctx)
+    actions.register(app, ctx)
+    events.register(app, ctx)

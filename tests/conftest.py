@@ -1,0 +1,114 @@
+"""Shared fixtures. Set SOCIALDESK_TEST_DATABASE_URL=postgresql+psycopg://... to run on PostgreSQL."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import Engine
+
+from bot.app import Runtime, build_runtime
+from bot.clock import ManualClock
+from bot.config import Config, load_config
+from bot.settings import PROJECT_ROOT, Settings
+from bot.standin import SlackStandin
+from bot.store.db import make_engine
+from bot.store.migrate import upgrade
+from tests import support
+
+SAMPLE_CONFIG = PROJECT_ROOT / "socialdesk.example.yaml"
+SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database once per session: a SQLite file to copy, or the PostgreSQL URL."""
+    pg = support.postgres_url()
+    if pg:
+        engine = make_engine(pg)
+        from sqlmodel import SQLModel
+
+        import bot.domain.models  # noqa: F401
+
+        with engine.begin() as conn:
+            SQLModel.metadata.drop_all(conn)
+            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        upgrade(engine)
+        engine.dispose()
+        return pg
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return str(path)
+
+
+@pytest.fixture
+def database_url(_migrated_template: str, tmp_path: Path) -> Iterator[str]:
+    if support.postgres_url():
+        engine = make_engine(_migrated_template)
+        support.truncate_all(engine)
+        engine.dispose()
+        yield _migrated_template
+        return
+    target = tmp_path / "socialdesk.db"
+    shutil.copy(_migrated_template, target)
+    yield f"sqlite:///{target}"
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    eng = make_engine(database_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def config() -> Config:
+    return load_config(SAMPLE_CONFIG)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def standin() -> Iterator[SlackStandin]:
+    with SlackStandin(token=support.BOT_TOKEN) as server:
+        yield server
+
+
+def make_settings(database_url: str, slack_api_url: str) -> Settings:
+    return Settings.model_validate(
+        {
+            "DATABASE_URL": database_url,
+            "SLACK_BOT_TOKEN": SecretStr(support.BOT_TOKEN),
+            "SLACK_SIGNING_SECRET": SecretStr(support.SIGNING_SECRET),
+            "SLACK_API_URL": slack_api_url,
+            "WEBHOOK_SECRET": SecretStr(support.WEBHOOK_SECRET),
+            "META_APP_SECRET": SecretStr(support.META_APP_SECRET),
+            "META_VERIFY_TOKEN": SecretStr(support.META_VERIFY_TOKEN),
+            "X_CONSUMER_SECRET": SecretStr(support.X_CONSUMER_SECRET),
+            "SOCIALDESK_CONFIG": str(SAMPLE_CONFIG),
+        }
+    )
+
+
+@pytest.fixture
+def runtime(database_url: str, standin: SlackStandin, clock: ManualClock, config: Config) -> Iterator[Runtime]:
+    rt = build_runtime(make_settings(database_url, standin.url), clock=clock, config=config, migrate=False)
+    yield rt
+    rt.stop_workers()
+    rt.engine.dispose()
+
+
+@pytest.fixture
+def server(runtime: Runtime) -> Iterator[str]:
+    with support.live_server(runtime.http) as url:
+        yield url
