@@ -21,6 +21,7 @@ from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.slack.bolt_route import bolt_route
 from bot.slack.channels import ChannelDirectory
+from bot.slack.executor import TrackingExecutor
 from bot.slack.notifier import OutboxNotifier
 from bot.slack.outbox import OutboxSender
 from bot.store.db import make_engine
@@ -51,6 +52,7 @@ class Runtime:
     outbox: OutboxSender
     bolt: App
     http: Starlette
+    listeners: TrackingExecutor
     loops: list[WakeableLoop] = field(default_factory=list)
     _ingest_loop: WakeableLoop | None = field(default=None, repr=False)
     _outbox_loop: WakeableLoop | None = field(default=None, repr=False)
@@ -58,6 +60,11 @@ class Runtime:
     def wake_ingest(self) -> None:
         if self._ingest_loop is not None:
             self._ingest_loop.wake()
+
+    def wait_for_listeners(self, timeout: float = 10.0) -> None:
+        """Wait for Slack listener work that runs after the ack (private answers, modals)."""
+        if not self.listeners.wait_idle(timeout):
+            raise TimeoutError("Slack listeners still running")
 
     def drain(self) -> None:
         """Process everything pending now: inbox, then outbox (used by tests, `demo` and the CLI)."""
@@ -118,8 +125,10 @@ def build_runtime(
         engine=engine, client=slack, channels=channels, clock=clock, metrics=metrics,
         per_channel_interval=per_channel_interval,
     )
+    listeners = TrackingExecutor()
     bolt = App(
         client=slack,
+        listener_executor=listeners,
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         token_verification_enabled=False,
         process_before_response=False,
@@ -127,7 +136,7 @@ def build_runtime(
     )
     runtime = Runtime(
         settings=settings, config=config, engine=engine, clock=clock, metrics=metrics, slack=slack,
-        channels=channels, pipeline=pipeline, outbox=outbox, bolt=bolt, http=Starlette(),
+        channels=channels, pipeline=pipeline, outbox=outbox, bolt=bolt, http=Starlette(), listeners=listeners,
     )
     register_all(bolt, HandlerContext(engine=engine, config=config, clock=clock, notifier=notifier))
     webhooks = WebhookRoutes(

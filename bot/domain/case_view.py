@@ -36,6 +36,7 @@ class MentionView:
     case_id: int
     platform: Platform
     kind: MentionKind
+    is_private: bool
     author: AuthorView
     text_masked: str
     url: str | None

@@ -93,7 +93,7 @@ class OutboxSender:
         self._metrics.outbox_pending.set(len(rows))
         return len(rows)
 
-    def _due(self, now: datetime, limit: int) -> list[OutboxMessage]:
+    def _due(self, limit: int) -> list[OutboxMessage]:
         with Session(self._engine, expire_on_commit=False) as session:
             stmt = (
                 select(OutboxMessage)
@@ -106,41 +106,51 @@ class OutboxSender:
     def _drain(self, limit: int) -> SendReport:
         now = self._clock.now()
         report = SendReport()
-        busy: set[str] = set()  # channels that already had their turn (or are blocked) in this pass
-        for item in self._due(now, limit):
+        taken: set[str] = set()  # channels that had their turn, or are blocked, in this pass
+        # Per channel, the earliest time its first still-pending row may go; gives `next_due`.
+        channel_ready: dict[str, datetime] = {}
+        for item in self._due(limit):
+            key = self._channel_key(item.channel)
             due_at = as_utc(item.next_attempt_at)
-            channel_key = item.channel
-            if channel_key in busy:
+            if key in taken:
                 report.waiting += 1
                 continue
-            if due_at > now:
-                busy.add(channel_key)  # keep the channel's order: later items wait behind this one
+            ready_at = max(due_at, self._channel_free_at.get(key, due_at))
+            if ready_at > now:
+                # Later rows of this channel wait behind this one, so the channel keeps its order.
+                taken.add(key)
+                channel_ready[key] = ready_at
                 report.waiting += 1
-                report.next_due = _earliest(report.next_due, due_at)
-                continue
-            free_at = self._channel_free_at.get(channel_key)
-            if free_at is not None and free_at > now:
-                busy.add(channel_key)
-                report.waiting += 1
-                report.next_due = _earliest(report.next_due, free_at)
                 continue
             if item.needs_case_ts and not self._case_has_card(item):
                 # The card itself is still queued (or failed for good); thread posts and updates wait
                 # for it without holding up the rest of the channel.
                 report.waiting += 1
                 continue
-            busy.add(channel_key)
-            self._send_one(item, now, report)
-            self._channel_free_at[channel_key] = now + self._interval
-            report.next_due = _earliest(report.next_due, now + self._interval)
+            taken.add(key)
+            retry_at = self._send_one(item, now, report)
+            slot = max(self._channel_free_at.get(key, now), now + self._interval)
+            self._channel_free_at[key] = slot
+            channel_ready[key] = max(slot, retry_at) if retry_at is not None else slot
+        pending_channels = {key for key in taken if key in channel_ready}
+        if report.waiting or report.retried:
+            report.next_due = min((channel_ready[k] for k in pending_channels), default=None)
         return report
+
+    def _channel_key(self, channel: str) -> str:
+        """Pacing is per real channel, whether a row names it by id or by #name."""
+        try:
+            return self._channels.resolve(channel)
+        except SlackApiError:
+            return channel  # the send will meet the same error and classify it
 
     def _case_has_card(self, item: OutboxMessage) -> bool:
         with Session(self._engine) as session:
             case = session.get(Case, item.case_id) if item.case_id is not None else None
             return case is not None and case.slack_ts is not None
 
-    def _send_one(self, item: OutboxMessage, now: datetime, report: SendReport) -> None:
+    def _send_one(self, item: OutboxMessage, now: datetime, report: SendReport) -> datetime | None:
+        """Make the call; returns when to try again if it failed and should be retried."""
         try:
             with Session(self._engine) as session:
                 call = render_call(session, item, now=now)
@@ -156,8 +166,8 @@ class OutboxSender:
             self._mark_sent(item, dict(response.data) if isinstance(response.data, dict) else {}, channel_id, now)
             report.sent += 1
             self._metrics.outbox_sent.labels(method=item.method).inc()
-            return
-        self._mark_failed(item, failure, now, report)
+            return None
+        return self._mark_failed(item, failure, now, report)
 
     def _classify_slack_error(self, item: OutboxMessage, exc: SlackApiError) -> _Failure:
         status = exc.response.status_code
@@ -208,12 +218,15 @@ class OutboxSender:
                 case.slack_ts, case.slack_channel = ts, channel_id
                 session.add(case)
 
-    def _mark_failed(self, item: OutboxMessage, failure: _Failure, now: datetime, report: SendReport) -> None:
+    def _mark_failed(
+        self, item: OutboxMessage, failure: _Failure, now: datetime, report: SendReport
+    ) -> datetime | None:
         with Session(self._engine) as session:
             row = session.get(OutboxMessage, item.id)
             assert row is not None
             row.attempts += 1
             row.last_error = failure.reason
+            retry_at: datetime | None = None
             if failure.retry_after is None or row.attempts >= MAX_ATTEMPTS:
                 row.status = OutboxStatus.DEAD
                 report.dead += 1
@@ -223,13 +236,13 @@ class OutboxSender:
                 retry_at = now + timedelta(seconds=failure.retry_after)
                 row.next_attempt_at = retry_at
                 report.retried += 1
-                report.next_due = _earliest(report.next_due, retry_at)
                 self._metrics.outbox_retries.labels(reason=failure.reason.split(":")[0]).inc()
                 if failure.channel_wide:
-                    self._channel_free_at[item.channel] = retry_at
+                    self._channel_free_at[self._channel_key(item.channel)] = retry_at
             report.errors.append(failure.reason)
             session.add(row)
             session.commit()
+        return retry_at
 
 
 def _retry_after(headers: Any) -> float:
@@ -242,6 +255,3 @@ def _retry_after(headers: Any) -> float:
     except (TypeError, ValueError):
         return 30.0
 
-
-def _earliest(a: datetime | None, b: datetime) -> datetime:
-    return b if a is None or b < a else a

@@ -7,10 +7,13 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.clock import as_utc
+
 from bot.domain.models import Case, Mention, OutboxMessage
 from bot.slack.cards import render_case_card, render_followup
 from bot.slack.outbox_queue import RENDER_CASE_CARD, RENDER_FOLLOWUP
 from bot.store.case_views import case_view, mention_view
+from bot.store.cases_repo import first_mention
 
 
 def _case(session: Session, item: OutboxMessage) -> Case:
@@ -43,7 +46,8 @@ def render_call(session: Session, item: OutboxMessage, *, now: datetime) -> dict
         mention = session.get(Mention, payload.pop("mention_id", None))
         if mention is None:
             raise LookupError(f"mention for outbox {item.id} not found")
-        message = render_followup(mention_view(mention))
+        first = first_mention(session, case.id) if case.id is not None else None
+        message = render_followup(mention_view(mention), first_posted_at=as_utc(first.posted_at) if first else None)
         return {
             "channel": case.slack_channel or item.channel,
             "thread_ts": case.slack_ts,

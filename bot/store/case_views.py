@@ -30,6 +30,7 @@ def mention_view(mention: Mention) -> MentionView:
         case_id=mention.case_id,
         platform=mention.platform,
         kind=mention.kind,
+        is_private=mention.is_private,
         author=author_view(mention),
         text_masked=mention.text_masked,
         url=mention.url,

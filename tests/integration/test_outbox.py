@@ -1,0 +1,156 @@
+"""The Slack outbox against the stand-in: pacing per channel, 429 Retry-After, 5xx backoff,
+permanent errors kept, and never a lost or doubled card. Time is a ManualClock; nothing sleeps."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from bot.app import Runtime
+from bot.clock import ManualClock, as_utc
+from bot.domain.enums import OutboxStatus
+from bot.domain.models import Case, OutboxMessage
+from bot.standin import SlackStandin
+from tests.integration.helpers import generic_mention, post_generic, settle
+
+
+def _open_cases(server: str, runtime: Runtime, clock: ManualClock, n: int, text: str = "Where is my parcel?") -> None:
+    for i in range(n):
+        post_generic(server, generic_mention(f"o-{i}", text, created_at=clock.now(), handle=f"user{i}"))
+    runtime.pipeline.drain()
+
+
+def _outbox(runtime: Runtime) -> list[OutboxMessage]:
+    with Session(runtime.engine) as s:
+        return list(s.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all())  # type: ignore[arg-type]
+
+
+def _card_posts_per_case(standin: SlackStandin) -> Counter[str]:
+    """Accepted chat.postMessage calls per outbox row (refused attempts don't count as posts)."""
+    return Counter(
+        str(call.args.get("metadata"))
+        for call in standin.calls_to("chat.postMessage")
+        if isinstance(call.response, dict) and call.response.get("ok")
+    )
+
+
+def test_at_most_one_post_per_second_per_channel(
+    server: str, runtime: Runtime, standin: SlackStandin, clock: ManualClock
+) -> None:
+    _open_cases(server, runtime, clock, 5)
+    report = runtime.outbox.drain()
+    assert report.sent == 1 and report.waiting == 4
+    assert report.next_due == clock.now() + timedelta(seconds=1)
+    clock.advance(timedelta(milliseconds=999))
+    assert runtime.outbox.drain().sent == 0
+    for expected_total in (2, 3, 4, 5):
+        clock.advance(timedelta(seconds=1))
+        runtime.outbox.drain()
+        assert len(standin.calls_to("chat.postMessage")) == expected_total
+    assert len(standin.messages("social-support")) == 5
+
+
+def test_channels_are_paced_independently(
+    server: str, runtime: Runtime, standin: SlackStandin, clock: ManualClock
+) -> None:
+    post_generic(server, generic_mention("p-1", "refund please", created_at=clock.now(), handle="a"))
+    post_generic(server, generic_mention("p-2", "How do I export?", created_at=clock.now(), handle="b"))
+    post_generic(server, generic_mention("p-3", "site is down", created_at=clock.now(), handle="c"))
+    runtime.pipeline.drain()
+    assert runtime.outbox.drain().sent == 3  # three channels, one each, in the same second
+
+
+def test_429_retry_after_is_honoured_and_nothing_doubles(
+    server: str, runtime: Runtime, standin: SlackStandin, clock: ManualClock
+) -> None:
+    _open_cases(server, runtime, clock, 2)
+    standin.fail("chat.postMessage", status=429, retry_after=7)
+    report = runtime.outbox.drain()
+    assert report.sent == 0 and report.retried == 1
+    assert report.next_due == clock.now() + timedelta(seconds=7)
+    clock.advance(timedelta(seconds=6))
+    assert runtime.outbox.drain().sent == 0, "sent before Retry-After ran out"
+    clock.advance(timedelta(seconds=1))
+    assert runtime.outbox.drain().sent == 1
+    clock.advance(timedelta(seconds=1))
+    assert runtime.outbox.drain().sent == 1
+    assert len(standin.messages("social-support")) == 2
+    posts = _card_posts_per_case(standin)
+    assert len(posts) == 2 and all(n == 1 for n in posts.values())
+    assert {m.status for m in _outbox(runtime)} == {OutboxStatus.SENT}
+
+
+def test_5xx_backs_off_and_recovers(
+    server: str, runtime: Runtime, standin: SlackStandin, clock: ManualClock
+) -> None:
+    _open_cases(server, runtime, clock, 1)
+    standin.fail("chat.postMessage", status=500, times=3)
+    waits = []
+    for _ in range(3):
+        report = runtime.outbox.drain()
+        assert report.sent == 0 and report.retried == 1
+        assert report.next_due is not None
+        waits.append((report.next_due - clock.now()).total_seconds())
+        clock.set(report.next_due)
+    assert waits == [1.0, 2.0, 4.0]
+    assert runtime.outbox.drain().sent == 1
+    assert len(standin.messages("social-support")) == 1
+    row = _outbox(runtime)[0]
+    assert row.status is OutboxStatus.SENT and row.attempts == 4
+
+
+def test_permanent_error_is_kept_as_dead_with_the_reason(
+    server: str, runtime: Runtime, standin: SlackStandin, clock: ManualClock
+) -> None:
+    _open_cases(server, runtime, clock, 1)
+    standin.fail("chat.postMessage", error="invalid_blocks")
+    report = runtime.outbox.drain()
+    assert report.dead == 1
+    row = _outbox(runtime)[0]
+    assert row.status is OutboxStatus.DEAD and row.last_error == "invalid_blocks"
+    dead = runtime.metrics.registry.get_sample_value("socialdesk_outbox_dead_total", {"error": "invalid_blocks"})
+    assert dead == 1
+
+
+def test_updates_and_thread_posts_wait_for_the_card(
+    server: str, runtime: Runtime, standin: SlackStandin, clock: ManualClock
+) -> None:
+    post_generic(server, generic_mention("t-1", "Where is my parcel?", created_at=clock.now(), handle="kim",
+                                         platform="x"))
+    runtime.pipeline.drain()
+    standin.fail("chat.postMessage", status=429, retry_after=30)
+    runtime.outbox.drain()  # the card is held back by the rate limit
+    post_generic(server, generic_mention("t-2", "hello??", created_at=clock.now(), handle="kim",
+                                         platform="x", in_reply_to="t-1"))
+    runtime.pipeline.drain()
+    clock.advance(timedelta(seconds=30))
+    runtime.outbox.drain()
+    clock.advance(timedelta(seconds=1))
+    runtime.outbox.drain()
+    clock.advance(timedelta(seconds=1))
+    runtime.outbox.drain()
+    cards = standin.messages("social-support")
+    assert len(cards) == 1
+    assert len(cards[0].replies) == 1
+    with Session(runtime.engine) as s:
+        case = s.exec(select(Case)).one()
+        assert case.mention_count == 2
+    # The card was drawn when it was finally sent, so it already shows two messages: no update needed.
+    assert standin.calls_to("chat.update") == []
+    assert {m.status for m in _outbox(runtime)} == {OutboxStatus.SENT}
+
+
+def test_slack_down_then_back_loses_nothing(
+    server: str, runtime: Runtime, standin: SlackStandin, clock: ManualClock
+) -> None:
+    _open_cases(server, runtime, clock, 6)
+    standin.fail("chat.postMessage", status=503, times=4)
+    settle(runtime, clock)
+    assert len(standin.messages("social-support")) == 6
+    posts = _card_posts_per_case(standin)
+    assert len(posts) == 6 and all(n == 1 for n in posts.values())
+    with Session(runtime.engine) as s:
+        assert all(c.slack_ts for c in s.exec(select(Case)).all())
+    assert all(as_utc(m.sent_at) >= as_utc(m.created_at) for m in _outbox(runtime) if m.sent_at)
