@@ -10,18 +10,29 @@ from sqlmodel import Session
 from bot.domain.errors import CaseNotFound, DomainError
 from bot.domain.models import Case
 from bot.slack.cards import render_history
-from bot.slack.ids import CaseAction, OverflowOption, decode_case_value
+from bot.slack.ids import ActionId, OverflowOption, decode_case_value, decode_overflow_value
 from bot.store import cases_repo
 from bot.store.case_views import case_view, mention_view
 from handlers.context import HandlerContext
+from handlers.errors import answer_privately
 
 
-def _case_id(action: dict[str, Any]) -> int:
-    raw = action.get("value") or (action.get("selected_option") or {}).get("value", "")
+def _unreadable(exc: ValueError) -> DomainError:
+    return DomainError("That button belongs to a card this version cannot read; use `/social show <case>`.")
+
+
+def _button_case(action: dict[str, Any]) -> int:
     try:
-        return decode_case_value(str(raw).split("|", 1)[-1] if "|" in str(raw) else str(raw))
+        return decode_case_value(str(action.get("value", "")))
     except ValueError as exc:
-        raise DomainError("That button belongs to a card this version cannot read; use /social show.") from exc
+        raise _unreadable(exc) from exc
+
+
+def _overflow_choice(action: dict[str, Any]) -> tuple[int, OverflowOption]:
+    try:
+        return decode_overflow_value(str((action.get("selected_option") or {}).get("value", "")))
+    except ValueError as exc:
+        raise _unreadable(exc) from exc
 
 
 def register(app: App, ctx: HandlerContext) -> None:
@@ -34,23 +45,24 @@ def register(app: App, ctx: HandlerContext) -> None:
             mentions = [mention_view(m) for m in cases_repo.case_mentions(session, case_id)]
         return render_history(view, mentions)
 
-    @app.action(CaseAction.OVERFLOW.value)
+    @app.action(ActionId.OVERFLOW.value)
+    @answer_privately
     def overflow(ack: Any, action: dict[str, Any], respond: Any) -> None:
         ack()
-        option = (action.get("selected_option") or {}).get("value", "")
-        case_id = _case_id(action)
-        if option.startswith(OverflowOption.SHOW_HISTORY.value):
+        case_id, option = _overflow_choice(action)
+        if option is OverflowOption.SHOW_HISTORY:
             message = history(case_id)
             respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
             return
         respond(text=_not_yet(case_id), response_type="ephemeral", replace_original=False)
 
-    for action_id in (CaseAction.CLAIM, CaseAction.REPLY, CaseAction.ESCALATE, CaseAction.RESOLVE):
+    for action_id in (ActionId.CLAIM, ActionId.REPLY, ActionId.ESCALATE, ActionId.RESOLVE):
 
         @app.action(action_id.value)
+        @answer_privately
         def not_yet(ack: Any, action: dict[str, Any], respond: Any) -> None:
             ack()
-            respond(text=_not_yet(_case_id(action)), response_type="ephemeral", replace_original=False)
+            respond(text=_not_yet(_button_case(action)), response_type="ephemeral", replace_original=False)
 
 
 def _not_yet(case_id: int) -> str:

@@ -17,6 +17,7 @@ from bot.store import cases_repo
 from bot.store.case_views import case_view, mention_view
 from bot.store.queue_repo import open_cases
 from handlers.context import HandlerContext
+from handlers.errors import answer_privately
 
 # Subcommands listed in the help whose service lands with the "work the queue" release.
 NOT_YET = frozenset({"claim", "unclaim", "assign", "reply", "dm", "escalate", "resolve", "reopen", "note", "stats"})
@@ -24,13 +25,10 @@ NOT_YET = frozenset({"claim", "unclaim", "assign", "reply", "dm", "escalate", "r
 
 def register(app: App, ctx: HandlerContext) -> None:
     @app.command("/social")
+    @answer_privately
     def social(ack: Any, command: dict[str, Any], respond: Any) -> None:
         ack()
-        try:
-            parsed = parse_social(command.get("text") or "")
-        except UsageError as exc:
-            respond(text=str(exc), response_type="ephemeral")
-            return
+        parsed = parse_social(command.get("text") or "")
         message = _run(ctx, parsed, user_id=command.get("user_id", ""))
         respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
 

@@ -150,8 +150,12 @@ def _privacy_marker(is_private: bool, kind: MentionKind) -> str:
 
 def _author_line(author: AuthorView) -> str:
     handle = _handle(author)
-    name = author.name.strip() or handle
-    parts = [f"*{fit_mrkdwn(name, 200)}* {link(author.url, truncate(handle, 120))}"]
+    name = author.name.strip()
+    if not name or name.lstrip("@") == author.handle.strip().lstrip("@"):
+        # Only one thing to show (Messenger gives ids only; some platforms give no display name).
+        parts = [f"*{link(author.url, truncate(handle, 120))}*"]
+    else:
+        parts = [f"*{fit_mrkdwn(name, 200)}* {link(author.url, truncate(handle, 120))}"]
     if author.verified:
         parts.append("✔ verified")
     if author.followers is not None:
@@ -166,7 +170,7 @@ def _source_line(mention: MentionView) -> list[str]:
 
 
 def _facts(case: CaseView) -> list[str]:
-    reason = case.priority_reason.strip()
+    reason = case.priority_reason.strip().removeprefix(f"{case.priority.value}:").strip()
     priority = f"{PRIORITY_EMOJI[case.priority]} {case.priority.value}" + (
         f": {escape_mrkdwn(reason)}" if reason else ""
     )
@@ -361,8 +365,9 @@ def _history_entry(case: CaseView, mention: MentionView) -> list[Block]:
 
 
 def _handle(author: AuthorView) -> str:
-    handle = author.handle.strip().lstrip("@") or author.id
-    return f"@{handle}"
+    handle = author.handle.strip().lstrip("@")
+    # No handle (Messenger and Facebook send ids only): say so rather than dress an id up as a handle.
+    return f"@{handle}" if handle else f"user {author.id}"
 
 
 def _snippet(text: str) -> str:

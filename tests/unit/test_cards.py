@@ -458,7 +458,18 @@ def test_who_wrote_it() -> None:
 def test_author_without_profile_url_or_followers_and_with_unsafe_url() -> None:
     author = make_author(url="javascript:alert(1)", followers=None, verified=False, name="", handle="@sam")
     line = section_text(render_case_card(make_case(author=author)), "author")
-    assert line == "*@sam* @sam"
+    assert line == "*@sam*"
+
+
+def test_id_only_author_is_not_dressed_up_as_a_handle() -> None:
+    author = make_author(id="3200000001", url=None, followers=None, verified=False, name="", handle="")
+    line = section_text(render_case_card(make_case(author=author)), "author")
+    assert line == "*user 3200000001*"
+
+
+def test_priority_reason_is_not_prefixed_twice() -> None:
+    message = render_case_card(make_case(priority_reason="P2: negative complaint, 48k followers"))
+    assert "P2: P2" not in json.dumps(message.blocks)
 
 
 @pytest.mark.parametrize(

@@ -39,21 +39,28 @@ def make(**changes: object) -> PriorityInput:
     ("n", "text"),
     [
         (0, "0"),
+        (-5, "0"),
         (950, "950"),
         (999, "999"),
         (1_000, "1k"),
         (1_200, "1.2k"),
-        (1_299, "1.2k"),  # truncates: never overstate reach
-        (9_999, "9.9k"),  # ... so it never looks like the 10k threshold
+        (1_234, "1.2k"),
+        (1_250, "1.3k"),  # halves round up
+        (9_949, "9.9k"),
+        (9_950, "10k"),
         (48_000, "48k"),
-        (48_500, "48.5k"),
+        (48_213, "48k"),  # no decimal from 10 up
+        (48_500, "49k"),
         (123_456, "123k"),
-        (999_999, "999k"),
+        (999_499, "999k"),
+        (999_999, "1M"),  # never "1000k"
         (1_000_000, "1M"),
         (1_300_000, "1.3M"),
+        (12_000_000, "12M"),
         (250_000_000, "250M"),
+        (999_999_999, "1B"),
         (2_100_000_000, "2.1B"),
-        (-1_200, "-1.2k"),
+        (1_500_000_000_000, "1500B"),
     ],
 )
 def test_compact_count(n: int, text: str) -> None:
@@ -155,7 +162,7 @@ def test_every_condition_must_hold() -> None:
     )
     assert prioritize(good, [rule]) == PriorityDecision(
         Priority.P1,
-        "P1: recall from a VIP 'recall', verified author, very negative complaint, 1.2k followers, "
+        "P1: recall from a VIP 'recall', verified author, very negative complaint, 1.3k followers, "
         "repeat contact (2 earlier cases)",
     )
     for change in (
@@ -167,7 +174,7 @@ def test_every_condition_must_hold() -> None:
         {"verified": False},
         {"repeat_contacts": 1},
     ):
-        assert prioritize(replace(good, **change), [rule]).priority is Priority.P4, change  # type: ignore[arg-type]
+        assert prioritize(replace(good, **change), [rule]).priority is Priority.P4, change
 
 
 def test_label_names_a_rule_without_keywords() -> None:

@@ -1,0 +1,108 @@
+"""The demo's pretend Slack user: types slash commands and clicks card buttons by sending the same
+signed requests Slack would send to POST /slack/events."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from bot.slack.ids import ActionId, OverflowOption, decode_case_value, decode_overflow_value
+from bot.standin import SlackStandin, StoredMessage
+
+BUTTON_VERBS = {"claim", "reply", "escalate", "resolve", "unclaim", "reopen"}
+OVERFLOW_VERBS = {o.value for o in OverflowOption}
+
+
+class DemoInputError(ValueError):
+    """A line the demo cannot act on; the message tells the user what to type instead."""
+
+
+@dataclass
+class PretendUser:
+    base_url: str
+    signing_secret: str
+    standin: SlackStandin
+    user_id: str
+    user_name: str
+    _seq: int = 0
+
+    def _post(self, body: str, content_type: str) -> httpx.Response:
+        ts = str(int(time.time()))  # Bolt checks signatures against the real clock
+        sig = "v0=" + hmac.new(self.signing_secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+        headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig}
+        return httpx.post(f"{self.base_url}/slack/events", content=body.encode(), headers=headers, timeout=10)
+
+    def _response_url(self, channel: str, message_ts: str | None = None) -> str:
+        self._seq += 1
+        return self.standin.response_url(f"demo-{self._seq}", channel=channel, user=self.user_id,
+                                         message_ts=message_ts)
+
+    def command(self, line: str, *, channel: str) -> httpx.Response:
+        command, _, text = line.strip().partition(" ")
+        channel_id = self.standin.channel_id(channel)
+        body = urlencode({
+            "token": "demo", "team_id": "T0DEMO0001", "team_domain": "demo", "channel_id": channel_id,
+            "channel_name": channel, "user_id": self.user_id, "user_name": self.user_name, "command": command,
+            "text": text, "api_app_id": "A0SOCIALDESK", "response_url": self._response_url(channel),
+            "trigger_id": self.standin.new_trigger_id(self.user_id),
+        })
+        return self._post(body, "application/x-www-form-urlencoded")
+
+    def click(self, case_id: int, verb: str, *, channels: list[str]) -> httpx.Response:
+        channel, message, action = self._find_action(case_id, verb, channels)
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "team": {"id": "T0DEMO0001", "domain": "demo"},
+            "user": {"id": self.user_id, "username": self.user_name, "name": self.user_name},
+            "api_app_id": "A0SOCIALDESK",
+            "token": "demo",
+            "container": {"type": "message", "message_ts": message.ts, "channel_id": message.channel},
+            "trigger_id": self.standin.new_trigger_id(self.user_id),
+            "channel": {"id": message.channel, "name": channel},
+            "message": {"ts": message.ts, "text": message.text, "blocks": message.blocks},
+            "response_url": self._response_url(channel, message.ts),
+            "actions": [action],
+        }
+        return self._post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+
+    def _find_action(self, case_id: int, verb: str, channels: list[str]) -> tuple[str, StoredMessage, dict[str, Any]]:
+        if verb not in BUTTON_VERBS | OVERFLOW_VERBS:
+            raise DemoInputError(f"unknown button `{verb}`; try one of {', '.join(sorted(BUTTON_VERBS | OVERFLOW_VERBS))}")
+        for channel in channels:
+            for message in self.standin.messages(channel):
+                for block in message.blocks or []:
+                    if block.get("type") != "actions":
+                        continue
+                    for element in block.get("elements", []):
+                        action = _match(element, case_id, verb)
+                        if action is not None:
+                            return channel, message, {**action, "block_id": block.get("block_id", "")}
+        raise DemoInputError(f"no card for case #{case_id} has a `{verb}` button right now")
+
+
+def _match(element: dict[str, Any], case_id: int, verb: str) -> dict[str, Any] | None:
+    action_id = element.get("action_id", "")
+    if element.get("type") == "button" and action_id == f"case.{verb}":
+        try:
+            if decode_case_value(element.get("value", "")) == case_id:
+                return {"type": "button", "action_id": action_id, "value": element["value"],
+                        "text": element.get("text"), "action_ts": str(time.time())}
+        except ValueError:
+            return None
+    if element.get("type") == "overflow" and action_id == ActionId.OVERFLOW.value and verb in OVERFLOW_VERBS:
+        for option in element.get("options", []):
+            try:
+                option_case, op = decode_overflow_value(option.get("value", ""))
+            except ValueError:
+                continue
+            if option_case == case_id and op.value == verb:
+                return {"type": "overflow", "action_id": action_id, "selected_option": option,
+                        "action_ts": str(time.time())}
+    return None

@@ -1,0 +1,96 @@
+"""The normalizer table: each source's raw body becomes `NormalizedMention`s plus `Skipped` notes.
+
+`NORMALIZERS[source](payload, brand)` takes decoded JSON; `normalize(source, body, brand)` takes the
+raw bytes as stored in the inbox. Either raises only `MalformedPayload` for a body that is not what
+its source promises (bad JSON, wrong shape, missing ids); the reason names the offending field.
+
+| source   | body                                                                   | module     |
+| -------- | ---------------------------------------------------------------------- | ---------- |
+| `meta`   | Meta webhook: `{"object": "page" or "instagram", "entry": [...]}`      | `meta`     |
+| `x`      | X Account Activity webhook (v1.1 `tweet_create_events`, DMs...)        | `x`        |
+| `x_poll` | X API v2 page: `{"data": [...], "includes": {"users": [...]}, "meta"}` | `x_poll`   |
+| `generic`| socialdesk's documented mention JSON (docs/generic-webhook.md)         | `generic`  |
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, Final
+
+from bot.ingest.normalizers import generic, meta, x, x_poll
+from bot.ingest.normalizers.base import NO_BRAND, BrandAccounts
+from bot.ingest.types import MalformedPayload, NormalizeResult
+
+Normalizer = Callable[[Any, BrandAccounts], NormalizeResult]
+
+NORMALIZERS: dict[str, Normalizer] = {
+    "meta": meta.normalize,
+    "x": x.normalize,
+    "x_poll": x_poll.normalize,
+    "generic": generic.normalize,
+}
+
+MAX_BODY_BYTES: Final = 5 * 1024 * 1024
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _fix_surrogates(text: str) -> str:
+    return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    """JSON may escape half of a UTF-16 pair (`"\\ud83d"`); such a string cannot be stored as
+    UTF-8, so each unpaired surrogate becomes U+FFFD. Iterative: nesting depth is the parser's."""
+    root = [value]
+    stack: list[dict[Any, Any] | list[Any]] = [root]
+    while stack:
+        node = stack.pop()
+        keys: list[Any] = list(node.keys()) if isinstance(node, dict) else list(range(len(node)))
+        for key in keys:
+            item = node[key]
+            if isinstance(item, str):
+                node[key] = _fix_surrogates(item)
+            elif isinstance(item, dict | list):
+                stack.append(item)
+        if isinstance(node, dict):
+            for key in [k for k in node if any("\ud800" <= c <= "\udfff" for c in k)]:
+                node[_fix_surrogates(key)] = node.pop(key)
+    return root[0]
+
+
+def parse_json(body: bytes) -> Any:
+    """Decode a request body, or raise MalformedPayload saying why not."""
+    if len(body) > MAX_BODY_BYTES:
+        raise MalformedPayload(f"body: larger than {MAX_BODY_BYTES} bytes")
+    if not body.strip():
+        raise MalformedPayload("body: empty")
+    try:
+        text = body.decode(json.detect_encoding(body))
+        value = json.loads(text, parse_constant=_no_constants)
+    except UnicodeDecodeError:
+        raise MalformedPayload("body: not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise MalformedPayload(
+            f"body: not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        ) from None
+    except RecursionError:
+        raise MalformedPayload("body: JSON nested too deeply") from None
+    except ValueError as exc:  # NaN / Infinity, integers with too many digits
+        raise MalformedPayload(f"body: not JSON ({exc})") from None
+    return _without_lone_surrogates(value) if "\\ud" in text.lower() else value
+
+
+def normalize(source: str, body: bytes, brand: BrandAccounts = NO_BRAND) -> NormalizeResult:
+    """Parse and normalize one stored body; `LookupError` for a source with no normalizer."""
+    try:
+        normalizer = NORMALIZERS[source]
+    except KeyError:
+        raise LookupError(f"no normalizer for source {source!r}; known: {sorted(NORMALIZERS)}") from None
+    return normalizer(parse_json(body), brand)
+
+
+__all__ = ["NORMALIZERS", "BrandAccounts", "MalformedPayload", "Normalizer", "normalize", "parse_json"]

@@ -1,0 +1,37 @@
+"""A local stand-in for the Slack Web API, used by the tests and by `socialdesk demo`.
+
+    with SlackStandin(channels={"social-support": "C0SUPPORT1"}) as slack:
+        client = WebClient(base_url=slack.url, token=slack.token)
+        client.chat_postMessage(channel="#social-support", text="hello")
+        assert slack.messages("social-support")[0].text == "hello"
+
+`bot.standin.blockkit.validate_blocks` is importable on its own, without starting anything.
+"""
+
+from bot.standin.blockkit import validate_blocks, validate_view
+from bot.standin.faults import FailureRule
+from bot.standin.models import (
+    Ephemeral,
+    RecordedCall,
+    StandInUser,
+    StandInUsergroup,
+    StoredFile,
+    StoredMessage,
+    StoredView,
+)
+from bot.standin.server import DEFAULT_TOKEN, SlackStandin
+
+__all__ = [
+    "DEFAULT_TOKEN",
+    "Ephemeral",
+    "FailureRule",
+    "RecordedCall",
+    "SlackStandin",
+    "StandInUser",
+    "StandInUsergroup",
+    "StoredFile",
+    "StoredMessage",
+    "StoredView",
+    "validate_blocks",
+    "validate_view",
+]

@@ -1,0 +1,60 @@
+"""The Web API method table: which handler answers which method, after Slack's required-argument check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from bot.standin import chat, conversations, files, people, views
+from bot.standin.args import ApiError, Args, invalid_arguments
+from bot.standin.spec import SPECS, MethodSpec
+from bot.standin.workspace import Workspace
+
+Handler = Callable[[Workspace, Args], dict[str, Any]]
+
+HANDLERS: dict[str, Handler] = {
+    "auth.test": people.auth_test,
+    "chat.postMessage": chat.post_message,
+    "chat.update": chat.update,
+    "chat.postEphemeral": chat.post_ephemeral,
+    "chat.getPermalink": chat.get_permalink,
+    "conversations.create": conversations.create,
+    "conversations.invite": conversations.invite,
+    "conversations.join": conversations.join,
+    "conversations.info": conversations.info,
+    "conversations.list": conversations.list_channels,
+    "views.open": views.open_view,
+    "views.push": views.push,
+    "views.update": views.update,
+    "views.publish": views.publish,
+    "files.getUploadURLExternal": files.get_upload_url,
+    "files.completeUploadExternal": files.complete_upload,
+    "users.info": people.users_info,
+    "usergroups.users.list": people.usergroup_members,
+}
+
+
+def spec_for(method: str) -> MethodSpec | None:
+    return SPECS.get(method)
+
+
+def dispatch(ws: Workspace, method: str, args: Mapping[str, Any]) -> dict[str, Any]:
+    """Answer one authenticated call with Slack's JSON body; never raises for a caller's mistake."""
+    spec = SPECS.get(method)
+    handler = HANDLERS.get(method)
+    if spec is None or handler is None:
+        return {"ok": False, "error": "unknown_method", "req_method": method}
+    wrapped = Args(args)
+    try:
+        _check_required(spec, wrapped)
+        with ws.lock:
+            return {"ok": True, **handler(ws, wrapped)}
+    except ApiError as error:
+        return error.body()
+
+
+def _check_required(spec: MethodSpec, args: Args) -> None:
+    for name in sorted(spec.required - {"token"}):
+        if not args.present(name):
+            specific = spec.missing_errors.get(name)
+            raise ApiError(specific) if specific else invalid_arguments(f"missing required field: {name}")
