@@ -28,7 +28,7 @@ from bot.store.db import make_engine
 from bot.store.migrate import upgrade
 from bot.web.ops import ops_routes
 from bot.web.webhooks import WebhookDeps, WebhookRoutes
-from bot.workers import WakeableLoop
+from bot.workers import ForegroundFirst, WakeableLoop
 from handlers import register_all
 from handlers.context import HandlerContext
 
@@ -53,6 +53,7 @@ class Runtime:
     bolt: App
     http: Starlette
     listeners: TrackingExecutor
+    foreground: ForegroundFirst
     loops: list[WakeableLoop] = field(default_factory=list)
     _ingest_loop: WakeableLoop | None = field(default=None, repr=False)
     _outbox_loop: WakeableLoop | None = field(default=None, repr=False)
@@ -73,14 +74,16 @@ class Runtime:
 
     def start_workers(self) -> None:
         def ingest_step() -> datetime | None:
-            report = self.pipeline.drain()
+            report = self.pipeline.drain(between_items=self.foreground.yield_if_busy)
             if report.cases_opened or report.followups:
                 assert self._outbox_loop is not None
                 self._outbox_loop.wake()
             return None
 
         self._ingest_loop = WakeableLoop("ingest", ingest_step, self.clock, idle_seconds=2.0)
-        self._outbox_loop = WakeableLoop("outbox", lambda: self.outbox.drain().next_due, self.clock)
+        self._outbox_loop = WakeableLoop(
+            "outbox", lambda: self.outbox.drain(between_sends=self.foreground.yield_if_busy).next_due, self.clock
+        )
         self.loops = [self._ingest_loop, self._outbox_loop]
         for loop in self.loops:
             loop.start()
@@ -102,7 +105,6 @@ def build_runtime(
     clock: Clock | None = None,
     config: Config | None = None,
     migrate: bool = True,
-    per_channel_interval: float = 1.0,
 ) -> Runtime:
     _require(settings.slack_bot_token, "SLACK_BOT_TOKEN")
     _require(settings.slack_signing_secret, "SLACK_SIGNING_SECRET")
@@ -123,7 +125,7 @@ def build_runtime(
     pipeline = IngestPipeline(engine=engine, config=config, notifier=notifier, clock=clock, metrics=metrics)
     outbox = OutboxSender(
         engine=engine, client=slack, channels=channels, clock=clock, metrics=metrics,
-        per_channel_interval=per_channel_interval,
+        per_channel_interval=settings.slack_channel_interval,
     )
     listeners = TrackingExecutor()
     bolt = App(
@@ -137,12 +139,13 @@ def build_runtime(
     runtime = Runtime(
         settings=settings, config=config, engine=engine, clock=clock, metrics=metrics, slack=slack,
         channels=channels, pipeline=pipeline, outbox=outbox, bolt=bolt, http=Starlette(), listeners=listeners,
+        foreground=ForegroundFirst(),
     )
     register_all(bolt, HandlerContext(engine=engine, config=config, clock=clock, notifier=notifier))
     webhooks = WebhookRoutes(
         WebhookDeps(
             settings=settings, engine=engine, clock=clock, metrics=metrics, brand=pipeline.brand,
-            on_accepted=runtime.wake_ingest,
+            on_accepted=runtime.wake_ingest, foreground=runtime.foreground,
         )
     )
     runtime.http = Starlette(

@@ -52,6 +52,9 @@ def serve(host: str = typer.Option("0.0.0.0", help="Interface to listen on"), po
         runtime = build_runtime(settings)
     except (StartupError, ConfigError) as exc:
         raise _fail(str(exc)) from None
+    # Background threads hand the GIL back to the HTTP loop sooner (default 5 ms): webhook acks
+    # and Slack's 3-second acks are latency-bound.
+    sys.setswitchinterval(0.001)
     background = start_background(runtime)
     try:
         uvicorn.run(runtime.http, host=host, port=port, log_config=None, access_log=False)

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(default=None, alias="WEBHOOK_SECRET")
 
     log_level: str = Field(default="INFO", alias="SOCIALDESK_LOG_LEVEL")
+    # Slack allows about one message per second per channel; lower this only against a stand-in.
+    slack_channel_interval: float = Field(default=1.0, ge=0, le=60, alias="SLACK_CHANNEL_INTERVAL")
 
     @field_validator("slack_api_url", "meta_graph_url", "x_api_url")
     @classmethod

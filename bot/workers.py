@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -54,3 +55,36 @@ class WakeableLoop:
                 wait = min(wait, max((next_due - self._clock.now()).total_seconds(), 0.0))
             if wait > 0:
                 self._wake.wait(wait)
+
+
+class ForegroundFirst:
+    """Lets background work give way to webhook acceptance during a burst.
+
+    Platforms need their 200 quickly, and an accepted payload is already durable in the inbox, so
+    while requests are arriving the workers pause briefly between items (never more than
+    `max_pause` each, so they still make progress) and catch up at full speed when the burst ends.
+    """
+
+    def __init__(self, *, quiet_after: float = 0.02, max_pause: float = 0.01) -> None:
+        self._in_flight = 0
+        self._last_request = 0.0
+        self._lock = threading.Lock()
+        self._quiet_after = quiet_after
+        self._max_pause = max_pause
+        self._idle = threading.Event()
+
+    def request_started(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+            self._last_request = time.monotonic()
+
+    def request_finished(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+
+    def busy(self) -> bool:
+        return self._in_flight > 0 or time.monotonic() - self._last_request < self._quiet_after
+
+    def yield_if_busy(self) -> None:
+        if self.busy():
+            self._idle.wait(self._max_pause)

@@ -54,11 +54,11 @@ class Mention(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     platform: Platform = Field(sa_column=Column(EnumText(Platform), nullable=False))
-    external_id: str = Field(max_length=128)
+    external_id: str = Field(max_length=512)
     kind: MentionKind = Field(sa_column=Column(EnumText(MentionKind), nullable=False))
     is_private: bool = False
     conversation_key: str = Field(index=True, max_length=256)
-    parent_external_id: str | None = Field(default=None, index=True, max_length=128)
+    parent_external_id: str | None = Field(default=None, index=True, max_length=512)
     case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
     inbox_id: int | None = Field(default=None, foreign_key="inbox.id")
 

@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -43,22 +43,22 @@ def _store(
     reason: str | None,
 ) -> AcceptResult:
     digest = body_digest(body)
-    item = InboxItem(
-        source=source,
-        received_at=now,
-        body_sha256=digest,
-        body=_decode(body),
-        content_type=content_type[:128],
-        status=status,
-        reason=reason,
-        processed_at=now if status is not InboxStatus.PENDING else None,
-    )
+    # One Core INSERT: this runs before every webhook answer, so it stays as lean as a row can be.
+    row = {
+        "source": source,
+        "received_at": now,
+        "body_sha256": digest,
+        "body": _decode(body),
+        "content_type": content_type[:128],
+        "status": status,
+        "reason": reason,
+        "attempts": 0,
+        "processed_at": now if status is not InboxStatus.PENDING else None,
+    }
     try:
-        with Session(engine, expire_on_commit=False) as session:
-            session.add(item)
-            session.commit()
-            assert item.id is not None
-            return AcceptResult(inbox_id=item.id, duplicate=False)
+        with engine.begin() as conn:
+            result = conn.execute(insert(InboxItem).values(**row).returning(InboxItem.id))  # type: ignore[arg-type]
+            return AcceptResult(inbox_id=int(result.scalar_one()), duplicate=False)
     except IntegrityError:
         with Session(engine) as session:
             existing = session.exec(

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.domain.enums import CaseStatus, InboxStatus, Platform, Priority, Source
+from bot.domain.enums import CaseStatus, InboxStatus
 from bot.domain.models import Case, InboxItem, Mention
 from bot.domain.notify import CaseNotifier
 from bot.domain.sla import first_response_due
@@ -26,8 +27,17 @@ from bot.ingest.sentiment import score
 from bot.ingest.types import MalformedPayload, NormalizedMention
 from bot.metrics import Metrics
 from bot.store import cases_repo, events_repo
+from bot.store.db import writer
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    now: datetime
+    mentions: list[tuple[NormalizedMention, Mention]]
+    skipped: list[str]
+    malformed: str | None = None
 
 
 @dataclass
@@ -52,35 +62,44 @@ class IngestPipeline:
         self._clock = clock
         self._metrics = metrics
         self._brand = BrandAccounts.from_config(config.ingest)
+        self._writer = writer(engine)
         self._for_update = not engine.url.get_backend_name().startswith("sqlite")
 
     @property
     def brand(self) -> BrandAccounts:
         return self._brand
 
-    def drain(self, *, batch: int = 200, max_items: int | None = None) -> DrainReport:
-        """Process pending inbox items until none are left (or `max_items`); safe to call from any thread."""
+    def drain(
+        self, *, batch: int = 200, max_items: int | None = None, between_items: Callable[[], None] = lambda: None
+    ) -> DrainReport:
+        """Process pending inbox items until none are left (or `max_items`); safe to call from any thread.
+
+        `between_items` runs before each item: the service uses it to give way to webhook traffic."""
         report = DrainReport()
         while max_items is None or report.items < max_items:
-            taken = self._process_batch(batch, report)
+            taken = self._process_batch(batch, report, between_items)
             if taken == 0:
                 break
         return report
 
-    def _process_batch(self, batch: int, report: DrainReport) -> int:
+    def _process_batch(self, batch: int, report: DrainReport, between_items: Callable[[], None]) -> int:
         with Session(self._engine, expire_on_commit=False) as session:
             ids = inbox.pending_ids(session, limit=batch, for_update=False)
         for inbox_id in ids:
+            between_items()
             self._process_one(inbox_id, report)
         return len(ids)
 
     def _process_one(self, inbox_id: int, report: DrainReport) -> None:
         try:
-            with Session(self._engine, expire_on_commit=False) as session:
+            prepared = self._prepare(inbox_id)
+            if prepared is None:
+                return
+            with Session(self._writer, expire_on_commit=False) as session:
                 item = self._lock_pending(session, inbox_id)
                 if item is None:
                     return  # another worker or replica took it
-                self._handle(session, item, report)
+                self._apply(session, item, prepared, report)
                 session.commit()
             report.items += 1
         except Exception as exc:  # keep the payload; a later drain retries it
@@ -88,9 +107,25 @@ class IngestPipeline:
             report.failed += 1
             self._mark_failed(inbox_id, f"{type(exc).__name__}: {exc}")
 
-    def _lock_pending(self, session: Session, inbox_id: int) -> InboxItem | None:
-        from sqlmodel import select
+    def _prepare(self, inbox_id: int) -> _Prepared | None:
+        """The CPU-heavy part (parse, mask, sentiment, category), done before any lock is taken."""
+        with Session(self._engine) as session:
+            item = session.get(InboxItem, inbox_id)
+            if item is None or item.status not in (InboxStatus.PENDING, InboxStatus.FAILED):
+                return None
+            source, body = item.source, item.body
+        now = self._clock.now()
+        try:
+            result = normalize(source, body.encode("utf-8"), self._brand)
+        except MalformedPayload as exc:
+            return _Prepared(now=now, mentions=[], skipped=[], malformed=str(exc))
+        return _Prepared(
+            now=now,
+            mentions=[(nm, self._enriched_mention(nm, inbox_id, now)) for nm in result.mentions],
+            skipped=[s.reason for s in result.skipped],
+        )
 
+    def _lock_pending(self, session: Session, inbox_id: int) -> InboxItem | None:
         stmt = select(InboxItem).where(InboxItem.id == inbox_id)
         if self._for_update:
             stmt = stmt.with_for_update(skip_locked=True)
@@ -100,7 +135,7 @@ class IngestPipeline:
         return item
 
     def _mark_failed(self, inbox_id: int, reason: str) -> None:
-        with Session(self._engine) as session:
+        with Session(self._writer) as session:
             item = session.get(InboxItem, inbox_id)
             if item is not None:
                 item.status = InboxStatus.FAILED
@@ -110,38 +145,33 @@ class IngestPipeline:
                 session.commit()
         self._metrics.inbox_processed.labels(status="failed").inc()
 
-    def _handle(self, session: Session, item: InboxItem, report: DrainReport) -> None:
-        now = self._clock.now()
+    def _apply(self, session: Session, item: InboxItem, prepared: _Prepared, report: DrainReport) -> None:
+        now = prepared.now
         item.attempts += 1
         item.processed_at = now
-        try:
-            result = normalize(item.source, item.body.encode("utf-8"), self._brand)
-        except MalformedPayload as exc:
-            item.status, item.reason = InboxStatus.REJECTED, str(exc)
-            session.add(item)
-            self._metrics.inbox_processed.labels(status="rejected").inc()
-            return
-        for normalized in result.mentions:
-            self._ingest_mention(session, normalized, item, now, report)
-        if result.mentions:
-            item.status = InboxStatus.PROCESSED
-            item.reason = "; ".join(s.reason for s in result.skipped) or None
+        if prepared.malformed is not None:
+            item.status, item.reason = InboxStatus.REJECTED, prepared.malformed
         else:
-            item.status = InboxStatus.IGNORED
-            item.reason = "; ".join(sorted({s.reason for s in result.skipped})) or "no customer mention"
-            report.ignored += 1
+            for normalized, mention in prepared.mentions:
+                self._ingest_mention(session, normalized, mention, now, report)
+            if prepared.mentions:
+                item.status = InboxStatus.PROCESSED
+                item.reason = "; ".join(prepared.skipped) or None
+            else:
+                item.status = InboxStatus.IGNORED
+                item.reason = "; ".join(sorted(set(prepared.skipped))) or "no customer mention"
+                report.ignored += 1
         session.add(item)
         self._metrics.inbox_processed.labels(status=item.status.value).inc()
 
     def _ingest_mention(
-        self, session: Session, nm: NormalizedMention, item: InboxItem, now: datetime, report: DrainReport
+        self, session: Session, nm: NormalizedMention, mention: Mention, now: datetime, report: DrainReport
     ) -> None:
         report.mentions += 1
         if cases_repo.mention_exists(session, nm.platform, nm.external_id):
             report.duplicates += 1
             self._metrics.mentions.labels(platform=nm.platform.value, result="duplicate").inc()
             return
-        mention = self._enriched_mention(nm, item, now)
         case = cases_repo.find_joinable_case(
             session,
             platform=nm.platform,
@@ -161,7 +191,7 @@ class IngestPipeline:
         assert case.id is not None
         report.case_ids.append(case.id)
 
-    def _enriched_mention(self, nm: NormalizedMention, item: InboxItem, now: datetime) -> Mention:
+    def _enriched_mention(self, nm: NormalizedMention, inbox_id: int, now: datetime) -> Mention:
         sentiment = score(nm.text)
         category = categorize(nm.text, sentiment.compound, self._config.category_rules)
         return Mention(
@@ -171,7 +201,7 @@ class IngestPipeline:
             is_private=nm.is_private,
             conversation_key=nm.conversation_key,
             parent_external_id=nm.parent_external_id,
-            inbox_id=item.id,
+            inbox_id=inbox_id,
             author_id=nm.author.id,
             author_handle=nm.author.handle,
             author_name=nm.author.name,
@@ -264,9 +294,3 @@ class IngestPipeline:
         )
         self._notifier.followup_added(session, case, mention, now=now)
 
-
-def source_names() -> list[str]:
-    return [s.value for s in Source]
-
-
-__all__ = ["DrainReport", "IngestPipeline", "Platform", "Priority", "source_names"]

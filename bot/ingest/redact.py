@@ -1,7 +1,7 @@
 """Personal-data masking for everything Slack sees (emails, phones, cards, IBANs, postcodes, order numbers).
 
 Customers paste card numbers and phone numbers into public posts and DMs; Slack channels are wide and
-long-lived, so the card shows a masked copy. The raw text stays in the store for the reply path.
+long-lived, so cards show a masked copy; the caller keeps the raw text where replies need it.
 
 Design choices:
 
@@ -31,7 +31,7 @@ EMAIL, PHONE, CARD, IBAN, POSTCODE, ORDER = "email", "phone", "card", "iban", "p
 KINDS = (EMAIL, IBAN, CARD, ORDER, POSTCODE, PHONE)  # also the order the passes run in
 _PLACEHOLDER = {kind: f"[{kind}]" for kind in KINDS}
 _PLACEHOLDER_SPLIT = re.compile(r"(\[(?:email|phone|card|iban|postcode|order)\])")
-_MAX_ROUNDS = 8  # every round that changes text replaces unmasked text, so this is never reached
+_MAX_ROUNDS = 8  # a round repeats only if the last one masked something; a third is already rare
 
 
 @dataclass(frozen=True, slots=True)

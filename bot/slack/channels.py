@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.domain.models import SlackChannel
+from bot.store.db import writer
 
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 
@@ -89,6 +90,6 @@ class ChannelDirectory:
 
     def _remember(self, name: str, channel_id: str) -> None:
         self._cache[name] = channel_id
-        with Session(self._engine) as session:
+        with Session(writer(self._engine)) as session:
             session.merge(SlackChannel(name=name, channel_id=channel_id))
             session.commit()

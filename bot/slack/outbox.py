@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from bot.domain.models import Case, Mention, OutboxMessage
 from bot.metrics import Metrics
 from bot.slack.channels import ChannelDirectory
 from bot.slack.outbox_render import render_call
+from bot.store.db import writer
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,7 @@ class OutboxSender:
         per_channel_interval: float = 1.0,
     ) -> None:
         self._engine = engine
+        self._writer = writer(engine)
         self._client = client
         self._channels = channels
         self._clock = clock
@@ -82,10 +85,10 @@ class OutboxSender:
         self._channel_free_at: dict[str, datetime] = {}
         self._lock = threading.Lock()
 
-    def drain(self, *, limit: int = 500) -> SendReport:
+    def drain(self, *, limit: int = 500, between_sends: Callable[[], None] = lambda: None) -> SendReport:
         """Send what is due now, at most one call per channel per interval; returns when to come back."""
         with self._lock:
-            return self._drain(limit)
+            return self._drain(limit, between_sends)
 
     def pending_count(self) -> int:
         with Session(self._engine) as session:
@@ -103,7 +106,7 @@ class OutboxSender:
             )
             return list(session.exec(stmt).all())
 
-    def _drain(self, limit: int) -> SendReport:
+    def _drain(self, limit: int, between_sends: Callable[[], None]) -> SendReport:
         now = self._clock.now()
         report = SendReport()
         taken: set[str] = set()  # channels that had their turn, or are blocked, in this pass
@@ -128,6 +131,7 @@ class OutboxSender:
                 report.waiting += 1
                 continue
             taken.add(key)
+            between_sends()
             retry_at = self._send_one(item, now, report)
             slot = max(self._channel_free_at.get(key, now), now + self._interval)
             self._channel_free_at[key] = slot
@@ -193,7 +197,7 @@ class OutboxSender:
 
     def _mark_sent(self, item: OutboxMessage, data: dict[str, Any], channel_id: str, now: datetime) -> None:
         ts = data.get("ts")
-        with Session(self._engine) as session:
+        with Session(self._writer) as session:
             row = session.get(OutboxMessage, item.id)
             assert row is not None
             row.status = OutboxStatus.SENT
@@ -221,7 +225,7 @@ class OutboxSender:
     def _mark_failed(
         self, item: OutboxMessage, failure: _Failure, now: datetime, report: SendReport
     ) -> datetime | None:
-        with Session(self._engine) as session:
+        with Session(self._writer) as session:
             row = session.get(OutboxMessage, item.id)
             assert row is not None
             row.attempts += 1

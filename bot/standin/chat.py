@@ -30,9 +30,10 @@ def read_content(args: Args) -> Content:
     blocks = args.document("blocks", error="invalid_blocks_format")
     if blocks is not None and not isinstance(blocks, list):
         raise ApiError("invalid_blocks_format")
-    attachments = args.document("attachments", error="invalid_attachments")
+    # Slack's `invalid_attachments` means "attachments that contain blocks"; malformed JSON is generic.
+    attachments = args.document("attachments", error="invalid_arguments")
     if attachments is not None and not isinstance(attachments, list):
-        raise ApiError("invalid_attachments")
+        raise ApiError("invalid_arguments")
     if attachments is not None and len(attachments) > ATTACHMENTS_MAX:
         raise ApiError("too_many_attachments")
     metadata = args.document("metadata", error="invalid_metadata_format")

@@ -127,7 +127,6 @@ def channel_json(channel: Channel, ws: Workspace) -> dict[str, Any]:
             "is_org_shared": False,
             "user": channel.im_user,
             "is_user_deleted": False,
-            "priority": 0,
         }
     return {
         "id": channel.id,
@@ -157,5 +156,4 @@ def channel_json(channel: Channel, ws: Workspace) -> dict[str, Any]:
         "topic": {"value": "", "creator": "", "last_set": 0},
         "purpose": {"value": "", "creator": "", "last_set": 0},
         "previous_names": [],
-        "priority": 0,
     }

@@ -90,7 +90,6 @@ SPECS: dict[str, MethodSpec] = {
                 *_MESSAGE_ERRORS,
                 "invalid_metadata_format",
                 "invalid_metadata_schema",
-                "invalid_attachments",
             ),
             standin_only=_THREAD_NOT_FOUND,
         ),

@@ -22,9 +22,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own BEGIN handling defers locks; take the write lock at BEGIN so that two writers
-        # queue on busy_timeout instead of failing with "database is locked" on upgrade.
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
@@ -39,8 +37,21 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin(conn: Any) -> None:
+    # A transaction that reads and then writes must hold the write lock from its BEGIN: if it upgraded
+    # later, SQLite would fail it at once (SQLITE_BUSY_SNAPSHOT) instead of queueing on busy_timeout.
+    # Plain reads and single-statement writes keep the cheaper deferred BEGIN so they never queue
+    # behind a writer.
+    immediate = conn.get_execution_options().get(WRITE_INTENT, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+WRITE_INTENT = "socialdesk_write_intent"
+
+
+def writer(engine: Engine) -> Engine:
+    """The same engine for read-then-write transactions (takes SQLite's write lock at BEGIN)."""
+    return engine.execution_options(**{WRITE_INTENT: True})
 
 
 @contextmanager

@@ -10,7 +10,6 @@ Outcomes, the same for every source:
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from bot.ingest.normalizers.base import BrandAccounts
 from bot.ingest.types import MalformedPayload
 from bot.metrics import Metrics
 from bot.settings import Settings
+from bot.workers import ForegroundFirst
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ class WebhookDeps:
     metrics: Metrics
     brand: BrandAccounts
     on_accepted: Callable[[], None]  # wakes the ingest worker
+    foreground: ForegroundFirst  # tells background workers a webhook is being accepted
 
 
 def _secret(value: SecretStr | None) -> str | None:
@@ -57,7 +58,6 @@ def _error(status: int, reason: str) -> JSONResponse:
 class WebhookRoutes:
     def __init__(self, deps: WebhookDeps) -> None:
         self._d = deps
-        self._lock = threading.Lock()
 
     def routes(self) -> list[Route]:
         return [
@@ -140,6 +140,13 @@ class WebhookRoutes:
         self._d.metrics.webhook_requests.labels(source=source, outcome=outcome).inc()
 
     async def _store(self, source: str, body: bytes, request: Request) -> Response:
+        self._d.foreground.request_started()
+        try:
+            return await self._store_now(source, body, request)
+        finally:
+            self._d.foreground.request_finished()
+
+    async def _store_now(self, source: str, body: bytes, request: Request) -> Response:
         started = time.perf_counter()
         content_type = request.headers.get("content-type", "")
         if len(body) > MAX_BODY_BYTES:

@@ -231,7 +231,7 @@ FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCh
 
 def _check_invariants(result: NormalizeResult) -> None:
     for m in result.mentions:
-        assert m.external_id and m.author.id and m.conversation_key and m.text
+        assert m.external_id and m.author.id and m.conversation_key and m.text.strip()
         assert m.posted_at.utcoffset() is not None
         assert all(isinstance(k, str) and isinstance(v, str) for k, v in m.extra.items())
     for s in result.skipped:

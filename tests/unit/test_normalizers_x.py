@@ -226,3 +226,7 @@ def test_mixed_delivery() -> None:
 def test_malformed(body: Any, reason: str) -> None:
     with pytest.raises(MalformedPayload, match=reason):
         x.normalize(body, NO_BRAND)
+
+
+def test_blank_text_gets_a_placeholder() -> None:
+    assert only(x.normalize(tweets(tweet(text=" ")), NO_BRAND)).text == "[post without text]"

@@ -176,3 +176,7 @@ def test_partial_errors_are_reported_as_skips() -> None:
 def test_malformed(body: Any, reason: str) -> None:
     with pytest.raises(MalformedPayload, match=reason):
         x_poll.normalize(body, BRAND)
+
+
+def test_blank_text_gets_a_placeholder() -> None:
+    assert only(x_poll.normalize(page(post(text="")), BRAND)).text == "[post without text]"

@@ -328,3 +328,23 @@ def test_an_email_never_survives(email: str, before: str, after: str) -> None:
     result = masked(f"{before} {email} {after}")
     assert email not in result
     assert "[email]" in result
+
+
+# The pattern proposed to replace the config default, which masks the word in "reference" and
+# "ordering" and stops at "number" in "order number is 12345678", leaving the number visible.
+PROPOSED_ORDER_PATTERN = (
+    r"\b(?:order|ord|ticket|ref|reference|booking)(?:\s*(?:no\.?|num(?:ber)?|id)\b)?(?:\s+is)?"
+    r"[\s#:.\-]*(?=[A-Z\-]*\d)[A-Z0-9][A-Z0-9\-]{4,}\b"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("My order number is 12345678", "My [order]"),
+        ("order no. 5566778 and ref: SD-12345", "[order] and [order]"),
+        ("reference please, my ordering experience", "reference please, my ordering experience"),
+    ],
+)
+def test_proposed_order_pattern(text: str, expected: str) -> None:
+    assert masked(text, Masking(order_patterns=[PROPOSED_ORDER_PATTERN])) == expected

@@ -23,7 +23,7 @@ missing_text_is_deliberate = pytest.mark.filterwarnings("ignore:The top-level `t
 CHANNELS = {"social-support": "C0SUPPORT1", "social-billing": "C0BILLING1"}
 START = datetime.fromtimestamp(1732500000, tz=UTC)
 TS = re.compile(r"^\d{10}\.\d{6}$")
-CARD = [
+CARD: list[dict[str, Any]] = [
     {"type": "header", "text": {"type": "plain_text", "text": "#12 · P2"}},
     {
         "type": "actions",
@@ -94,6 +94,11 @@ def test_ts_values_are_realistic_and_strictly_increasing(client: WebClient) -> N
     assert stamps[0] == "1732500000.000000"  # the clock stood still: microseconds still advance
     assert stamps == sorted(stamps) and len(set(stamps)) == 5
     assert all(TS.match(ts) for ts in stamps)
+
+
+def test_asking_for_an_unknown_channel_is_a_lookup_error(slack: SlackStandin) -> None:
+    with pytest.raises(LookupError, match="no-such-channel"):
+        slack.messages("no-such-channel")
 
 
 def test_posting_to_a_user_id_goes_to_the_bots_dm_with_them(slack: SlackStandin, client: WebClient) -> None:

@@ -12,6 +12,7 @@ conversation id; the poller's v2 `conversation_id` names the thread's root inste
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from bot.domain.enums import MentionKind, Platform
@@ -36,13 +37,11 @@ OWN_POST = "own post"
 ECHO = "echo of our own message"
 
 
+@dataclass(frozen=True, slots=True)
 class _Context:
-    __slots__ = ("brand", "for_user_id", "users")
-
-    def __init__(self, brand: BrandAccounts, for_user_id: str | None, users: dict[str, Any]) -> None:
-        self.brand = brand
-        self.for_user_id = for_user_id
-        self.users = users
+    brand: BrandAccounts
+    for_user_id: str | None  # the subscribed account: ours
+    users: dict[str, Any]  # the DM delivery's user map
 
     def is_own(self, user_id: str | None, handle: str | None = None) -> bool:
         if user_id is not None and user_id == self.for_user_id:
@@ -71,7 +70,7 @@ def tweet_text(tweet: dict[str, Any], where: str) -> str:
         opt_str(tweet, "text", where),
     ):
         if text is not None:
-            return text
+            return text if text.strip() else "[post without text]"
     raise MalformedPayload(f"{where}.text: missing")
 
 

@@ -98,6 +98,8 @@ def _post(
     text = opt_str(note, "text", f"{where}.note_tweet") or opt_str(item, "text", where)
     if text is None:
         raise MalformedPayload(f"{where}.text: missing")
+    if not text.strip():
+        text = "[post without text]"
     parent = refs.get("replied_to")
     conversation = opt_id(item, "conversation_id", where)
     extra = {"tweet_id": post_id}

@@ -1,0 +1,42 @@
+"""The floor: a bare Starlette endpoint doing the same HMAC check and one SQLite insert per request.
+
+Run by benchmarks/ingest.py as `uvicorn benchmarks.floor_app:app` with FLOOR_DB and FLOOR_SECRET set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+
+from sqlalchemy import Column, Integer, MetaData, Table, Text, insert
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from bot.store.db import make_engine
+
+SECRET = os.environ.get("FLOOR_SECRET", "floor").encode()
+engine = make_engine(f"sqlite:///{os.environ.get('FLOOR_DB', '/tmp/floor.db')}")
+metadata = MetaData()
+raw = Table("raw", metadata, Column("id", Integer, primary_key=True), Column("body", Text, nullable=False))
+metadata.create_all(engine)
+
+
+def _insert(body: bytes) -> int:
+    with engine.begin() as conn:
+        return int(conn.execute(insert(raw).values(body=body.decode())).inserted_primary_key[0])
+
+
+async def receive(request: Request) -> JSONResponse:
+    body = await request.body()
+    expected = "sha256=" + hmac.new(SECRET, body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, request.headers.get("x-socialdesk-signature", "")):
+        return JSONResponse({"ok": False}, status_code=401)
+    row = await run_in_threadpool(_insert, body)
+    return JSONResponse({"ok": True, "id": row})
+
+
+app = Starlette(routes=[Route("/webhooks/generic", receive, methods=["POST"])])
