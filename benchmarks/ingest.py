@@ -70,9 +70,17 @@ def bodies(n: int) -> list[bytes]:
     out = []
     for i in range(n):
         mention = {
-            "platform": PLATFORMS[i % len(PLATFORMS)], "id": f"bench-{i}", "kind": "post",
-            "text": TEXTS[i % len(TEXTS)], "created_at": now,
-            "author": {"id": f"author-{i}", "handle": f"user{i}", "name": f"User {i}", "followers": (i * 37) % 50_000},
+            "platform": PLATFORMS[i % len(PLATFORMS)],
+            "id": f"bench-{i}",
+            "kind": "post",
+            "text": TEXTS[i % len(TEXTS)],
+            "created_at": now,
+            "author": {
+                "id": f"author-{i}",
+                "handle": f"user{i}",
+                "name": f"User {i}",
+                "followers": (i * 37) % 50_000,
+            },
         }
         out.append(json.dumps(mention).encode())
     return out
@@ -80,8 +88,13 @@ def bodies(n: int) -> list[bytes]:
 
 def requests_for(port: int, payloads: list[bytes], secret: str) -> list[bytes]:
     return [
-        build_request("127.0.0.1", port, "/webhooks/generic", body,
-                      {"Content-Type": "application/json", **sign_generic(body, secret)})
+        build_request(
+            "127.0.0.1",
+            port,
+            "/webhooks/generic",
+            body,
+            {"Content-Type": "application/json", **sign_generic(body, secret)},
+        )
         for body in payloads
     ]
 
@@ -89,9 +102,11 @@ def requests_for(port: int, payloads: list[bytes], secret: str) -> list[bytes]:
 def report(name: str, result: LoadResult, n: int) -> float:
     ok = result.statuses.get(200, 0)
     rate = ok / result.elapsed
-    print(f"{name}: {ok}/{n} accepted in {result.elapsed:.2f} s = {rate:,.0f} mentions/s; "
-          f"latency p50 {result.percentile(50) * 1000:.1f} ms, p99 {result.percentile(99) * 1000:.1f} ms; "
-          f"statuses {dict(sorted(result.statuses.items()))}")
+    print(
+        f"{name}: {ok}/{n} accepted in {result.elapsed:.2f} s = {rate:,.0f} mentions/s; "
+        f"latency p50 {result.percentile(50) * 1000:.1f} ms, p99 {result.percentile(99) * 1000:.1f} ms; "
+        f"statuses {dict(sorted(result.statuses.items()))}"
+    )
     return rate
 
 
@@ -102,14 +117,28 @@ def bench_socialdesk(n: int, concurrency: int, tmp: Path) -> tuple[LoadResult, f
         env = {
             **os.environ,
             "DATABASE_URL": f"sqlite:///{tmp / 'socialdesk.db'}",
-            "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": "bench-signing",
-            "SLACK_API_URL": standin.url, "WEBHOOK_SECRET": secret,
+            "SLACK_BOT_TOKEN": "xoxb-bench",
+            "SLACK_SIGNING_SECRET": "bench-signing",
+            "SLACK_API_URL": standin.url,
+            "WEBHOOK_SECRET": secret,
             "SOCIALDESK_CONFIG": str(PROJECT_ROOT / "socialdesk.example.yaml"),
-            "SLACK_CHANNEL_INTERVAL": "0", "SOCIALDESK_LOG_LEVEL": "WARNING",
+            "SLACK_CHANNEL_INTERVAL": "0",
+            "SOCIALDESK_LOG_LEVEL": "WARNING",
         }
         server = subprocess.Popen(
-            [sys.executable, "-c", "from bot.cli import main; main()", "serve", "--host", "127.0.0.1",
-             "--port", str(port)], env=env, cwd=tmp)
+            [
+                sys.executable,
+                "-c",
+                "from bot.cli import main; main()",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            env=env,
+            cwd=tmp,
+        )
         try:
             wait_healthy(port, server)
             requests = requests_for(port, bodies(n), secret)
@@ -118,8 +147,11 @@ def bench_socialdesk(n: int, concurrency: int, tmp: Path) -> tuple[LoadResult, f
             cards_done: float | None = None
             deadline = time.monotonic() + 900
             while time.monotonic() < deadline:
-                posted = sum(1 for c in standin.calls_to("chat.postMessage")
-                             if isinstance(c.response, dict) and c.response.get("ok"))
+                posted = sum(
+                    1
+                    for c in standin.calls_to("chat.postMessage")
+                    if isinstance(c.response, dict) and c.response.get("ok")
+                )
                 if posted >= n:
                     cards_done = time.perf_counter() - started
                     break
@@ -134,8 +166,22 @@ def bench_floor(n: int, concurrency: int, tmp: Path) -> LoadResult:
     secret, port = "floor-secret", free_port()
     env = {**os.environ, "FLOOR_DB": str(tmp / "floor.db"), "FLOOR_SECRET": secret}
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "benchmarks.floor_app:app", "--host", "127.0.0.1", "--port", str(port),
-         "--no-access-log", "--log-level", "warning"], env=env, cwd=PROJECT_ROOT)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "benchmarks.floor_app:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=PROJECT_ROOT,
+    )
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -155,21 +201,27 @@ def main() -> None:
     parser.add_argument("--mentions", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=32)
     args = parser.parse_args()
-    print(f"ingest benchmark: {args.mentions} signed generic mentions, concurrency {args.concurrency}, "
-          f"SQLite, loopback, {os.cpu_count()} cores")
+    print(
+        f"ingest benchmark: {args.mentions} signed generic mentions, concurrency {args.concurrency}, "
+        f"SQLite, loopback, {os.cpu_count()} cores"
+    )
     with tempfile.TemporaryDirectory(prefix="socialdesk-bench-") as tmp_name:
         tmp = Path(tmp_name)
         ours, cards = bench_socialdesk(args.mentions, args.concurrency, tmp)
         floor = bench_floor(args.mentions, args.concurrency, tmp)
     rate = report("socialdesk", ours, args.mentions)
     floor_rate = report("floor     ", floor, args.mentions)
-    print(f"time until every case's card reached the stand-in: "
-          f"{f'{cards:.1f} s' if cards is not None else 'not within 900 s'}")
+    print(
+        f"time until every case's card reached the stand-in: "
+        f"{f'{cards:.1f} s' if cards is not None else 'not within 900 s'}"
+    )
     ratio = rate / floor_rate
     p99_ms = ours.percentile(99) * 1000
     print(f"ratio socialdesk/floor: {ratio:.2f}")
-    print(f"targets: >=1500/s {'met' if rate >= 1500 else 'MISSED'}; >=0.5 of floor "
-          f"{'met' if ratio >= 0.5 else 'MISSED'}; p99 < 50 ms {'met' if p99_ms < 50 else 'MISSED'}")
+    print(
+        f"targets: >=1500/s {'met' if rate >= 1500 else 'MISSED'}; >=0.5 of floor "
+        f"{'met' if ratio >= 0.5 else 'MISSED'}; p99 < 50 ms {'met' if p99_ms < 50 else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

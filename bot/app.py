@@ -82,7 +82,9 @@ class Runtime:
 
         self._ingest_loop = WakeableLoop("ingest", ingest_step, self.clock, idle_seconds=2.0)
         self._outbox_loop = WakeableLoop(
-            "outbox", lambda: self.outbox.drain(between_sends=self.foreground.yield_if_busy).next_due, self.clock
+            "outbox",
+            lambda: self.outbox.drain(between_sends=self.foreground.yield_if_busy).next_due,
+            self.clock,
         )
         self.loops = [self._ingest_loop, self._outbox_loop]
         for loop in self.loops:
@@ -117,14 +119,20 @@ def build_runtime(
     metrics = Metrics()
     # Retries are the outbox's job (it knows Retry-After and pacing); the client must not retry alone.
     slack = WebClient(
-        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url, timeout=10,
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        timeout=10,
         retry_handlers=[],
     )
     channels = ChannelDirectory(client=slack, engine=engine)
     notifier = OutboxNotifier(config)
     pipeline = IngestPipeline(engine=engine, config=config, notifier=notifier, clock=clock, metrics=metrics)
     outbox = OutboxSender(
-        engine=engine, client=slack, channels=channels, clock=clock, metrics=metrics,
+        engine=engine,
+        client=slack,
+        channels=channels,
+        clock=clock,
+        metrics=metrics,
         per_channel_interval=settings.slack_channel_interval,
     )
     listeners = TrackingExecutor()
@@ -137,15 +145,30 @@ def build_runtime(
         raise_error_for_unhandled_request=False,
     )
     runtime = Runtime(
-        settings=settings, config=config, engine=engine, clock=clock, metrics=metrics, slack=slack,
-        channels=channels, pipeline=pipeline, outbox=outbox, bolt=bolt, http=Starlette(), listeners=listeners,
+        settings=settings,
+        config=config,
+        engine=engine,
+        clock=clock,
+        metrics=metrics,
+        slack=slack,
+        channels=channels,
+        pipeline=pipeline,
+        outbox=outbox,
+        bolt=bolt,
+        http=Starlette(),
+        listeners=listeners,
         foreground=ForegroundFirst(),
     )
     register_all(bolt, HandlerContext(engine=engine, config=config, clock=clock, notifier=notifier))
     webhooks = WebhookRoutes(
         WebhookDeps(
-            settings=settings, engine=engine, clock=clock, metrics=metrics, brand=pipeline.brand,
-            on_accepted=runtime.wake_ingest, foreground=runtime.foreground,
+            settings=settings,
+            engine=engine,
+            clock=clock,
+            metrics=metrics,
+            brand=pipeline.brand,
+            on_accepted=runtime.wake_ingest,
+            foreground=runtime.foreground,
         )
     )
     runtime.http = Starlette(

@@ -102,7 +102,9 @@ def db_upgrade() -> None:
 
 
 @cli.command()
-def manifest(url: str = typer.Option("https://socialdesk.example.com", help="Public base URL of `serve`")) -> None:
+def manifest(
+    url: str = typer.Option("https://socialdesk.example.com", help="Public base URL of `serve`"),
+) -> None:
     """Print the Slack app manifest (YAML) for api.slack.com/apps -> Create New App -> From a manifest."""
     from bot.slack.manifest import build_manifest
 
@@ -112,7 +114,9 @@ def manifest(url: str = typer.Option("https://socialdesk.example.com", help="Pub
 
 
 @cli.command()
-def ingest(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSON Lines of generic mentions")) -> None:
+def ingest(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSON Lines of generic mentions"),
+) -> None:
     """Import mentions from a JSON Lines file (the generic webhook schema), one per line."""
     from bot.config import load_config
     from bot.ingest.jsonl_import import import_lines

@@ -1,4 +1,4 @@
-"""Prometheus metrics. One registry per runtime so that tests and several apps in one process don't collide."""
+"""Prometheus metrics, one registry per runtime, so tests and several apps in one process never collide."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ class Metrics:
             registry=r,
         )
         self.mentions = Counter(
-            "socialdesk_mentions_total", "Mentions normalized, by platform and result", ["platform", "result"],
+            "socialdesk_mentions_total",
+            "Mentions normalized, by platform and result",
+            ["platform", "result"],
             registry=r,
         )
         self.inbox_processed = Counter(
@@ -33,19 +35,30 @@ class Metrics:
             "socialdesk_outbox_retries_total", "Slack calls retried, by reason", ["reason"], registry=r
         )
         self.outbox_dead = Counter(
-            "socialdesk_outbox_dead_total", "Slack calls given up with a permanent error", ["error"], registry=r
+            "socialdesk_outbox_dead_total",
+            "Slack calls given up with a permanent error",
+            ["error"],
+            registry=r,
         )
         self.outbox_pending = Gauge(
             "socialdesk_outbox_pending", "Slack calls waiting in the outbox", registry=r
         )
         self.slack_errors = Counter(
-            "socialdesk_slack_errors_total", "Errors answered by the Slack Web API", ["method", "error"],
+            "socialdesk_slack_errors_total",
+            "Errors answered by the Slack Web API",
+            ["method", "error"],
             registry=r,
         )
         self.ingest_latency = Histogram(
-            "socialdesk_webhook_seconds", "Time to accept a webhook request", ["source"], registry=r,
+            "socialdesk_webhook_seconds",
+            "Time to accept a webhook request",
+            ["source"],
+            registry=r,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
         )
         self.poller_runs = Counter(
-            "socialdesk_poller_runs_total", "Poller runs by source and outcome", ["source", "outcome"], registry=r
+            "socialdesk_poller_runs_total",
+            "Poller runs by source and outcome",
+            ["source", "outcome"],
+            registry=r,
         )

@@ -24,8 +24,13 @@ def x_poller(runtime: Runtime) -> XMentionsPoller | None:
         return None
 
     def sink(body: bytes) -> None:
-        inbox.accept(runtime.engine, source="x_poll", body=body, content_type="application/json",
-                     now=runtime.clock.now())
+        inbox.accept(
+            runtime.engine,
+            source="x_poll",
+            body=body,
+            content_type="application/json",
+            now=runtime.clock.now(),
+        )
         runtime.wake_ingest()
 
     return XMentionsPoller(

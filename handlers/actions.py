@@ -52,7 +52,9 @@ def register(app: App, ctx: HandlerContext) -> None:
         case_id, option = _overflow_choice(action)
         if option is OverflowOption.SHOW_HISTORY:
             message = history(case_id)
-            respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
+            respond(
+                text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False
+            )
             return
         respond(text=_not_yet(case_id), response_type="ephemeral", replace_original=False)
 

@@ -20,7 +20,9 @@ from handlers.context import HandlerContext
 from handlers.errors import answer_privately
 
 # Subcommands listed in the help whose service lands with the "work the queue" release.
-NOT_YET = frozenset({"claim", "unclaim", "assign", "reply", "dm", "escalate", "resolve", "reopen", "note", "stats"})
+NOT_YET = frozenset(
+    {"claim", "unclaim", "assign", "reply", "dm", "escalate", "resolve", "reopen", "note", "stats"}
+)
 
 
 def register(app: App, ctx: HandlerContext) -> None:

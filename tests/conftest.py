@@ -101,7 +101,9 @@ def make_settings(database_url: str, slack_api_url: str) -> Settings:
 
 
 @pytest.fixture
-def runtime(database_url: str, standin: SlackStandin, clock: ManualClock, config: Config) -> Iterator[Runtime]:
+def runtime(
+    database_url: str, standin: SlackStandin, clock: ManualClock, config: Config
+) -> Iterator[Runtime]:
     rt = build_runtime(make_settings(database_url, standin.url), clock=clock, config=config, migrate=False)
     yield rt
     rt.stop_workers()

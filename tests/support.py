@@ -57,8 +57,9 @@ def slack_headers(body: str, *, content_type: str, timestamp: int | None = None)
     }
 
 
-def slash_command_body(command: str, text_: str, *, user_id: str = "U0AGENT01", response_url: str,
-                       channel_id: str = "C0SUPPORT1") -> str:
+def slash_command_body(
+    command: str, text_: str, *, user_id: str = "U0AGENT01", response_url: str, channel_id: str = "C0SUPPORT1"
+) -> str:
     return urlencode(
         {
             "token": "legacy-verification-token",
@@ -77,8 +78,14 @@ def slash_command_body(command: str, text_: str, *, user_id: str = "U0AGENT01", 
     )
 
 
-def block_action_body(action: dict[str, Any], *, response_url: str, user_id: str = "U0AGENT01",
-                      channel_id: str = "C0SUPPORT1", message_ts: str = "1.0") -> str:
+def block_action_body(
+    action: dict[str, Any],
+    *,
+    response_url: str,
+    user_id: str = "U0AGENT01",
+    channel_id: str = "C0SUPPORT1",
+    message_ts: str = "1.0",
+) -> str:
     payload = {
         "type": "block_actions",
         "team": {"id": "T0TEAM0001", "domain": "acme"},

@@ -35,24 +35,38 @@ class PretendUser:
 
     def _post(self, body: str, content_type: str) -> httpx.Response:
         ts = str(int(time.time()))  # Bolt checks signatures against the real clock
-        sig = "v0=" + hmac.new(self.signing_secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+        sig = (
+            "v0="
+            + hmac.new(self.signing_secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+        )
         headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig}
         return httpx.post(f"{self.base_url}/slack/events", content=body.encode(), headers=headers, timeout=10)
 
     def _response_url(self, channel: str, message_ts: str | None = None) -> str:
         self._seq += 1
-        return self.standin.response_url(f"demo-{self._seq}", channel=channel, user=self.user_id,
-                                         message_ts=message_ts)
+        return self.standin.response_url(
+            f"demo-{self._seq}", channel=channel, user=self.user_id, message_ts=message_ts
+        )
 
     def command(self, line: str, *, channel: str) -> httpx.Response:
         command, _, text = line.strip().partition(" ")
         channel_id = self.standin.channel_id(channel)
-        body = urlencode({
-            "token": "demo", "team_id": "T0DEMO0001", "team_domain": "demo", "channel_id": channel_id,
-            "channel_name": channel, "user_id": self.user_id, "user_name": self.user_name, "command": command,
-            "text": text, "api_app_id": "A0SOCIALDESK", "response_url": self._response_url(channel),
-            "trigger_id": self.standin.new_trigger_id(self.user_id),
-        })
+        body = urlencode(
+            {
+                "token": "demo",
+                "team_id": "T0DEMO0001",
+                "team_domain": "demo",
+                "channel_id": channel_id,
+                "channel_name": channel,
+                "user_id": self.user_id,
+                "user_name": self.user_name,
+                "command": command,
+                "text": text,
+                "api_app_id": "A0SOCIALDESK",
+                "response_url": self._response_url(channel),
+                "trigger_id": self.standin.new_trigger_id(self.user_id),
+            }
+        )
         return self._post(body, "application/x-www-form-urlencoded")
 
     def click(self, case_id: int, verb: str, *, channels: list[str]) -> httpx.Response:
@@ -72,9 +86,13 @@ class PretendUser:
         }
         return self._post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
 
-    def _find_action(self, case_id: int, verb: str, channels: list[str]) -> tuple[str, StoredMessage, dict[str, Any]]:
+    def _find_action(
+        self, case_id: int, verb: str, channels: list[str]
+    ) -> tuple[str, StoredMessage, dict[str, Any]]:
         if verb not in BUTTON_VERBS | OVERFLOW_VERBS:
-            raise DemoInputError(f"unknown button `{verb}`; try one of {', '.join(sorted(BUTTON_VERBS | OVERFLOW_VERBS))}")
+            raise DemoInputError(
+                f"unknown button `{verb}`; try one of {', '.join(sorted(BUTTON_VERBS | OVERFLOW_VERBS))}"
+            )
         for channel in channels:
             for message in self.standin.messages(channel):
                 for block in message.blocks or []:
@@ -92,8 +110,13 @@ def _match(element: dict[str, Any], case_id: int, verb: str) -> dict[str, Any] |
     if element.get("type") == "button" and action_id == f"case.{verb}":
         try:
             if decode_case_value(element.get("value", "")) == case_id:
-                return {"type": "button", "action_id": action_id, "value": element["value"],
-                        "text": element.get("text"), "action_ts": str(time.time())}
+                return {
+                    "type": "button",
+                    "action_id": action_id,
+                    "value": element["value"],
+                    "text": element.get("text"),
+                    "action_ts": str(time.time()),
+                }
         except ValueError:
             return None
     if element.get("type") == "overflow" and action_id == ActionId.OVERFLOW.value and verb in OVERFLOW_VERBS:
@@ -103,6 +126,10 @@ def _match(element: dict[str, Any], case_id: int, verb: str) -> dict[str, Any] |
             except ValueError:
                 continue
             if option_case == case_id and op.value == verb:
-                return {"type": "overflow", "action_id": action_id, "selected_option": option,
-                        "action_ts": str(time.time())}
+                return {
+                    "type": "overflow",
+                    "action_id": action_id,
+                    "selected_option": option,
+                    "action_ts": str(time.time()),
+                }
     return None

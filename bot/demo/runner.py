@@ -39,7 +39,7 @@ from bot.web.serving import background_server
 DEMO_USER = ("U0AGENT001", "alice")
 HELP = """Type a slash command as in Slack, or click a card's button:
   /social help | /social queue | /social show 3 | /social queue billing
-  click 3 show_history        (buttons: claim reply escalate resolve; menu: private_reply mark_spam show_history)
+  click 3 show_history   buttons: claim reply escalate resolve; menu: private_reply mark_spam show_history
   channels                    show every channel again
   channel social-billing      show one channel
   help | quit"""
@@ -61,13 +61,18 @@ def _environment(db_path: Path | None) -> Iterator[tuple[Runtime, SlackStandin, 
         database = db_path or Path(tmp) / "socialdesk-demo.db"
         token, signing = "xoxb-demo-" + secrets.token_hex(8), secrets.token_hex(16)
         with SlackStandin(token=token, clock=clock) as standin:
-            settings = Settings.model_validate({
-                "DATABASE_URL": f"sqlite:///{database}",
-                "SLACK_BOT_TOKEN": SecretStr(token), "SLACK_SIGNING_SECRET": SecretStr(signing),
-                "SLACK_API_URL": standin.url,
-                "WEBHOOK_SECRET": SecretStr("demo-generic"), "META_APP_SECRET": SecretStr("demo-meta"),
-                "META_VERIFY_TOKEN": SecretStr("demo-verify"), "X_CONSUMER_SECRET": SecretStr("demo-x"),
-            })
+            settings = Settings.model_validate(
+                {
+                    "DATABASE_URL": f"sqlite:///{database}",
+                    "SLACK_BOT_TOKEN": SecretStr(token),
+                    "SLACK_SIGNING_SECRET": SecretStr(signing),
+                    "SLACK_API_URL": standin.url,
+                    "WEBHOOK_SECRET": SecretStr("demo-generic"),
+                    "META_APP_SECRET": SecretStr("demo-meta"),
+                    "META_VERIFY_TOKEN": SecretStr("demo-verify"),
+                    "X_CONSUMER_SECRET": SecretStr("demo-x"),
+                }
+            )
             config = load_config(PROJECT_ROOT / SAMPLE_CONFIG_NAME)
             runtime = build_runtime(settings, clock=clock, config=config)
             try:
@@ -79,10 +84,17 @@ def _environment(db_path: Path | None) -> Iterator[tuple[Runtime, SlackStandin, 
 
 def _deliver(base_url: str, item: FeedItem) -> httpx.Response:
     body = json.dumps(item.body).encode()
-    signer = {"meta": lambda: sign_meta(body, "demo-meta"), "x": lambda: sign_x(body, "demo-x"),
-              "generic": lambda: sign_generic(body, "demo-generic")}[item.source]
-    return httpx.post(f"{base_url}/webhooks/{item.source}", content=body,
-                      headers={"Content-Type": "application/json", **signer()}, timeout=10)
+    signer = {
+        "meta": lambda: sign_meta(body, "demo-meta"),
+        "x": lambda: sign_x(body, "demo-x"),
+        "generic": lambda: sign_generic(body, "demo-generic"),
+    }[item.source]
+    return httpx.post(
+        f"{base_url}/webhooks/{item.source}",
+        content=body,
+        headers={"Content-Type": "application/json", **signer()},
+        timeout=10,
+    )
 
 
 def _settle(runtime: Runtime, clock: ManualClock) -> None:
@@ -99,7 +111,9 @@ def _team_channels(runtime: Runtime) -> list[str]:
     return [team.channel_name for team in runtime.config.teams]
 
 
-def _show_channels(console: Console, standin: SlackStandin, channels: list[str], users: dict[str, str]) -> None:
+def _show_channels(
+    console: Console, standin: SlackStandin, channels: list[str], users: dict[str, str]
+) -> None:
     for name in channels:
         try:
             messages = [dataclasses.asdict(m) for m in standin.messages(name)]
@@ -108,22 +122,37 @@ def _show_channels(console: Console, standin: SlackStandin, channels: list[str],
         console.print(render_channel(name, messages, users))
 
 
-def _play_feed(console: Console, runtime: Runtime, clock: ManualClock, base_url: str, stats: DemoStats) -> None:
+def _play_feed(
+    console: Console, runtime: Runtime, clock: ManualClock, base_url: str, stats: DemoStats
+) -> None:
     start = clock.now()
     console.print(Rule("[bold]The feed: a morning of social traffic, sent as signed webhooks[/bold]"))
     for item in build_feed(start):
         clock.set(max(clock.now(), start + item.at))
         response = _deliver(base_url, item)
         stats.webhooks_sent += 1
-        outcome = "[green]200 accepted[/green]" if response.status_code == 200 else f"[red]{response.status_code}[/red]"
+        outcome = (
+            "[green]200 accepted[/green]"
+            if response.status_code == 200
+            else f"[red]{response.status_code}[/red]"
+        )
         if response.status_code != 200:
             stats.webhooks_failed.append(f"{item.label}: {response.status_code} {response.text}")
         console.print(f"  {clock.now():%H:%M}  {item.label:<72} {outcome}")
         _settle(runtime, clock)
 
 
-def _run_line(line: str, *, console: Console, user: PretendUser, runtime: Runtime, standin: SlackStandin,
-              clock: ManualClock, stats: DemoStats, users: dict[str, str]) -> bool:
+def _run_line(
+    line: str,
+    *,
+    console: Console,
+    user: PretendUser,
+    runtime: Runtime,
+    standin: SlackStandin,
+    clock: ManualClock,
+    stats: DemoStats,
+    users: dict[str, str],
+) -> bool:
     """Act on one input line; False means quit."""
     text = line.strip()
     if not text or text.startswith("#"):
@@ -201,7 +230,10 @@ def run_demo(*, commands: list[str] | None, db_path: Path | None = None, width: 
     with _environment(db_path) as (runtime, standin, clock, base_url, signing):
         users = {"U0AGENT001": "alice", "U0AGENT002": "bob", "U0MANAGER1": "carol"}
         user = PretendUser(base_url, signing, standin, *DEMO_USER)
-        console.print(f"[bold]socialdesk demo[/bold]: SQLite, the Slack stand-in at {standin.url}, the app at {base_url}")
+        console.print(
+            f"[bold]socialdesk demo[/bold]: SQLite, the Slack stand-in at {standin.url}, "
+            f"the app at {base_url}"
+        )
         _play_feed(console, runtime, clock, base_url, stats)
         console.print(Rule("[bold]Slack, as your team sees it[/bold]"))
         _show_channels(console, standin, _team_channels(runtime), users)
@@ -215,11 +247,20 @@ def run_demo(*, commands: list[str] | None, db_path: Path | None = None, width: 
                 except (EOFError, KeyboardInterrupt):
                     break
             else:
-                line = next(lines, None)
-                if line is None:
+                scripted = next(lines, None)
+                if scripted is None:
                     break
-            if not _run_line(line, console=console, user=user, runtime=runtime, standin=standin, clock=clock,
-                             stats=stats, users=users):
+                line = scripted
+            if not _run_line(
+                line,
+                console=console,
+                user=user,
+                runtime=runtime,
+                standin=standin,
+                clock=clock,
+                stats=stats,
+                users=users,
+            ):
                 break
         _summary(console, runtime, standin, stats)
     return 1 if stats.webhooks_failed or any("HTTP" in e for e in stats.command_errors) else 0

@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.store.types import EnumText
 from bot.domain.enums import (
     CaseStatus,
     Category,
@@ -19,6 +18,7 @@ from bot.domain.enums import (
     Priority,
     Sentiment,
 )
+from bot.store.types import EnumText
 
 
 def _ts(index: bool = False, nullable: bool = True) -> Any:
@@ -37,7 +37,9 @@ class InboxItem(SQLModel, table=True):
     body_sha256: str = Field(max_length=64)
     body: str = Field(sa_column=Column(Text, nullable=False))
     content_type: str = Field(default="", max_length=128)
-    status: InboxStatus = Field(default=InboxStatus.PENDING, sa_column=Column(EnumText(InboxStatus), nullable=False, index=True))
+    status: InboxStatus = Field(
+        default=InboxStatus.PENDING, sa_column=Column(EnumText(InboxStatus), nullable=False, index=True)
+    )
     reason: str | None = Field(default=None, sa_column=Column(Text))
     attempts: int = 0
     processed_at: datetime | None = _ts()
@@ -78,7 +80,9 @@ class Mention(SQLModel, table=True):
     received_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
     sentiment_score: float = 0.0
-    sentiment: Sentiment = Field(default=Sentiment.NEUTRAL, sa_column=Column(EnumText(Sentiment), nullable=False))
+    sentiment: Sentiment = Field(
+        default=Sentiment.NEUTRAL, sa_column=Column(EnumText(Sentiment), nullable=False)
+    )
     category: Category = Field(default=Category.OTHER, sa_column=Column(EnumText(Category), nullable=False))
     slack_ts: str | None = Field(default=None, max_length=32)  # the thread message, for follow-ups
 
@@ -91,11 +95,15 @@ class Case(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     platform: Platform = Field(sa_column=Column(EnumText(Platform), nullable=False))
     conversation_key: str = Field(index=True, max_length=256)
-    status: CaseStatus = Field(default=CaseStatus.NEW, sa_column=Column(EnumText(CaseStatus), nullable=False, index=True))
+    status: CaseStatus = Field(
+        default=CaseStatus.NEW, sa_column=Column(EnumText(CaseStatus), nullable=False, index=True)
+    )
     priority: Priority = Field(default=Priority.P4, sa_column=Column(EnumText(Priority), nullable=False))
     priority_reason: str = Field(default="", max_length=512)
     category: Category = Field(default=Category.OTHER, sa_column=Column(EnumText(Category), nullable=False))
-    sentiment: Sentiment = Field(default=Sentiment.NEUTRAL, sa_column=Column(EnumText(Sentiment), nullable=False))
+    sentiment: Sentiment = Field(
+        default=Sentiment.NEUTRAL, sa_column=Column(EnumText(Sentiment), nullable=False)
+    )
     is_private: bool = False
     team: str = Field(index=True, max_length=64)
     route: str = Field(default="", max_length=128)  # the routing rule that chose the team
@@ -149,7 +157,9 @@ class OutboxMessage(SQLModel, table=True):
     case_id: int | None = Field(default=None, index=True)
     mention_id: int | None = None
     needs_case_ts: bool = False
-    status: OutboxStatus = Field(default=OutboxStatus.PENDING, sa_column=Column(EnumText(OutboxStatus), nullable=False))
+    status: OutboxStatus = Field(
+        default=OutboxStatus.PENDING, sa_column=Column(EnumText(OutboxStatus), nullable=False)
+    )
     attempts: int = 0
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     next_attempt_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -8,5 +8,7 @@ from bot.config import SlaTargets
 from bot.domain.enums import Platform, Priority
 
 
-def first_response_due(sla: SlaTargets, *, platform: Platform, priority: Priority, posted_at: datetime) -> datetime:
+def first_response_due(
+    sla: SlaTargets, *, platform: Platform, priority: Priority, posted_at: datetime
+) -> datetime:
     return posted_at + timedelta(minutes=sla.first_response_minutes(platform, priority))

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.domain.enums import InboxStatus
 from bot.domain.models import InboxItem
@@ -57,8 +57,9 @@ def _store(
     }
     try:
         with engine.begin() as conn:
-            result = conn.execute(insert(InboxItem).values(**row).returning(InboxItem.id))  # type: ignore[arg-type]
-            return AcceptResult(inbox_id=int(result.scalar_one()), duplicate=False)
+            inserted = conn.execute(insert(InboxItem).values(**row).returning(col(InboxItem.id))).scalar_one()
+            assert inserted is not None
+            return AcceptResult(inbox_id=inserted, duplicate=False)
     except IntegrityError:
         with Session(engine) as session:
             existing = session.exec(
@@ -72,8 +73,13 @@ def _store(
 def accept(engine: Engine, *, source: str, body: bytes, content_type: str, now: datetime) -> AcceptResult:
     """Store a verified, well-formed payload for processing; returns once it is committed."""
     return _store(
-        engine, source=source, body=body, content_type=content_type, now=now,
-        status=InboxStatus.PENDING, reason=None,
+        engine,
+        source=source,
+        body=body,
+        content_type=content_type,
+        now=now,
+        status=InboxStatus.PENDING,
+        reason=None,
     )
 
 
@@ -82,13 +88,18 @@ def reject(
 ) -> AcceptResult:
     """Keep a malformed payload, marked rejected with the reason, so someone can look at it."""
     return _store(
-        engine, source=source, body=body, content_type=content_type, now=now,
-        status=InboxStatus.REJECTED, reason=reason[:2000],
+        engine,
+        source=source,
+        body=body,
+        content_type=content_type,
+        now=now,
+        status=InboxStatus.REJECTED,
+        reason=reason[:2000],
     )
 
 
 def pending_ids(session: Session, *, limit: int, for_update: bool) -> list[int]:
-    """Oldest pending (or failed, for retry) items; on PostgreSQL rows taken by another replica are skipped."""
+    """Ids of the oldest pending (or failed, to retry) items; each is locked when it is processed."""
     stmt = (
         select(InboxItem.id)
         .where(InboxItem.status.in_([InboxStatus.PENDING, InboxStatus.FAILED]))  # type: ignore[attr-defined]

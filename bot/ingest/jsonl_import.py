@@ -30,8 +30,12 @@ class ImportReport:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected,
-            "cases_opened": self.cases_opened, "followups": self.followups, "errors": self.errors[:20],
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+            "cases_opened": self.cases_opened,
+            "followups": self.followups,
+            "errors": self.errors[:20],
         }
 
 
@@ -51,18 +55,27 @@ def import_lines(
         try:
             normalize("generic", body, brand)
         except MalformedPayload as exc:
-            inbox.reject(engine, source="generic", body=body, content_type="application/json",
-                         reason=str(exc), now=clock.now())
+            inbox.reject(
+                engine,
+                source="generic",
+                body=body,
+                content_type="application/json",
+                reason=str(exc),
+                now=clock.now(),
+            )
             report.rejected += 1
             report.errors.append(f"line {number}: {exc}")
             continue
-        result = inbox.accept(engine, source="generic", body=body, content_type="application/json", now=clock.now())
+        result = inbox.accept(
+            engine, source="generic", body=body, content_type="application/json", now=clock.now()
+        )
         if result.duplicate:
             report.duplicates += 1
         else:
             report.accepted += 1
-    pipeline = IngestPipeline(engine=engine, config=config, notifier=OutboxNotifier(config), clock=clock,
-                              metrics=Metrics())
+    pipeline = IngestPipeline(
+        engine=engine, config=config, notifier=OutboxNotifier(config), clock=clock, metrics=Metrics()
+    )
     drained = pipeline.drain()
     report.cases_opened, report.followups = drained.cases_opened, drained.followups
     return report

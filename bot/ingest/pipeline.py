@@ -70,7 +70,11 @@ class IngestPipeline:
         return self._brand
 
     def drain(
-        self, *, batch: int = 200, max_items: int | None = None, between_items: Callable[[], None] = lambda: None
+        self,
+        *,
+        batch: int = 200,
+        max_items: int | None = None,
+        between_items: Callable[[], None] = lambda: None,
     ) -> DrainReport:
         """Process pending inbox items until none are left (or `max_items`); safe to call from any thread.
 
@@ -220,7 +224,9 @@ class IngestPipeline:
         )
 
     def _open(self, session: Session, mention: Mention, now: datetime) -> Case:
-        repeat = cases_repo.count_earlier_cases(session, platform=mention.platform, author_id=mention.author_id)
+        repeat = cases_repo.count_earlier_cases(
+            session, platform=mention.platform, author_id=mention.author_id
+        )
         decision = prioritize(
             PriorityInput(
                 text=mention.text_raw,
@@ -259,7 +265,9 @@ class IngestPipeline:
             author_name=mention.author_name,
             opened_at=mention.posted_at,
             first_response_due=first_response_due(
-                self._config.sla, platform=mention.platform, priority=decision.priority,
+                self._config.sla,
+                platform=mention.platform,
+                priority=decision.priority,
                 posted_at=mention.posted_at,
             ),
             last_activity_at=now,
@@ -271,8 +279,15 @@ class IngestPipeline:
         session.add(mention)
         session.flush()
         events_repo.record(
-            session, case_id=case.id, actor=events_repo.SYSTEM, kind="opened", at=now,
-            mention_id=mention.id, team=case.team, route=case.route, priority=case.priority.value,
+            session,
+            case_id=case.id,
+            actor=events_repo.SYSTEM,
+            kind="opened",
+            at=now,
+            mention_id=mention.id,
+            team=case.team,
+            route=case.route,
+            priority=case.priority.value,
             reason=case.priority_reason,
         )
         self._notifier.case_opened(session, case, now=now)
@@ -293,4 +308,3 @@ class IngestPipeline:
             session, case_id=case.id, actor=events_repo.SYSTEM, kind="followup", at=now, mention_id=mention.id
         )
         self._notifier.followup_added(session, case, mention, now=now)
-

@@ -1,4 +1,4 @@
-"""Ordered routing rules pick the team (and so the channel) for a new case; a default team catches the rest."""
+"""Ordered routing rules pick the team (and so the channel) of a new case; a default team takes the rest."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ import threading
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.domain.models import SlackChannel
 from bot.store.db import writer
@@ -54,8 +54,10 @@ class ChannelDirectory:
             for name, cid in list(self._cache.items()):
                 if cid == channel_id:
                     del self._cache[name]
-            with Session(self._engine) as session:
-                for row in session.query(SlackChannel).filter(SlackChannel.channel_id == channel_id).all():
+            with Session(writer(self._engine)) as session:
+                for row in session.exec(
+                    select(SlackChannel).where(SlackChannel.channel_id == channel_id)
+                ).all():
                     session.delete(row)
                 session.commit()
 

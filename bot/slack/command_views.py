@@ -13,7 +13,9 @@ from bot.slack.cards import SlackMessage
 def render_help() -> SlackMessage:
     lines = "\n".join(f"• {usage}" for usage in SOCIAL_USAGE.values())
     text = f"*socialdesk commands*\nCase numbers work with or without `#`.\n{lines}"
-    return SlackMessage(text="socialdesk commands", blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
+    return SlackMessage(
+        text="socialdesk commands", blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    )
 
 
 def _due_words(case: Case, now: datetime) -> str:

@@ -29,7 +29,7 @@ def build_manifest(url: str, *, name: str = "socialdesk") -> dict[str, Any]:
     return {
         "display_information": {
             "name": name,
-            "description": "Social-media customer service: case cards, replies, SLA alerts, crisis playbooks.",
+            "description": "Social customer service: case cards, replies, SLA alerts, crisis playbooks.",
             "background_color": "#1d3b53",
         },
         "features": {
@@ -46,7 +46,7 @@ def build_manifest(url: str, *, name: str = "socialdesk") -> dict[str, Any]:
                     "command": "/crisis",
                     "url": events_url,
                     "description": "Run a crisis playbook: list, start, status, approve, end, review",
-                    "usage_hint": "list | start service-outage sev2 \"Login failures\" | status",
+                    "usage_hint": 'list | start service-outage sev2 "Login failures" | status',
                     "should_escape": False,
                 },
             ],

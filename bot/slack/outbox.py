@@ -9,6 +9,7 @@ wait for it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -34,9 +35,20 @@ log = logging.getLogger(__name__)
 # Errors that no retry will fix: keep the row as dead with the reason, count it, move on.
 PERMANENT_ERRORS = frozenset(
     {
-        "channel_not_found", "is_archived", "invalid_blocks", "invalid_blocks_format", "msg_too_long",
-        "no_text", "invalid_arguments", "message_not_found", "cant_update_message", "edit_window_closed",
-        "too_many_attachments", "restricted_action", "invalid_thread_ts", "thread_not_found",
+        "channel_not_found",
+        "is_archived",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_too_long",
+        "no_text",
+        "invalid_arguments",
+        "message_not_found",
+        "cant_update_message",
+        "edit_window_closed",
+        "too_many_attachments",
+        "restricted_action",
+        "invalid_thread_ts",
+        "thread_not_found",
     }
 )
 MAX_ATTEMPTS = 25
@@ -92,7 +104,9 @@ class OutboxSender:
 
     def pending_count(self) -> int:
         with Session(self._engine) as session:
-            rows = session.exec(select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.PENDING)).all()
+            rows = session.exec(
+                select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.PENDING)
+            ).all()
         self._metrics.outbox_pending.set(len(rows))
         return len(rows)
 
@@ -165,9 +179,13 @@ class OutboxSender:
         except LookupError as exc:  # the case or mention behind the item is gone
             failure = _Failure(reason=f"render: {exc}", retry_after=None)
         except (OSError, TimeoutError) as exc:  # connection refused/reset, DNS, socket timeouts
-            failure = _Failure(reason=f"network: {type(exc).__name__}", retry_after=backoff_seconds(item.attempts + 1))
+            failure = _Failure(
+                reason=f"network: {type(exc).__name__}", retry_after=backoff_seconds(item.attempts + 1)
+            )
         else:
-            self._mark_sent(item, dict(response.data) if isinstance(response.data, dict) else {}, channel_id, now)
+            self._mark_sent(
+                item, dict(response.data) if isinstance(response.data, dict) else {}, channel_id, now
+            )
             report.sent += 1
             self._metrics.outbox_sent.labels(method=item.method).inc()
             return None
@@ -183,10 +201,9 @@ class OutboxSender:
         if status >= 500:
             return _Failure(reason=f"http_{status}", retry_after=backoff_seconds(item.attempts + 1))
         if error == "not_in_channel":
-            try:
+            # A private channel refuses the join: someone has to /invite the bot; keep retrying slowly.
+            with contextlib.suppress(SlackApiError):
                 self._channels.join(self._channels.resolve(item.channel))
-            except SlackApiError:
-                pass  # private channel: someone has to /invite the bot; keep retrying slowly
             return _Failure(reason=error, retry_after=backoff_seconds(item.attempts + 1))
         if error == "channel_not_found":
             self._channels.forget(item.channel)
@@ -258,4 +275,3 @@ def _retry_after(headers: Any) -> float:
         return max(float(raw), 1.0) if raw is not None else 30.0
     except (TypeError, ValueError):
         return 30.0
-

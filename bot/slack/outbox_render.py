@@ -8,7 +8,6 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.clock import as_utc
-
 from bot.domain.models import Case, Mention, OutboxMessage
 from bot.slack.cards import render_case_card, render_followup
 from bot.slack.outbox_queue import RENDER_CASE_CARD, RENDER_FOLLOWUP
@@ -47,7 +46,9 @@ def render_call(session: Session, item: OutboxMessage, *, now: datetime) -> dict
         if mention is None:
             raise LookupError(f"mention for outbox {item.id} not found")
         first = first_mention(session, case.id) if case.id is not None else None
-        message = render_followup(mention_view(mention), first_posted_at=as_utc(first.posted_at) if first else None)
+        message = render_followup(
+            mention_view(mention), first_posted_at=as_utc(first.posted_at) if first else None
+        )
         return {
             "channel": case.slack_channel or item.channel,
             "thread_ts": case.slack_ts,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlmodel import Session
+
 from bot.clock import as_utc
 from bot.domain.case_view import AuthorView, CaseView, HistoryView, MentionView
 from bot.domain.enums import CaseStatus
 from bot.domain.models import Case, Mention
 from bot.store import cases_repo
-from sqlmodel import Session
 
 
 def author_view(mention: Mention) -> AuthorView:
@@ -57,7 +58,9 @@ def case_view(session: Session, case: Case, *, now: datetime) -> CaseView:
     first = cases_repo.first_mention(session, case.id)
     if first is None:
         raise LookupError(f"case #{case.id} has no mention")
-    earlier = cases_repo.earlier_cases(session, platform=case.platform, author_id=case.author_id, before_case=case.id)
+    earlier = cases_repo.earlier_cases(
+        session, platform=case.platform, author_id=case.author_id, before_case=case.id
+    )
     return CaseView(
         id=case.id,
         platform=case.platform,

@@ -62,7 +62,9 @@ def find_joinable_case(
     ).first()
 
 
-def earlier_cases(session: Session, *, platform: Platform, author_id: str, before_case: int | None) -> list[Case]:
+def earlier_cases(
+    session: Session, *, platform: Platform, author_id: str, before_case: int | None
+) -> list[Case]:
     stmt = select(Case).where(Case.platform == platform, Case.author_id == author_id)
     if before_case is not None:
         stmt = stmt.where(col(Case.id) < before_case)
@@ -70,7 +72,9 @@ def earlier_cases(session: Session, *, platform: Platform, author_id: str, befor
 
 
 def count_earlier_cases(session: Session, *, platform: Platform, author_id: str) -> int:
-    stmt = select(func.count()).select_from(Case).where(Case.platform == platform, Case.author_id == author_id)
+    stmt = (
+        select(func.count()).select_from(Case).where(Case.platform == platform, Case.author_id == author_id)
+    )
     return int(session.exec(stmt).one())
 
 

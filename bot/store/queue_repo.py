@@ -9,7 +9,11 @@ from bot.domain.models import Case
 
 
 def open_cases(
-    session: Session, *, team: str | None = None, platform: Platform | None = None, assignee: str | None = None,
+    session: Session,
+    *,
+    team: str | None = None,
+    platform: Platform | None = None,
+    assignee: str | None = None,
     limit: int = 20,
 ) -> list[Case]:
     stmt = select(Case).where(col(Case.status).in_(OPEN_STATUSES))

@@ -16,7 +16,7 @@ from bot.metrics import Metrics
 from bot.store.db import ping
 
 
-def ops_routes(*, engine: Engine, metrics: Metrics, refresh_gauges: Callable[[], None]) -> list[Route]:
+def ops_routes(*, engine: Engine, metrics: Metrics, refresh_gauges: Callable[[], object]) -> list[Route]:
     async def healthz(_: Request) -> Response:
         return JSONResponse({"ok": True})
 

@@ -127,7 +127,9 @@ class WebhookRoutes:
             now=self._d.clock.now(),
         )
         if check.failure is not None:
-            return self._forged("generic", check.failure.http_status, f"X-Socialdesk-Signature: {check.reason}")
+            return self._forged(
+                "generic", check.failure.http_status, f"X-Socialdesk-Signature: {check.reason}"
+            )
         return await self._store("generic", body, request)
 
     # -- shared tail ------------------------------------------------------------------------
@@ -156,7 +158,11 @@ class WebhookRoutes:
         except MalformedPayload as exc:
             return await self._reject(source, body, content_type, str(exc))
         result = await run_in_threadpool(
-            inbox.accept, self._d.engine, source=source, body=body, content_type=content_type,
+            inbox.accept,
+            self._d.engine,
+            source=source,
+            body=body,
+            content_type=content_type,
             now=self._d.clock.now(),
         )
         self._count(source, "duplicate" if result.duplicate else "accepted")
@@ -167,8 +173,13 @@ class WebhookRoutes:
 
     async def _reject(self, source: str, body: bytes, content_type: str, reason: str) -> Response:
         result = await run_in_threadpool(
-            inbox.reject, self._d.engine, source=source, body=body, content_type=content_type,
-            reason=reason, now=self._d.clock.now(),
+            inbox.reject,
+            self._d.engine,
+            source=source,
+            body=body,
+            content_type=content_type,
+            reason=reason,
+            now=self._d.clock.now(),
         )
         self._count(source, "malformed")
         log.info("webhook %s malformed (inbox %s): %s", source, result.inbox_id, reason)

@@ -29,14 +29,24 @@ def generic_mention(
         "kind": kind,
         "text": text,
         "created_at": created_at.isoformat(),
-        "author": {"id": f"{platform}-{handle}", "handle": handle, "name": handle.title(), "followers": followers},
+        "author": {
+            "id": f"{platform}-{handle}",
+            "handle": handle,
+            "name": handle.title(),
+            "followers": followers,
+        },
         "url": f"https://example.com/{platform}/{mid}",
         "in_reply_to": in_reply_to,
     }
 
 
-def post_generic(base: str, payload: dict[str, Any] | bytes, *, secret: str = support.WEBHOOK_SECRET,
-                 headers: dict[str, str] | None = None) -> httpx.Response:
+def post_generic(
+    base: str,
+    payload: dict[str, Any] | bytes,
+    *,
+    secret: str = support.WEBHOOK_SECRET,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     sent = {"Content-Type": "application/json", **sign_generic(body, secret), **(headers or {})}
     return httpx.post(f"{base}/webhooks/generic", content=body, headers=sent, timeout=10)
@@ -44,19 +54,33 @@ def post_generic(base: str, payload: dict[str, Any] | bytes, *, secret: str = su
 
 def post_meta(base: str, payload: dict[str, Any], *, secret: str = support.META_APP_SECRET) -> httpx.Response:
     body = json.dumps(payload).encode()
-    return httpx.post(f"{base}/webhooks/meta", content=body,
-                      headers={"Content-Type": "application/json", **sign_meta(body, secret)}, timeout=10)
+    return httpx.post(
+        f"{base}/webhooks/meta",
+        content=body,
+        headers={"Content-Type": "application/json", **sign_meta(body, secret)},
+        timeout=10,
+    )
 
 
 def post_x(base: str, payload: dict[str, Any], *, secret: str = support.X_CONSUMER_SECRET) -> httpx.Response:
     body = json.dumps(payload).encode()
-    return httpx.post(f"{base}/webhooks/x", content=body,
-                      headers={"Content-Type": "application/json", **sign_x(body, secret)}, timeout=10)
+    return httpx.post(
+        f"{base}/webhooks/x",
+        content=body,
+        headers={"Content-Type": "application/json", **sign_x(body, secret)},
+        timeout=10,
+    )
 
 
-def post_slack(base: str, body: str, *, content_type: str = "application/x-www-form-urlencoded") -> httpx.Response:
-    return httpx.post(f"{base}/slack/events", content=body.encode(),
-                      headers=support.slack_headers(body, content_type=content_type), timeout=10)
+def post_slack(
+    base: str, body: str, *, content_type: str = "application/x-www-form-urlencoded"
+) -> httpx.Response:
+    return httpx.post(
+        f"{base}/slack/events",
+        content=body.encode(),
+        headers=support.slack_headers(body, content_type=content_type),
+        timeout=10,
+    )
 
 
 def settle(runtime: Any, clock: Any, *, max_rounds: int = 200) -> None:

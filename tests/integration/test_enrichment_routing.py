@@ -41,8 +41,17 @@ def test_routing_rules_pick_the_team_channel(
     now = clock.now()
     post_generic(server, generic_mention("g-1", "the app is down, can't log in", created_at=now, handle="a"))
     post_generic(server, generic_mention("g-2", "I want a refund for last month", created_at=now, handle="b"))
-    post_generic(server, generic_mention("g-3", "Terrible service, slow delivery", created_at=now,
-                                         platform="review", kind="review", handle="c"))
+    post_generic(
+        server,
+        generic_mention(
+            "g-3",
+            "Terrible service, slow delivery",
+            created_at=now,
+            platform="review",
+            kind="review",
+            handle="c",
+        ),
+    )
     post_generic(server, generic_mention("g-4", "How do I change my password?", created_at=now, handle="d"))
     runtime.drain()
     for _ in range(3):
@@ -51,8 +60,10 @@ def test_routing_rules_pick_the_team_channel(
     with Session(runtime.engine) as s:
         teams = {c.author_handle: (c.team, c.route) for c in s.exec(select(Case)).all()}
     assert teams == {
-        "a": ("incidents", "outages"), "b": ("billing", "money"),
-        "c": ("reviews", "review-sites"), "d": ("support", "default"),
+        "a": ("incidents", "outages"),
+        "b": ("billing", "money"),
+        "c": ("reviews", "review-sites"),
+        "d": ("support", "default"),
     }
     assert len(standin.messages("social-incidents")) == 1
     assert len(standin.messages("social-billing")) == 1
@@ -64,9 +75,17 @@ def test_priority_reason_and_sla_due_time_from_the_customers_post_time(
     server: str, runtime: Runtime, standin: SlackStandin, clock: ManualClock
 ) -> None:
     posted = clock.now() - timedelta(minutes=5)  # it reached us five minutes late
-    post_generic(server, generic_mention(
-        "x-1", "This is terrible, my order is broken and support ignores me", platform="x",
-        handle="loud", followers=48_000, created_at=posted))
+    post_generic(
+        server,
+        generic_mention(
+            "x-1",
+            "This is terrible, my order is broken and support ignores me",
+            platform="x",
+            handle="loud",
+            followers=48_000,
+            created_at=posted,
+        ),
+    )
     runtime.drain()
     with Session(runtime.engine) as s:
         case = s.exec(select(Case)).one()
@@ -90,7 +109,9 @@ def test_customer_history_shows_on_a_later_card(
         s.add(first)
         s.commit()
     clock.advance(timedelta(hours=5))
-    post_generic(server, generic_mention("h-2", "Parcel missing again!", created_at=clock.now(), handle="kim"))
+    post_generic(
+        server, generic_mention("h-2", "Parcel missing again!", created_at=clock.now(), handle="kim")
+    )
     runtime.drain()
     clock.advance(timedelta(seconds=1))
     runtime.outbox.drain()

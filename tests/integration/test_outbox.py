@@ -16,7 +16,9 @@ from bot.standin import SlackStandin
 from tests.integration.helpers import generic_mention, post_generic, settle
 
 
-def _open_cases(server: str, runtime: Runtime, clock: ManualClock, n: int, text: str = "Where is my parcel?") -> None:
+def _open_cases(
+    server: str, runtime: Runtime, clock: ManualClock, n: int, text: str = "Where is my parcel?"
+) -> None:
     for i in range(n):
         post_generic(server, generic_mention(f"o-{i}", text, created_at=clock.now(), handle=f"user{i}"))
     runtime.pipeline.drain()
@@ -110,20 +112,28 @@ def test_permanent_error_is_kept_as_dead_with_the_reason(
     assert report.dead == 1
     row = _outbox(runtime)[0]
     assert row.status is OutboxStatus.DEAD and row.last_error == "invalid_blocks"
-    dead = runtime.metrics.registry.get_sample_value("socialdesk_outbox_dead_total", {"error": "invalid_blocks"})
+    dead = runtime.metrics.registry.get_sample_value(
+        "socialdesk_outbox_dead_total", {"error": "invalid_blocks"}
+    )
     assert dead == 1
 
 
 def test_updates_and_thread_posts_wait_for_the_card(
     server: str, runtime: Runtime, standin: SlackStandin, clock: ManualClock
 ) -> None:
-    post_generic(server, generic_mention("t-1", "Where is my parcel?", created_at=clock.now(), handle="kim",
-                                         platform="x"))
+    post_generic(
+        server,
+        generic_mention("t-1", "Where is my parcel?", created_at=clock.now(), handle="kim", platform="x"),
+    )
     runtime.pipeline.drain()
     standin.fail("chat.postMessage", status=429, retry_after=30)
     runtime.outbox.drain()  # the card is held back by the rate limit
-    post_generic(server, generic_mention("t-2", "hello??", created_at=clock.now(), handle="kim",
-                                         platform="x", in_reply_to="t-1"))
+    post_generic(
+        server,
+        generic_mention(
+            "t-2", "hello??", created_at=clock.now(), handle="kim", platform="x", in_reply_to="t-1"
+        ),
+    )
     runtime.pipeline.drain()
     clock.advance(timedelta(seconds=30))
     runtime.outbox.drain()

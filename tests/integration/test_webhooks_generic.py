@@ -68,7 +68,9 @@ def test_signed_mention_becomes_a_card_in_the_team_channel(
         assert case is not None and case.slack_ts == card.ts
 
 
-def test_forged_signature_is_refused_and_nothing_is_stored(server: str, runtime: Runtime, clock: ManualClock) -> None:
+def test_forged_signature_is_refused_and_nothing_is_stored(
+    server: str, runtime: Runtime, clock: ManualClock
+) -> None:
     payload = generic_mention("r-2", "hello", created_at=clock.now())
     response = post_generic(server, payload, secret="not-the-secret")
     assert response.status_code == 401
@@ -82,13 +84,21 @@ def test_forged_signature_is_refused_and_nothing_is_stored(server: str, runtime:
 def test_stale_timestamp_is_refused_with_403(server: str, runtime: Runtime, clock: ManualClock) -> None:
     body = json.dumps(generic_mention("r-3", "hello", created_at=clock.now())).encode()
     old = int((clock.now() - timedelta(minutes=10)).timestamp())
-    headers = {"Content-Type": "application/json", **sign_generic(body, support.WEBHOOK_SECRET, timestamp=old)}
+    headers = {
+        "Content-Type": "application/json",
+        **sign_generic(body, support.WEBHOOK_SECRET, timestamp=old),
+    }
     response = httpx.post(f"{server}/webhooks/generic", content=body, headers=headers, timeout=5)
     assert response.status_code == 403
     assert _inbox(runtime) == []
     fresh = int(clock.now().timestamp())
-    headers = {"Content-Type": "application/json", **sign_generic(body, support.WEBHOOK_SECRET, timestamp=fresh)}
-    assert httpx.post(f"{server}/webhooks/generic", content=body, headers=headers, timeout=5).status_code == 200
+    headers = {
+        "Content-Type": "application/json",
+        **sign_generic(body, support.WEBHOOK_SECRET, timestamp=fresh),
+    }
+    assert (
+        httpx.post(f"{server}/webhooks/generic", content=body, headers=headers, timeout=5).status_code == 200
+    )
 
 
 def test_malformed_body_gets_400_with_reason_and_is_kept_as_rejected(server: str, runtime: Runtime) -> None:
@@ -127,7 +137,9 @@ def test_redelivery_is_acknowledged_without_a_second_case(
     assert _cases(runtime)[0].team == "billing"
 
 
-def test_unconfigured_source_answers_503(database_url: str, standin: SlackStandin, clock: ManualClock) -> None:
+def test_unconfigured_source_answers_503(
+    database_url: str, standin: SlackStandin, clock: ManualClock
+) -> None:
     settings = make_settings(database_url, standin.url).model_copy(update={"webhook_secret": None})
     rt = build_runtime(settings, clock=clock, migrate=False)
     with support.live_server(rt.http) as base:

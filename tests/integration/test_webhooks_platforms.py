@@ -29,11 +29,19 @@ def _mentions(runtime: Runtime) -> list[Mention]:
 
 
 def test_meta_verification_challenge(server: str, runtime: Runtime) -> None:
-    ok = httpx.get(f"{server}/webhooks/meta", params={
-        "hub.mode": "subscribe", "hub.verify_token": support.META_VERIFY_TOKEN, "hub.challenge": "1158201444"})
+    ok = httpx.get(
+        f"{server}/webhooks/meta",
+        params={
+            "hub.mode": "subscribe",
+            "hub.verify_token": support.META_VERIFY_TOKEN,
+            "hub.challenge": "1158201444",
+        },
+    )
     assert ok.status_code == 200 and ok.text == "1158201444"
-    bad = httpx.get(f"{server}/webhooks/meta", params={
-        "hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1158201444"})
+    bad = httpx.get(
+        f"{server}/webhooks/meta",
+        params={"hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1158201444"},
+    )
     assert bad.status_code == 403
 
 
@@ -65,10 +73,16 @@ def test_each_platform_becomes_a_case_with_the_right_shape(
     feed = _feed(clock)
     assert post_meta(server, feed["Facebook: question under our post"]).status_code == 200
     assert post_meta(server, feed["Instagram: praise"]).status_code == 200
-    assert post_meta(server, feed[
-        "Messenger: private message with an order number and a card number"]).status_code == 200
+    assert (
+        post_meta(
+            server, feed["Messenger: private message with an order number and a card number"]
+        ).status_code
+        == 200
+    )
     assert post_x(server, feed["X: direct message"]).status_code == 200
-    assert post_x(server, feed["X: angry billing complaint with an email and a phone number"]).status_code == 200
+    assert (
+        post_x(server, feed["X: angry billing complaint with an email and a phone number"]).status_code == 200
+    )
     settle(runtime, clock)
 
     by_platform = {(m.platform, m.kind, m.is_private) for m in _mentions(runtime)}
@@ -87,14 +101,40 @@ def test_each_platform_becomes_a_case_with_the_right_shape(
 def test_echoes_reads_and_own_posts_are_not_cases(server: str, runtime: Runtime, clock: ManualClock) -> None:
     feed = _feed(clock)
     assert post_meta(server, feed["Messenger: our own echo (not a case)"]).status_code == 200
-    read = {"object": "page", "entry": [{"id": BRAND_PAGE_ID, "time": 1, "messaging": [{
-        "sender": {"id": "3200000001"}, "recipient": {"id": BRAND_PAGE_ID}, "timestamp": 1458668856463,
-        "read": {"watermark": 1458668856253}}]}]}
+    read = {
+        "object": "page",
+        "entry": [
+            {
+                "id": BRAND_PAGE_ID,
+                "time": 1,
+                "messaging": [
+                    {
+                        "sender": {"id": "3200000001"},
+                        "recipient": {"id": BRAND_PAGE_ID},
+                        "timestamp": 1458668856463,
+                        "read": {"watermark": 1458668856253},
+                    }
+                ],
+            }
+        ],
+    }
     assert post_meta(server, read).status_code == 200
-    own_tweet = {"for_user_id": BRAND_X_ID, "tweet_create_events": [{
-        "created_at": "Wed Nov 25 09:00:00 +0000 2026", "id_str": "1860000000000009999",
-        "text": "We're rolling out a fix now.",
-        "user": {"id_str": BRAND_X_ID, "screen_name": "acme_help", "name": "Acme", "followers_count": 90000}}]}
+    own_tweet = {
+        "for_user_id": BRAND_X_ID,
+        "tweet_create_events": [
+            {
+                "created_at": "Wed Nov 25 09:00:00 +0000 2026",
+                "id_str": "1860000000000009999",
+                "text": "We're rolling out a fix now.",
+                "user": {
+                    "id_str": BRAND_X_ID,
+                    "screen_name": "acme_help",
+                    "name": "Acme",
+                    "followers_count": 90000,
+                },
+            }
+        ],
+    }
     assert post_x(server, own_tweet).status_code == 200
     runtime.drain()
     with Session(runtime.engine) as s:
@@ -125,5 +165,7 @@ def test_x_reply_lands_in_the_cards_thread(
     replies = card.replies
     assert len(replies) == 1
     assert "still waiting" in json.dumps(replies[0].blocks or replies[0].text)
-    assert "REF-55120" not in json.dumps(replies[0].blocks or replies[0].text), "order numbers are masked in the thread too"
+    assert "REF-55120" not in json.dumps(replies[0].blocks or replies[0].text), (
+        "order numbers are masked in the thread too"
+    )
     assert len(standin.calls_to("chat.update")) == 1
