@@ -131,7 +131,7 @@ def ingest(
     with Progress(console=err) as progress:
         task = progress.add_task(f"importing {file.name}", total=len(lines))
         report = import_lines(settings, config, lines, on_line=lambda: progress.advance(task))
-    Console().print(json.dumps(report.as_dict()))
+    typer.echo(json.dumps(report.as_dict()))
     if report.rejected:
         raise typer.Exit(1)
 

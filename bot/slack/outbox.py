@@ -144,12 +144,14 @@ class OutboxSender:
                 # for it without holding up the rest of the channel.
                 report.waiting += 1
                 continue
-            taken.add(key)
             between_sends()
             retry_at = self._send_one(item, now, report)
             slot = max(self._channel_free_at.get(key, now), now + self._interval)
             self._channel_free_at[key] = slot
-            channel_ready[key] = max(slot, retry_at) if retry_at is not None else slot
+            if retry_at is not None or slot > now:
+                # The channel's turn is over: pacing, or a failed row that later rows must not overtake.
+                taken.add(key)
+                channel_ready[key] = max(slot, retry_at) if retry_at is not None else slot
         pending_channels = {key for key in taken if key in channel_ready}
         if report.waiting or report.retried:
             report.next_due = min((channel_ready[k] for k in pending_channels), default=None)

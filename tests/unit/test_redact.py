@@ -348,3 +348,8 @@ PROPOSED_ORDER_PATTERN = (
 )
 def test_proposed_order_pattern(text: str, expected: str) -> None:
     assert masked(text, Masking(order_patterns=[PROPOSED_ORDER_PATTERN])) == expected
+
+
+def test_default_order_pattern_is_the_proposed_one() -> None:
+    assert Masking().order_patterns == [PROPOSED_ORDER_PATTERN]
+    assert masked("My order number is 12345678", Masking()) == "My [order]"
