@@ -126,7 +126,8 @@ class OutboxSender:
         taken: set[str] = set()  # channels that had their turn, or are blocked, in this pass
         # Per channel, the earliest time its first still-pending row may go; gives `next_due`.
         channel_ready: dict[str, datetime] = {}
-        for item in self._due(limit):
+        rows = self._due(limit)
+        for item in rows:
             key = self._channel_key(item.channel)
             due_at = as_utc(item.next_attempt_at)
             if key in taken:
@@ -155,6 +156,8 @@ class OutboxSender:
         pending_channels = {key for key in taken if key in channel_ready}
         if report.waiting or report.retried:
             report.next_due = min((channel_ready[k] for k in pending_channels), default=None)
+        if len(rows) == limit:
+            report.next_due = now  # a full page: there may be more behind it
         return report
 
     def _channel_key(self, channel: str) -> str:

@@ -164,3 +164,32 @@ def test_slack_down_then_back_loses_nothing(
     with Session(runtime.engine) as s:
         assert all(c.slack_ts for c in s.exec(select(Case)).all())
     assert all(as_utc(m.sent_at) >= as_utc(m.created_at) for m in _outbox(runtime) if m.sent_at)
+
+
+def test_without_pacing_one_pass_sends_a_whole_backlog(
+    database_url: str, standin: SlackStandin, clock: ManualClock
+) -> None:
+    from bot.app import build_runtime
+    from tests.conftest import make_settings
+    from tests.support import live_server
+
+    settings = make_settings(database_url, standin.url).model_copy(update={"slack_channel_interval": 0.0})
+    rt = build_runtime(settings, clock=clock, migrate=False)
+    try:
+        with live_server(rt.http) as base:
+            _open_cases(base, rt, clock, 6)
+        report = rt.outbox.drain()
+        assert report.sent == 6 and report.next_due is None
+        assert len(standin.messages("social-support")) == 6
+        page = rt.outbox.drain(limit=2)
+        assert page.sent == 0 and page.next_due is None
+    finally:
+        rt.engine.dispose()
+
+
+def test_a_full_page_asks_to_be_called_again_at_once(
+    server: str, runtime: Runtime, standin: SlackStandin, clock: ManualClock
+) -> None:
+    _open_cases(server, runtime, clock, 3)
+    report = runtime.outbox.drain(limit=2)
+    assert report.sent == 1 and report.next_due == clock.now()
