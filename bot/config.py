@@ -134,7 +134,11 @@ class Masking(_Strict):
     phones: bool = True
     cards: bool = True
     postcodes: bool = True
-    order_patterns: list[str] = [r"\b(?:order|ord|ticket|ref|reference|booking)(?:\s*(?:no\.?|num(?:ber)?|id)\b)?(?:\s+is)?[\s#:.\-]*(?=[A-Z\-]*\d)[A-Z0-9][A-Z0-9\-]{4,}\b"]
+    # "order|ref|booking", an optional "number/no/id" and "is", then a code that has a digit in it.
+    order_patterns: list[str] = [
+        r"\b(?:order|ord|ticket|ref|reference|booking)(?:\s*(?:no\.?|num(?:ber)?|id)\b)?(?:\s+is)?"
+        r"[\s#:.\-]*(?=[A-Z\-]*\d)[A-Z0-9][A-Z0-9\-]{4,}\b"
+    ]
 
     @field_validator("order_patterns")
     @classmethod

@@ -47,7 +47,8 @@ def test_health_ready_and_metrics(server: str, runtime: Runtime, clock: ManualCl
 def test_migrations_match_the_models(engine: Engine) -> None:
     assert current_revision(engine) == "0001"
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata)
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, SQLModel.metadata)
     assert diff == []
 
 
@@ -56,8 +57,10 @@ def test_manifest_has_commands_scopes_and_one_request_url() -> None:
     assert result.exit_code == 0, result.output
     manifest = yaml.safe_load(result.output)
     commands = {c["command"]: c["url"] for c in manifest["features"]["slash_commands"]}
-    assert commands == {"/social": "https://desk.example.com/slack/events",
-                        "/crisis": "https://desk.example.com/slack/events"}
+    assert commands == {
+        "/social": "https://desk.example.com/slack/events",
+        "/crisis": "https://desk.example.com/slack/events",
+    }
     settings = manifest["settings"]
     assert settings["interactivity"]["request_url"] == "https://desk.example.com/slack/events"
     assert settings["event_subscriptions"]["request_url"] == "https://desk.example.com/slack/events"
@@ -69,7 +72,9 @@ def test_manifest_has_commands_scopes_and_one_request_url() -> None:
 
 def test_shipped_manifest_file_is_current() -> None:
     shipped = yaml.safe_load((PROJECT_ROOT / "slack-manifest.yaml").read_text(encoding="utf-8"))
-    printed = yaml.safe_load(CliRunner().invoke(cli, ["manifest", "--url", "https://socialdesk.example.com"]).output)
+    printed = yaml.safe_load(
+        CliRunner().invoke(cli, ["manifest", "--url", "https://socialdesk.example.com"]).output
+    )
     assert shipped == printed
 
 
@@ -99,8 +104,15 @@ def test_ingest_command_imports_json_lines(
 
 
 def test_secrets_never_reach_a_log_line() -> None:
-    record = logging.LogRecord("t", logging.INFO, __file__, 1, "calling with %s and %s", (
-        support.BOT_TOKEN, "Authorization: Bearer abc.def-ghi"), None)
+    record = logging.LogRecord(
+        "t",
+        logging.INFO,
+        __file__,
+        1,
+        "calling with %s and %s",
+        (support.BOT_TOKEN, "Authorization: Bearer abc.def-ghi"),
+        None,
+    )
     line = JsonFormatter().format(record)
     assert support.BOT_TOKEN not in line and "abc.def-ghi" not in line
     assert json.loads(line)["msg"].count("[secret]") == 2
