@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, ManualClock, SystemClock
 from bot.config import Config, load_config
 from bot.ingest.pipeline import IngestPipeline
 from bot.metrics import Metrics
@@ -71,6 +71,17 @@ class Runtime:
         """Process everything pending now: inbox, then outbox (used by tests, `demo` and the CLI)."""
         self.pipeline.drain()
         self.outbox.drain()
+
+    def run_until_idle(self, clock: ManualClock, *, max_rounds: int = 1000) -> None:
+        """Process the inbox, then send everything the outbox holds, moving the manual clock to each
+        next due time (pacing, Retry-After, backoff) instead of waiting: the demo's simulated time."""
+        self.pipeline.drain()
+        for _ in range(max_rounds):
+            report = self.outbox.drain()
+            if report.next_due is None:
+                return
+            clock.set(max(report.next_due, clock.now()))
+        raise RuntimeError("the outbox did not settle")
 
     def start_workers(self) -> None:
         def ingest_step() -> datetime | None:

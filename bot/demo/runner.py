@@ -97,16 +97,6 @@ def _deliver(base_url: str, item: FeedItem) -> httpx.Response:
     )
 
 
-def _settle(runtime: Runtime, clock: ManualClock) -> None:
-    """Process the inbox, then let Slack pacing run its course in simulated time."""
-    runtime.pipeline.drain()
-    for _ in range(1000):
-        report = runtime.outbox.drain()
-        if report.next_due is None:
-            return
-        clock.set(max(report.next_due, clock.now()))
-
-
 def _team_channels(runtime: Runtime) -> list[str]:
     return [team.channel_name for team in runtime.config.teams]
 
@@ -139,7 +129,7 @@ def _play_feed(
         if response.status_code != 200:
             stats.webhooks_failed.append(f"{item.label}: {response.status_code} {response.text}")
         console.print(f"  {clock.now():%H:%M}  {item.label:<72} {outcome}")
-        _settle(runtime, clock)
+        runtime.run_until_idle(clock)
 
 
 def _run_line(
@@ -188,7 +178,7 @@ def _run_line(
         stats.command_errors.append(f"{text}: HTTP {response.status_code}")
         console.print(f"[red]Slack endpoint answered {response.status_code}: {response.text}[/red]")
     runtime.wait_for_listeners()
-    _settle(runtime, clock)
+    runtime.run_until_idle(clock)
     for ephemeral in standin.ephemerals(user=user.user_id)[seen:]:
         message = {"ts": ephemeral.ts, "text": ephemeral.text, "blocks": ephemeral.blocks}
         console.print(render_channel(f"only visible to you ({user.user_name})", [message], users))

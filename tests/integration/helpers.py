@@ -83,13 +83,6 @@ def post_slack(
     )
 
 
-def settle(runtime: Any, clock: Any, *, max_rounds: int = 200) -> None:
-    """Process the inbox, then send everything the outbox holds, moving the manual clock forward to
-    each next due time (pacing, Retry-After, backoff) instead of sleeping."""
-    runtime.pipeline.drain()
-    for _ in range(max_rounds):
-        report = runtime.outbox.drain()
-        if report.next_due is None:
-            return
-        clock.set(max(report.next_due, clock.now()))
-    raise AssertionError("outbox did not settle")
+def settle(runtime: Any, clock: Any) -> None:
+    """Everything pending processed and sent, the manual clock moved along (see Runtime.run_until_idle)."""
+    runtime.run_until_idle(clock)
