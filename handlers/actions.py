@@ -7,17 +7,15 @@ from typing import Any
 from slack_bolt import App
 from sqlmodel import Session
 
-from bot.domain.errors import CaseNotFound, DomainError
-from bot.domain.models import Case
+from bot.domain.errors import DomainError
 from bot.slack.cards import render_history
 from bot.slack.ids import ActionId, OverflowOption, decode_case_value, decode_overflow_value
-from bot.store import cases_repo
-from bot.store.case_views import case_view, mention_view
+from bot.store.case_views import case_history
 from handlers.context import HandlerContext
 from handlers.errors import answer_privately
 
 
-def _unreadable(exc: ValueError) -> DomainError:
+def _unreadable() -> DomainError:
     return DomainError("That button belongs to a card this version cannot read; use `/social show <case>`.")
 
 
@@ -25,25 +23,20 @@ def _button_case(action: dict[str, Any]) -> int:
     try:
         return decode_case_value(str(action.get("value", "")))
     except ValueError as exc:
-        raise _unreadable(exc) from exc
+        raise _unreadable() from exc
 
 
 def _overflow_choice(action: dict[str, Any]) -> tuple[int, OverflowOption]:
     try:
         return decode_overflow_value(str((action.get("selected_option") or {}).get("value", "")))
     except ValueError as exc:
-        raise _unreadable(exc) from exc
+        raise _unreadable() from exc
 
 
 def register(app: App, ctx: HandlerContext) -> None:
     def history(case_id: int) -> Any:
         with Session(ctx.engine) as session:
-            case = session.get(Case, case_id)
-            if case is None:
-                raise CaseNotFound(case_id)
-            view = case_view(session, case, now=ctx.clock.now())
-            mentions = [mention_view(m) for m in cases_repo.case_mentions(session, case_id)]
-        return render_history(view, mentions)
+            return render_history(*case_history(session, case_id, now=ctx.clock.now()))
 
     @app.action(ActionId.OVERFLOW.value)
     @answer_privately

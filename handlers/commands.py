@@ -9,12 +9,9 @@ from sqlmodel import Session
 
 from bot.domain.commands import SOCIAL_USAGE, SocialCommand, UsageError, parse_social
 from bot.domain.enums import Platform
-from bot.domain.errors import CaseNotFound
-from bot.domain.models import Case
 from bot.slack.cards import render_history
 from bot.slack.command_views import render_help, render_queue
-from bot.store import cases_repo
-from bot.store.case_views import case_view, mention_view
+from bot.store.case_views import case_history
 from bot.store.queue_repo import open_cases
 from handlers.context import HandlerContext
 from handlers.errors import answer_privately
@@ -58,12 +55,7 @@ def _run(ctx: HandlerContext, cmd: SocialCommand, *, user_id: str) -> Any:
 
 def _show(ctx: HandlerContext, case_id: int) -> Any:
     with Session(ctx.engine) as session:
-        case = session.get(Case, case_id)
-        if case is None:
-            raise CaseNotFound(case_id)
-        view = case_view(session, case, now=ctx.clock.now())
-        mentions = [mention_view(m) for m in cases_repo.case_mentions(session, case_id)]
-    return render_history(view, mentions)
+        return render_history(*case_history(session, case_id, now=ctx.clock.now()))
 
 
 def _queue(ctx: HandlerContext, cmd: SocialCommand, *, user_id: str) -> Any:

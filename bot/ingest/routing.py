@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.config import Routing, RoutingRule
 from bot.domain.enums import Category, Platform, Priority
-from bot.ingest.keywords import KeywordMatcher
+from bot.ingest.keywords import matcher_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +34,7 @@ def _matches(rule: RoutingRule, item: RouteInput) -> bool:
         return False
     if m.private is not None and m.private != item.is_private:
         return False
-    return not (m.keywords_any and KeywordMatcher(tuple(m.keywords_any)).first_match(item.text) is None)
+    return not (m.keywords_any and matcher_for(tuple(m.keywords_any)).first_match(item.text) is None)
 
 
 def route(routing: Routing, item: RouteInput) -> RouteDecision:

@@ -9,6 +9,7 @@ from sqlmodel import Session
 from bot.clock import as_utc
 from bot.domain.case_view import AuthorView, CaseView, HistoryView, MentionView
 from bot.domain.enums import CaseStatus
+from bot.domain.errors import CaseNotFound
 from bot.domain.models import Case, Mention
 from bot.store import cases_repo
 
@@ -82,3 +83,13 @@ def case_view(session: Session, case: Case, *, now: datetime) -> CaseView:
         history=history_view(earlier),
         now=now,
     )
+
+
+def case_history(session: Session, case_id: int, *, now: datetime) -> tuple[CaseView, list[MentionView]]:
+    """The case and every mention in it, oldest first; `CaseNotFound` when there is no such case."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise CaseNotFound(case_id)
+    return case_view(session, case, now=now), [
+        mention_view(m) for m in cases_repo.case_mentions(session, case_id)
+    ]
