@@ -98,6 +98,18 @@ class OutboxStatus(StrEnum):
     DEAD = "dead"  # a permanent Slack error; kept with the reason, alerted on /metrics
 
 
+class ReplyVisibility(StrEnum):
+    PUBLIC = "public"  # a comment / reply under the customer's post: everyone reads it
+    PRIVATE = "private"  # a direct message or a Messenger private reply to a comment
+
+
+class ReplyStatus(StrEnum):
+    PENDING = "pending"  # recorded, the platform not called yet
+    SENDING = "sending"  # the platform call started; after a crash nobody knows if it arrived
+    SENT = "sent"
+    FAILED = "failed"  # the platform refused; the agent was told why; the case stays unanswered
+
+
 class Source(StrEnum):
     META = "meta"
     X = "x"

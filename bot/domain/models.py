@@ -16,6 +16,8 @@ from bot.domain.enums import (
     OutboxStatus,
     Platform,
     Priority,
+    ReplyStatus,
+    ReplyVisibility,
     Sentiment,
 )
 from bot.store.types import EnumText
@@ -120,6 +122,13 @@ class Case(SQLModel, table=True):
     assignee: str | None = Field(default=None, max_length=32)
     mention_count: int = 1
 
+    # Measures kept on the case so that digests compute FRT, AHT, FCR and resolution rate exactly.
+    claimed_at: datetime | None = _ts()
+    reply_count: int = 0
+    escalation_count: int = 0
+    reopen_count: int = 0
+    outcome: str | None = Field(default=None, max_length=64)
+
     slack_channel: str | None = Field(default=None, max_length=32)
     slack_ts: str | None = Field(default=None, max_length=32)
     version: int = 0
@@ -185,3 +194,29 @@ class SlackChannel(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=80)
     channel_id: str = Field(max_length=32)
+
+
+class PlatformReply(SQLModel, table=True):
+    """One answer to a customer on the platform. The unique `idempotency_key` (the click or command that
+    asked for it) is written before the platform is called, so one click can never send twice."""
+
+    __tablename__ = "platform_reply"
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(unique=True, max_length=200)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    mention_id: int | None = Field(default=None, foreign_key="mention.id")
+    actor: str = Field(max_length=64)
+    visibility: ReplyVisibility = Field(sa_column=Column(EnumText(ReplyVisibility), nullable=False))
+    platform: Platform = Field(sa_column=Column(EnumText(Platform), nullable=False))
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    canned_reply_id: str | None = Field(default=None, max_length=64)
+    status: ReplyStatus = Field(
+        default=ReplyStatus.PENDING, sa_column=Column(EnumText(ReplyStatus), nullable=False, index=True)
+    )
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    attempted_at: datetime | None = _ts()
+    sent_at: datetime | None = _ts()
+    external_id: str | None = Field(default=None, max_length=128)  # the platform's id of our reply
+    error_kind: str | None = Field(default=None, max_length=32)
+    error: str | None = Field(default=None, sa_column=Column(Text))

@@ -1,0 +1,1 @@
+"""Answering customers on their platform: one connector per platform, chosen by `ReplyConnectors`."""
