@@ -14,6 +14,8 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 
+from bot.casework.roles import RoleDirectory
+from bot.casework.service import CaseWork
 from bot.clock import Clock, ManualClock, SystemClock
 from bot.config import Config, load_config
 from bot.ingest.pipeline import IngestPipeline
@@ -24,6 +26,7 @@ from bot.slack.channels import ChannelDirectory
 from bot.slack.executor import TrackingExecutor
 from bot.slack.notifier import OutboxNotifier
 from bot.slack.outbox import OutboxSender
+from bot.slack.usergroups import group_members_via
 from bot.store.db import make_engine
 from bot.store.migrate import upgrade
 from bot.web.ops import ops_routes
@@ -170,7 +173,12 @@ def build_runtime(
         listeners=listeners,
         foreground=ForegroundFirst(),
     )
-    register_all(bolt, HandlerContext(engine=engine, config=config, clock=clock, notifier=notifier))
+    work = CaseWork(engine=engine, config=config, clock=clock, notifier=notifier)
+    roles = RoleDirectory(config.roles, group_members=group_members_via(slack), clock=clock)
+    register_all(
+        bolt,
+        HandlerContext(engine=engine, config=config, clock=clock, notifier=notifier, work=work, roles=roles),
+    )
     webhooks = WebhookRoutes(
         WebhookDeps(
             settings=settings,

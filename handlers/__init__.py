@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, commands, errors, events
+from handlers import actions, commands, errors, events, views
 from handlers.context import HandlerContext
 
 
@@ -12,4 +12,5 @@ def register_all(app: App, ctx: HandlerContext) -> None:
     errors.register(app, ctx)
     commands.register(app, ctx)
     actions.register(app, ctx)
+    views.register(app, ctx)
     events.register(app, ctx)

@@ -1,4 +1,5 @@
-"""Case card buttons. Each acks at once; the work is a short database read or goes through the outbox."""
+"""Case card buttons and the overflow menu. Each acks at once; state changes are one short transaction
+and reach the card through the outbox; modals open after the ack."""
 
 from __future__ import annotations
 
@@ -7,12 +8,17 @@ from typing import Any
 from slack_bolt import App
 from sqlmodel import Session
 
+from bot.casework.roles import Capability
 from bot.domain.errors import DomainError
 from bot.slack.cards import render_history
 from bot.slack.ids import ActionId, OverflowOption, decode_case_value, decode_overflow_value
-from bot.store.case_views import case_history
+from bot.slack.modals import assign_modal, escalate_modal, resolve_modal
+from bot.store.case_views import case_history, load_case_view
 from handlers.context import HandlerContext
 from handlers.errors import answer_privately
+
+# Overflow choices and buttons that open the reply modal; set by handlers.replies at registration.
+REPLY_OPENERS: dict[str, Any] = {}
 
 
 def _unreadable() -> DomainError:
@@ -33,35 +39,77 @@ def _overflow_choice(action: dict[str, Any]) -> tuple[int, OverflowOption]:
         raise _unreadable() from exc
 
 
+def _private(respond: Any, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+    respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+
+
 def register(app: App, ctx: HandlerContext) -> None:
-    def history(case_id: int) -> Any:
+    def open_modal(client: Any, body: dict[str, Any], case_id: int, build: Any) -> None:
         with Session(ctx.engine) as session:
-            return render_history(*case_history(session, case_id, now=ctx.clock.now()))
+            view = load_case_view(session, case_id, now=ctx.clock.now())
+        client.views_open(trigger_id=body.get("trigger_id"), view=build(view))
+
+    @app.action(ActionId.CLAIM.value)
+    @answer_privately
+    def claim(ack: Any, action: dict[str, Any], body: dict[str, Any], respond: Any) -> None:
+        ack()
+        outcome = ctx.work.claim(case_id=_button_case(action), actor=ctx.actor(body))
+        _private(respond, outcome.message)
+
+    @app.action(ActionId.UNCLAIM.value)
+    @answer_privately
+    def unclaim(ack: Any, action: dict[str, Any], body: dict[str, Any], respond: Any) -> None:
+        ack()
+        _private(respond, ctx.work.unclaim(case_id=_button_case(action), actor=ctx.actor(body)).message)
+
+    @app.action(ActionId.REOPEN.value)
+    @answer_privately
+    def reopen(ack: Any, action: dict[str, Any], body: dict[str, Any], respond: Any) -> None:
+        ack()
+        _private(respond, ctx.work.reopen(case_id=_button_case(action), actor=ctx.actor(body)).message)
+
+    @app.action(ActionId.ESCALATE.value)
+    @answer_privately
+    def escalate(ack: Any, action: dict[str, Any], body: dict[str, Any], client: Any, respond: Any) -> None:
+        ack()
+        teams = [(t.name, t.description) for t in ctx.config.teams]
+        open_modal(client, body, _button_case(action), lambda view: escalate_modal(view, teams))
+
+    @app.action(ActionId.RESOLVE.value)
+    @answer_privately
+    def resolve(ack: Any, action: dict[str, Any], body: dict[str, Any], client: Any, respond: Any) -> None:
+        ack()
+        open_modal(client, body, _button_case(action), resolve_modal)
+
+    @app.action(ActionId.REPLY.value)
+    @answer_privately
+    def reply(ack: Any, action: dict[str, Any], body: dict[str, Any], client: Any, respond: Any) -> None:
+        ack()
+        opener = REPLY_OPENERS.get("public")
+        if opener is None:
+            raise DomainError("Replying from Slack is not configured on this socialdesk.")
+        opener(client, body, _button_case(action))
 
     @app.action(ActionId.OVERFLOW.value)
     @answer_privately
-    def overflow(ack: Any, action: dict[str, Any], respond: Any) -> None:
+    def overflow(ack: Any, action: dict[str, Any], body: dict[str, Any], client: Any, respond: Any) -> None:
         ack()
         case_id, option = _overflow_choice(action)
-        if option is OverflowOption.SHOW_HISTORY:
-            message = history(case_id)
-            respond(
-                text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False
-            )
-            return
-        respond(text=_not_yet(case_id), response_type="ephemeral", replace_original=False)
-
-    for action_id in (ActionId.CLAIM, ActionId.REPLY, ActionId.ESCALATE, ActionId.RESOLVE):
-
-        @app.action(action_id.value)
-        @answer_privately
-        def not_yet(ack: Any, action: dict[str, Any], respond: Any) -> None:
-            ack()
-            respond(text=_not_yet(_button_case(action)), response_type="ephemeral", replace_original=False)
-
-
-def _not_yet(case_id: int) -> str:
-    return (
-        f"Working case #{case_id} from Slack (claim, reply, escalate, resolve) is not switched on in this "
-        "version yet; answer the customer on the platform and use `/social show` for the history."
-    )
+        actor = ctx.actor(body)
+        match option:
+            case OverflowOption.SHOW_HISTORY:
+                with Session(ctx.engine) as session:
+                    message = render_history(*case_history(session, case_id, now=ctx.clock.now()))
+                _private(respond, message.text, message.blocks)
+            case OverflowOption.UNCLAIM:
+                _private(respond, ctx.work.unclaim(case_id=case_id, actor=actor).message)
+            case OverflowOption.MARK_SPAM:
+                _private(respond, ctx.work.mark_spam(case_id=case_id, actor=actor).message)
+            case OverflowOption.ASSIGN:
+                actor.require(Capability.ASSIGN)
+                open_modal(client, body, case_id, assign_modal)
+            case OverflowOption.PRIVATE_REPLY:
+                opener = REPLY_OPENERS.get("private")
+                if opener is None:
+                    raise DomainError("Replying from Slack is not configured on this socialdesk.")
+                opener(client, body, case_id)

@@ -1,35 +1,60 @@
-"""`/social` and `/crisis`: every answer is private to the caller (ephemeral)."""
+"""`/social` and `/crisis`: every answer is private to the caller (ephemeral).
+
+The listener acks at once, then parses and calls one service per subcommand; slow work (modals,
+platform replies) happens after the ack.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App
 from sqlmodel import Session
 
+from bot.casework.roles import Actor
 from bot.domain.commands import SOCIAL_USAGE, SocialCommand, UsageError, parse_social
 from bot.domain.enums import Platform
-from bot.slack.cards import render_history
-from bot.slack.command_views import render_help, render_queue
-from bot.store.case_views import case_history
+from bot.slack.cards import SlackMessage, render_history
+from bot.slack.command_views import render_help, render_queue, render_text
+from bot.slack.modals import escalate_modal
+from bot.store.case_views import case_history, load_case_view
 from bot.store.queue_repo import open_cases
 from handlers.context import HandlerContext
 from handlers.errors import answer_privately
 
-# Subcommands listed in the help whose service lands with the "work the queue" release.
-NOT_YET = frozenset(
-    {"claim", "unclaim", "assign", "reply", "dm", "escalate", "resolve", "reopen", "note", "stats"}
-)
+_USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
+
+
+@dataclass(frozen=True)
+class Call:
+    """One `/social` invocation: the parsed command, who sent it, and how to open a modal."""
+
+    ctx: HandlerContext
+    cmd: SocialCommand
+    actor: Actor
+    trigger_id: str
+    client: Any
+    extra: dict[str, Any]
+
+
+Subcommand = Callable[[Call], SlackMessage | None]
+# Subcommands added by other modules (reply, dm, stats): registered before the listener runs.
+EXTRA: dict[str, Subcommand] = {}
 
 
 def register(app: App, ctx: HandlerContext) -> None:
     @app.command("/social")
     @answer_privately
-    def social(ack: Any, command: dict[str, Any], respond: Any) -> None:
+    def social(ack: Any, command: dict[str, Any], respond: Any, client: Any) -> None:
         ack()
         parsed = parse_social(command.get("text") or "")
-        message = _run(ctx, parsed, user_id=command.get("user_id", ""))
-        respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
+        call = Call(ctx, parsed, ctx.actor(command), str(command.get("trigger_id", "")), client, command)
+        message = _run(call)
+        if message is not None:
+            respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
 
     @app.command("/crisis")
     def crisis(ack: Any, respond: Any) -> None:
@@ -41,24 +66,20 @@ def register(app: App, ctx: HandlerContext) -> None:
         )
 
 
-def _run(ctx: HandlerContext, cmd: SocialCommand, *, user_id: str) -> Any:
-    if cmd.name == "help":
-        return render_help()
-    if cmd.name == "show":
-        return _show(ctx, cmd.case_id())
-    if cmd.name == "queue":
-        return _queue(ctx, cmd, user_id=user_id)
-    if cmd.name in NOT_YET:
-        raise UsageError(f"`/social {cmd.name}` is not available in this version yet.", cmd.name)
-    raise UsageError(f"Unknown command. {SOCIAL_USAGE['help']}")
+def _run(call: Call) -> SlackMessage | None:
+    handler = SUBCOMMANDS.get(call.cmd.name) or EXTRA.get(call.cmd.name)
+    if handler is None:
+        raise UsageError(f"Unknown command. {SOCIAL_USAGE['help']}")
+    return handler(call)
 
 
-def _show(ctx: HandlerContext, case_id: int) -> Any:
-    with Session(ctx.engine) as session:
-        return render_history(*case_history(session, case_id, now=ctx.clock.now()))
+def _show(call: Call) -> SlackMessage:
+    with Session(call.ctx.engine) as session:
+        return render_history(*case_history(session, call.cmd.case_id(), now=call.ctx.clock.now()))
 
 
-def _queue(ctx: HandlerContext, cmd: SocialCommand, *, user_id: str) -> Any:
+def _queue(call: Call) -> SlackMessage:
+    ctx, cmd = call.ctx, call.cmd
     team: str | None = None
     platform: Platform | None = None
     mine = "--mine" in cmd.args
@@ -73,5 +94,75 @@ def _queue(ctx: HandlerContext, cmd: SocialCommand, *, user_id: str) -> Any:
         " assigned to you" if mine else ""
     )
     with Session(ctx.engine) as session:
-        cases = open_cases(session, team=team, platform=platform, assignee=user_id if mine else None)
+        cases = open_cases(
+            session, team=team, platform=platform, assignee=call.actor.user_id if mine else None
+        )
     return render_queue(cases, now=ctx.clock.now(), scope=scope)
+
+
+def _claim(call: Call) -> SlackMessage:
+    return render_text(call.ctx.work.claim(case_id=call.cmd.case_id(), actor=call.actor).message)
+
+
+def _unclaim(call: Call) -> SlackMessage:
+    return render_text(call.ctx.work.unclaim(case_id=call.cmd.case_id(), actor=call.actor).message)
+
+
+def _assign(call: Call) -> SlackMessage:
+    case_id = call.cmd.case_id()
+    if len(call.cmd.args) < 2:
+        raise UsageError("Whom to? Mention them: `/social assign 42 @maria`.", "assign")
+    match = _USER_REF.match(call.cmd.args[1])
+    if match is None:
+        raise UsageError(
+            f"`{call.cmd.args[1]}` is not a Slack user; pick them from the @ menu so Slack sends their id.",
+            "assign",
+        )
+    assignee = match.group(1) or match.group(2)
+    return render_text(call.ctx.work.assign(case_id=case_id, actor=call.actor, assignee=assignee).message)
+
+
+def _escalate(call: Call) -> SlackMessage | None:
+    case_id = call.cmd.case_id()
+    if len(call.cmd.args) < 2:
+        with Session(call.ctx.engine) as session:
+            view = load_case_view(session, case_id, now=call.ctx.clock.now())
+        teams = [(t.name, t.description) for t in call.ctx.config.teams]
+        call.client.views_open(trigger_id=call.trigger_id, view=escalate_modal(view, teams))
+        return None
+    outcome = call.ctx.work.escalate(
+        case_id=case_id, actor=call.actor, team=call.cmd.args[1].lower(), reason=call.cmd.rest(2)
+    )
+    return render_text(outcome.message)
+
+
+def _resolve(call: Call) -> SlackMessage:
+    case_id = call.cmd.case_id()
+    return render_text(
+        call.ctx.work.resolve(case_id=case_id, actor=call.actor, outcome=call.cmd.rest()).message
+    )
+
+
+def _reopen(call: Call) -> SlackMessage:
+    return render_text(call.ctx.work.reopen(case_id=call.cmd.case_id(), actor=call.actor).message)
+
+
+def _note(call: Call) -> SlackMessage:
+    case_id = call.cmd.case_id()
+    if not call.cmd.rest():
+        raise UsageError("The note has no text.", "note")
+    return render_text(call.ctx.work.note(case_id=case_id, actor=call.actor, text=call.cmd.rest()).message)
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "help": lambda _call: render_help(),
+    "show": _show,
+    "queue": _queue,
+    "claim": _claim,
+    "unclaim": _unclaim,
+    "assign": _assign,
+    "escalate": _escalate,
+    "resolve": _resolve,
+    "reopen": _reopen,
+    "note": _note,
+}

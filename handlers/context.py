@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine
 
+from bot.casework.roles import Actor, RoleDirectory
+from bot.casework.service import CaseWork
 from bot.clock import Clock
 from bot.config import Config
 from bot.domain.notify import CaseNotifier
@@ -17,3 +20,14 @@ class HandlerContext:
     config: Config
     clock: Clock
     notifier: CaseNotifier
+    work: CaseWork
+    roles: RoleDirectory
+
+    def actor(self, body: dict[str, Any]) -> Actor:
+        """The Slack user behind a slash command, an action or a view submission."""
+        user = body.get("user")
+        if isinstance(user, dict):
+            return self.roles.actor(
+                str(user.get("id", "")), str(user.get("name") or user.get("username") or "")
+            )
+        return self.roles.actor(str(body.get("user_id", "")), str(body.get("user_name", "")))

@@ -65,4 +65,6 @@ class CaseView:
     assignee: str | None
     mention_count: int
     history: HistoryView = field(default_factory=HistoryView)
+    claimed_at: datetime | None = None
+    outcome: str | None = None
     now: datetime | None = None  # rendering time, for "due in 12 min"; renderers never read a clock

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from sqlmodel import Session
 
-from bot.domain.models import Case, Mention
+from bot.domain.models import Case, CaseEvent, Mention
 
 
 class CaseNotifier(Protocol):
@@ -17,3 +17,16 @@ class CaseNotifier(Protocol):
     def followup_added(self, session: Session, case: Case, mention: Mention, *, now: datetime) -> None: ...
 
     def case_changed(self, session: Session, case: Case, *, now: datetime) -> None: ...
+
+    def event_recorded(self, session: Session, case: Case, event: CaseEvent, *, now: datetime) -> None:
+        """A person acted on the case: a short line in the card's thread says who did what."""
+        ...
+
+    def case_moved(self, session: Session, case: Case, *, now: datetime) -> None:
+        """The case changed team: the old card says where it went, a new card opens in the new channel.
+        Called after `case.team` changed and before the commit."""
+        ...
+
+    def tell_user(self, session: Session, case: Case, *, user: str, text: str, now: datetime) -> None:
+        """A private message to one person in the case's channel (a failed reply, say)."""
+        ...

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.case_view import AuthorView, CaseView, HistoryView, MentionView
+from bot.domain.casework import OUTCOMES
 from bot.domain.enums import CaseStatus, Category, MentionKind, Priority, Sentiment
 from bot.slack.blocks import (
     MAX_BLOCKS,
@@ -127,8 +128,12 @@ def _status_line(case: CaseView) -> list[str]:
             status = "*New* · unclaimed"
         case CaseStatus.CLAIMED:
             status = f"*Claimed by {who}*" if who else "*Claimed*"
+            if case.claimed_at is not None:
+                status += f", {slack_date(case.claimed_at, fmt='{time}')}"
         case CaseStatus.RESOLVED:
             status = "*Resolved*" + (f" · handled by {who}" if who else "")
+            if case.outcome:
+                status += f" · {escape_mrkdwn(OUTCOMES.get(case.outcome, case.outcome))}"
         case _:
             status = f"*{STATUS_LABEL[case.status]}*" + (f" · {who}" if who else "")
     parts = [
@@ -231,6 +236,8 @@ def _actions(case: CaseView) -> list[dict[str, Any]]:
             action_id=ActionId.OVERFLOW,
             options=[
                 ("Private reply", encode_overflow_value(case.id, OverflowOption.PRIVATE_REPLY)),
+                ("Unclaim", encode_overflow_value(case.id, OverflowOption.UNCLAIM)),
+                ("Assign… (leads)", encode_overflow_value(case.id, OverflowOption.ASSIGN)),
                 ("Mark spam", encode_overflow_value(case.id, OverflowOption.MARK_SPAM)),
                 ("Show history", encode_overflow_value(case.id, OverflowOption.SHOW_HISTORY)),
             ],

@@ -50,3 +50,8 @@ def render_queue(cases: list[Case], *, now: datetime, scope: str) -> SlackMessag
     if chunk:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(chunk)}})
     return SlackMessage(text=f"{header}\n{body}"[:3000], blocks=blocks)
+
+
+def render_text(text: str) -> SlackMessage:
+    """A one-line private confirmation ("You claimed #42.")."""
+    return SlackMessage(text=text, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}])

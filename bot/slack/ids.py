@@ -16,6 +16,7 @@ __all__ = [
     "ActionId",
     "CallbackId",
     "CaseAction",
+    "InputId",
     "OverflowOption",
     "case_block_id",
     "decode_case_value",
@@ -50,6 +51,8 @@ class OverflowOption(StrEnum):
     """The choices inside the card's ``case.overflow`` menu; each option's value starts with one."""
 
     PRIVATE_REPLY = "private_reply"
+    UNCLAIM = "unclaim"
+    ASSIGN = "assign"
     MARK_SPAM = "mark_spam"
     SHOW_HISTORY = "show_history"
 
@@ -61,6 +64,21 @@ class CallbackId(StrEnum):
     PRIVATE_REPLY_MODAL = "case.private_reply_modal"
     ESCALATE_MODAL = "case.escalate_modal"
     RESOLVE_MODAL = "case.resolve_modal"
+    ASSIGN_MODAL = "case.assign_modal"
+
+
+class InputId(StrEnum):
+    """``block_id`` of modal inputs (also their ``action_id``): where `response_action: errors` points."""
+
+    REPLY_TEXT = "reply_text"
+    REPLY_VISIBILITY = "reply_visibility"
+    REPLY_CANNED = "reply_canned"
+    REPLY_PUBLIC_ACK = "reply_public_ack"
+    ESCALATE_TEAM = "escalate_team"
+    ESCALATE_REASON = "escalate_reason"
+    RESOLVE_OUTCOME = "resolve_outcome"
+    RESOLVE_NOTE = "resolve_note"
+    ASSIGN_USER = "assign_user"
 
 
 VALUE_VERSION = 1

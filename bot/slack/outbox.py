@@ -49,6 +49,7 @@ PERMANENT_ERRORS = frozenset(
         "restricted_action",
         "invalid_thread_ts",
         "thread_not_found",
+        "user_not_in_channel",
     }
 )
 MAX_ATTEMPTS = 25

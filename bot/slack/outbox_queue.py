@@ -14,6 +14,8 @@ from bot.domain.models import OutboxMessage
 # that changed three times while Slack was down is posted once, as it is now.
 RENDER_CASE_CARD = "case_card"
 RENDER_FOLLOWUP = "followup"
+RENDER_EVENT_LINE = "event_line"  # who did what, in the card's thread
+RENDER_MOVED_CARD = "moved_card"  # the old card of an escalated case, pointing to its new channel
 
 
 def enqueue(
@@ -56,3 +58,14 @@ def has_pending(session: Session, *, case_id: int, method: str, render: str) -> 
         )
     ).all()
     return any(p.get("render") == render for p in rows)
+
+
+def pending_card_post(session: Session, *, case_id: int) -> OutboxMessage | None:
+    rows = session.exec(
+        select(OutboxMessage).where(
+            OutboxMessage.case_id == case_id,
+            OutboxMessage.method == "chat.postMessage",
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+    ).all()
+    return next((row for row in rows if row.payload.get("render") == RENDER_CASE_CARD), None)

@@ -8,9 +8,10 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.clock import as_utc
-from bot.domain.models import Case, Mention, OutboxMessage
+from bot.domain.models import Case, CaseEvent, Mention, OutboxMessage
 from bot.slack.cards import render_case_card, render_followup
-from bot.slack.outbox_queue import RENDER_CASE_CARD, RENDER_FOLLOWUP
+from bot.slack.event_lines import render_event_line, render_moved_card
+from bot.slack.outbox_queue import RENDER_CASE_CARD, RENDER_EVENT_LINE, RENDER_FOLLOWUP, RENDER_MOVED_CARD
 from bot.store.case_views import case_view, mention_view
 from bot.store.cases_repo import first_mention
 
@@ -56,6 +57,32 @@ def render_call(session: Session, item: OutboxMessage, *, now: datetime) -> dict
             "blocks": message.blocks,
             "unfurl_links": False,
         }
+    if render == RENDER_EVENT_LINE:
+        case = _case(session, item)
+        event = session.get(CaseEvent, payload.get("event_id"))
+        if event is None or event.id is None:
+            raise LookupError(f"event for outbox {item.id} not found")
+        line = render_event_line(
+            case_id=event.case_id,
+            event_id=event.id,
+            kind=event.kind,
+            actor=event.actor,
+            at=as_utc(event.at),
+            detail=event.detail,
+        )
+        return {
+            "channel": case.slack_channel or item.channel,
+            "thread_ts": case.slack_ts,
+            "text": line.text,
+            "blocks": line.blocks,
+            "unfurl_links": False,
+        }
+    if render == RENDER_MOVED_CARD:
+        assert item.case_id is not None
+        moved = render_moved_card(
+            case_id=item.case_id, to_team=str(payload["to_team"]), to_channel=str(payload["to_channel"])
+        )
+        return {"channel": item.channel, "ts": payload["ts"], "text": moved.text, "blocks": moved.blocks}
     if item.needs_case_ts:
         case = _case(session, item)
         payload.setdefault("thread_ts", case.slack_ts)

@@ -81,8 +81,17 @@ def case_view(session: Session, case: Case, *, now: datetime) -> CaseView:
         assignee=case.assignee,
         mention_count=case.mention_count,
         history=history_view(earlier),
+        claimed_at=as_utc(case.claimed_at) if case.claimed_at else None,
+        outcome=case.outcome,
         now=now,
     )
+
+
+def load_case_view(session: Session, case_id: int, *, now: datetime) -> CaseView:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise CaseNotFound(case_id)
+    return case_view(session, case, now=now)
 
 
 def case_history(session: Session, case_id: int, *, now: datetime) -> tuple[CaseView, list[MentionView]]:

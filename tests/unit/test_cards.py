@@ -211,7 +211,13 @@ def test_action_ids_are_the_documented_strings() -> None:
         "case.unclaim",
         "case.reopen",
     ]
-    assert [o.value for o in OverflowOption] == ["private_reply", "mark_spam", "show_history"]
+    assert [o.value for o in OverflowOption] == [
+        "private_reply",
+        "unclaim",
+        "assign",
+        "mark_spam",
+        "show_history",
+    ]
     assert ActionId.CLAIM.verb == "claim"
     assert len({c.value for c in CallbackId}) == len(CallbackId)
 
@@ -329,11 +335,15 @@ def test_new_case_offers_claim_as_the_one_primary_action() -> None:
         "case.overflow": None,
     }
     overflow = elements[4]
-    assert [o["text"]["text"] for o in overflow["options"]] == ["Private reply", "Mark spam", "Show history"]
+    assert [o["text"]["text"] for o in overflow["options"]] == [
+        "Private reply",
+        "Unclaim",
+        "Assign… (leads)",
+        "Mark spam",
+        "Show history",
+    ]
     assert [decode_overflow_value(o["value"]) for o in overflow["options"]] == [
-        (42, OverflowOption.PRIVATE_REPLY),
-        (42, OverflowOption.MARK_SPAM),
-        (42, OverflowOption.SHOW_HISTORY),
+        (42, option) for option in OverflowOption
     ]
 
 

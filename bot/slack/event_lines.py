@@ -1,0 +1,96 @@
+"""One short line in a card's thread per action: who did what, when. Pure: a function of the event."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from bot.domain.casework import OUTCOMES, EventKind
+from bot.slack.blocks import (
+    MAX_FALLBACK_TEXT,
+    MAX_SECTION_TEXT,
+    context_block,
+    escape_mrkdwn,
+    fit_mrkdwn,
+    quote,
+    section_block,
+    slack_date,
+    user_mention,
+)
+from bot.slack.cards import SlackMessage
+from bot.slack.ids import case_block_id
+
+_VISIBILITY = {"public": "🌐 publicly", "private": "🔒 privately"}
+
+
+def render_event_line(
+    *, case_id: int, event_id: int, kind: str, actor: str, at: datetime, detail: dict[str, Any]
+) -> SlackMessage:
+    who = user_mention(actor) or "socialdesk"
+    when = slack_date(at, fmt="{time}")
+    headline, body = _describe(kind, who, detail)
+    blocks = [context_block([f"{headline} · {when}"], block_id=case_block_id(case_id, f"ev:{event_id}"))]
+    if body:
+        blocks.append(
+            section_block(quote(body, MAX_SECTION_TEXT), block_id=case_block_id(case_id, f"ev:{event_id}:b"))
+        )
+    fallback = fit_mrkdwn(f"#{case_id}: " + _plain(kind, actor, detail), MAX_FALLBACK_TEXT)
+    return SlackMessage(text=fallback, blocks=blocks)
+
+
+def _describe(kind: str, who: str, d: dict[str, Any]) -> tuple[str, str | None]:
+    match kind:
+        case EventKind.CLAIMED:
+            return f"🙋 Claimed by {who}", None
+        case EventKind.UNCLAIMED:
+            return f"↩️ {who} gave it back to the team", None
+        case EventKind.ASSIGNED:
+            return f"👉 {who} assigned it to {user_mention(d.get('assignee')) or 'someone'}", None
+        case EventKind.REPLIED:
+            where = _VISIBILITY.get(str(d.get("visibility")), "")
+            canned = (
+                f" (canned reply `{escape_mrkdwn(str(d['canned_reply_id']))}`)"
+                if d.get("canned_reply_id")
+                else ""
+            )
+            return f"💬 {who} replied {where}{canned}", str(d.get("text") or "")
+        case EventKind.REPLY_FAILED:
+            return f"⚠️ A reply by {who} was *not delivered*: {escape_mrkdwn(str(d.get('error', '')))}", None
+        case EventKind.ESCALATED:
+            ping = f" <!subteam^{d['oncall_group']}>" if d.get("oncall_group") else ""
+            teams = f"*{escape_mrkdwn(str(d.get('from_team')))}* to *{escape_mrkdwn(str(d.get('to_team')))}*"
+            head = f"⬆️ {who} escalated from {teams}{ping}"
+            return head, str(d.get("reason") or "") or None
+        case EventKind.RESOLVED:
+            outcome = str(d.get("outcome") or "")
+            return f"✅ Resolved by {who} · {escape_mrkdwn(OUTCOMES.get(outcome, outcome))}", None
+        case EventKind.REOPENED:
+            return f"🔄 Reopened by {who}", None
+        case EventKind.SPAM:
+            return f"🚫 Marked as spam by {who}", None
+        case EventKind.NOTE:
+            return f"📝 Internal note from {who} (not sent to the customer)", str(d.get("text") or "")
+        case EventKind.MOVED_PRIVATE:
+            return f"🔒 {who} moved the conversation to private messages", None
+        case _:
+            return f"{escape_mrkdwn(kind)} by {who}", None
+
+
+def _plain(kind: str, actor: str, d: dict[str, Any]) -> str:
+    extra = d.get("to_team") or d.get("outcome") or d.get("assignee") or ""
+    return f"{kind.replace('_', ' ')} by {actor}" + (f" ({extra})" if extra else "")
+
+
+def render_moved_card(*, case_id: int, to_team: str, to_channel: str) -> SlackMessage:
+    """What is left of a card in the old channel after an escalation: where the case went."""
+    target = (
+        f"<#{to_channel}>"
+        if re.fullmatch(r"[CG][A-Z0-9]{2,}", to_channel)
+        else escape_mrkdwn("#" + to_channel.lstrip("#"))
+    )
+    text = f"➡️ #{case_id} was escalated to *{escape_mrkdwn(to_team)}* and continues in {target}."
+    return SlackMessage(
+        text=fit_mrkdwn(f"#{case_id} moved to {to_team}", MAX_FALLBACK_TEXT),
+        blocks=[section_block(text, block_id=case_block_id(case_id, "moved"))],
+    )
