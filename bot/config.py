@@ -152,18 +152,55 @@ class Masking(_Strict):
 
 
 class BrandVoice(_Strict):
+    """What `bot.domain.voice.check_reply` enforces before a reply leaves for a platform."""
+
     max_length: dict[Platform, int] = {Platform.X: 280, Platform.INSTAGRAM: 2200, Platform.FACEBOOK: 8000}
     banned_phrases: list[str] = []
     discouraged_phrases: list[str] = []
     signature: str | None = None  # e.g. "^{initials}"
     max_uppercase_ratio: float = Field(default=0.6, gt=0, le=1)
+    max_exclamations: int = Field(default=2, ge=0)
+    # Our own addresses and numbers ("help@acme.com", "0800 123 4567"): the personal-data check would
+    # otherwise refuse every public reply that tells the customer how to reach us.
+    public_contacts: list[str] = []
+
+    @field_validator("signature")
+    @classmethod
+    def _only_initials_placeholder(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        leftover = value.replace("{initials}", "")
+        if "{" in leftover or "}" in leftover:
+            raise ValueError(f"{value!r}: the only placeholder a signature may use is {{initials}}")
+        return value
 
 
 class CannedReply(_Strict):
+    """A knowledge-base answer: `text` is the default, `variants` override it per platform.
+
+    Templates are Jinja2 (sandboxed); they are compiled when the config loads, so a typo in a
+    placeholder stops the start with the reply's id instead of failing in front of an agent.
+    """
+
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")
     title: str
     categories: list[Category] = []
     text: str
+    variants: dict[Platform, str] = {}
+    keywords: list[str] = []
+
+    @model_validator(mode="after")
+    def _templates_compile(self) -> CannedReply:
+        # Imported here: bot.domain.canned imports this module, so a top-level import would be a cycle.
+        from bot.domain.canned import CannedTemplateError, check_template
+
+        sources = [("text", self.text), *((f"variants.{p.value}", t) for p, t in self.variants.items())]
+        for where, source in sources:
+            try:
+                check_template(source)
+            except CannedTemplateError as exc:
+                raise ValueError(f"canned reply {self.id!r}, {where}: {exc}") from None
+        return self
 
 
 class Ingest(_Strict):
@@ -198,6 +235,10 @@ class Config(_Strict):
         for i, rule in enumerate(self.routing.rules):
             if rule.team not in known:
                 raise ValueError(f"routing.rules[{i}] ({rule.name}): unknown team {rule.team!r}")
+        canned = [c.id for c in self.canned_replies]
+        repeated = sorted({i for i in canned if canned.count(i) > 1})
+        if repeated:
+            raise ValueError(f"canned_replies: ids must be unique, repeated: {', '.join(repeated)}")
         return self
 
     @field_validator("timezone")

@@ -237,7 +237,7 @@ def _actions(case: CaseView) -> list[dict[str, Any]]:
             options=[
                 ("Private reply", encode_overflow_value(case.id, OverflowOption.PRIVATE_REPLY)),
                 ("Unclaim", encode_overflow_value(case.id, OverflowOption.UNCLAIM)),
-                ("Assign… (leads)", encode_overflow_value(case.id, OverflowOption.ASSIGN)),
+                ("Assign…", encode_overflow_value(case.id, OverflowOption.ASSIGN)),
                 ("Mark spam", encode_overflow_value(case.id, OverflowOption.MARK_SPAM)),
                 ("Show history", encode_overflow_value(case.id, OverflowOption.SHOW_HISTORY)),
             ],

@@ -338,7 +338,7 @@ def test_new_case_offers_claim_as_the_one_primary_action() -> None:
     assert [o["text"]["text"] for o in overflow["options"]] == [
         "Private reply",
         "Unclaim",
-        "Assign… (leads)",
+        "Assign…",
         "Mark spam",
         "Show history",
     ]

@@ -126,8 +126,8 @@ def test_case_card_renders_readably() -> None:
 
 def test_buttons_and_the_command_to_click_them() -> None:
     out = export(render_message(card_message(), channel_name="social-care", users=USERS))
-    assert "[ Claim ] [ Reply ] [ Escalate ] [ Resolve ] [⋯ Private reply | Mark spam | Show history]" in out
-    assert "click #42 claim|reply|escalate|resolve|private_reply|mark_spam|show_history" in out
+    assert "[ Claim ] [ Reply ] [ Escalate ] [ Resolve ] [⋯ Private reply | Unclaim | Assign… | Mark spam" in out
+    assert "click #42 claim|reply|escalate|resolve|private_reply|unclaim|assign|mark_spam|show_history" in out
 
 
 def test_resolved_card_shows_only_reopen() -> None:
