@@ -14,10 +14,12 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 
+from bot.casework.replies import ReplyDesk
 from bot.casework.roles import RoleDirectory
 from bot.casework.service import CaseWork
 from bot.clock import Clock, ManualClock, SystemClock
 from bot.config import Config, load_config
+from bot.connectors.replies.router import ReplyConnectors, build_reply_connectors
 from bot.ingest.pipeline import IngestPipeline
 from bot.metrics import Metrics
 from bot.settings import Settings
@@ -26,6 +28,7 @@ from bot.slack.channels import ChannelDirectory
 from bot.slack.executor import TrackingExecutor
 from bot.slack.notifier import OutboxNotifier
 from bot.slack.outbox import OutboxSender
+from bot.slack.people import display_names_via
 from bot.slack.usergroups import group_members_via
 from bot.store.db import make_engine
 from bot.store.migrate import upgrade
@@ -57,6 +60,7 @@ class Runtime:
     http: Starlette
     listeners: TrackingExecutor
     foreground: ForegroundFirst
+    reply_connectors: ReplyConnectors | None = None
     loops: list[WakeableLoop] = field(default_factory=list)
     _ingest_loop: WakeableLoop | None = field(default=None, repr=False)
     _outbox_loop: WakeableLoop | None = field(default=None, repr=False)
@@ -108,6 +112,13 @@ class Runtime:
         for loop in self.loops:
             loop.stop()
         self.loops = []
+
+    def close(self) -> None:
+        """Stop the workers and release connections (database pool, platform HTTP client)."""
+        self.stop_workers()
+        if self.reply_connectors is not None:
+            self.reply_connectors.close()
+        self.engine.dispose()
 
 
 def _require(value: object, name: str) -> None:
@@ -175,9 +186,27 @@ def build_runtime(
     )
     work = CaseWork(engine=engine, config=config, clock=clock, notifier=notifier)
     roles = RoleDirectory(config.roles, group_members=group_members_via(slack), clock=clock)
+    connectors = build_reply_connectors(settings)
+    runtime.reply_connectors = connectors
+    replies = ReplyDesk(
+        engine=engine,
+        config=config,
+        clock=clock,
+        notifier=notifier,
+        connector=connectors,
+        agent_name=display_names_via(slack),
+    )
     register_all(
         bolt,
-        HandlerContext(engine=engine, config=config, clock=clock, notifier=notifier, work=work, roles=roles),
+        HandlerContext(
+            engine=engine,
+            config=config,
+            clock=clock,
+            notifier=notifier,
+            work=work,
+            roles=roles,
+            replies=replies,
+        ),
     )
     webhooks = WebhookRoutes(
         WebhookDeps(

@@ -61,4 +61,4 @@ def start_background(runtime: Runtime) -> BackgroundScheduler:
 
 def stop_background(runtime: Runtime, scheduler: BackgroundScheduler) -> None:
     scheduler.shutdown(wait=False)
-    runtime.stop_workers()
+    runtime.close()

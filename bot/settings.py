@@ -32,12 +32,18 @@ class Settings(BaseSettings):
     meta_verify_token: SecretStr | None = Field(default=None, alias="META_VERIFY_TOKEN")
     meta_page_token: SecretStr | None = Field(default=None, alias="META_PAGE_TOKEN")
     meta_graph_url: str = Field(default="https://graph.facebook.com/v21.0/", alias="META_GRAPH_URL")
+    # The Page that private replies are sent from; without it they go to `me/messages`, which a Page
+    # token resolves to its own Page. A mention's own page id, when ingest saw one, wins.
+    meta_page_id: str | None = Field(default=None, alias="META_PAGE_ID")
 
     x_consumer_secret: SecretStr | None = Field(default=None, alias="X_CONSUMER_SECRET")
     x_access_token: SecretStr | None = Field(default=None, alias="X_ACCESS_TOKEN")
     x_api_url: str = Field(default="https://api.x.com/2/", alias="X_API_URL")
 
     webhook_secret: SecretStr | None = Field(default=None, alias="WEBHOOK_SECRET")
+    # Where replies to generic-source mentions (reddit, review sites, other) are POSTed, signed with
+    # WEBHOOK_SECRET; unset means those mentions cannot be answered from Slack.
+    generic_reply_url: str | None = Field(default=None, alias="GENERIC_REPLY_URL")
 
     log_level: str = Field(default="INFO", alias="SOCIALDESK_LOG_LEVEL")
     # Slack allows about one message per second per channel; lower this only against a stand-in.
@@ -49,6 +55,25 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"must be an http(s) URL, got {value!r}")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("generic_reply_url")
+    @classmethod
+    def _optional_http_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not value.startswith(("http://", "https://")) or any(c.isspace() for c in value):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator("meta_page_id")
+    @classmethod
+    def _numeric_page_id(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.strip().isdigit():  # it goes into the Graph URL path
+            raise ValueError("must be the numeric id of the Facebook Page")
+        return value.strip()
 
     @field_validator("database_url")
     @classmethod

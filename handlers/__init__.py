@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, commands, errors, events, views
+from handlers import actions, commands, errors, events, home, replies, views
 from handlers.context import HandlerContext
 
 
@@ -13,4 +13,6 @@ def register_all(app: App, ctx: HandlerContext) -> None:
     commands.register(app, ctx)
     actions.register(app, ctx)
     views.register(app, ctx)
+    replies.register(app, ctx)
     events.register(app, ctx)
+    home.register(app, ctx)

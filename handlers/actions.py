@@ -9,6 +9,7 @@ from slack_bolt import App
 from sqlmodel import Session
 
 from bot.casework.roles import Capability
+from bot.domain.enums import ReplyVisibility
 from bot.domain.errors import DomainError
 from bot.slack.cards import render_history
 from bot.slack.ids import ActionId, OverflowOption, decode_case_value, decode_overflow_value
@@ -16,9 +17,7 @@ from bot.slack.modals import assign_modal, escalate_modal, resolve_modal
 from bot.store.case_views import case_history, load_case_view
 from handlers.context import HandlerContext
 from handlers.errors import answer_privately
-
-# Overflow choices and buttons that open the reply modal; set by handlers.replies at registration.
-REPLY_OPENERS: dict[str, Any] = {}
+from handlers.replies import open_reply_modal
 
 
 def _unreadable() -> DomainError:
@@ -85,10 +84,8 @@ def register(app: App, ctx: HandlerContext) -> None:
     @answer_privately
     def reply(ack: Any, action: dict[str, Any], body: dict[str, Any], client: Any, respond: Any) -> None:
         ack()
-        opener = REPLY_OPENERS.get("public")
-        if opener is None:
-            raise DomainError("Replying from Slack is not configured on this socialdesk.")
-        opener(client, body, _button_case(action))
+        trigger = str(body.get("trigger_id", ""))
+        open_reply_modal(ctx, client, trigger, ctx.actor(body), _button_case(action), ReplyVisibility.PUBLIC)
 
     @app.action(ActionId.OVERFLOW.value)
     @answer_privately
@@ -109,7 +106,5 @@ def register(app: App, ctx: HandlerContext) -> None:
                 actor.require(Capability.ASSIGN)
                 open_modal(client, body, case_id, assign_modal)
             case OverflowOption.PRIVATE_REPLY:
-                opener = REPLY_OPENERS.get("private")
-                if opener is None:
-                    raise DomainError("Replying from Slack is not configured on this socialdesk.")
-                opener(client, body, case_id)
+                trigger = str(body.get("trigger_id", ""))
+                open_reply_modal(ctx, client, trigger, actor, case_id, ReplyVisibility.PRIVATE)

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from bot.casework.roles import Actor
 from bot.domain.commands import SOCIAL_USAGE, SocialCommand, UsageError, parse_social
-from bot.domain.enums import Platform
+from bot.domain.enums import Platform, ReplyVisibility
 from bot.slack.cards import SlackMessage, render_history
 from bot.slack.command_views import render_help, render_queue, render_text
 from bot.slack.modals import escalate_modal
@@ -24,6 +24,8 @@ from bot.store.case_views import case_history, load_case_view
 from bot.store.queue_repo import open_cases
 from handlers.context import HandlerContext
 from handlers.errors import answer_privately
+from handlers.replies import reply_command
+from handlers.stats import stats_message
 
 _USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
 
@@ -37,12 +39,16 @@ class Call:
     actor: Actor
     trigger_id: str
     client: Any
-    extra: dict[str, Any]
+    text: str
+
+    def raw_after(self, words: int) -> str:
+        """The command text after its first `words` words, exactly as typed (quotes and apostrophes
+        kept: a reply or a note is prose, not arguments)."""
+        parts = re.split(r"\s+", self.text.strip(), maxsplit=words)
+        return parts[words] if len(parts) > words else ""
 
 
 Subcommand = Callable[[Call], SlackMessage | None]
-# Subcommands added by other modules (reply, dm, stats): registered before the listener runs.
-EXTRA: dict[str, Subcommand] = {}
 
 
 def register(app: App, ctx: HandlerContext) -> None:
@@ -51,7 +57,14 @@ def register(app: App, ctx: HandlerContext) -> None:
     def social(ack: Any, command: dict[str, Any], respond: Any, client: Any) -> None:
         ack()
         parsed = parse_social(command.get("text") or "")
-        call = Call(ctx, parsed, ctx.actor(command), str(command.get("trigger_id", "")), client, command)
+        call = Call(
+            ctx,
+            parsed,
+            ctx.actor(command),
+            str(command.get("trigger_id", "")),
+            client,
+            str(command.get("text") or ""),
+        )
         message = _run(call)
         if message is not None:
             respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
@@ -67,7 +80,7 @@ def register(app: App, ctx: HandlerContext) -> None:
 
 
 def _run(call: Call) -> SlackMessage | None:
-    handler = SUBCOMMANDS.get(call.cmd.name) or EXTRA.get(call.cmd.name)
+    handler = SUBCOMMANDS.get(call.cmd.name)
     if handler is None:
         raise UsageError(f"Unknown command. {SOCIAL_USAGE['help']}")
     return handler(call)
@@ -149,9 +162,25 @@ def _reopen(call: Call) -> SlackMessage:
 
 def _note(call: Call) -> SlackMessage:
     case_id = call.cmd.case_id()
-    if not call.cmd.rest():
+    text = call.raw_after(2)
+    if not text.strip():
         raise UsageError("The note has no text.", "note")
-    return render_text(call.ctx.work.note(case_id=case_id, actor=call.actor, text=call.cmd.rest()).message)
+    return render_text(call.ctx.work.note(case_id=case_id, actor=call.actor, text=text).message)
+
+
+def _reply(visibility: ReplyVisibility) -> Subcommand:
+    def run(call: Call) -> SlackMessage | None:
+        return reply_command(
+            call.ctx,
+            actor=call.actor,
+            args=call.cmd.args,
+            text=call.raw_after(2),
+            trigger_id=call.trigger_id,
+            client=call.client,
+            visibility=visibility,
+        )
+
+    return run
 
 
 SUBCOMMANDS: dict[str, Subcommand] = {
@@ -165,4 +194,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "resolve": _resolve,
     "reopen": _reopen,
     "note": _note,
+    "reply": _reply(ReplyVisibility.PUBLIC),
+    "dm": _reply(ReplyVisibility.PRIVATE),
+    "stats": lambda call: stats_message(call.ctx, call.cmd.args, call.actor),
 }

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from bot.casework.replies import ReplyDesk
 from bot.casework.roles import Actor, RoleDirectory
 from bot.casework.service import CaseWork
 from bot.clock import Clock
@@ -22,6 +23,7 @@ class HandlerContext:
     notifier: CaseNotifier
     work: CaseWork
     roles: RoleDirectory
+    replies: ReplyDesk
 
     def actor(self, body: dict[str, Any]) -> Actor:
         """The Slack user behind a slash command, an action or a view submission."""

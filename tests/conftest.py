@@ -106,8 +106,7 @@ def runtime(
 ) -> Iterator[Runtime]:
     rt = build_runtime(make_settings(database_url, standin.url), clock=clock, config=config, migrate=False)
     yield rt
-    rt.stop_workers()
-    rt.engine.dispose()
+    rt.close()
 
 
 @pytest.fixture

@@ -79,7 +79,7 @@ def _environment(db_path: Path | None) -> Iterator[tuple[Runtime, SlackStandin, 
                 with background_server(runtime.http) as base_url:
                     yield runtime, standin, clock, base_url, signing
             finally:
-                runtime.engine.dispose()
+                runtime.close()
 
 
 def _deliver(base_url: str, item: FeedItem) -> httpx.Response:

@@ -34,6 +34,8 @@ def build_manifest(url: str, *, name: str = "socialdesk") -> dict[str, Any]:
         },
         "features": {
             "bot_user": {"display_name": name, "always_online": True},
+            # Without home_tab_enabled Slack shows no Home tab and never sends app_home_opened for it.
+            "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True},
             "slash_commands": [
                 {
                     "command": "/social",
@@ -55,7 +57,8 @@ def build_manifest(url: str, *, name: str = "socialdesk") -> dict[str, Any]:
         "settings": {
             "event_subscriptions": {
                 "request_url": events_url,
-                "bot_events": ["app_mention", "message.channels", "message.groups"],
+                # app_home_opened: publish the Home tab (own cases, team queue, today's numbers).
+                "bot_events": ["app_home_opened", "app_mention", "message.channels", "message.groups"],
             },
             "interactivity": {"is_enabled": True, "request_url": events_url},
             "org_deploy_enabled": False,

@@ -110,7 +110,7 @@ class SlackDriver:
         self, view: StoredView, values: dict[str, dict[str, Any]], *, user: str = "U0AGENT01"
     ) -> httpx.Response:
         """Submits a modal the bot opened; `values` maps block_id to the element state Slack would send."""
-        state = {block_id: {block_id: element} for block_id, element in values.items()}
+        state = {block_id: {block_id.split("~")[0]: element} for block_id, element in values.items()}
         payload = {
             "type": "view_submission",
             "team": {"id": "T0STANDIN1", "domain": "standin"},
@@ -121,6 +121,32 @@ class SlackDriver:
             "view": {**view.payload, "id": view.id, "hash": view.hash, "state": {"values": state}},
         }
         return self._post(urlencode({"payload": json.dumps(payload)}))
+
+    def modal_action(
+        self,
+        view: StoredView,
+        action: dict[str, Any],
+        values: dict[str, dict[str, Any]],
+        *,
+        user: str = "U0AGENT01",
+    ) -> None:
+        """An interactive element inside an open modal (dispatch_action inputs, selects)."""
+        state = {block_id: {block_id.split("~")[0]: element} for block_id, element in values.items()}
+        payload = {
+            "type": "block_actions",
+            "team": {"id": "T0STANDIN1", "domain": "standin"},
+            "user": {"id": user, "username": NAMES.get(user, user), "name": NAMES.get(user, user)},
+            "api_app_id": "A0SDAPP001",
+            "token": "legacy",
+            "container": {"type": "view", "view_id": view.id},
+            "trigger_id": self.standin.new_trigger_id(user),
+            "view": {**view.payload, "id": view.id, "hash": view.hash, "state": {"values": state}},
+            "actions": [{**action, "action_ts": f"{time.time():.6f}"}],
+        }
+        assert self._post(urlencode({"payload": json.dumps(payload)})).status_code == 200
+
+    def view(self, view_id: str) -> StoredView:
+        return next(v for v in self.standin.views() if v.id == view_id)
 
     def thread_message(self, channel: str, thread_ts: str, text: str, *, user: str = "U0AGENT01") -> None:
         ts = f"{time.time():.6f}"
@@ -139,6 +165,26 @@ class SlackDriver:
                 "ts": ts,
                 "thread_ts": thread_ts,
                 "channel_type": "channel",
+            },
+        }
+        response = self._post(json.dumps(envelope), content_type="application/json")
+        assert response.status_code == 200, response.text
+
+    def open_home(self, *, user: str = "U0AGENT01", tab: str = "home") -> None:
+        """The Events API envelope Slack sends when a user opens the app's Home (or Messages) tab."""
+        envelope = {
+            "token": "legacy",
+            "team_id": "T0STANDIN1",
+            "api_app_id": "A0SDAPP001",
+            "type": "event_callback",
+            "event_id": f"Ev{next(_counter):08d}",
+            "event_time": int(time.time()),
+            "event": {
+                "type": "app_home_opened",
+                "user": user,
+                "channel": "D0HOME0001",
+                "tab": tab,
+                "event_ts": f"{time.time():.6f}",
             },
         }
         response = self._post(json.dumps(envelope), content_type="application/json")

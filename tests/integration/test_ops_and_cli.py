@@ -64,6 +64,13 @@ def test_manifest_has_commands_scopes_and_one_request_url() -> None:
     settings = manifest["settings"]
     assert settings["interactivity"]["request_url"] == "https://desk.example.com/slack/events"
     assert settings["event_subscriptions"]["request_url"] == "https://desk.example.com/slack/events"
+    assert settings["event_subscriptions"]["bot_events"] == [
+        "app_home_opened",
+        "app_mention",
+        "message.channels",
+        "message.groups",
+    ]
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == set(BOT_SCOPES)
     assert {"chat:write", "commands", "files:write", "usergroups:read"} <= set(BOT_SCOPES)
     refused = CliRunner().invoke(cli, ["manifest", "--url", "http://plain.example.com"])

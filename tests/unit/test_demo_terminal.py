@@ -126,7 +126,9 @@ def test_case_card_renders_readably() -> None:
 
 def test_buttons_and_the_command_to_click_them() -> None:
     out = export(render_message(card_message(), channel_name="social-care", users=USERS))
-    assert "[ Claim ] [ Reply ] [ Escalate ] [ Resolve ] [⋯ Private reply | Unclaim | Assign… | Mark spam" in out
+    assert (
+        "[ Claim ] [ Reply ] [ Escalate ] [ Resolve ] [⋯ Private reply | Unclaim | Assign… | Mark spam" in out
+    )
     assert "click #42 claim|reply|escalate|resolve|private_reply|unclaim|assign|mark_spam|show_history" in out
 
 

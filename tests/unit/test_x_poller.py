@@ -24,8 +24,8 @@ if str(ROOT) not in sys.path:
 from bot.clock import ManualClock  # noqa: E402
 from bot.connectors.x_poller import TOKEN_REJECTED, XMentionsPoller, make_x_client  # noqa: E402
 from bot.domain.models import Cursor  # noqa: E402
+from bot.standin.platforms.x_api import UNAUTHORIZED, XApiStandIn  # noqa: E402
 from bot.store.db import make_engine, session_scope  # noqa: E402
-from tests.standins.x_api import UNAUTHORIZED, XApiStandIn  # noqa: E402
 
 TOKEN = "x-test-bearer"
 USER_ID = "2244994945"

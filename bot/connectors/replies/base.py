@@ -10,14 +10,21 @@
       kind = UNAVAILABLE             5xx, timeout or network error: unknown whether it arrived
 
 `message` is written for the agent in Slack (what happened and what to do); it never holds a token.
+
+The helpers at the end are shared by the httpx connectors: one POST with transport failures turned into
+UNAVAILABLE, `Retry-After` parsing, and quoting a platform's own error text into a message.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Any, Protocol
+
+import httpx
 
 from bot.domain.enums import MentionKind, Platform, ReplyVisibility
 
@@ -72,3 +79,61 @@ class ReplyConnector(Protocol):
     def send(self, reply: OutgoingReply, *, now: datetime) -> SentReply:
         """Post once; raise `PlatformError` on any failure. Never retries on its own."""
         ...
+
+
+# --- helpers for the httpx connectors ------------------------------------------------------------------
+
+
+def post(
+    client: httpx.Client, url: str, *, content: bytes, headers: Mapping[str, str], platform: str
+) -> httpx.Response:
+    """One POST, never retried; a timeout or network failure becomes UNAVAILABLE.
+
+    A failure to connect means nothing left us; any later failure leaves it unknown whether the platform
+    posted the reply, and the message says so, because sending again could post it twice.
+    """
+    try:
+        return client.post(url, content=content, headers=dict(headers))
+    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+        message = f"Could not reach {platform} ({type(exc).__name__}); nothing was posted. Try again later."
+        raise PlatformError(ErrorKind.UNAVAILABLE, message) from exc
+    except httpx.TimeoutException as exc:
+        message = (
+            f"{platform} did not answer in time. The reply may or may not have been posted: "
+            f"check on {platform} before sending it again."
+        )
+        raise PlatformError(ErrorKind.UNAVAILABLE, message) from exc
+    except httpx.HTTPError as exc:
+        message = (
+            f"The connection to {platform} failed ({type(exc).__name__}). The reply may or may not have "
+            f"been posted: check on {platform} before sending it again."
+        )
+        raise PlatformError(ErrorKind.UNAVAILABLE, message) from exc
+
+
+def response_json(response: httpx.Response) -> Any:
+    """The decoded body, or None when it is empty or not JSON (a proxy's HTML error page)."""
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def retry_after(headers: httpx.Headers, now: datetime) -> datetime | None:
+    """`Retry-After` as delta-seconds or an HTTP date; None when absent or unreadable."""
+    value = (headers.get("retry-after") or "").strip()
+    if value.isdigit():
+        return now + timedelta(seconds=int(value))
+    if not value:
+        return None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def quote(text: Any, limit: int = 200) -> str:
+    """A platform's own error text, on one line and cut short, fit to show inside our message."""
+    flat = " ".join(str(text or "").split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

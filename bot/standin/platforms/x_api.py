@@ -7,12 +7,18 @@ Routes (under `/2`, so a client's base URL is `xapi.base_url`, like `X_API_URL=h
   Pages are `{"data", "includes", "meta"}`; a page with nothing has neither `data` nor `includes`,
   and `meta.next_token` is present only while older results remain. A pagination token pins the page
   window (ids in `(since_id, last page's oldest_id)`), so mentions arriving mid-backlog are not mixed in.
-- `GET /2/users/me`, and record-only `POST /2/tweets` (text <= 280, `reply.in_reply_to_tweet_id`).
+- `GET /2/users/me`.
+- `POST /2/tweets`: bearer token, a JSON body, `text` required and at most 280 characters; a
+  `reply.in_reply_to_tweet_id` must be a digit string (else 400) naming a known tweet (else 403 "deleted
+  or not visible"); a text already posted is a 403 "duplicate content". Accepted bodies land in `posted`.
+- `POST /2/dm_conversations/with/:participant_id/messages`: `text` required, at most 10,000
+  characters; the participant must be a known user (else 403). Accepted messages land in `dms`.
 
 Every authorised call counts against a per-endpoint window (`x-rate-limit-limit/remaining/reset`, reset in
 unix seconds); an exhausted window answers 429 with `x-rate-limit-reset` and no `Retry-After`, as X does.
-Time comes from the injected `now()` so tests move it instead of sleeping. `fail_next` forces 429/5xx or
-a dropped connection; a wrong bearer token gets X's 401 problem document.
+Time comes from the injected `now()` so tests move it instead of sleeping. `fail_next` forces any status
+(429 also empties the window), with X's problem document or a given body and headers, a dropped
+connection, or a slow answer; `delay_next` holds normal answers back. A wrong bearer token gets X's 401.
 """
 
 from __future__ import annotations
@@ -25,32 +31,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.standins.http import RecordedRequest, Reply, StandInServer
+from bot.standin.platforms.base import Failure, RecordedRequest, Reply, StandInServer
+from bot.standin.platforms.x_writes import TITLES, XWrites, invalid, problem
 
 WINDOW_SECONDS = 15 * 60
+DM_PREFIX = ["2", "dm_conversations", "with"]  # then :participant_id/messages
 # Per-window limits of the real API (the mentions recordings show 450 per 15 minutes).
-DEFAULT_LIMITS = {"mentions": 450, "me": 75, "tweets": 200}
+DEFAULT_LIMITS = {"mentions": 450, "me": 75, "tweets": 200, "dm": 200}
 DEFAULT_TWEET_FIELDS = ("id", "text", "edit_history_tweet_ids")  # what X returns when not asked for more
 DEFAULT_USER_FIELDS = ("id", "name", "username")
 FIRST_TWEET_ID = 1_800_000_000_000_000_000  # snowflake-sized, so ids compare like real ones
 UNAUTHORIZED = {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
-TWEET_TOO_LONG = 280
-
-
-def _problem(status: int, title: str, detail: str | None = None) -> Reply:
-    return Reply(status, {"title": title, "detail": detail or title, "type": "about:blank", "status": status})
-
-
-def _invalid(parameter: str, value: str, message: str) -> Reply:
-    return Reply(
-        400,
-        {
-            "errors": [{"parameters": {parameter: [value]}, "message": message}],
-            "title": "Invalid Request",
-            "detail": "One or more parameters to your request was invalid.",
-            "type": "https://api.twitter.com/2/problems/invalid-request",
-        },
-    )
 
 
 @dataclass(slots=True)
@@ -59,13 +50,7 @@ class _Window:
     reset: int
 
 
-@dataclass(slots=True)
-class _Failure:
-    status: int | str  # an HTTP status, or "disconnect"
-    after: int  # let this many calls through first
-
-
-class XApiStandIn(StandInServer):
+class XApiStandIn(XWrites, StandInServer):
     def __init__(
         self,
         *,
@@ -83,8 +68,9 @@ class XApiStandIn(StandInServer):
         self.tweets: dict[str, dict[str, Any]] = {}  # mentions of `user_id`, by id
         self.users: dict[str, dict[str, Any]] = {}
         self.posted: list[dict[str, Any]] = []  # bodies accepted by POST /2/tweets, with their new "id"
+        # DMs accepted: {"participant_id", "text", "dm_event_id", "dm_conversation_id"}
+        self.dms: list[dict[str, Any]] = []
         self._windows: dict[str, _Window] = {}
-        self._failures: list[_Failure] = []
         self._tokens: dict[str, tuple[str | None, str]] = {}  # next_token -> (since_id, until_id)
         self._last_id = FIRST_TWEET_ID
         self.add_user(username, id=user_id, name="Social Desk")
@@ -169,11 +155,38 @@ class XApiStandIn(StandInServer):
                 self.load_page(interaction["response"]["body"])
         return interactions
 
-    def fail_next(self, status: int | str, *, times: int = 1, after: int = 0) -> None:
-        """Answer the next `times` authorised calls (after letting `after` through) with `status`:
-        429 (empties the window), a 5xx, or "disconnect" (the socket closes without an answer)."""
-        with self._lock:
-            self._failures.extend(_Failure(status, after) for _ in range(times))
+    def fail_next(
+        self,
+        status: int | str,
+        *,
+        times: int = 1,
+        after: int = 0,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        delay: float | None = None,
+        endpoint: str | None = None,
+    ) -> None:
+        """Answer the next `times` authorised calls of `endpoint` ("mentions", "me", "tweets", "dm"; None:
+        any), after letting `after` through, with `status`: 429 (empties the window), any other status
+        (X's problem document unless `body` is given), or "disconnect" (the socket closes unanswered).
+        `headers` override the rate-limit headers; `delay` holds the answer back that many seconds."""
+        disconnect = status == "disconnect"
+        if not disconnect and not isinstance(status, int):
+            raise ValueError("status must be an HTTP status or 'disconnect'")
+        failure = Failure(
+            status=None if disconnect else int(status),
+            body=body,
+            headers=dict(headers or {}),
+            delay=delay,
+            disconnect=disconnect,
+            route=endpoint,
+            after=after,
+        )
+        self.script(failure, times=times)
+
+    def delay_next(self, seconds: float, *, times: int = 1, endpoint: str | None = None) -> None:
+        """Answer the next calls normally, but only after `seconds` (a client timeout test)."""
+        self.script(Failure(delay=seconds, route=endpoint), times=times)
 
     def exhaust(self, endpoint: str = "mentions") -> None:
         """Spend the rest of the current window, as another client of the same app would."""
@@ -195,26 +208,28 @@ class XApiStandIn(StandInServer):
     def handle(self, request: RecordedRequest) -> Reply:
         route = self._route(request)
         if route is None:
-            return _problem(404, "Not Found Error", "Sorry, that page does not exist.")
+            return problem(404, "Not Found Error", "Sorry, that page does not exist.")
         endpoint, handler = route
         if request.headers.get("authorization") != f"Bearer {self.bearer_token}":
             return Reply(401, UNAUTHORIZED)
         window = self._window(endpoint)
-        reply = self._forced_failure(window)
+        failure = self.take_failure(endpoint)
+        reply = self._forced_failure(failure, window) if failure is not None else None
         if reply is None:
             if window.remaining <= 0:
-                reply = _problem(429, "Too Many Requests")
+                reply = problem(429, "Too Many Requests")
             else:
                 window.remaining -= 1
                 reply = handler(request)
         if reply.status < 500 and not reply.disconnect:
-            reply.headers.update(
-                {
-                    "x-rate-limit-limit": str(self.limits[endpoint]),
-                    "x-rate-limit-remaining": str(window.remaining),
-                    "x-rate-limit-reset": str(window.reset),
-                }
-            )
+            reply.headers = {
+                "x-rate-limit-limit": str(self.limits[endpoint]),
+                "x-rate-limit-remaining": str(window.remaining),
+                "x-rate-limit-reset": str(window.reset),
+                **reply.headers,
+            }
+        if failure is not None:
+            reply.delay = failure.delay
         return reply
 
     def _route(self, request: RecordedRequest) -> tuple[str, Callable[[RecordedRequest], Reply]] | None:
@@ -225,6 +240,8 @@ class XApiStandIn(StandInServer):
             return "mentions", self._mentions
         if request.method == "POST" and parts == ["2", "tweets"]:
             return "tweets", self._post_tweet
+        if request.method == "POST" and len(parts) == 5 and parts[:3] == DM_PREFIX and parts[4] == "messages":
+            return "dm", self._send_dm
         return None
 
     def _window(self, endpoint: str) -> _Window:
@@ -235,22 +252,20 @@ class XApiStandIn(StandInServer):
             self._windows[endpoint] = window
         return window
 
-    def _forced_failure(self, window: _Window) -> Reply | None:
-        if not self._failures:
-            return None
-        failure = self._failures[0]
-        if failure.after > 0:
-            failure.after -= 1
-            return None
-        self._failures.pop(0)
-        if failure.status == "disconnect":
+    def _forced_failure(self, failure: Failure, window: _Window) -> Reply | None:
+        """The scripted answer, or None when the failure only delays a normal one."""
+        if failure.disconnect:
             return Reply(0, disconnect=True)
-        assert isinstance(failure.status, int)
+        if failure.status is None:
+            return None
         if failure.status == 429:
             window.remaining = 0  # a real 429 means the window is spent: later calls get 429 too
-            return _problem(429, "Too Many Requests")
-        titles = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
-        return _problem(failure.status, titles.get(failure.status, "Error"))
+        if failure.body is None:
+            reply = problem(failure.status, TITLES.get(failure.status, "Error"))
+        else:
+            reply = Reply(failure.status, failure.body)
+        reply.headers.update(failure.headers)
+        return reply
 
     def _me(self, request: RecordedRequest) -> Reply:
         return Reply(200, {"data": self._user_view(self.users[self.user_id], request.query)})
@@ -266,10 +281,10 @@ class XApiStandIn(StandInServer):
         raw_max = query.get("max_results", "10")
         if not raw_max.isdigit() or not 5 <= int(raw_max) <= 100:
             message = f"The `max_results` query parameter value [{raw_max}] is not between 5 and 100"
-            return _invalid("max_results", raw_max, message)
+            return invalid("max_results", raw_max, message)
         for name in ("since_id", "until_id"):
             if name in query and not query[name].isdigit():
-                return _invalid(name, query[name], f"The `{name}` query parameter value is not valid")
+                return invalid(name, query[name], f"The `{name}` query parameter value is not valid")
         since_id, until_id = query.get("since_id"), query.get("until_id")
         if user_id != self.user_id:
             return Reply(200, {"meta": {"result_count": 0}})  # only the account's own mentions are kept
@@ -277,7 +292,7 @@ class XApiStandIn(StandInServer):
             pinned = self._tokens.get(query["pagination_token"])
             if pinned is None:
                 message = "The `pagination_token` query parameter is invalid"
-                return _invalid("pagination_token", query["pagination_token"], message)
+                return invalid("pagination_token", query["pagination_token"], message)
             since_id, until_id = pinned
         candidates = sorted(
             (
@@ -306,32 +321,6 @@ class XApiStandIn(StandInServer):
         body["meta"] = meta
         return Reply(200, body)
 
-    def _post_tweet(self, request: RecordedRequest) -> Reply:
-        try:
-            body = request.json
-        except ValueError:
-            return _problem(400, "Invalid Request", "Request body is not valid JSON.")
-        text = body.get("text") if isinstance(body, dict) else None
-        if not isinstance(text, str) or not text.strip():
-            return _invalid("text", str(text), "`text` is required and must be a non-empty string")
-        if len(text) > TWEET_TOO_LONG:  # X weighs characters; plain length is close enough for a stand-in
-            return _invalid("text", text, f"`text` must be at most {TWEET_TOO_LONG} characters")
-        reply = body.get("reply")
-        if reply is not None:
-            target = reply.get("in_reply_to_tweet_id") if isinstance(reply, dict) else None
-            if not isinstance(target, str) or not target.isdigit():
-                return _invalid("reply.in_reply_to_tweet_id", str(target), "must be a tweet id string")
-            known = target in self.tweets or any(p["id"] == target for p in self.posted)
-            if not known:
-                detail = "You attempted to reply to a Tweet that is deleted or not visible to you."
-                return _problem(403, "Forbidden", detail)
-        if any(p["text"] == text for p in self.posted):
-            return _problem(403, "Forbidden", "You are not allowed to create a Tweet with duplicate content.")
-        tweet_id = self._next_id()
-        self.posted.append({**body, "id": tweet_id})
-        return Reply(201, {"data": {"edit_history_tweet_ids": [tweet_id], "id": tweet_id, "text": text}})
-
-    # -- shaping ----------------------------------------------------------------------------------
     def _tweet_view(
         self, tweet: dict[str, Any], query: dict[str, str], expansions: set[str]
     ) -> dict[str, Any]:

@@ -1,0 +1,391 @@
+"""Answering the customer on the platform: draft (what the reply form shows), check (brand voice),
+submit (recorded under an idempotency key before anything is sent), deliver (one platform call).
+
+A reply is `pending` when recorded, `sending` while the platform is called, then `sent` or `failed`.
+Only a `sent` reply stops the SLA clock and counts as a response; a refusal is explained to the agent
+in Slack and leaves the case unanswered. The same key (one modal, one command) never sends twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.casework.roles import Actor, Capability
+from bot.clock import Clock, as_utc
+from bot.config import Config
+from bot.connectors.replies.base import OutgoingReply, PlatformError, ReplyConnector, ReplyTarget
+from bot.domain import casework as rules
+from bot.domain.canned import CannedRenderError, render, reply_context, suggest
+from bot.domain.case_view import CaseView
+from bot.domain.casework import EventKind
+from bot.domain.enums import MentionKind, Platform, ReplyStatus, ReplyVisibility
+from bot.domain.errors import CaseNotFound, DomainError
+from bot.domain.models import Case, Mention, PlatformReply
+from bot.domain.notify import CaseNotifier
+from bot.domain.voice import VoiceReport, check_reply, initials
+from bot.store import events_repo
+from bot.store.case_views import case_view
+from bot.store.db import writer
+
+log = logging.getLogger(__name__)
+
+# Platforms where a public answer is possible at all (a Messenger thread is private by nature).
+_PRIVATE_ONLY = frozenset({Platform.MESSENGER})
+
+
+class ReplyBlocked(DomainError):
+    """The brand-voice check found blocking problems; nothing was recorded or sent."""
+
+    def __init__(self, report: VoiceReport) -> None:
+        super().__init__("; ".join(p.message for p in report.blocking))
+        self.report = report
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    id: str
+    title: str
+    text: str  # rendered for this case, this agent and this platform
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyDraft:
+    """What the reply form shows: the case, who answers, which visibilities fit, canned answers."""
+
+    case: CaseView
+    agent_name: str
+    agent_initials: str
+    visibilities: tuple[ReplyVisibility, ...]
+    visibility: ReplyVisibility
+    suggestions: tuple[Suggestion, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    reply_id: int
+    status: ReplyStatus
+    message: str  # for the agent: what happened
+    duplicate: bool = False
+
+
+def allowed_visibilities(answering: Mention) -> tuple[ReplyVisibility, ...]:
+    """A private message can only be answered privately; a public post either way (a case moved to
+    private messages may still get a public "glad we sorted it" under the post)."""
+    if answering.is_private or answering.kind is MentionKind.DIRECT or answering.platform in _PRIVATE_ONLY:
+        return (ReplyVisibility.PRIVATE,)
+    return (ReplyVisibility.PUBLIC, ReplyVisibility.PRIVATE)
+
+
+class ReplyDesk:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        config: Config,
+        clock: Clock,
+        notifier: CaseNotifier,
+        connector: ReplyConnector,
+        agent_name: Callable[[str], str],
+    ) -> None:
+        self._engine = engine
+        self._writer = writer(engine)
+        self._config = config
+        self._clock = clock
+        self._notifier = notifier
+        self._connector = connector
+        self._agent_name = agent_name
+
+    # --- the form -------------------------------------------------------------------------------
+
+    def draft(self, *, case_id: int, actor: Actor, visibility: ReplyVisibility | None = None) -> ReplyDraft:
+        actor.require(Capability.WORK_CASES)
+        now = self._clock.now()
+        with Session(self._engine) as session:
+            case = _get(session, case_id)
+            rules.check_can_reply(case, actor.user_id, is_lead=actor.can(Capability.ACT_ON_OTHERS))
+            view = case_view(session, case, now=now)
+            latest = _latest_mention(session, case_id)
+        name = self.agent_name(actor)
+        allowed = allowed_visibilities(latest)
+        chosen = visibility if visibility in allowed else allowed[0]
+        return ReplyDraft(
+            case=view,
+            agent_name=name,
+            agent_initials=initials(name),
+            visibilities=allowed,
+            visibility=chosen,
+            suggestions=self._suggestions(view, latest.text_raw, name),
+        )
+
+    def agent_name(self, actor: Actor) -> str:
+        try:
+            return self._agent_name(actor.user_id) or actor.name
+        except Exception:  # the people directory is a nicety; a name from the request will do
+            return actor.name
+
+    def _suggestions(self, view: CaseView, text: str, agent: str) -> tuple[Suggestion, ...]:
+        context = reply_context(
+            platform=view.platform,
+            case_number=view.id,
+            agent_name=agent,
+            team=view.team,
+            customer_display_name=view.author.name,
+            customer_handle=view.author.handle,
+        )
+        found = suggest(
+            self._config.canned_replies, category=view.category, platform=view.platform, text=text
+        )
+        out: list[Suggestion] = []
+        for item in found:
+            try:
+                out.append(
+                    Suggestion(
+                        item.id, item.title, render(item.reply, platform=view.platform, context=context)
+                    )
+                )
+            except CannedRenderError as exc:  # checked at config load; kept out of the form if it still fails
+                log.warning("canned reply %s not offered: %s", item.id, exc)
+        return tuple(out)
+
+    def canned_text(self, *, case_id: int, actor: Actor, canned_id: str) -> str:
+        draft = self.draft(case_id=case_id, actor=actor)
+        for item in draft.suggestions:
+            if item.id == canned_id:
+                return item.text
+        entry = next((c for c in self._config.canned_replies if c.id == canned_id), None)
+        if entry is None:
+            raise DomainError(f"There is no canned reply `{canned_id}`.")
+        context = reply_context(
+            platform=draft.case.platform,
+            case_number=draft.case.id,
+            agent_name=draft.agent_name,
+            team=draft.case.team,
+            customer_display_name=draft.case.author.name,
+            customer_handle=draft.case.author.handle,
+        )
+        return render(entry, platform=draft.case.platform, context=context)
+
+    def check(
+        self, *, platform: Platform, visibility: ReplyVisibility, text: str, agent_name: str
+    ) -> VoiceReport:
+        return check_reply(
+            text,
+            platform=platform,
+            visibility=visibility,
+            voice=self._config.brand_voice,
+            masking=self._config.masking,
+            agent_initials=initials(agent_name) or None,
+        )
+
+    # --- recording and sending ------------------------------------------------------------------
+
+    def submit(
+        self,
+        *,
+        case_id: int,
+        actor: Actor,
+        text: str,
+        visibility: ReplyVisibility,
+        key: str,
+        canned_id: str | None = None,
+    ) -> tuple[PlatformReply, bool]:
+        """Record the reply as pending. Returns (row, created); a key seen before returns its row."""
+        actor.require(Capability.WORK_CASES)
+        existing = self._by_key(key)
+        if existing is not None:
+            return existing, False
+        now = self._clock.now()
+        with Session(self._writer, expire_on_commit=False) as session:
+            case = _get(session, case_id, lock=True)
+            rules.check_can_reply(case, actor.user_id, is_lead=actor.can(Capability.ACT_ON_OTHERS))
+            latest = _latest_mention(session, case_id)
+            if visibility not in allowed_visibilities(latest):
+                raise DomainError(f"#{case_id} is a private conversation; the answer can only be private.")
+            report = self.check(
+                platform=case.platform, visibility=visibility, text=text, agent_name=self.agent_name(actor)
+            )
+            if not report.ok:
+                raise ReplyBlocked(report)
+            row = PlatformReply(
+                idempotency_key=key,
+                case_id=case_id,
+                mention_id=latest.id,
+                actor=actor.user_id,
+                visibility=visibility,
+                platform=case.platform,
+                text=report.final_text,
+                canned_reply_id=canned_id,
+                status=ReplyStatus.PENDING,
+                created_at=now,
+            )
+            session.add(row)
+            try:
+                session.commit()
+            except IntegrityError:  # the same click arrived twice at once: the other one recorded it
+                session.rollback()
+                found = self._by_key(key)
+                assert found is not None
+                return found, False
+            return row, True
+
+    def deliver(self, reply_id: int) -> Delivery:
+        """Call the platform once for a pending reply and record what happened."""
+        started = self._start(reply_id)
+        if isinstance(started, Delivery):
+            return started
+        row, target = started
+        now = self._clock.now()
+        outgoing = OutgoingReply(
+            idempotency_key=row.idempotency_key, target=target, visibility=row.visibility, text=row.text
+        )
+        try:
+            sent = self._connector.send(outgoing, now=now)
+        except PlatformError as exc:
+            return self._failed(row, exc.kind.value, exc.message)
+        except Exception as exc:  # a bug or an unexpected answer: the reply may or may not be out
+            log.exception("reply %s: connector failed", row.id)
+            return self._failed(
+                row, "unavailable", f"unexpected error ({type(exc).__name__}); check the platform"
+            )
+        return self._sent(row, sent.external_id, sent.url)
+
+    def _by_key(self, key: str) -> PlatformReply | None:
+        with Session(self._engine, expire_on_commit=False) as session:
+            return session.exec(select(PlatformReply).where(PlatformReply.idempotency_key == key)).first()
+
+    def _start(self, reply_id: int) -> tuple[PlatformReply, ReplyTarget] | Delivery:
+        now = self._clock.now()
+        with Session(self._writer, expire_on_commit=False) as session:
+            row = session.exec(
+                select(PlatformReply).where(col(PlatformReply.id) == reply_id).with_for_update()
+            ).first()
+            if row is None or row.id is None:
+                raise DomainError(f"Reply {reply_id} not found.")
+            if row.status is not ReplyStatus.PENDING:
+                # Sending twice is worse than not at all: a row that left `pending` is never resent.
+                return Delivery(row.id, row.status, _status_words(row), duplicate=True)
+            mention = session.get(Mention, row.mention_id) if row.mention_id is not None else None
+            if mention is None:
+                raise DomainError(f"The customer's message for #{row.case_id} is gone; nothing was sent.")
+            row.status = ReplyStatus.SENDING
+            row.attempted_at = now
+            session.add(row)
+            session.commit()
+            return row, _target(mention)
+
+    def _sent(self, row: PlatformReply, external_id: str, url: str | None) -> Delivery:
+        assert row.id is not None
+        now = self._clock.now()
+        with Session(self._writer, expire_on_commit=False) as session:
+            stored = session.get(PlatformReply, row.id)
+            case = _get(session, row.case_id, lock=True)
+            assert stored is not None and case.id is not None
+            stored.status, stored.sent_at, stored.external_id = ReplyStatus.SENT, now, external_id
+            before = {"status": case.status.value, "assignee": case.assignee}
+            rules.replied(case, row.actor, sent_at=now)
+            if row.visibility is ReplyVisibility.PRIVATE and not case.is_private:
+                case.is_private = True  # the conversation continues in private messages
+            case.version += 1
+            session.add(stored)
+            session.add(case)
+            event = events_repo.record(
+                session,
+                case_id=case.id,
+                actor=row.actor,
+                kind=EventKind.REPLIED,
+                at=now,
+                before=before,
+                after={"status": case.status.value, "assignee": case.assignee},
+                reply_id=row.id,
+                visibility=row.visibility.value,
+                text=row.text,
+                canned_reply_id=row.canned_reply_id,
+                external_id=external_id,
+                url=url,
+                first_response=case.reply_count == 1,
+            )
+            session.flush()
+            self._notifier.case_changed(session, case, now=now)
+            self._notifier.event_recorded(session, case, event, now=now)
+            session.commit()
+        where = "privately" if row.visibility is ReplyVisibility.PRIVATE else "publicly"
+        return Delivery(row.id, ReplyStatus.SENT, f"Your reply to #{row.case_id} was posted {where}.")
+
+    def _failed(self, row: PlatformReply, kind: str, message: str) -> Delivery:
+        assert row.id is not None
+        now = self._clock.now()
+        with Session(self._writer, expire_on_commit=False) as session:
+            stored = session.get(PlatformReply, row.id)
+            case = _get(session, row.case_id)
+            assert stored is not None and case.id is not None
+            stored.status, stored.error_kind, stored.error = ReplyStatus.FAILED, kind, message
+            session.add(stored)
+            event = events_repo.record(
+                session,
+                case_id=case.id,
+                actor=row.actor,
+                kind=EventKind.REPLY_FAILED,
+                at=now,
+                reply_id=row.id,
+                error_kind=kind,
+                error=message,
+            )
+            session.flush()
+            self._notifier.event_recorded(session, case, event, now=now)
+            told = f"Your reply to #{row.case_id} was not posted: {message} The case is still unanswered."
+            self._notifier.tell_user(session, case, user=row.actor, text=told, now=now)
+            session.commit()
+        return Delivery(row.id, ReplyStatus.FAILED, told)
+
+
+def _get(session: Session, case_id: int, *, lock: bool = False) -> Case:
+    stmt = select(Case).where(col(Case.id) == case_id)
+    case = session.exec(stmt.with_for_update() if lock else stmt).first()
+    if case is None:
+        raise CaseNotFound(case_id)
+    return case
+
+
+def _latest_mention(session: Session, case_id: int) -> Mention:
+    mention = session.exec(
+        select(Mention)
+        .where(Mention.case_id == case_id)
+        .order_by(col(Mention.posted_at).desc(), col(Mention.id).desc())
+    ).first()
+    if mention is None:
+        raise DomainError(f"#{case_id} has no customer message to answer.")
+    return mention
+
+
+def _target(mention: Mention) -> ReplyTarget:
+    return ReplyTarget(
+        platform=mention.platform,
+        kind=mention.kind,
+        external_id=mention.external_id,
+        conversation_key=mention.conversation_key,
+        author_id=mention.author_id,
+        posted_at=as_utc(mention.posted_at),
+        is_private=mention.is_private or mention.kind is MentionKind.DIRECT,
+        extra=dict(mention.extra or {}),
+    )
+
+
+def _status_words(row: PlatformReply) -> str:
+    match row.status:
+        case ReplyStatus.SENT:
+            return f"That reply to #{row.case_id} was already posted."
+        case ReplyStatus.FAILED:
+            return f"That reply to #{row.case_id} already failed: {row.error}"
+        case _:
+            return f"That reply to #{row.case_id} is being posted."
+
+
+def sent_at(row: PlatformReply) -> datetime | None:
+    return as_utc(row.sent_at) if row.sent_at else None

@@ -1,0 +1,188 @@
+"""Replies on X through the API v2, with the OAuth 2.0 user token `X_ACCESS_TOKEN` as bearer.
+
+- public: `POST {X_API_URL}tweets` `{"text", "reply": {"in_reply_to_tweet_id": <the customer's post>}}`;
+- private: `POST {X_API_URL}dm_conversations/with/{customer id}/messages` `{"text"}`.
+
+A public reply longer than X's 280 weighted characters is refused before any call, so the agent can
+shorten it; X would answer 400 anyway. Errors, as X reports them:
+
+    401, 403 with an authentication problem type       AUTH
+    403 "deleted or not visible", 404                  GONE
+    403 duplicate content, other 400 / 403 / 4xx       REJECTED (X's own detail quoted)
+    429                                                RATE_LIMITED, retry_at = x-rate-limit-reset
+    5xx, timeout, network                              UNAVAILABLE
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from bot.connectors.replies.base import (
+    ErrorKind,
+    OutgoingReply,
+    PlatformError,
+    SentReply,
+    post,
+    quote,
+    response_json,
+)
+from bot.domain.enums import MentionKind, ReplyVisibility
+
+POST_LIMIT = 280
+DM_LIMIT = 10_000
+URL_WEIGHT = 23  # X shortens every link to a t.co URL of this length
+# X counts these code points once and everything else (CJK, emoji...) twice: twitter-text's v3 config.
+_LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
+_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+# When the reset header is missing, wait out one X window; when it is already past by our clock, a minute.
+FALLBACK_BACKOFF = timedelta(minutes=15)
+MIN_BACKOFF = timedelta(seconds=60)
+# Problem types X uses when the token lacks the right to post (app-only token, wrong project, scopes).
+_AUTH_PROBLEMS = ("client-forbidden", "unsupported-authentication", "oauth1-permissions")
+PLATFORM = "X"
+
+
+def weighted_length(text: str) -> int:
+    """The length X checks against 280: links count 23, wide characters 2, the rest 1."""
+    normalized = unicodedata.normalize("NFC", text)
+    links = _URL.findall(normalized)
+    rest = _URL.sub("", normalized)
+    weights = (1 if any(lo <= ord(c) <= hi for lo, hi in _LIGHT_RANGES) else 2 for c in rest)
+    return sum(weights) + URL_WEIGHT * len(links)
+
+
+class XReplyConnector:
+    """`client` may be shared; `base_url` is `X_API_URL` (ends with `/2/`)."""
+
+    def __init__(self, client: httpx.Client, *, base_url: str, access_token: SecretStr) -> None:
+        self._client = client
+        self._base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self._token = access_token
+
+    def send(self, reply: OutgoingReply, *, now: datetime) -> SentReply:
+        url, body = self._request(reply)
+        headers = {
+            "Authorization": f"Bearer {self._token.get_secret_value()}",
+            "Content-Type": "application/json",
+        }
+        content = json.dumps(body, ensure_ascii=False).encode()
+        response = post(self._client, url, content=content, headers=headers, platform=PLATFORM)
+        if response.status_code not in (200, 201):
+            raise _error(response, now)
+        data = response_json(response)
+        data = data.get("data") if isinstance(data, dict) else None
+        if not isinstance(data, dict):
+            raise _no_id()
+        if "reply" in body:
+            tweet_id = data.get("id")
+            if not isinstance(tweet_id, str) or not tweet_id:
+                raise _no_id()
+            return SentReply(tweet_id, url=f"https://x.com/i/web/status/{tweet_id}")
+        event_id = data.get("dm_event_id")
+        if not isinstance(event_id, str) or not event_id:
+            raise _no_id()
+        return SentReply(event_id)
+
+    def _request(self, reply: OutgoingReply) -> tuple[str, dict[str, Any]]:
+        target, text = reply.target, reply.text
+        if not text.strip():
+            raise PlatformError(ErrorKind.REJECTED, "The reply is empty; write something to send.")
+        if reply.visibility is ReplyVisibility.PRIVATE:
+            if not target.author_id.isdigit():
+                raise PlatformError(
+                    ErrorKind.UNSUPPORTED,
+                    "This mention has no X user id, so a direct message cannot be sent.",
+                )
+            if len(text) > DM_LIMIT:
+                raise PlatformError(
+                    ErrorKind.REJECTED,
+                    f"The message is {len(text)} characters; X allows {DM_LIMIT} in a DM. Shorten it.",
+                )
+            return f"{self._base_url}dm_conversations/with/{target.author_id}/messages", {"text": text}
+        if target.is_private or target.kind is MentionKind.DIRECT:
+            raise PlatformError(
+                ErrorKind.UNSUPPORTED, "A direct message can only be answered privately: send a DM instead."
+            )
+        if not target.external_id.isdigit():
+            raise PlatformError(ErrorKind.UNSUPPORTED, "This mention has no X post id to reply to.")
+        length = weighted_length(text)
+        if length > POST_LIMIT:
+            raise PlatformError(
+                ErrorKind.REJECTED,
+                f"The reply is {length} characters as X counts them; X allows {POST_LIMIT}. "
+                "Shorten it, or answer by DM.",
+            )
+        return f"{self._base_url}tweets", {
+            "text": text,
+            "reply": {"in_reply_to_tweet_id": target.external_id},
+        }
+
+
+def _no_id() -> PlatformError:
+    return PlatformError(
+        ErrorKind.UNAVAILABLE,
+        "X accepted the request but its answer had no id. The reply was probably posted: check on X "
+        "before sending it again.",
+    )
+
+
+def _detail(body: Any) -> tuple[str, str]:
+    """(X's explanation, its problem type) from a problem document or an `errors` array."""
+    if not isinstance(body, dict):
+        return "", ""
+    detail = body.get("detail") or ""
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        # A 400 puts the useful part (which parameter, why) in errors[].message, not in detail.
+        detail = errors[0].get("message") or errors[0].get("detail") or detail
+    return str(detail or body.get("title") or ""), str(body.get("type") or "")
+
+
+def _error(response: httpx.Response, now: datetime) -> PlatformError:
+    status = response.status_code
+    detail, problem_type = _detail(response_json(response))
+    lowered = detail.lower()
+    said = f" X said: {quote(detail)}" if detail else ""
+    if status == 429:
+        return PlatformError(
+            ErrorKind.RATE_LIMITED,
+            "X's rate limit for this account is used up; the reply was not posted.",
+            retry_at=_reset_time(response.headers, now),
+        )
+    if status >= 500:
+        return PlatformError(
+            ErrorKind.UNAVAILABLE,
+            f"X answered {status}. The reply may or may not have been posted: check on X before sending "
+            "it again.",
+        )
+    if status == 401 or (status == 403 and any(p in problem_type for p in _AUTH_PROBLEMS)):
+        return PlatformError(
+            ErrorKind.AUTH,
+            f"X refused socialdesk's access token ({status}). An admin must reconnect the X account "
+            "(X_ACCESS_TOKEN)." + said,
+        )
+    if status in (404, 410) or "deleted" in lowered or "not visible" in lowered:
+        return PlatformError(
+            ErrorKind.GONE, "The post was deleted or is no longer visible to us, so X cannot take a reply."
+        )
+    if "duplicate" in lowered:
+        return PlatformError(
+            ErrorKind.REJECTED,
+            "X refused the reply as duplicate content: this account already posted the same text. Reword it.",
+        )
+    return PlatformError(ErrorKind.REJECTED, f"X refused the reply ({status})." + said)
+
+
+def _reset_time(headers: httpx.Headers, now: datetime) -> datetime:
+    raw = (headers.get("x-rate-limit-reset") or "").strip()
+    if not raw.isdigit():
+        return now + FALLBACK_BACKOFF
+    reset = datetime.fromtimestamp(int(raw), UTC)
+    return reset if reset > now else now + MIN_BACKOFF

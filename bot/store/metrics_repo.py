@@ -1,0 +1,105 @@
+"""Reads behind the figures (`bot.domain.metrics`) and the Home tab: the cases a period touches, copied
+into plain `CaseFacts`, and the case lists the Home tab shows."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import UTC, datetime
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from bot.clock import as_utc
+from bot.domain.enums import OPEN_STATUSES
+from bot.domain.metrics import CaseFacts, Period
+from bot.domain.models import Case
+
+
+def _maybe_utc(value: datetime | None) -> datetime | None:
+    return as_utc(value) if value is not None else None
+
+
+def facts_of(case: Case) -> CaseFacts:
+    """The measured fields of a case row, as timezone-aware UTC (SQLite hands them back naive)."""
+    if case.id is None:
+        raise ValueError("a case must be saved before it can be measured")
+    return CaseFacts(
+        case_id=case.id,
+        team=case.team,
+        platform=case.platform,
+        priority=case.priority,
+        status=case.status,
+        opened_at=as_utc(case.opened_at),
+        first_response_due=as_utc(case.first_response_due),
+        first_response_at=_maybe_utc(case.first_response_at),
+        claimed_at=_maybe_utc(case.claimed_at),
+        resolved_at=_maybe_utc(case.resolved_at),
+        reply_count=case.reply_count,
+        escalation_count=case.escalation_count,
+        reopen_count=case.reopen_count,
+        outcome=case.outcome,
+    )
+
+
+def case_facts(session: Session, period: Period, *, teams: Collection[str] | None = None) -> list[CaseFacts]:
+    """Every case any figure over ``period`` may look at: a superset, which the metrics functions filter.
+
+    That is: opened, answered, due or resolved since the period started (a case resolved after it
+    ended was still open at its end), plus every case open now (the backlog).
+    """
+    # Bound as UTC: SQLite stores the naive UTC wall time, so an aware value must be UTC to compare.
+    start = period.start.astimezone(UTC)
+    stmt = select(Case).where(
+        or_(
+            col(Case.opened_at) >= start,
+            col(Case.first_response_at) >= start,
+            col(Case.first_response_due) >= start,
+            col(Case.resolved_at) >= start,
+            col(Case.status).in_(OPEN_STATUSES),
+        )
+    )
+    if teams is not None:
+        stmt = stmt.where(col(Case.team).in_(list(teams)))
+    return [facts_of(case) for case in session.exec(stmt.order_by(col(Case.id))).all()]
+
+
+def my_open_cases(session: Session, user_id: str, *, limit: int) -> list[Case]:
+    """The user's open cases, most urgent first (priority, then first-response due time)."""
+    stmt = (
+        select(Case)
+        .where(col(Case.status).in_(OPEN_STATUSES), Case.assignee == user_id)
+        .order_by(col(Case.priority), col(Case.first_response_due), col(Case.id))
+        .limit(limit)
+    )
+    return list(session.exec(stmt).all())
+
+
+def unclaimed_cases(session: Session, *, teams: Collection[str] | None = None, limit: int) -> list[Case]:
+    """Open cases nobody holds, most urgent first; ``teams=None`` means every team.
+
+    Callers that know which teams a user works in pass them; until that membership exists, the Home tab
+    shows every team's queue.
+    """
+    stmt = select(Case).where(col(Case.status).in_(OPEN_STATUSES), col(Case.assignee).is_(None))
+    if teams is not None:
+        stmt = stmt.where(col(Case.team).in_(list(teams)))
+    stmt = stmt.order_by(col(Case.priority), col(Case.first_response_due), col(Case.id)).limit(limit)
+    return list(session.exec(stmt).all())
+
+
+def count_open(
+    session: Session,
+    *,
+    assignee: str | None = None,
+    unclaimed: bool = False,
+    teams: Collection[str] | None = None,
+) -> int:
+    """How many open cases there are (for "15 of 42 shown"): one user's, or the unclaimed ones."""
+    stmt = select(func.count()).select_from(Case).where(col(Case.status).in_(OPEN_STATUSES))
+    if assignee is not None:
+        stmt = stmt.where(Case.assignee == assignee)
+    if unclaimed:
+        stmt = stmt.where(col(Case.assignee).is_(None))
+    if teams is not None:
+        stmt = stmt.where(col(Case.team).in_(list(teams)))
+    return int(session.exec(stmt).one())
