@@ -15,7 +15,7 @@ from slack_bolt import App
 from sqlmodel import Session
 
 from bot.casework.roles import Actor
-from bot.domain.commands import SOCIAL_USAGE, SocialCommand, UsageError, parse_social
+from bot.domain.commands import SOCIAL_USAGE, SocialCommand, UsageError, parse_social, unescape_slack
 from bot.domain.enums import Platform, ReplyVisibility
 from bot.slack.cards import SlackMessage, render_history
 from bot.slack.command_views import render_help, render_queue, render_text
@@ -45,7 +45,7 @@ class Call:
         """The command text after its first `words` words, exactly as typed (quotes and apostrophes
         kept: a reply or a note is prose, not arguments)."""
         parts = re.split(r"\s+", self.text.strip(), maxsplit=words)
-        return parts[words] if len(parts) > words else ""
+        return unescape_slack(parts[words]) if len(parts) > words else ""
 
 
 Subcommand = Callable[[Call], SlackMessage | None]

@@ -68,3 +68,26 @@ def parse_social(text: str) -> SocialCommand:
     if name not in SOCIAL_USAGE:
         raise UsageError(f"`{words[0]}` is not a /social command. Try `/social help`.")
     return SocialCommand(name, tuple(words[1:]))
+
+
+_ESCAPED = re.compile(r"<(?P<target>[^<>|]+)(?:\|(?P<label>[^<>]*))?>")
+
+
+def unescape_slack(text: str) -> str:
+    """Slack's escaped command text back to what the person typed: `<https://x|x>` → the link,
+    `<@U123|maria>` → @maria, `<#C123|billing>` → #billing, and &amp; &lt; &gt; → & < >.
+    Replies and notes are prose for customers and colleagues, not Slack markup."""
+
+    def plain(match: re.Match[str]) -> str:
+        target, label = match.group("target"), match.group("label")
+        if target.startswith("@"):
+            return f"@{label}" if label else target
+        if target.startswith("#"):
+            return f"#{label}" if label else target
+        if target.startswith("!"):
+            return f"@{label or target[1:].split('^')[0]}"
+        if target.startswith("mailto:"):
+            return label or target.removeprefix("mailto:")
+        return target
+
+    return _ESCAPED.sub(plain, text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -36,20 +36,21 @@ def build_manifest(url: str, *, name: str = "socialdesk") -> dict[str, Any]:
             "bot_user": {"display_name": name, "always_online": True},
             # Without home_tab_enabled Slack shows no Home tab and never sends app_home_opened for it.
             "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True},
+            # Escaped text carries user ids (`<@U123|maria>`), which `assign` and crisis roles need.
             "slash_commands": [
                 {
                     "command": "/social",
                     "url": events_url,
                     "description": "Work the social queue: queue, claim, reply, escalate, resolve, show",
                     "usage_hint": "queue | claim 42 | reply 42 | escalate 42 billing | help",
-                    "should_escape": False,
+                    "should_escape": True,
                 },
                 {
                     "command": "/crisis",
                     "url": events_url,
                     "description": "Run a crisis playbook: list, start, status, approve, end, review",
                     "usage_hint": 'list | start service-outage sev2 "Login failures" | status',
-                    "should_escape": False,
+                    "should_escape": True,
                 },
             ],
         },
