@@ -61,6 +61,7 @@ class Runtime:
     listeners: TrackingExecutor
     foreground: ForegroundFirst
     reply_connectors: ReplyConnectors | None = None
+    replies: ReplyDesk | None = None
     loops: list[WakeableLoop] = field(default_factory=list)
     _ingest_loop: WakeableLoop | None = field(default=None, repr=False)
     _outbox_loop: WakeableLoop | None = field(default=None, repr=False)
@@ -196,6 +197,7 @@ def build_runtime(
         connector=connectors,
         agent_name=display_names_via(slack),
     )
+    runtime.replies = replies
     register_all(
         bolt,
         HandlerContext(

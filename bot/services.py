@@ -50,6 +50,8 @@ def start_background(runtime: Runtime) -> BackgroundScheduler:
         "outbox-retry": (runtime.outbox.drain, 15, 30),
         "inbox-retry": (runtime.pipeline.drain, 60, 120),
     }
+    if runtime.replies is not None:
+        jobs["reply-recovery"] = (runtime.replies.recover, 60, 120)
     poller = x_poller(runtime)
     if poller is not None:
         jobs["x-mentions-poll"] = (poller.poll_once, 60, 60)

@@ -9,9 +9,10 @@ in Slack and leaves the case unanswered. The same key (one modal, one command) n
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -35,6 +36,11 @@ from bot.store.case_views import case_view
 from bot.store.db import writer
 
 log = logging.getLogger(__name__)
+
+# A pending reply older than this was orphaned (its process stopped before calling the platform).
+PENDING_GRACE = timedelta(minutes=1)
+# A reply still `sending` after this will not finish: its process stopped mid-call.
+SENDING_GRACE = timedelta(minutes=5)
 
 # Platforms where a public answer is possible at all (a Messenger thread is private by nature).
 _PRIVATE_ONLY = frozenset({Platform.MESSENGER})
@@ -248,13 +254,44 @@ class ReplyDesk:
         try:
             sent = self._connector.send(outgoing, now=now)
         except PlatformError as exc:
-            return self._failed(row, exc.kind.value, exc.message)
+            return self._failed(row, exc.kind.value, _with_retry_time(exc, now))
         except Exception as exc:  # a bug or an unexpected answer: the reply may or may not be out
             log.exception("reply %s: connector failed", row.id)
             return self._failed(
                 row, "unavailable", f"unexpected error ({type(exc).__name__}); check the platform"
             )
         return self._sent(row, sent.external_id, sent.url)
+
+    def recover(self) -> int:
+        """After a crash or restart: deliver replies recorded but never attempted (the form closed, so
+        the agent expects them out), and settle replies left `sending`: nobody knows whether the
+        platform got them, so they are reported, never resent. Returns how many rows were handled."""
+        now = self._clock.now()
+        with Session(self._engine, expire_on_commit=False) as session:
+            stale_pending = session.exec(
+                select(PlatformReply.id).where(
+                    PlatformReply.status == ReplyStatus.PENDING,
+                    col(PlatformReply.created_at) < now - PENDING_GRACE,
+                )
+            ).all()
+            stuck = session.exec(
+                select(PlatformReply).where(
+                    PlatformReply.status == ReplyStatus.SENDING,
+                    col(PlatformReply.attempted_at) < now - SENDING_GRACE,
+                )
+            ).all()
+        for reply_id in stale_pending:
+            if reply_id is not None:
+                self.deliver(reply_id)
+        for row in stuck:
+            self._failed(
+                row,
+                "unknown",
+                "socialdesk stopped while posting it, so it may or may not be on the platform. "
+                "Check there before sending it again.",
+                expect=ReplyStatus.SENDING,
+            )
+        return len(stale_pending) + len(stuck)
 
     def _by_key(self, key: str) -> PlatformReply | None:
         with Session(self._engine, expire_on_commit=False) as session:
@@ -318,13 +355,19 @@ class ReplyDesk:
         where = "privately" if row.visibility is ReplyVisibility.PRIVATE else "publicly"
         return Delivery(row.id, ReplyStatus.SENT, f"Your reply to #{row.case_id} was posted {where}.")
 
-    def _failed(self, row: PlatformReply, kind: str, message: str) -> Delivery:
+    def _failed(
+        self, row: PlatformReply, kind: str, message: str, *, expect: ReplyStatus | None = None
+    ) -> Delivery:
         assert row.id is not None
         now = self._clock.now()
         with Session(self._writer, expire_on_commit=False) as session:
-            stored = session.get(PlatformReply, row.id)
+            stored = session.exec(
+                select(PlatformReply).where(col(PlatformReply.id) == row.id).with_for_update()
+            ).first()
             case = _get(session, row.case_id)
             assert stored is not None and case.id is not None
+            if expect is not None and stored.status is not expect:
+                return Delivery(row.id, stored.status, _status_words(stored), duplicate=True)
             stored.status, stored.error_kind, stored.error = ReplyStatus.FAILED, kind, message
             session.add(stored)
             event = events_repo.record(
@@ -375,6 +418,16 @@ def _target(mention: Mention) -> ReplyTarget:
         is_private=mention.is_private or mention.kind is MentionKind.DIRECT,
         extra=dict(mention.extra or {}),
     )
+
+
+def _with_retry_time(exc: PlatformError, now: datetime) -> str:
+    """The connector's message, plus when to try again if the platform said (a rate limit's reset)."""
+    if exc.retry_at is None:
+        return exc.message
+    when = as_utc(exc.retry_at)
+    minutes = max(1, math.ceil((when - now).total_seconds() / 60))
+    at = f"{when:%H:%M}" if when.date() == now.date() else f"{when:%Y-%m-%d %H:%M}"
+    return f"{exc.message} Try again after {at} UTC (in about {minutes} min)."
 
 
 def _status_words(row: PlatformReply) -> str:

@@ -28,5 +28,5 @@ class CaseNotifier(Protocol):
         ...
 
     def tell_user(self, session: Session, case: Case, *, user: str, text: str, now: datetime) -> None:
-        """A private message to one person in the case's channel (a failed reply, say)."""
+        """A private message to one person about the case (a failed reply, say)."""
         ...

@@ -17,7 +17,8 @@ from sqlmodel import Session, select
 from bot.domain.models import SlackChannel
 from bot.store.db import writer
 
-_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+# A user id is a valid chat.postMessage channel: the message goes to the app's DM with that person.
+_CHANNEL_ID = re.compile(r"^[CGDUW][A-Z0-9]{2,}$")
 
 
 def is_channel_id(value: str) -> bool:

@@ -124,13 +124,14 @@ class OutboxNotifier:
         )
 
     def tell_user(self, session: Session, case: Case, *, user: str, text: str, now: datetime) -> None:
+        # A direct message rather than an ephemeral: it reaches the agent even when they are not in
+        # the case's channel, and it is still there when they come back to Slack.
         assert case.id is not None
         enqueue(
             session,
             dedupe_key=f"tell:{case.id}:{user}:{uuid.uuid4().hex}",
-            method="chat.postEphemeral",
-            channel=case.slack_channel or self._team_channel(case.team),
-            payload={"user": user, "text": text},
-            case_id=case.id,
+            method="chat.postMessage",
+            channel=user,
+            payload={"text": text, "unfurl_links": False},
             now=now,
         )

@@ -13,9 +13,10 @@ from pydantic import SecretStr
 from sqlmodel import Session, select
 
 from bot.app import Runtime, build_runtime
+from bot.casework.roles import RoleDirectory
 from bot.clock import ManualClock
-from bot.config import Config
-from bot.domain.enums import CaseStatus, ReplyStatus
+from bot.config import Config, Roles
+from bot.domain.enums import CaseStatus, ReplyStatus, ReplyVisibility
 from bot.domain.models import Case, CaseEvent, PlatformReply
 from bot.slack.ids import ActionId, CallbackId, InputId, OverflowOption
 from bot.standin import SlackStandin
@@ -57,11 +58,15 @@ def slack(server: str, standin: SlackStandin, runtime: Runtime) -> SlackDriver:
 
 
 def open_case(
-    server: str, runtime: Runtime, clock: ManualClock, text: str = "my parcel never arrived, where is it"
+    server: str,
+    runtime: Runtime,
+    clock: ManualClock,
+    text: str = "my parcel never arrived, where is it",
+    handle: str = "casey",
 ) -> int:
     with Session(runtime.engine) as session:
         before = len(session.exec(select(Case.id)).all())
-    post_generic(server, generic_mention(f"m-{before + 1}", text, created_at=clock.now(), handle="casey"))
+    post_generic(server, generic_mention(f"m-{before + 1}", text, created_at=clock.now(), handle=handle))
     settle(runtime, clock)
     return before + 1
 
@@ -179,8 +184,7 @@ def test_reply_command_posts_and_a_platform_refusal_leaves_the_case_unanswered(
     assert case.first_response_at is None and case.reply_count == 0 and case.status is CaseStatus.NEW
     assert replies(runtime)[0].status is ReplyStatus.FAILED
     assert "reply_failed" in event_kinds(runtime, case_id)
-    told = standin.ephemerals(user=MARIA)
-    assert any("was not posted" in e.text for e in told)
+    assert any("was not posted" in m.text for m in standin.messages(MARIA))
     thread = json.dumps(
         [r.blocks for r in standin.messages("social-support")[-1].replies], ensure_ascii=False
     )
@@ -240,3 +244,47 @@ def test_dm_without_text_opens_the_form_on_private(
     form = slack.last_view(CallbackId.REPLY_MODAL)
     radio = next(b for b in form.payload["blocks"] if b["block_id"] == InputId.REPLY_VISIBILITY)
     assert radio["element"]["initial_option"]["value"] == "private"
+
+
+def test_after_a_crash_orphaned_replies_are_sent_once_and_interrupted_ones_reported_not_resent(
+    server: str,
+    runtime: Runtime,
+    clock: ManualClock,
+    standin: SlackStandin,
+    receiver: GenericReceiverStandIn,
+) -> None:
+    first = open_case(server, runtime, clock)
+    second = open_case(server, runtime, clock, "where is my refund", "robin")
+    desk = runtime.replies
+    assert desk is not None
+    maria = RoleDirectory(Roles(), group_members=lambda _g: [], clock=clock).actor(MARIA, "maria")
+    # Recorded, then the process died before calling the platform ...
+    desk.submit(
+        case_id=first, actor=maria, text="On it, Casey.", visibility=ReplyVisibility.PUBLIC, key="crash:1"
+    )
+    # ... and recorded, then it died in the middle of the platform call.
+    interrupted, _ = desk.submit(
+        case_id=second,
+        actor=maria,
+        text="Checking the refund now.",
+        visibility=ReplyVisibility.PUBLIC,
+        key="crash:2",
+    )
+    with Session(runtime.engine) as session:
+        row = session.get(PlatformReply, interrupted.id)
+        assert row is not None
+        row.status, row.attempted_at = ReplyStatus.SENDING, clock.now()
+        session.add(row)
+        session.commit()
+
+    assert desk.recover() == 0  # too fresh: their own listeners may still be at work
+    clock.advance(timedelta(minutes=6))
+    assert desk.recover() == 2
+    assert desk.recover() == 0
+    assert [r.body["text"] for r in receiver.received] == ["On it, Casey. ^MA"]
+    by_key = {r.idempotency_key: r for r in replies(runtime)}
+    assert by_key["crash:1"].status is ReplyStatus.SENT
+    assert by_key["crash:2"].status is ReplyStatus.FAILED and by_key["crash:2"].error_kind == "unknown"
+    assert stored_case(runtime, second).first_response_at is None
+    settle(runtime, clock)
+    assert any("may or may not be on the platform" in m.text for m in standin.messages(MARIA))
