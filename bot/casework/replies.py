@@ -44,6 +44,8 @@ SENDING_GRACE = timedelta(minutes=5)
 
 # Platforms where a public answer is possible at all (a Messenger thread is private by nature).
 _PRIVATE_ONLY = frozenset({Platform.MESSENGER})
+# Failure kinds where nobody knows whether the platform posted the reply (see connectors/replies/base.py).
+_UNCERTAIN = frozenset({"unavailable", "unknown"})
 
 
 class ReplyBlocked(DomainError):
@@ -382,7 +384,9 @@ class ReplyDesk:
             )
             session.flush()
             self._notifier.event_recorded(session, case, event, now=now)
-            told = f"Your reply to #{row.case_id} was not posted: {message} The case is still unanswered."
+            # Unreachable, timed out or interrupted: the platform may have it, so "not posted" would lie.
+            outcome = "could not be confirmed" if kind in _UNCERTAIN else "was not posted"
+            told = f"Your reply to #{row.case_id} {outcome}: {message} The case is still unanswered."
             self._notifier.tell_user(session, case, user=row.actor, text=told, now=now)
             session.commit()
         return Delivery(row.id, ReplyStatus.FAILED, told)

@@ -21,6 +21,7 @@ from bot.slack.blocks import (
 from bot.slack.cards import SlackMessage
 from bot.slack.ids import case_block_id
 
+_UNCERTAIN = frozenset({"unavailable", "unknown"})
 _VISIBILITY = {"public": "🌐 publicly", "private": "🔒 privately"}
 
 
@@ -56,7 +57,9 @@ def _describe(kind: str, who: str, d: dict[str, Any]) -> tuple[str, str | None]:
             )
             return f"💬 {who} replied {where}{canned}", str(d.get("text") or "")
         case EventKind.REPLY_FAILED:
-            return f"⚠️ A reply by {who} was *not delivered*: {escape_mrkdwn(str(d.get('error', '')))}", None
+            # After a timeout or a crash nobody knows whether it arrived: say so, not "failed".
+            verdict = "*could not be confirmed*" if d.get("error_kind") in _UNCERTAIN else "*not delivered*"
+            return f"⚠️ A reply by {who} {verdict}: {escape_mrkdwn(str(d.get('error', '')))}", None
         case EventKind.ESCALATED:
             ping = f" <!subteam^{d['oncall_group']}>" if d.get("oncall_group") else ""
             teams = f"*{escape_mrkdwn(str(d.get('from_team')))}* to *{escape_mrkdwn(str(d.get('to_team')))}*"

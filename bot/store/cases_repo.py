@@ -8,7 +8,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.domain.enums import OPEN_STATUSES, CaseStatus, Platform
-from bot.domain.models import Case, Mention
+from bot.domain.models import Case, Mention, PlatformReply
 
 
 def mention_exists(session: Session, platform: Platform, external_id: str) -> bool:
@@ -40,6 +40,15 @@ def find_joinable_case(
             )
         ).first()
         found = _open_case(session, parent_case)
+        if found is not None:
+            return found
+        # The customer answered one of our replies: that reply's case, however long ago it was.
+        our_reply_case = session.exec(
+            select(PlatformReply.case_id).where(
+                PlatformReply.platform == platform, PlatformReply.external_id == parent_external_id
+            )
+        ).first()
+        found = _open_case(session, our_reply_case)
         if found is not None:
             return found
     open_filter = col(Case.status).in_(OPEN_STATUSES)

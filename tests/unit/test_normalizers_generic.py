@@ -144,8 +144,19 @@ def test_docs_examples_are_valid() -> None:
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "generic-webhook.md").read_text(encoding="utf-8")
     blocks = [b.split("```", 1)[0] for b in doc.split("```json\n")[1:]]
-    assert len(blocks) == 2
-    single, batch = (generic.normalize(json.loads(b), NO_BRAND) for b in blocks)
+    assert len(blocks) == 3  # a mention, a batch, and (under "Replies back") what we send back
+    single, batch = (generic.normalize(json.loads(b), NO_BRAND) for b in blocks[:2])
+    reply = json.loads(blocks[2])
+    assert set(reply) == {
+        "idempotency_key",
+        "platform",
+        "in_reply_to",
+        "conversation_key",
+        "author_id",
+        "visibility",
+        "text",
+        "extra",
+    }
     assert len(single.mentions) == 1 and len(batch.mentions) == 2
     review, dm = batch.mentions
     assert review.kind is MentionKind.REVIEW and review.posted_at == datetime(2024, 5, 1, 6, tzinfo=UTC)
