@@ -1,13 +1,14 @@
-"""The demo's pretend Slack user: types slash commands and clicks card buttons by sending the same
-signed requests Slack would send to POST /slack/events."""
+"""The demo's pretend Slack users: they type slash commands, click card buttons and work modals by
+sending the same signed requests Slack would send to POST /slack/events."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
+import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,6 +16,7 @@ import httpx
 
 from bot.slack.ids import ActionId, OverflowOption, decode_case_value, decode_overflow_value
 from bot.standin import SlackStandin, StoredMessage
+from bot.standin.models import StoredView
 
 BUTTON_VERBS = {"claim", "reply", "escalate", "resolve", "unclaim", "reopen"}
 OVERFLOW_VERBS = {o.value for o in OverflowOption}
@@ -31,6 +33,7 @@ class PretendUser:
     standin: SlackStandin
     user_id: str
     user_name: str
+    directory: dict[str, str] = field(default_factory=dict)  # everyone's name -> Slack user id
     _seq: int = 0
 
     def _post(self, body: str, content_type: str) -> httpx.Response:
@@ -50,6 +53,7 @@ class PretendUser:
 
     def command(self, line: str, *, channel: str) -> httpx.Response:
         command, _, text = line.strip().partition(" ")
+        text = escape_mentions(text, self.directory)
         channel_id = self.standin.channel_id(channel)
         body = urlencode(
             {
@@ -69,22 +73,42 @@ class PretendUser:
         )
         return self._post(body, "application/x-www-form-urlencoded")
 
-    def click(self, case_id: int, verb: str, *, channels: list[str]) -> httpx.Response:
-        channel, message, action = self._find_action(case_id, verb, channels)
+    def _interaction(self, kind: str, **fields: Any) -> httpx.Response:
         payload: dict[str, Any] = {
-            "type": "block_actions",
+            "type": kind,
             "team": {"id": "T0DEMO0001", "domain": "demo"},
             "user": {"id": self.user_id, "username": self.user_name, "name": self.user_name},
             "api_app_id": "A0SOCIALDESK",
             "token": "demo",
-            "container": {"type": "message", "message_ts": message.ts, "channel_id": message.channel},
             "trigger_id": self.standin.new_trigger_id(self.user_id),
-            "channel": {"id": message.channel, "name": channel},
-            "message": {"ts": message.ts, "text": message.text, "blocks": message.blocks},
-            "response_url": self._response_url(channel, message.ts),
-            "actions": [action],
+            **fields,
         }
         return self._post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+
+    def click(self, case_id: int, verb: str, *, channels: list[str]) -> httpx.Response:
+        channel, message, action = self._find_action(case_id, verb, channels)
+        return self._interaction(
+            "block_actions",
+            container={"type": "message", "message_ts": message.ts, "channel_id": message.channel},
+            channel={"id": message.channel, "name": channel},
+            message={"ts": message.ts, "text": message.text, "blocks": message.blocks},
+            response_url=self._response_url(channel, message.ts),
+            actions=[action],
+        )
+
+    def view_action(self, view: StoredView, state: dict[str, Any], action: dict[str, Any]) -> httpx.Response:
+        """An element inside an open modal that dispatches (a select, a radio, typing with dispatch_action):
+        Slack sends the modal with what every input holds now, and no response_url."""
+        return self._interaction(
+            "block_actions",
+            container={"type": "view", "view_id": view.id},
+            view=_view_with_state(view, state),
+            actions=[{**action, "action_ts": str(time.time())}],
+        )
+
+    def submit(self, view: StoredView, state: dict[str, Any]) -> httpx.Response:
+        """The modal's submit button; the answer may be `response_action: errors` (the form stays open)."""
+        return self._interaction("view_submission", view=_view_with_state(view, state))
 
     def _find_action(
         self, case_id: int, verb: str, channels: list[str]
@@ -103,6 +127,20 @@ class PretendUser:
                         if action is not None:
                             return channel, message, {**action, "block_id": block.get("block_id", "")}
         raise DemoInputError(f"no card for case #{case_id} has a `{verb}` button right now")
+
+
+def escape_mentions(text: str, directory: dict[str, str]) -> str:
+    """`@sam` as Slack sends it for a command with `should_escape` (our manifest's setting): `<@U…|sam>`."""
+
+    def escaped(found: re.Match[str]) -> str:
+        user_id = directory.get(found.group(1).lower())
+        return f"<@{user_id}|{found.group(1)}>" if user_id else found.group(0)
+
+    return re.sub(r"(?<![\w<])@(\w+)", escaped, text)
+
+
+def _view_with_state(view: StoredView, state: dict[str, Any]) -> dict[str, Any]:
+    return {**view.payload, "id": view.id, "hash": view.hash, "state": state}
 
 
 def _match(element: dict[str, Any], case_id: int, verb: str) -> dict[str, Any] | None:

@@ -6,13 +6,11 @@ webhooks. Simulated time (a manual clock) moves the feed and Slack's pacing alon
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import secrets
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,63 +19,59 @@ from pydantic import SecretStr
 from rich.console import Console
 from rich.rule import Rule
 from rich.table import Table
+from rich.text import Text
 from sqlmodel import Session, select
 
 from bot.app import Runtime, build_runtime
 from bot.clock import ManualClock
-from bot.config import load_config
+from bot.config import Roles, load_config
 from bot.connectors.verify import sign_generic, sign_meta, sign_x
+from bot.demo.changes import channel_messages
 from bot.demo.feed import FeedItem, build_feed
-from bot.demo.pretend_user import DemoInputError, PretendUser
-from bot.demo.terminal import render_channel
+from bot.demo.forms import FormDesk
+from bot.demo.platforms import GENERIC_SECRET, META_APP_SECRET, X_CONSUMER_SECRET, DemoPlatforms
+from bot.demo.platforms import started as platforms_started
+from bot.demo.pretend_user import PretendUser
+from bot.demo.steps import HELP, DemoStats, Stage, run_line
 from bot.domain.enums import InboxStatus
 from bot.domain.models import Case, InboxItem, Mention
 from bot.settings import PROJECT_ROOT, SAMPLE_CONFIG_NAME, Settings
 from bot.standin import SlackStandin
+from bot.standin.workspace import BOT_NAME, BOT_USER_ID, DEFAULT_USERS
 from bot.web.serving import background_server
 
-DEMO_USER = ("U0AGENT001", "alice")
-HELP = """Type a slash command as in Slack, or click a card's button:
-  /social help | /social queue | /social show 3 | /social queue billing
-  click 3 show_history   buttons: claim reply escalate resolve; menu: private_reply mark_spam show_history
-  channels                    show every channel again
-  channel social-billing      show one channel
-  help | quit"""
-
-
-@dataclass
-class DemoStats:
-    webhooks_sent: int = 0
-    webhooks_failed: list[str] = field(default_factory=list)
-    commands: int = 0
-    command_errors: list[str] = field(default_factory=list)
+DEMO_LEAD = "U0MANAGER1"  # priya in the stand-in's workspace
 
 
 @contextmanager
-def _environment(db_path: Path | None) -> Iterator[tuple[Runtime, SlackStandin, ManualClock, str, str]]:
+def _environment(
+    db_path: Path | None,
+) -> Iterator[tuple[Runtime, SlackStandin, ManualClock, DemoPlatforms, str, str]]:
     start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=1)
     clock = ManualClock(start)
     with tempfile.TemporaryDirectory(prefix="socialdesk-demo-") as tmp:
         database = db_path or Path(tmp) / "socialdesk-demo.db"
         token, signing = "xoxb-demo-" + secrets.token_hex(8), secrets.token_hex(16)
-        with SlackStandin(token=token, clock=clock) as standin:
+        # The sample config names no leads; the demo makes its pretend lead one, so `assign` works.
+        config = load_config(PROJECT_ROOT / SAMPLE_CONFIG_NAME)
+        config = config.model_copy(update={"roles": Roles(leads=[DEMO_LEAD])})
+        with (
+            SlackStandin(token=token, clock=clock) as standin,
+            platforms_started(clock, config.masking) as platforms,
+        ):
             settings = Settings.model_validate(
                 {
                     "DATABASE_URL": f"sqlite:///{database}",
                     "SLACK_BOT_TOKEN": SecretStr(token),
                     "SLACK_SIGNING_SECRET": SecretStr(signing),
                     "SLACK_API_URL": standin.url,
-                    "WEBHOOK_SECRET": SecretStr("demo-generic"),
-                    "META_APP_SECRET": SecretStr("demo-meta"),
-                    "META_VERIFY_TOKEN": SecretStr("demo-verify"),
-                    "X_CONSUMER_SECRET": SecretStr("demo-x"),
+                    **platforms.settings(),
                 }
             )
-            config = load_config(PROJECT_ROOT / SAMPLE_CONFIG_NAME)
             runtime = build_runtime(settings, clock=clock, config=config)
             try:
                 with background_server(runtime.http) as base_url:
-                    yield runtime, standin, clock, base_url, signing
+                    yield runtime, standin, clock, platforms, base_url, signing
             finally:
                 runtime.close()
 
@@ -85,9 +79,9 @@ def _environment(db_path: Path | None) -> Iterator[tuple[Runtime, SlackStandin, 
 def _deliver(base_url: str, item: FeedItem) -> httpx.Response:
     body = json.dumps(item.body).encode()
     signer = {
-        "meta": lambda: sign_meta(body, "demo-meta"),
-        "x": lambda: sign_x(body, "demo-x"),
-        "generic": lambda: sign_generic(body, "demo-generic"),
+        "meta": lambda: sign_meta(body, META_APP_SECRET),
+        "x": lambda: sign_x(body, X_CONSUMER_SECRET),
+        "generic": lambda: sign_generic(body, GENERIC_SECRET),
     }[item.source]
     return httpx.post(
         f"{base_url}/webhooks/{item.source}",
@@ -97,28 +91,13 @@ def _deliver(base_url: str, item: FeedItem) -> httpx.Response:
     )
 
 
-def _team_channels(runtime: Runtime) -> list[str]:
-    return [team.channel_name for team in runtime.config.teams]
-
-
-def _show_channels(
-    console: Console, standin: SlackStandin, channels: list[str], users: dict[str, str]
-) -> None:
-    for name in channels:
-        try:
-            messages = [dataclasses.asdict(m) for m in standin.messages(name)]
-        except Exception:  # the channel was never created: nothing was routed there
-            messages = []
-        console.print(render_channel(name, messages, users))
-
-
-def _play_feed(
-    console: Console, runtime: Runtime, clock: ManualClock, base_url: str, stats: DemoStats
-) -> None:
+def _play_feed(stage: Stage, base_url: str) -> None:
+    console, clock, stats = stage.console, stage.clock, stage.stats
     start = clock.now()
     console.print(Rule("[bold]The feed: a morning of social traffic, sent as signed webhooks[/bold]"))
     for item in build_feed(start):
         clock.set(max(clock.now(), start + item.at))
+        stage.platforms.register(item)  # the platform knows the post before anyone can answer it
         response = _deliver(base_url, item)
         stats.webhooks_sent += 1
         outcome = (
@@ -129,73 +108,19 @@ def _play_feed(
         if response.status_code != 200:
             stats.webhooks_failed.append(f"{item.label}: {response.status_code} {response.text}")
         console.print(f"  {clock.now():%H:%M}  {item.label:<72} {outcome}")
-        runtime.run_until_idle(clock)
+        stage.runtime.run_until_idle(clock)
 
 
-def _run_line(
-    line: str,
-    *,
-    console: Console,
-    user: PretendUser,
-    runtime: Runtime,
-    standin: SlackStandin,
-    clock: ManualClock,
-    stats: DemoStats,
-    users: dict[str, str],
-) -> bool:
-    """Act on one input line; False means quit."""
-    text = line.strip()
-    if not text or text.startswith("#"):
-        return True
-    console.print(f"[bold cyan]› {text}[/bold cyan]")
-    words = text.split()
-    channels = _team_channels(runtime)
-    if words[0] in {"quit", "exit"}:
-        return False
-    if words[0] == "help":
-        console.print(HELP)
-        return True
-    if words[0] == "channels":
-        _show_channels(console, standin, channels, users)
-        return True
-    if words[0] == "channel" and len(words) == 2:
-        _show_channels(console, standin, [words[1].lstrip("#")], users)
-        return True
-    stats.commands += 1
-    seen = len(standin.ephemerals(user=user.user_id))
-    try:
-        if words[0].startswith("/"):
-            response = user.command(text, channel=channels[0])
-        elif words[0] == "click" and len(words) == 3:
-            response = user.click(int(words[1].lstrip("#")), words[2], channels=channels)
-        else:
-            raise DemoInputError(f"`{text}` is not something the demo understands. Type `help`.")
-    except (DemoInputError, ValueError) as exc:
-        console.print(f"[yellow]{exc}[/yellow]")
-        stats.command_errors.append(f"{text}: {exc}")
-        return True
-    if response.status_code != 200:
-        stats.command_errors.append(f"{text}: HTTP {response.status_code}")
-        console.print(f"[red]Slack endpoint answered {response.status_code}: {response.text}[/red]")
-    runtime.wait_for_listeners()
-    runtime.run_until_idle(clock)
-    for ephemeral in standin.ephemerals(user=user.user_id)[seen:]:
-        message = {"ts": ephemeral.ts, "text": ephemeral.text, "blocks": ephemeral.blocks}
-        console.print(render_channel(f"only visible to you ({user.user_name})", [message], users))
-    return True
-
-
-def _summary(console: Console, runtime: Runtime, standin: SlackStandin, stats: DemoStats) -> None:
+def _summary(stage: Stage) -> None:
+    console, runtime, standin, stats = stage.console, stage.runtime, stage.standin, stage.stats
     table = Table(title="socialdesk demo: what happened", show_lines=False)
     table.add_column("channel")
     table.add_column("case cards", justify="right")
     table.add_column("thread follow-ups", justify="right")
-    for name in _team_channels(runtime):
-        try:
-            messages = standin.messages(name)
-        except Exception:
-            messages = []
-        table.add_row(f"#{name}", str(len(messages)), str(sum(len(m.replies) for m in messages)))
+    for name in stage.team_channels():
+        messages = channel_messages(standin, name)
+        replies = sum(len(m["replies"]) for m in messages)
+        table.add_row(f"#{name}", str(len(messages)), str(replies))
     console.print(table)
     with Session(runtime.engine) as session:
         cases = session.exec(select(Case)).all()
@@ -209,26 +134,47 @@ def _summary(console: Console, runtime: Runtime, standin: SlackStandin, stats: D
         f"not cases: {len(ignored)} ({'; '.join(r or '' for r in ignored)}); "
         f"commands {stats.commands} (errors {len(stats.command_errors)})"
     )
+    platforms = stage.platforms
+    console.print(
+        f"replies the platforms accepted: on X {len(platforms.x.posted)} public and {len(platforms.x.dms)} "
+        f"private; through the Graph API {len(platforms.graph.calls)} (Facebook, Instagram, Messenger); "
+        f"through the generic receiver {len(platforms.generic.received)}"
+    )
     for problem in stats.webhooks_failed + stats.command_errors:
         console.print(f"[red]  problem: {problem}[/red]")
 
 
-def run_demo(*, commands: list[str] | None, db_path: Path | None = None, width: int = 110) -> int:
-    """Run the demo; `commands` None means interactive. Returns the process exit code."""
+def run_demo(
+    *,
+    commands: list[str] | None,
+    db_path: Path | None = None,
+    width: int = 110,
+    on_finish: Callable[[Stage], None] | None = None,
+) -> int:
+    """Run the demo; `commands` None means interactive. Returns the process exit code.
+
+    `on_finish` sees the stage (stand-ins included) before everything stops: how tests look at what
+    reached the platforms, not only at what was printed."""
     console = Console(width=width, highlight=False)
-    stats = DemoStats()
-    with _environment(db_path) as (runtime, standin, clock, base_url, signing):
-        users = {"U0AGENT001": "alice", "U0AGENT002": "bob", "U0MANAGER1": "carol"}
-        user = PretendUser(base_url, signing, standin, *DEMO_USER)
-        console.print(
-            f"[bold]socialdesk demo[/bold]: SQLite, the Slack stand-in at {standin.url}, "
-            f"the app at {base_url}"
+    with _environment(db_path) as (runtime, standin, clock, platforms, base_url, signing):
+        directory = {u.name: u.id for u in DEFAULT_USERS}
+        people = {
+            u.name: PretendUser(base_url, signing, standin, u.id, u.name, directory) for u in DEFAULT_USERS
+        }
+        names = {BOT_USER_ID: BOT_NAME, **{u.id: u.name for u in DEFAULT_USERS}}
+        stage = Stage(
+            console, runtime, standin, clock, platforms, people, FormDesk(standin), DemoStats(), names
         )
-        _play_feed(console, runtime, clock, base_url, stats)
+        console.print(
+            f"[bold]socialdesk demo[/bold]: SQLite, the Slack stand-in at {standin.url}, the app at "
+            f"{base_url}; replies go to local X ({platforms.x.url}), Graph ({platforms.graph.url}) and "
+            f"generic ({platforms.generic.url}) stand-ins"
+        )
+        _play_feed(stage, base_url)
         console.print(Rule("[bold]Slack, as your team sees it[/bold]"))
-        _show_channels(console, standin, _team_channels(runtime), users)
+        stage.show_channels(stage.team_channels())
         console.print(Rule("[bold]Your turn[/bold]"))
-        console.print(HELP)
+        console.print(Text(HELP))
         lines = iter(commands) if commands is not None else None
         while True:
             if lines is None:
@@ -241,16 +187,10 @@ def run_demo(*, commands: list[str] | None, db_path: Path | None = None, width: 
                 if scripted is None:
                     break
                 line = scripted
-            if not _run_line(
-                line,
-                console=console,
-                user=user,
-                runtime=runtime,
-                standin=standin,
-                clock=clock,
-                stats=stats,
-                users=users,
-            ):
+            if not run_line(stage, line):
                 break
-        _summary(console, runtime, standin, stats)
+        _summary(stage)
+        if on_finish is not None:
+            on_finish(stage)
+    stats = stage.stats
     return 1 if stats.webhooks_failed or any("HTTP" in e for e in stats.command_errors) else 0

@@ -23,7 +23,7 @@ from rich.text import Text
 
 from bot.slack.ids import decode_case_value, decode_overflow_value
 
-__all__ = ["mrkdwn_to_rich", "render_channel", "render_message"]
+__all__ = ["mrkdwn_to_rich", "render_blocks", "render_channel", "render_message"]
 
 # C0 controls except tab/newline, DEL, C1 controls, and the bidi overrides that can make a line display
 # differently from what it says.
@@ -95,9 +95,13 @@ def _clock_time(ts: object) -> str:
         return ""
 
 
+def render_blocks(blocks: Sequence[object], users: Mapping[str, str]) -> list[RenderableType]:
+    """Display blocks (sections, context, dividers...) as renderables: also the non-input part of a modal."""
+    return [part for block in blocks if isinstance(block, Mapping) for part in _block(block, users)]
+
+
 def _message_body(message: Mapping[str, Any], users: Mapping[str, str]) -> list[RenderableType]:
-    blocks = message.get("blocks") or []
-    rendered = [part for block in blocks if isinstance(block, Mapping) for part in _block(block, users)]
+    rendered = render_blocks(message.get("blocks") or [], users)
     if rendered:
         return rendered
     text = message.get("text")
