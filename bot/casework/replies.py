@@ -18,21 +18,19 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.casework.reply_form import ReplyDraft, ReplyForm, allowed_visibilities, case_or_404, latest_mention
 from bot.casework.roles import Actor, Capability
 from bot.clock import Clock, as_utc
 from bot.config import Config
 from bot.connectors.replies.base import OutgoingReply, PlatformError, ReplyConnector, ReplyTarget
 from bot.domain import casework as rules
-from bot.domain.canned import CannedRenderError, render, reply_context, suggest
-from bot.domain.case_view import CaseView
 from bot.domain.casework import EventKind
 from bot.domain.enums import MentionKind, Platform, ReplyStatus, ReplyVisibility
-from bot.domain.errors import CaseNotFound, DomainError
-from bot.domain.models import Case, Mention, PlatformReply
+from bot.domain.errors import DomainError
+from bot.domain.models import Mention, PlatformReply
 from bot.domain.notify import CaseNotifier
-from bot.domain.voice import VoiceReport, check_reply, initials
+from bot.domain.voice import VoiceReport
 from bot.store import events_repo
-from bot.store.case_views import case_view
 from bot.store.db import writer
 
 log = logging.getLogger(__name__)
@@ -42,8 +40,6 @@ PENDING_GRACE = timedelta(minutes=1)
 # A reply still `sending` after this will not finish: its process stopped mid-call.
 SENDING_GRACE = timedelta(minutes=5)
 
-# Platforms where a public answer is possible at all (a Messenger thread is private by nature).
-_PRIVATE_ONLY = frozenset({Platform.MESSENGER})
 # Failure kinds where nobody knows whether the platform posted the reply (see connectors/replies/base.py).
 _UNCERTAIN = frozenset({"unavailable", "unknown"})
 
@@ -57,38 +53,11 @@ class ReplyBlocked(DomainError):
 
 
 @dataclass(frozen=True, slots=True)
-class Suggestion:
-    id: str
-    title: str
-    text: str  # rendered for this case, this agent and this platform
-
-
-@dataclass(frozen=True, slots=True)
-class ReplyDraft:
-    """What the reply form shows: the case, who answers, which visibilities fit, canned answers."""
-
-    case: CaseView
-    agent_name: str
-    agent_initials: str
-    visibilities: tuple[ReplyVisibility, ...]
-    visibility: ReplyVisibility
-    suggestions: tuple[Suggestion, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class Delivery:
     reply_id: int
     status: ReplyStatus
     message: str  # for the agent: what happened
     duplicate: bool = False
-
-
-def allowed_visibilities(answering: Mention) -> tuple[ReplyVisibility, ...]:
-    """A private message can only be answered privately; a public post either way (a case moved to
-    private messages may still get a public "glad we sorted it" under the post)."""
-    if answering.is_private or answering.kind is MentionKind.DIRECT or answering.platform in _PRIVATE_ONLY:
-        return (ReplyVisibility.PRIVATE,)
-    return (ReplyVisibility.PUBLIC, ReplyVisibility.PRIVATE)
 
 
 class ReplyDesk:
@@ -108,89 +77,20 @@ class ReplyDesk:
         self._clock = clock
         self._notifier = notifier
         self._connector = connector
-        self._agent_name = agent_name
+        self.form = ReplyForm(engine=engine, config=config, clock=clock, agent_name=agent_name)
 
-    # --- the form -------------------------------------------------------------------------------
+    # --- the form (bot.casework.reply_form) -----------------------------------------------------
 
     def draft(self, *, case_id: int, actor: Actor, visibility: ReplyVisibility | None = None) -> ReplyDraft:
-        actor.require(Capability.WORK_CASES)
-        now = self._clock.now()
-        with Session(self._engine) as session:
-            case = _get(session, case_id)
-            rules.check_can_reply(case, actor.user_id, is_lead=actor.can(Capability.ACT_ON_OTHERS))
-            view = case_view(session, case, now=now)
-            latest = _latest_mention(session, case_id)
-        name = self.agent_name(actor)
-        allowed = allowed_visibilities(latest)
-        chosen = visibility if visibility in allowed else allowed[0]
-        return ReplyDraft(
-            case=view,
-            agent_name=name,
-            agent_initials=initials(name),
-            visibilities=allowed,
-            visibility=chosen,
-            suggestions=self._suggestions(view, latest.text_raw, name),
-        )
-
-    def agent_name(self, actor: Actor) -> str:
-        try:
-            return self._agent_name(actor.user_id) or actor.name
-        except Exception:  # the people directory is a nicety; a name from the request will do
-            return actor.name
-
-    def _suggestions(self, view: CaseView, text: str, agent: str) -> tuple[Suggestion, ...]:
-        context = reply_context(
-            platform=view.platform,
-            case_number=view.id,
-            agent_name=agent,
-            team=view.team,
-            customer_display_name=view.author.name,
-            customer_handle=view.author.handle,
-        )
-        found = suggest(
-            self._config.canned_replies, category=view.category, platform=view.platform, text=text
-        )
-        out: list[Suggestion] = []
-        for item in found:
-            try:
-                out.append(
-                    Suggestion(
-                        item.id, item.title, render(item.reply, platform=view.platform, context=context)
-                    )
-                )
-            except CannedRenderError as exc:  # checked at config load; kept out of the form if it still fails
-                log.warning("canned reply %s not offered: %s", item.id, exc)
-        return tuple(out)
+        return self.form.draft(case_id=case_id, actor=actor, visibility=visibility)
 
     def canned_text(self, *, case_id: int, actor: Actor, canned_id: str) -> str:
-        draft = self.draft(case_id=case_id, actor=actor)
-        for item in draft.suggestions:
-            if item.id == canned_id:
-                return item.text
-        entry = next((c for c in self._config.canned_replies if c.id == canned_id), None)
-        if entry is None:
-            raise DomainError(f"There is no canned reply `{canned_id}`.")
-        context = reply_context(
-            platform=draft.case.platform,
-            case_number=draft.case.id,
-            agent_name=draft.agent_name,
-            team=draft.case.team,
-            customer_display_name=draft.case.author.name,
-            customer_handle=draft.case.author.handle,
-        )
-        return render(entry, platform=draft.case.platform, context=context)
+        return self.form.canned_text(case_id=case_id, actor=actor, canned_id=canned_id)
 
     def check(
         self, *, platform: Platform, visibility: ReplyVisibility, text: str, agent_name: str
     ) -> VoiceReport:
-        return check_reply(
-            text,
-            platform=platform,
-            visibility=visibility,
-            voice=self._config.brand_voice,
-            masking=self._config.masking,
-            agent_initials=initials(agent_name) or None,
-        )
+        return self.form.check(platform=platform, visibility=visibility, text=text, agent_name=agent_name)
 
     # --- recording and sending ------------------------------------------------------------------
 
@@ -211,13 +111,16 @@ class ReplyDesk:
             return existing, False
         now = self._clock.now()
         with Session(self._writer, expire_on_commit=False) as session:
-            case = _get(session, case_id, lock=True)
+            case = case_or_404(session, case_id, lock=True)
             rules.check_can_reply(case, actor.user_id, is_lead=actor.can(Capability.ACT_ON_OTHERS))
-            latest = _latest_mention(session, case_id)
+            latest = latest_mention(session, case_id)
             if visibility not in allowed_visibilities(latest):
                 raise DomainError(f"#{case_id} is a private conversation; the answer can only be private.")
             report = self.check(
-                platform=case.platform, visibility=visibility, text=text, agent_name=self.agent_name(actor)
+                platform=case.platform,
+                visibility=visibility,
+                text=text,
+                agent_name=self.form.agent_name(actor),
             )
             if not report.ok:
                 raise ReplyBlocked(report)
@@ -324,7 +227,7 @@ class ReplyDesk:
         now = self._clock.now()
         with Session(self._writer, expire_on_commit=False) as session:
             stored = session.get(PlatformReply, row.id)
-            case = _get(session, row.case_id, lock=True)
+            case = case_or_404(session, row.case_id, lock=True)
             assert stored is not None and case.id is not None
             stored.status, stored.sent_at, stored.external_id = ReplyStatus.SENT, now, external_id
             before = {"status": case.status.value, "assignee": case.assignee}
@@ -366,7 +269,7 @@ class ReplyDesk:
             stored = session.exec(
                 select(PlatformReply).where(col(PlatformReply.id) == row.id).with_for_update()
             ).first()
-            case = _get(session, row.case_id)
+            case = case_or_404(session, row.case_id)
             assert stored is not None and case.id is not None
             if expect is not None and stored.status is not expect:
                 return Delivery(row.id, stored.status, _status_words(stored), duplicate=True)
@@ -390,25 +293,6 @@ class ReplyDesk:
             self._notifier.tell_user(session, case, user=row.actor, text=told, now=now)
             session.commit()
         return Delivery(row.id, ReplyStatus.FAILED, told)
-
-
-def _get(session: Session, case_id: int, *, lock: bool = False) -> Case:
-    stmt = select(Case).where(col(Case.id) == case_id)
-    case = session.exec(stmt.with_for_update() if lock else stmt).first()
-    if case is None:
-        raise CaseNotFound(case_id)
-    return case
-
-
-def _latest_mention(session: Session, case_id: int) -> Mention:
-    mention = session.exec(
-        select(Mention)
-        .where(Mention.case_id == case_id)
-        .order_by(col(Mention.posted_at).desc(), col(Mention.id).desc())
-    ).first()
-    if mention is None:
-        raise DomainError(f"#{case_id} has no customer message to answer.")
-    return mention
 
 
 def _target(mention: Mention) -> ReplyTarget:

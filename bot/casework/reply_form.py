@@ -1,0 +1,164 @@
+"""The reply form's side of answering a customer: what the form shows (the case, canned answers
+filled for this case and agent, which visibilities fit) and the brand-voice check of a draft."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from bot.casework.roles import Actor, Capability
+from bot.clock import Clock
+from bot.config import Config
+from bot.domain import casework as rules
+from bot.domain.canned import CannedRenderError, render, reply_context, suggest
+from bot.domain.case_view import CaseView
+from bot.domain.enums import MentionKind, Platform, ReplyVisibility
+from bot.domain.errors import CaseNotFound, DomainError
+from bot.domain.models import Case, Mention
+from bot.domain.voice import VoiceReport, check_reply, initials
+from bot.store.case_views import case_view
+
+log = logging.getLogger(__name__)
+
+# Platforms where a public answer is possible at all (a Messenger thread is private by nature).
+_PRIVATE_ONLY = frozenset({Platform.MESSENGER})
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    id: str
+    title: str
+    text: str  # rendered for this case, this agent and this platform
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyDraft:
+    """What the reply form shows: the case, who answers, which visibilities fit, canned answers."""
+
+    case: CaseView
+    agent_name: str
+    agent_initials: str
+    visibilities: tuple[ReplyVisibility, ...]
+    visibility: ReplyVisibility
+    suggestions: tuple[Suggestion, ...]
+
+
+def allowed_visibilities(answering: Mention) -> tuple[ReplyVisibility, ...]:
+    """A private message can only be answered privately; a public post either way (a case moved to
+    private messages may still get a public "glad we sorted it" under the post)."""
+    if answering.is_private or answering.kind is MentionKind.DIRECT or answering.platform in _PRIVATE_ONLY:
+        return (ReplyVisibility.PRIVATE,)
+    return (ReplyVisibility.PUBLIC, ReplyVisibility.PRIVATE)
+
+
+class ReplyForm:
+    def __init__(
+        self, *, engine: Engine, config: Config, clock: Clock, agent_name: Callable[[str], str]
+    ) -> None:
+        self._engine = engine
+        self._config = config
+        self._clock = clock
+        self._agent_name = agent_name
+
+    def draft(self, *, case_id: int, actor: Actor, visibility: ReplyVisibility | None = None) -> ReplyDraft:
+        actor.require(Capability.WORK_CASES)
+        now = self._clock.now()
+        with Session(self._engine) as session:
+            case = case_or_404(session, case_id)
+            rules.check_can_reply(case, actor.user_id, is_lead=actor.can(Capability.ACT_ON_OTHERS))
+            view = case_view(session, case, now=now)
+            latest = latest_mention(session, case_id)
+        name = self.agent_name(actor)
+        allowed = allowed_visibilities(latest)
+        chosen = visibility if visibility in allowed else allowed[0]
+        return ReplyDraft(
+            case=view,
+            agent_name=name,
+            agent_initials=initials(name),
+            visibilities=allowed,
+            visibility=chosen,
+            suggestions=self._suggestions(view, latest.text_raw, name),
+        )
+
+    def agent_name(self, actor: Actor) -> str:
+        try:
+            return self._agent_name(actor.user_id) or actor.name
+        except Exception:  # the people directory is a nicety; a name from the request will do
+            return actor.name
+
+    def _suggestions(self, view: CaseView, text: str, agent: str) -> tuple[Suggestion, ...]:
+        context = reply_context(
+            platform=view.platform,
+            case_number=view.id,
+            agent_name=agent,
+            team=view.team,
+            customer_display_name=view.author.name,
+            customer_handle=view.author.handle,
+        )
+        found = suggest(
+            self._config.canned_replies, category=view.category, platform=view.platform, text=text
+        )
+        out: list[Suggestion] = []
+        for item in found:
+            try:
+                out.append(
+                    Suggestion(
+                        item.id, item.title, render(item.reply, platform=view.platform, context=context)
+                    )
+                )
+            except CannedRenderError as exc:  # checked at config load; kept out of the form if it still fails
+                log.warning("canned reply %s not offered: %s", item.id, exc)
+        return tuple(out)
+
+    def canned_text(self, *, case_id: int, actor: Actor, canned_id: str) -> str:
+        draft = self.draft(case_id=case_id, actor=actor)
+        for item in draft.suggestions:
+            if item.id == canned_id:
+                return item.text
+        entry = next((c for c in self._config.canned_replies if c.id == canned_id), None)
+        if entry is None:
+            raise DomainError(f"There is no canned reply `{canned_id}`.")
+        context = reply_context(
+            platform=draft.case.platform,
+            case_number=draft.case.id,
+            agent_name=draft.agent_name,
+            team=draft.case.team,
+            customer_display_name=draft.case.author.name,
+            customer_handle=draft.case.author.handle,
+        )
+        return render(entry, platform=draft.case.platform, context=context)
+
+    def check(
+        self, *, platform: Platform, visibility: ReplyVisibility, text: str, agent_name: str
+    ) -> VoiceReport:
+        return check_reply(
+            text,
+            platform=platform,
+            visibility=visibility,
+            voice=self._config.brand_voice,
+            masking=self._config.masking,
+            agent_initials=initials(agent_name) or None,
+        )
+
+
+def case_or_404(session: Session, case_id: int, *, lock: bool = False) -> Case:
+    stmt = select(Case).where(col(Case.id) == case_id)
+    case = session.exec(stmt.with_for_update() if lock else stmt).first()
+    if case is None:
+        raise CaseNotFound(case_id)
+    return case
+
+
+def latest_mention(session: Session, case_id: int) -> Mention:
+    mention = session.exec(
+        select(Mention)
+        .where(Mention.case_id == case_id)
+        .order_by(col(Mention.posted_at).desc(), col(Mention.id).desc())
+    ).first()
+    if mention is None:
+        raise DomainError(f"#{case_id} has no customer message to answer.")
+    return mention
