@@ -23,7 +23,7 @@ from bot.connectors.replies.router import ReplyConnectors, build_reply_connector
 from bot.ingest.pipeline import IngestPipeline
 from bot.metrics import Metrics
 from bot.settings import Settings
-from bot.slack.bolt_route import bolt_route
+from bot.slack.bolt_route import ack_first, bolt_route
 from bot.slack.channels import ChannelDirectory
 from bot.slack.executor import TrackingExecutor
 from bot.slack.notifier import OutboxNotifier
@@ -170,6 +170,7 @@ def build_runtime(
         process_before_response=False,
         raise_error_for_unhandled_request=False,
     )
+    ack_first(bolt)  # HTTP and Socket Mode alike: Slack's ack never waits for a listener thread
     runtime = Runtime(
         settings=settings,
         config=config,

@@ -1,20 +1,53 @@
 """Mounts a sync Bolt app at POST /slack/events on Starlette without blocking the event loop.
 
 Bolt verifies the signature, acks within its own rules and runs lazy work on its thread pool.
+
+Slash commands and block actions are acknowledged as soon as their signature is verified
+(`ack_first`), before their listener runs. In Bolt's threaded mode the listener itself calls ack() on
+the listener pool, so without this an ack waited for a free pool thread, i.e. behind the work of
+every earlier request (claims queueing for SQLite's write lock, queue queries, response_url posts):
+under a burst acks took as long as that backlog, and past Slack's 3 seconds Slack shows the user an
+error. Every command and block-action listener here acks with no payload, so acking earlier changes
+nothing else; their own ack() calls become no-ops. View submissions (which may answer with
+`response_action: errors`), options and shortcuts are left to their listeners.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from slack_bolt import App, BoltRequest
+from slack_bolt import App, BoltRequest, BoltResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+_ACK_FIRST_INSTALLED = "_socialdesk_ack_first"
+
+
+def _acks_without_payload(body: dict[str, Any]) -> bool:
+    return bool(body.get("command")) or body.get("type") == "block_actions"
+
+
+def ack_first(app: App) -> None:
+    """Ack slash commands and block actions in the request thread, right after Bolt's signature check
+    (global middleware runs after it), instead of when the listener gets a pool thread."""
+    if getattr(app, _ACK_FIRST_INSTALLED, False):
+        return
+
+    def ack_at_once(body: dict[str, Any], ack: Any, next_: Callable[[], BoltResponse]) -> BoltResponse:
+        if _acks_without_payload(body):
+            ack()
+        return next_()
+
+    app.middleware(ack_at_once)
+    setattr(app, _ACK_FIRST_INSTALLED, True)
+
 
 def bolt_route(app: App, path: str = "/slack/events") -> Route:
+    ack_first(app)
+
     async def endpoint(request: Request) -> Response:
         body = (await request.body()).decode("utf-8")
         headers: dict[str, str | Sequence[str]] = {}
