@@ -136,8 +136,9 @@ class Case(SQLModel, table=True):
 
 Index("ix_case_author", Case.platform, Case.author_id)
 # The queue's order (`/social queue`, the Home tab): most urgent open cases first, overall and per team.
-Index("ix_case_queue", Case.status, Case.priority, Case.first_response_due, Case.id)
-Index("ix_case_team_queue", Case.team, Case.status, Case.priority, Case.first_response_due)
+_CASE_TABLE: Any = Case.__table__  # type: ignore[attr-defined]  # SQLModel sets it at class creation
+Index("ix_case_queue", *(_CASE_TABLE.c[n] for n in ("status", "priority", "first_response_due", "id")))
+Index("ix_case_team_queue", *(_CASE_TABLE.c[n] for n in ("team", "status", "priority", "first_response_due")))
 
 
 class CaseEvent(SQLModel, table=True):
