@@ -148,8 +148,8 @@ class SlackDriver:
     def view(self, view_id: str) -> StoredView:
         return next(v for v in self.standin.views() if v.id == view_id)
 
-    def thread_message(self, channel: str, thread_ts: str, text: str, *, user: str = "U0AGENT01") -> None:
-        ts = f"{time.time():.6f}"
+    def _event(self, event: dict[str, Any]) -> None:
+        """One Events API delivery, in the envelope Slack wraps every event in."""
         envelope = {
             "token": "legacy",
             "team_id": "T0STANDIN1",
@@ -157,38 +157,35 @@ class SlackDriver:
             "type": "event_callback",
             "event_id": f"Ev{next(_counter):08d}",
             "event_time": int(time.time()),
-            "event": {
-                "type": "message",
-                "channel": channel,
-                "user": user,
-                "text": text,
-                "ts": ts,
-                "thread_ts": thread_ts,
-                "channel_type": "channel",
-            },
+            "event": event,
         }
         response = self._post(json.dumps(envelope), content_type="application/json")
         assert response.status_code == 200, response.text
 
+    def thread_message(self, channel: str, thread_ts: str, text: str, *, user: str = "U0AGENT01") -> None:
+        self._event(
+            {
+                "type": "message",
+                "channel": channel,
+                "user": user,
+                "text": text,
+                "ts": f"{time.time():.6f}",
+                "thread_ts": thread_ts,
+                "channel_type": "channel",
+            }
+        )
+
     def open_home(self, *, user: str = "U0AGENT01", tab: str = "home") -> None:
-        """The Events API envelope Slack sends when a user opens the app's Home (or Messages) tab."""
-        envelope = {
-            "token": "legacy",
-            "team_id": "T0STANDIN1",
-            "api_app_id": "A0SDAPP001",
-            "type": "event_callback",
-            "event_id": f"Ev{next(_counter):08d}",
-            "event_time": int(time.time()),
-            "event": {
+        """What Slack sends when a user opens the app's Home (or Messages) tab."""
+        self._event(
+            {
                 "type": "app_home_opened",
                 "user": user,
                 "channel": "D0HOME0001",
                 "tab": tab,
                 "event_ts": f"{time.time():.6f}",
-            },
-        }
-        response = self._post(json.dumps(envelope), content_type="application/json")
-        assert response.status_code == 200, response.text
+            }
+        )
 
     # --- reading -------------------------------------------------------------------------------
 

@@ -220,8 +220,6 @@ def test_social_stats_answers_through_the_slack_endpoint(
 ) -> None:
     _busy_morning(server, runtime, clock, slack)
     answers = slack.command("stats", user=SAM)
-    if answers and answers[0].startswith("Unknown command"):
-        pytest.skip("`/social stats` is not wired into handlers/commands.py yet")
     assert len(answers) == 1 and answers[0].startswith("Stats today: 2 opened, 1 answered")
     refused = slack.command("stats fortnight", user=SAM)
     assert len(refused) == 1 and "today` or `week`" in refused[0]
