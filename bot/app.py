@@ -21,6 +21,7 @@ from bot.clock import Clock, ManualClock, SystemClock
 from bot.config import Config, load_config
 from bot.connectors.replies.router import ReplyConnectors, build_reply_connectors
 from bot.ingest.pipeline import IngestPipeline
+from bot.jobs import Job
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.slack.bolt_route import ack_first, bolt_route
@@ -62,6 +63,7 @@ class Runtime:
     foreground: ForegroundFirst
     reply_connectors: ReplyConnectors | None = None
     replies: ReplyDesk | None = None
+    jobs: dict[str, Job] = field(default_factory=dict)  # scheduled work, registered by bot/services.py
     loops: list[WakeableLoop] = field(default_factory=list)
     _ingest_loop: WakeableLoop | None = field(default=None, repr=False)
     _outbox_loop: WakeableLoop | None = field(default=None, repr=False)
@@ -199,6 +201,12 @@ def build_runtime(
         agent_name=display_names_via(slack),
     )
     runtime.replies = replies
+    runtime.jobs["reply-recovery"] = Job(
+        "reply-recovery", replies.recover, every_seconds=60, leader_only=False
+    )
+    # wiring: sla
+    # wiring: digest
+    # wiring: surveys
     register_all(
         bolt,
         HandlerContext(

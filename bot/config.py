@@ -6,9 +6,10 @@ instead of misrouting customers for an afternoon.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -27,11 +28,33 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class BusinessHours(_Strict):
+    """When a team works: SLA targets count only this time. Absent means around the clock."""
+
+    days: list[Weekday] = ["mon", "tue", "wed", "thu", "fri"]
+    start: dt.time = dt.time(9, 0)
+    end: dt.time = dt.time(17, 0)
+    timezone: str | None = None  # defaults to the config's timezone
+    holidays: list[dt.date] = []
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> BusinessHours:
+        if self.start >= self.end:
+            raise ValueError("business_hours: start must be before end")
+        if not self.days:
+            raise ValueError("business_hours: days must name at least one day")
+        return self
+
+
 class Team(_Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_\-]*$")
     channel: ChannelName
     oncall_group: SlackId | None = None  # a user-group id pinged on escalation
     description: str = ""
+    business_hours: BusinessHours | None = None
 
     @property
     def channel_name(self) -> str:
@@ -76,6 +99,10 @@ class SlaTargets(_Strict):
     }
     resolution: dict[Platform, dict[str, int]] = {}
     at_risk_fraction: float = Field(default=0.8, gt=0, lt=1)
+    # Still unanswered at this multiple of the target: the duty lead is paged.
+    page_after_fraction: float = Field(default=1.5, gt=1, le=10)
+    # The resolution clock stops while the case waits on the customer.
+    pause_while_waiting: bool = True
 
     @field_validator("first_response", "resolution")
     @classmethod
@@ -203,6 +230,29 @@ class CannedReply(_Strict):
         return self
 
 
+class Digest(_Strict):
+    """The managers' digest: yesterday every morning, and the week on `weekly_day`."""
+
+    time: dt.time = dt.time(8, 0)  # local time in the config's timezone
+    weekly_day: Weekday = "mon"
+    # A digest missed while socialdesk was down is sent when it comes back within this many hours.
+    catch_up_hours: int = Field(default=12, ge=0, le=72)
+    channel: ChannelName | None = None  # defaults to managers_channel
+
+
+class Surveys(_Strict):
+    """Satisfaction follow-up after a resolve, on the platform, and the scores that come back."""
+
+    enabled: bool = False
+    kind: Literal["csat", "nps"] = "csat"
+    delay_minutes: int = Field(default=0, ge=0)
+    text: dict[Platform, str] = {}  # per platform; Jinja2 like canned replies
+    default_text: str = (
+        "Thanks for talking to us, {{ customer_name }}. How did we do? Reply with a number from 1 (poor) "
+        "to 5 (great)."
+    )
+
+
 class Ingest(_Strict):
     same_author_window_minutes: int = Field(default=120, ge=0)
     brand_handles: dict[Platform, list[str]] = {}  # our own accounts: their posts are not mentions
@@ -223,6 +273,9 @@ class Config(_Strict):
     ingest: Ingest = Ingest()
     managers_channel: ChannelName = "#social-managers"
     duty_channel: ChannelName = "#social-duty"
+    duty_leads: list[SlackId] = []  # users or user groups paged when a case stays unanswered
+    digest: Digest = Digest()
+    surveys: Surveys = Surveys()
 
     @model_validator(mode="after")
     def _teams_exist(self) -> Config:

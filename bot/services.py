@@ -50,8 +50,9 @@ def start_background(runtime: Runtime) -> BackgroundScheduler:
         "outbox-retry": (runtime.outbox.drain, 15, 30),
         "inbox-retry": (runtime.pipeline.drain, 60, 120),
     }
-    if runtime.replies is not None:
-        jobs["reply-recovery"] = (runtime.replies.recover, 60, 120)
+    for job in runtime.jobs.values():  # TODO(scheduler): cron jobs and leader-only jobs
+        if job.every_seconds is not None:
+            jobs[job.id] = (job.func, job.every_seconds, job.misfire_grace_seconds)
     poller = x_poller(runtime)
     if poller is not None:
         jobs["x-mentions-poll"] = (poller.poll_once, 60, 60)

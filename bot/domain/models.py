@@ -129,6 +129,13 @@ class Case(SQLModel, table=True):
     reopen_count: int = 0
     outcome: str | None = Field(default=None, max_length=64)
 
+    # SLA clocks beyond the first response (see bot/domain/sla.py and the SLA scan).
+    resolution_due: datetime | None = _ts()
+    sla_level: str = Field(default="ok", max_length=16)  # ok, at_risk, breached, paged: never goes back
+    snoozed_until: datetime | None = _ts()  # a lead silenced alerts for this case until then
+    waiting_since: datetime | None = _ts()  # waiting on the customer since (the resolution clock pauses)
+    paused_seconds: int = 0  # total time spent waiting on the customer
+
     slack_channel: str | None = Field(default=None, max_length=32)
     slack_ts: str | None = Field(default=None, max_length=32)
     version: int = 0
@@ -224,3 +231,35 @@ class PlatformReply(SQLModel, table=True):
     external_id: str | None = Field(default=None, max_length=128)  # the platform's id of our reply
     error_kind: str | None = Field(default=None, max_length=32)
     error: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class Notice(SQLModel, table=True):
+    """Every alert, nudge, page and digest, recorded under a unique key before it goes out, so that
+    replicas, retries and restarts send each one exactly once (e.g. `sla:42:breached`,
+    `digest:daily:2026-11-24`)."""
+
+    __tablename__ = "notice"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=200)
+    kind: str = Field(max_length=32, index=True)
+    case_id: int | None = Field(default=None, index=True)
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    sent_at: datetime | None = _ts()
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class SurveyResponse(SQLModel, table=True):
+    """A satisfaction score for a case: CSAT 1-5 or NPS 0-10, from a reply or a survey tool."""
+
+    __tablename__ = "survey_response"
+    __table_args__ = (UniqueConstraint("case_id", "kind", "source_ref", name="uq_survey_case_kind_ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    kind: str = Field(max_length=8)  # csat or nps
+    score: int
+    source: str = Field(max_length=16)  # reply or webhook
+    source_ref: str = Field(max_length=200)  # the mention id or the survey tool's response id
+    comment: str | None = Field(default=None, sa_column=Column(Text))
+    received_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
