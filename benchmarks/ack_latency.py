@@ -8,7 +8,7 @@ and a check that the work after the ack (the private answer on the response_url)
 how long after its ack each answer landed. Usage:
 
     python -m benchmarks.ack_latency [--cases 1000000] [--requests 2000] [--concurrency 20]
-        [--rate N] [--without-ack-first] [--profile] [--sample]
+        [--rate N] [--without-ack-first] [--in-process-listeners] [--profile] [--sample]
 
 The load is closed-loop by default (each of the `--concurrency` connections sends its next request
 when it has the previous answer); `--rate N` makes it open-loop at N requests/s, which shows the
@@ -21,6 +21,9 @@ Layout, on purpose one process per role so that none steals the others' GIL: the
 generator (asyncio keep-alive connections, benchmarks/loadgen.py) in this process; the Slack stand-in
 (where listeners post their answers) in its own process; the server under test (socialdesk, then the
 floor) in its own process, uvicorn serving on loopback from a background thread as in tests and demo.
+socialdesk runs as `serve` does: commands and clicks are verified and acked by the web process and
+worked by one listener process (SLACK_LISTENER_PROCESSES=1); `--in-process-listeners` measures the
+web process doing that work itself.
 
 The store is built once per size with Core `insert` executemany (cases, and one mention each, which
 the card and history views need) and cached under the temp dir keyed by size, schema head and
@@ -198,6 +201,7 @@ class ServerOptions:
     profile: bool  # cProfile socialdesk's dispatch and listeners (thread CPU time)
     sample: bool  # sample thread stacks (wall time)
     ack_first: bool  # False measures as before bot.slack.bolt_route.ack_first (for comparison)
+    in_process: bool = False  # True: listeners in the web process (SLACK_LISTENER_PROCESSES=0)
 
 
 def _prepare(options: ServerOptions) -> None:
@@ -241,6 +245,7 @@ def run_socialdesk(database_url: str, standin_url: str, options: ServerOptions, 
     from bot.app import build_runtime
     from bot.logging_setup import setup_logging
     from bot.settings import PROJECT_ROOT, Settings
+    from bot.slack.offload import attach_listener_processes
 
     setup_logging("WARNING")
     _prepare(options)
@@ -254,10 +259,20 @@ def run_socialdesk(database_url: str, standin_url: str, options: ServerOptions, 
         }
     )
     runtime = build_runtime(settings, migrate=False)
+    processes = None if options.in_process else attach_listener_processes(runtime)
     meter = CpuMeter(runtime.bolt, runtime.listeners, profile=options.profile)
-    found = _serve(runtime.http, meter, options.sample, control, lambda: runtime.listeners.wait_idle(300))
+
+    def settle() -> None:
+        if processes is not None:
+            processes.join()
+        runtime.listeners.wait_idle(300)
+
+    found = _serve(runtime.http, meter, options.sample, control, settle)
     idle_started = time.perf_counter()
+    settle()
     idle = runtime.listeners.wait_idle(300)
+    if processes is not None:
+        processes.stop(timeout=60)
     meter.active = False
     found |= {
         "cpu": time.process_time(),
@@ -481,8 +496,18 @@ def main() -> None:
         action="store_true",
         help="both servers ack from inside the listener, as before bot.slack.bolt_route.ack_first",
     )
+    parser.add_argument(
+        "--in-process-listeners",
+        action="store_true",
+        help="work commands and clicks in the web process (SLACK_LISTENER_PROCESSES=0)",
+    )
     args = parser.parse_args()
-    options = ServerOptions(profile=args.profile, sample=args.sample, ack_first=not args.without_ack_first)
+    options = ServerOptions(
+        profile=args.profile,
+        sample=args.sample,
+        ack_first=not args.without_ack_first,
+        in_process=args.in_process_listeners,
+    )
 
     args.cache_dir.mkdir(parents=True, exist_ok=True)
     cached = store_file(args.cases, args.cache_dir)
@@ -584,12 +609,19 @@ def report(
         if meter["listener_cpu"].get(kind)
     )
     dispatch_cpu = statistics.fmean(meter["dispatch_cpu"] or [0.0])
-    print(
-        f"socialdesk thread CPU per request: Bolt dispatch {ms(dispatch_cpu)};"
-        f" listener (ack() and the work after it) {per_kind}; listener wait for a pool thread "
-        f"p50 {ms(percentile(waits, 50))}, p99 {ms(percentile(waits, 99))}"
-        f"{' (inside the ack: ack_first is off)' if args.without_ack_first else ' (after the ack)'}"
-    )
+    if not waits:
+        print(
+            "socialdesk: commands and clicks were verified and handed to a listener process "
+            "(SLACK_LISTENER_PROCESSES=1), so the web process ran no listener; "
+            "compare with --in-process-listeners"
+        )
+    else:
+        print(
+            f"socialdesk thread CPU per request: Bolt dispatch {ms(dispatch_cpu)};"
+            f" listener (ack() and the work after it) {per_kind}; listener wait for a pool thread "
+            f"p50 {ms(percentile(waits, 50))}, p99 {ms(percentile(waits, 99))}"
+            f"{' (inside the ack: ack_first is off)' if args.without_ack_first else ' (after the ack)'}"
+        )
     print(
         f"CPU seconds: socialdesk server {ours.server['cpu']:.1f}, floor server {floor.server['cpu']:.1f}, "
         f"stand-in {standin['cpu']:.1f}, load generator {load_cpu:.1f}; "

@@ -28,6 +28,7 @@ from bot.slack.bolt_route import ack_first, bolt_route
 from bot.slack.channels import ChannelDirectory
 from bot.slack.executor import TrackingExecutor
 from bot.slack.notifier import OutboxNotifier
+from bot.slack.offload import OffloadSlot
 from bot.slack.outbox import OutboxSender
 from bot.slack.people import display_names_via
 from bot.slack.usergroups import group_members_via
@@ -63,6 +64,7 @@ class Runtime:
     foreground: ForegroundFirst
     reply_connectors: ReplyConnectors | None = None
     replies: ReplyDesk | None = None
+    slack_offload: OffloadSlot = field(default_factory=OffloadSlot)  # filled by `serve` (see offload.py)
     jobs: dict[str, Job] = field(default_factory=dict)  # scheduled work, registered by bot/services.py
     loops: list[WakeableLoop] = field(default_factory=list)
     _ingest_loop: WakeableLoop | None = field(default=None, repr=False)
@@ -232,7 +234,7 @@ def build_runtime(
     )
     runtime.http = Starlette(
         routes=[
-            bolt_route(bolt),
+            bolt_route(bolt, offload=runtime.slack_offload),
             *webhooks.routes(),
             *ops_routes(engine=engine, metrics=metrics, refresh_gauges=outbox.pending_count),
         ]

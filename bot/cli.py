@@ -45,6 +45,7 @@ def serve(host: str = typer.Option("0.0.0.0", help="Interface to listen on"), po
 
     from bot.app import StartupError, build_runtime
     from bot.services import start_background, stop_background
+    from bot.slack.offload import attach_listener_processes
 
     settings = _settings()
     setup_logging(settings.log_level)
@@ -55,11 +56,14 @@ def serve(host: str = typer.Option("0.0.0.0", help="Interface to listen on"), po
     # Background threads hand the GIL back to the HTTP loop sooner (default 5 ms): webhook acks
     # and Slack's 3-second acks are latency-bound.
     sys.setswitchinterval(0.001)
+    listeners = attach_listener_processes(runtime)
     background = start_background(runtime)
     try:
         uvicorn.run(runtime.http, host=host, port=port, log_config=None, access_log=False)
     finally:
         stop_background(runtime, background)
+        if listeners is not None:
+            listeners.stop()
 
 
 @cli.command()

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="SOCIALDESK_LOG_LEVEL")
     # Slack allows about one message per second per channel; lower this only against a stand-in.
     slack_channel_interval: float = Field(default=1.0, ge=0, le=60, alias="SLACK_CHANNEL_INTERVAL")
+    # `serve` works slash commands and button clicks in this many separate processes (0: in the web
+    # process), so that Slack's acks never wait behind that work (see bot/slack/offload.py).
+    slack_listener_processes: int = Field(default=1, ge=0, le=16, alias="SLACK_LISTENER_PROCESSES")
 
     @field_validator("slack_api_url", "meta_graph_url", "x_api_url")
     @classmethod

@@ -23,6 +23,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bot.slack.offload import OffloadSlot
+
 _ACK_FIRST_INSTALLED = "_socialdesk_ack_first"
 
 
@@ -45,7 +47,7 @@ def ack_first(app: App) -> None:
     setattr(app, _ACK_FIRST_INSTALLED, True)
 
 
-def bolt_route(app: App, path: str = "/slack/events") -> Route:
+def bolt_route(app: App, path: str = "/slack/events", *, offload: OffloadSlot | None = None) -> Route:
     ack_first(app)
 
     async def endpoint(request: Request) -> Response:
@@ -54,6 +56,8 @@ def bolt_route(app: App, path: str = "/slack/events") -> Route:
         for key, value in request.headers.items():
             existing = headers.get(key.lower())
             headers[key.lower()] = [*existing, value] if isinstance(existing, list) else [value]
+        if offload is not None and offload.take(body, headers):
+            return Response(status_code=200)  # verified and handed to a listener process
         bolt_request = BoltRequest(body=body, query=str(request.query_params), headers=headers)
         bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
         response_headers = {k: v[0] for k, v in bolt_response.headers.items() if v}

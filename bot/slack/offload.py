@@ -1,0 +1,167 @@
+"""Slash commands and button clicks acknowledged by the web process and worked by another process.
+
+Why: the work after Slack's ack (a claim, a history, a modal) competes for the GIL with the requests
+still waiting for their ack. With `SLACK_LISTENER_PROCESSES` > 0, `serve` verifies the signature, hands
+the raw request to a listener process over a local queue and answers 200 at once; the listener
+process runs the same Bolt app and handlers (its own ack is a no-op). Modal submissions stay in the
+web process, because their answer (`response_action: errors`) must be in the HTTP response.
+
+A full queue (the listener processes are far behind) falls back to working the request in-process:
+slower, never lost.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing
+import os
+import queue
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from multiprocessing.process import BaseProcess
+from typing import Any
+from urllib.parse import parse_qs
+
+from slack_sdk.signature import SignatureVerifier
+
+log = logging.getLogger(__name__)
+
+Headers = dict[str, str | Sequence[str]]
+QUEUE_LIMIT = 5000
+
+
+def offloadable(body: str, content_type: str) -> bool:
+    """A slash command or a block action: their listeners ack with no payload (see `ack_first`)."""
+    if "application/x-www-form-urlencoded" not in content_type:
+        return False
+    form = parse_qs(body, keep_blank_values=True)
+    if form.get("command"):
+        return True
+    raw = form.get("payload")
+    if not raw:
+        return False
+    try:
+        payload = json.loads(raw[0])
+    except ValueError:
+        return False
+    return isinstance(payload, dict) and payload.get("type") == "block_actions"
+
+
+@dataclass
+class OffloadSlot:
+    """Where the web route hands requests over; empty (in-process work) unless `serve` fills it."""
+
+    verifier: SignatureVerifier | None = None
+    submit: Any = None  # Callable[[str, Headers], bool]
+
+    def take(self, body: str, headers: Headers) -> bool:
+        """True when the request was verified and handed over; False means: dispatch it here."""
+        if self.submit is None or self.verifier is None:
+            return False
+        content_type = _first(headers.get("content-type"))
+        if not offloadable(body, content_type):
+            return False
+        if not self.verifier.is_valid(
+            body, _first(headers.get("x-slack-request-timestamp")), _first(headers.get("x-slack-signature"))
+        ):
+            return False  # Bolt refuses it with its usual 401
+        return bool(self.submit(body, headers))
+
+
+def _first(value: str | Sequence[str] | None) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else (value[0] if value else "")
+
+
+@dataclass
+class ListenerProcesses:
+    """N processes, each with its own runtime (database pool, Slack client, Bolt app and handlers)."""
+
+    settings: Any  # bot.settings.Settings; pickled to the children
+    count: int = 1
+    _queue: Any = None
+    _processes: list[BaseProcess] = field(default_factory=list)
+
+    def start(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._queue = context.JoinableQueue(maxsize=QUEUE_LIMIT)
+        for index in range(self.count):
+            process = context.Process(
+                target=listener_main, args=(self.settings, self._queue), name=f"slack-listener-{index}"
+            )
+            process.start()
+            self._processes.append(process)
+
+    def submit(self, body: str, headers: Headers) -> bool:
+        try:
+            self._queue.put_nowait(
+                (body, {k: list(v) if not isinstance(v, str) else [v] for k, v in headers.items()})
+            )
+        except queue.Full:
+            log.warning("slack listener queue full; working the request in the web process")
+            return False
+        return True
+
+    def join(self) -> None:
+        """Wait until every handed-over request has been worked (its listener finished)."""
+        self._queue.join()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        for _ in self._processes:
+            self._queue.put(None)
+        for process in self._processes:
+            process.join(timeout)
+            if process.is_alive():
+                process.terminate()
+        self._processes.clear()
+
+
+def listener_main(settings: Any, requests: Any) -> None:
+    """A listener process: the same runtime as `serve` without the HTTP server and background jobs."""
+    from slack_bolt import BoltRequest
+
+    from bot.app import build_runtime
+    from bot.logging_setup import setup_logging
+
+    setup_logging(settings.log_level)
+    # Below the web process: when both want the CPU, acks win.
+    os.nice(5)
+    runtime = build_runtime(settings, migrate=False)
+    unfinished = 0  # taken from the queue, listener maybe still running
+    try:
+        while True:
+            item = requests.get()
+            if item is None:
+                requests.task_done()
+                break
+            body, headers = item
+            try:
+                runtime.bolt.dispatch(BoltRequest(body=body, headers=headers))
+            except Exception:  # one bad request must not stop the others
+                log.exception("slack request failed in the listener process")
+            unfinished += 1
+            if requests.empty():
+                # A lull: let the listeners finish, then say these requests are done (for `join`).
+                runtime.wait_for_listeners(timeout=300)
+                for _ in range(unfinished):
+                    requests.task_done()
+                unfinished = 0
+        runtime.wait_for_listeners(timeout=300)
+        for _ in range(unfinished):
+            requests.task_done()
+    finally:
+        runtime.close()
+
+
+def attach_listener_processes(runtime: Any) -> ListenerProcesses | None:
+    """Start the listener processes `SLACK_LISTENER_PROCESSES` asks for and route requests to them."""
+    settings = runtime.settings
+    if settings.slack_listener_processes <= 0 or settings.slack_signing_secret is None:
+        return None
+    processes = ListenerProcesses(settings, count=settings.slack_listener_processes)
+    processes.start()
+    runtime.slack_offload.verifier = SignatureVerifier(settings.slack_signing_secret.get_secret_value())
+    runtime.slack_offload.submit = processes.submit
+    return processes
