@@ -206,9 +206,34 @@ def build_runtime(
     runtime.jobs["reply-recovery"] = Job(
         "reply-recovery", replies.recover, every_seconds=60, leader_only=False
     )
-    # wiring: sla
-    # wiring: digest
+    from bot.sla.scanner import SlaScanner
+
+    scanner = SlaScanner(engine=engine, config=config, clock=clock, notifier=notifier)
+    runtime.jobs["sla-scan"] = Job("sla-scan", scanner.scan, every_seconds=60, misfire_grace_seconds=30)
+    from bot.digest.service import DigestService  # imported here: this block is the digest's one anchor
+    from bot.periodic import period_job
+
+    def wake_outbox() -> None:
+        # With the workers running (serve), the digest goes out now rather than at the outbox's next pass.
+        if runtime._outbox_loop is not None:
+            runtime._outbox_loop.wake()
+
+    digests = DigestService(engine=engine, config=config, clock=clock, on_queued=wake_outbox)
+    runtime.jobs["digest"] = period_job("digest", digests.send_if_due, clock)
     # wiring: surveys
+    from bot.surveys.wiring import build_surveys  # imported here: this block is the surveys' one anchor
+
+    surveys = build_surveys(
+        settings=settings,
+        engine=engine,
+        config=config,
+        clock=clock,
+        metrics=metrics,
+        notifier=notifier,
+        replies=replies,
+        connectors=connectors,
+    )
+    runtime.jobs.update({job.id: job for job in surveys.jobs})  # sends due surveys; leader-only
     register_all(
         bolt,
         HandlerContext(
@@ -236,6 +261,7 @@ def build_runtime(
         routes=[
             bolt_route(bolt, offload=runtime.slack_offload),
             *webhooks.routes(),
+            *surveys.routes,
             *ops_routes(engine=engine, metrics=metrics, refresh_gauges=outbox.pending_count),
         ]
     )

@@ -13,6 +13,8 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import Progress
 
+from bot.cli_digest import register as register_digest
+from bot.cli_sla import register as register_sla
 from bot.config import ConfigError
 from bot.logging_setup import setup_logging
 from bot.settings import Settings
@@ -20,6 +22,8 @@ from bot.settings import Settings
 cli = typer.Typer(help="socialdesk: social-media customer service run from Slack.", no_args_is_help=True)
 db_cli = typer.Typer(help="Database migrations.")
 cli.add_typer(db_cli, name="db")
+register_sla(cli)  # `socialdesk sla scan` (bot/cli_sla.py)
+register_digest(cli)  # `socialdesk digest send | preview` (bot/cli_digest.py)
 err = Console(stderr=True)
 
 

@@ -56,6 +56,11 @@ class Metrics:
             registry=r,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
         )
+        self.leader = Gauge(
+            "socialdesk_leader",
+            "1 while this process is the scheduler leader and runs the leader-only jobs, else 0",
+            registry=r,
+        )
         self.poller_runs = Counter(
             "socialdesk_poller_runs_total",
             "Poller runs by source and outcome",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import httpx
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -11,7 +12,9 @@ from bot.app import Runtime
 from bot.connectors.x_poller import XMentionsPoller
 from bot.domain.enums import Platform
 from bot.ingest import inbox
-from bot.scheduler import build_scheduler
+from bot.jobs import Job
+from bot.leader import LeaderElector
+from bot.scheduler import build_scheduler, run_leader_jobs_now
 
 log = logging.getLogger(__name__)
 
@@ -43,25 +46,69 @@ def x_poller(runtime: Runtime) -> XMentionsPoller | None:
     )
 
 
-def start_background(runtime: Runtime) -> BackgroundScheduler:
-    runtime.start_workers()
-    jobs: dict[str, tuple[object, int, int]] = {
+@dataclass
+class Background:
+    """What `start_background` started, for `stop_background`."""
+
+    scheduler: BackgroundScheduler
+    elector: LeaderElector
+    jobs: list[Job]
+
+
+def scheduled_jobs(runtime: Runtime) -> list[Job]:
+    """The service's own periodic jobs, then the ones services registered in `Runtime.jobs`."""
+    jobs = [
         # Safety nets: the workers are woken on new work; these catch retries that fall due later.
-        "outbox-retry": (runtime.outbox.drain, 15, 30),
-        "inbox-retry": (runtime.pipeline.drain, 60, 120),
-    }
-    for job in runtime.jobs.values():  # TODO(scheduler): cron jobs and leader-only jobs
-        if job.every_seconds is not None:
-            jobs[job.id] = (job.func, job.every_seconds, job.misfire_grace_seconds)
+        # They back up the workers, which run on every replica, so they do too.
+        Job(
+            "outbox-retry",
+            runtime.outbox.drain,
+            every_seconds=15,
+            misfire_grace_seconds=30,
+            leader_only=False,
+        ),
+        Job(
+            "inbox-retry",
+            runtime.pipeline.drain,
+            every_seconds=60,
+            misfire_grace_seconds=120,
+            leader_only=False,
+        ),
+    ]
     poller = x_poller(runtime)
     if poller is not None:
-        jobs["x-mentions-poll"] = (poller.poll_once, 60, 60)
-    scheduler = build_scheduler(jobs, runtime.config.timezone)  # type: ignore[arg-type]
-    scheduler.start()
-    log.info("scheduler started with jobs %s", sorted(jobs))
-    return scheduler
+        # One poller per deployment: replicas polling together would spend the rate limit several
+        # times over and race on the stored cursor.
+        jobs.append(Job("x-mentions-poll", poller.poll_once, every_seconds=60, misfire_grace_seconds=60))
+    jobs.extend(runtime.jobs.values())
+    return jobs
 
 
-def stop_background(runtime: Runtime, scheduler: BackgroundScheduler) -> None:
-    scheduler.shutdown(wait=False)
+def start_background(runtime: Runtime, *, elector: LeaderElector | None = None) -> Background:
+    """Start the workers, the leader election and the scheduler (see README, "Scheduling and replicas")."""
+    runtime.start_workers()
+    jobs = scheduled_jobs(runtime)
+    elector = elector or LeaderElector(runtime.settings.database_url, metrics=runtime.metrics)
+    scheduler = build_scheduler(jobs, runtime.config.timezone, is_leader=elector.is_leader)
+
+    def on_change(leading: bool) -> None:
+        if leading:
+            run_leader_jobs_now(scheduler, jobs)
+
+    elector.on_change = on_change
+    scheduler.start()  # before the elector, so that becoming leader can bring jobs forward
+    elector.start()
+    log.info(
+        "scheduler started with jobs %s (leader-only: %s)",
+        sorted(j.id for j in jobs),
+        sorted(j.id for j in jobs if j.leader_only),
+    )
+    return Background(scheduler=scheduler, elector=elector, jobs=jobs)
+
+
+def stop_background(runtime: Runtime, background: Background) -> None:
+    # Let running jobs finish before the engine goes (a digest or scan takes seconds), then give up
+    # the lock so another replica takes over at its next try rather than after a lost connection.
+    background.scheduler.shutdown(wait=True)
+    background.elector.stop()
     runtime.close()

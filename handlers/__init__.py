@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, commands, errors, events, home, replies, views
+from handlers import actions, commands, errors, events, home, replies, sla, views
 from handlers.context import HandlerContext
 
 
@@ -16,3 +16,4 @@ def register_all(app: App, ctx: HandlerContext) -> None:
     replies.register(app, ctx)
     events.register(app, ctx)
     home.register(app, ctx)
+    sla.register(app, ctx)

@@ -25,6 +25,7 @@ from bot.store.queue_repo import open_cases
 from handlers.context import HandlerContext
 from handlers.errors import answer_privately
 from handlers.replies import reply_command
+from handlers.sla import snooze_command
 from handlers.stats import stats_message
 
 _USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
@@ -197,4 +198,5 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "reply": _reply(ReplyVisibility.PUBLIC),
     "dm": _reply(ReplyVisibility.PRIVATE),
     "stats": lambda call: stats_message(call.ctx, call.cmd.args, call.actor),
+    "snooze": snooze_command,
 }

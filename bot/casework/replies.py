@@ -4,6 +4,8 @@ submit (recorded under an idempotency key before anything is sent), deliver (one
 A reply is `pending` when recorded, `sending` while the platform is called, then `sent` or `failed`.
 Only a `sent` reply stops the SLA clock and counts as a response; a refusal is explained to the agent
 in Slack and leaves the case unanswered. The same key (one modal, one command) never sends twice.
+A row with a `purpose` (a satisfaction survey, bot/surveys) is delivered the same way but is never a
+response: it leaves the case and its clocks alone, and a failure is told in the thread only.
 """
 
 from __future__ import annotations
@@ -230,6 +232,29 @@ class ReplyDesk:
             case = case_or_404(session, row.case_id, lock=True)
             assert stored is not None and case.id is not None
             stored.status, stored.sent_at, stored.external_id = ReplyStatus.SENT, now, external_id
+            if row.purpose is not None:
+                # A survey is the brand asking, not an answer: first response, reply count, the SLA
+                # clocks and the case's state stay as the agent left them. Only the thread says so.
+                session.add(stored)
+                event = events_repo.record(
+                    session,
+                    case_id=case.id,
+                    actor=row.actor,
+                    kind=_event_kind(row, "sent"),
+                    at=now,
+                    reply_id=row.id,
+                    purpose=row.purpose,
+                    visibility=row.visibility.value,
+                    text=row.text,
+                    external_id=external_id,
+                    url=url,
+                )
+                session.flush()
+                self._notifier.event_recorded(session, case, event, now=now)
+                session.commit()
+                return Delivery(
+                    row.id, ReplyStatus.SENT, f"The {row.purpose} message to #{case.id} was posted."
+                )
             before = {"status": case.status.value, "assignee": case.assignee}
             rules.replied(case, row.actor, sent_at=now)
             if row.visibility is ReplyVisibility.PRIVATE and not case.is_private:
@@ -279,7 +304,7 @@ class ReplyDesk:
                 session,
                 case_id=case.id,
                 actor=row.actor,
-                kind=EventKind.REPLY_FAILED,
+                kind=_event_kind(row, "failed"),
                 at=now,
                 reply_id=row.id,
                 error_kind=kind,
@@ -287,12 +312,22 @@ class ReplyDesk:
             )
             session.flush()
             self._notifier.event_recorded(session, case, event, now=now)
+            if row.purpose is not None:  # no agent sent it, so there is nobody to tell beyond the thread
+                session.commit()
+                return Delivery(row.id, ReplyStatus.FAILED, message)
             # Unreachable, timed out or interrupted: the platform may have it, so "not posted" would lie.
             outcome = "could not be confirmed" if kind in _UNCERTAIN else "was not posted"
             told = f"Your reply to #{row.case_id} {outcome}: {message} The case is still unanswered."
             self._notifier.tell_user(session, case, user=row.actor, text=told, now=now)
             session.commit()
         return Delivery(row.id, ReplyStatus.FAILED, told)
+
+
+def _event_kind(row: PlatformReply, outcome: str) -> str:
+    """`replied` / `reply_failed` for an agent's answer; `survey_sent` / `survey_failed` for a survey."""
+    if row.purpose is None:
+        return EventKind.REPLIED if outcome == "sent" else EventKind.REPLY_FAILED
+    return f"{row.purpose.split(':', 1)[0]}_{outcome}"
 
 
 def _target(mention: Mention) -> ReplyTarget:

@@ -35,6 +35,7 @@ class Capability(StrEnum):
     ASSIGN = "assign cases to others"
     ACT_ON_OTHERS = "act on a case someone else holds"  # unclaim / reopen / reply over another agent
     RUN_CRISIS = "run crisis playbooks"
+    SNOOZE_ALERTS = "snooze a case's SLA alerts"
 
 
 # The one table of permissions: each capability and the roles that grant it.
@@ -43,6 +44,7 @@ GRANTS: dict[Capability, frozenset[Role]] = {
     Capability.ASSIGN: frozenset({Role.LEAD, Role.MANAGER}),
     Capability.ACT_ON_OTHERS: frozenset({Role.LEAD, Role.MANAGER}),
     Capability.RUN_CRISIS: frozenset({Role.LEAD, Role.MANAGER}),
+    Capability.SNOOZE_ALERTS: frozenset({Role.LEAD, Role.MANAGER}),
 }
 
 

@@ -27,6 +27,7 @@ from bot.domain.models import Case, CaseEvent
 from bot.domain.notify import CaseNotifier
 from bot.store import events_repo
 from bot.store.db import writer
+from bot.surveys.schedule import schedule_after_resolve
 
 MAX_NOTE_CHARS = 3000
 MAX_REASON_CHARS = 500
@@ -114,8 +115,12 @@ class CaseWork:
         actor.require(Capability.WORK_CASES)
         code = rules.outcome_of(outcome)
 
-        def apply(_s: Session, case: Case, now: datetime) -> dict[str, Any]:
+        def apply(session: Session, case: Case, now: datetime) -> dict[str, Any]:
             rules.resolve(case, code, now)
+            # The satisfaction survey is claimed in this same commit; the `surveys` job sends it later,
+            # so the agent's click never waits on a platform (bot/surveys/service.py).
+            if schedule_after_resolve(session, case, surveys=self._config.surveys, now=now):
+                return {"outcome": code, "survey": "scheduled"}
             return {"outcome": code}
 
         return self._change(case_id, actor, EventKind.RESOLVED, apply, f"#{case_id} resolved ({code}).")
@@ -136,7 +141,9 @@ class CaseWork:
             case_id,
             actor,
             EventKind.REOPENED,
-            lambda _s, c, _now: rules.reopen(c, actor.user_id, is_lead=actor.can(Capability.ACT_ON_OTHERS)),
+            lambda _s, c, now: rules.reopen(
+                c, actor.user_id, now, is_lead=actor.can(Capability.ACT_ON_OTHERS)
+            ),
             f"#{case_id} is open again.",
         )
 

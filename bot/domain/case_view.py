@@ -68,3 +68,31 @@ class CaseView:
     claimed_at: datetime | None = None
     outcome: str | None = None
     now: datetime | None = None  # rendering time, for "due in 12 min"; renderers never read a clock
+    # The SLA clock that runs now ("first_response" until answered, then "resolution" if the config
+    # sets a target; None when none runs), its level (ok, at_risk, breached, paged) and due time.
+    sla_clock: str | None = None
+    sla_level: str = "ok"
+    sla_due: datetime | None = None
+    sla_paused: bool = False  # the resolution clock stands still while the customer is being waited on
+    snoozed_until: datetime | None = None  # a lead silenced SLA alerts until then
+
+
+@dataclass(frozen=True, slots=True)
+class SlaAlertView:
+    """One case in an SLA alert, as it stands when the alert is sent."""
+
+    case_id: int
+    clock: str  # first_response or resolution
+    level: str  # the level alerted
+    due: datetime
+    priority: Priority
+    platform: Platform
+    team: str
+    opened_at: datetime
+    assignee: str | None
+    author_handle: str
+    snippet: str  # the first mention's masked text
+    still_due: bool  # False when the case was answered / resolved between the scan and the send
+    card_channel: str | None  # where the card is, for a link to it
+    card_ts: str | None
+    now: datetime

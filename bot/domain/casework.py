@@ -111,6 +111,8 @@ def replied(case: Case, user: str, *, sent_at: datetime) -> None:
     case.reply_count += 1
     case.last_activity_at = sent_at
     if case.status.is_open:
+        if case.status is not CaseStatus.WAITING_CUSTOMER:
+            case.waiting_since = sent_at  # the resolution clock pauses from here (bot/domain/sla.py)
         case.status = CaseStatus.WAITING_CUSTOMER
 
 
@@ -144,7 +146,7 @@ def mark_spam(case: Case, now: datetime) -> None:
     case.resolved_at = now
 
 
-def reopen(case: Case, user: str, *, is_lead: bool) -> None:
+def reopen(case: Case, user: str, now: datetime, *, is_lead: bool) -> None:
     if case.status.is_open:
         raise WrongState(f"{_ref(case)} is open already.")
     if case.assignee is not None and case.assignee != user and not is_lead:
@@ -156,6 +158,7 @@ def reopen(case: Case, user: str, *, is_lead: bool) -> None:
     case.resolved_at = None
     case.outcome = None
     case.status = CaseStatus.CLAIMED if case.assignee else _unclaimed_status(case)
+    case.sla_check_at = now  # the SLA scan looks at it again (its resolution clock is running)
 
 
 OUTCOMES: dict[str, str] = {

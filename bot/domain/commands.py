@@ -20,6 +20,7 @@ SOCIAL_USAGE: dict[str, str] = {
     "resolve": "`/social resolve <case> [outcome]`: close a case",
     "reopen": "`/social reopen <case>`: bring a closed case back",
     "note": "`/social note <case> <text>`: an internal note, never sent to the customer",
+    "snooze": "`/social snooze <case> <minutes|2h|until HH:MM|off>`: pause a case's SLA alerts (leads)",
     "stats": "`/social stats [today|week]`: volume and response times",
     "help": "`/social help`: this list",
 }

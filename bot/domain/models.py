@@ -135,6 +135,12 @@ class Case(SQLModel, table=True):
     snoozed_until: datetime | None = _ts()  # a lead silenced alerts for this case until then
     waiting_since: datetime | None = _ts()  # waiting on the customer since (the resolution clock pauses)
     paused_seconds: int = 0  # total time spent waiting on the customer
+    resolution_level: str = Field(default="ok", max_length=16)  # sla_level's twin for the resolution clock
+    # When the SLA scan must next look at the case (the next level of a running clock, or a snooze's
+    # end). Working-time thresholds cannot be computed in SQL, so this is what makes the scan one
+    # indexed range read instead of a loop over every open case. It may be early, never late: the scan
+    # recomputes from the due times and moves it on (NULL when no clock is left to watch).
+    sla_check_at: datetime | None = _ts()
 
     slack_channel: str | None = Field(default=None, max_length=32)
     slack_ts: str | None = Field(default=None, max_length=32)
@@ -146,6 +152,13 @@ Index("ix_case_author", Case.platform, Case.author_id)
 _CASE_TABLE: Any = Case.__table__  # type: ignore[attr-defined]  # SQLModel sets it at class creation
 Index("ix_case_queue", *(_CASE_TABLE.c[n] for n in ("status", "priority", "first_response_due", "id")))
 Index("ix_case_team_queue", *(_CASE_TABLE.c[n] for n in ("team", "status", "priority", "first_response_due")))
+# The SLA scan's range read; partial, so answered and finished cases (NULL) take no room in it.
+Index(
+    "ix_case_sla_check",
+    _CASE_TABLE.c.sla_check_at,
+    sqlite_where=_CASE_TABLE.c.sla_check_at.isnot(None),
+    postgresql_where=_CASE_TABLE.c.sla_check_at.isnot(None),
+)
 
 
 class CaseEvent(SQLModel, table=True):
@@ -222,6 +235,9 @@ class PlatformReply(SQLModel, table=True):
     platform: Platform = Field(sa_column=Column(EnumText(Platform), nullable=False))
     text: str = Field(sa_column=Column(Text, nullable=False))
     canned_reply_id: str | None = Field(default=None, max_length=64)
+    # None for an agent's answer. Set for a brand message that is not an answer ("survey:csat"): it is
+    # sent like a reply but never stops the SLA clock or counts as a response (bot/casework/replies.py).
+    purpose: str | None = Field(default=None, max_length=32)
     status: ReplyStatus = Field(
         default=ReplyStatus.PENDING, sa_column=Column(EnumText(ReplyStatus), nullable=False, index=True)
     )

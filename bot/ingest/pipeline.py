@@ -15,7 +15,7 @@ from bot.config import Config
 from bot.domain.enums import CaseStatus, InboxStatus
 from bot.domain.models import Case, InboxItem, Mention
 from bot.domain.notify import CaseNotifier
-from bot.domain.sla import first_response_due
+from bot.domain.sla import SlaPolicy
 from bot.ingest import inbox
 from bot.ingest.classify import categorize
 from bot.ingest.normalizers import normalize
@@ -28,6 +28,7 @@ from bot.ingest.types import MalformedPayload, NormalizedMention
 from bot.metrics import Metrics
 from bot.store import cases_repo, events_repo
 from bot.store.db import writer
+from bot.surveys.answers import SurveyAnswers
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ class DrainReport:
     duplicates: int = 0
     ignored: int = 0
     failed: int = 0
+    survey_answers: int = 0  # bare scores stored on a surveyed case, opening nothing
     case_ids: list[int] = field(default_factory=list)
 
 
@@ -62,6 +64,8 @@ class IngestPipeline:
         self._clock = clock
         self._metrics = metrics
         self._brand = BrandAccounts.from_config(config.ingest)
+        self._survey_answers = SurveyAnswers(config=config, notifier=notifier)
+        self._sla = SlaPolicy(config)
         self._writer = writer(engine)
         self._for_update = not engine.url.get_backend_name().startswith("sqlite")
 
@@ -184,6 +188,12 @@ class IngestPipeline:
             author_id=nm.author.id,
             window_start=cases_repo.window_start(now, self._config.ingest.same_author_window_minutes),
         )
+        # A score answering our satisfaction survey is stored on the surveyed (resolved) case. A bare
+        # score opens nothing; one with something to act on carries on below like any mention.
+        if self._survey_answers.take(session, mention, joinable=case, now=now):
+            report.survey_answers += 1
+            self._metrics.mentions.labels(platform=nm.platform.value, result="survey_answer").inc()
+            return
         if case is not None:
             self._join(session, case, mention, now)
             report.followups += 1
@@ -249,6 +259,12 @@ class IngestPipeline:
                 is_private=mention.is_private,
             ),
         )
+        dues = self._sla.dues(
+            team=routed.team,
+            platform=mention.platform,
+            priority=decision.priority,
+            posted_at=mention.posted_at,
+        )
         case = Case(
             platform=mention.platform,
             conversation_key=mention.conversation_key,
@@ -264,12 +280,9 @@ class IngestPipeline:
             author_handle=mention.author_handle,
             author_name=mention.author_name,
             opened_at=mention.posted_at,
-            first_response_due=first_response_due(
-                self._config.sla,
-                platform=mention.platform,
-                priority=decision.priority,
-                posted_at=mention.posted_at,
-            ),
+            first_response_due=dues.first_response,
+            resolution_due=dues.resolution,
+            sla_check_at=dues.check_at,
             last_activity_at=now,
         )
         session.add(case)
@@ -300,6 +313,9 @@ class IngestPipeline:
         case.mention_count += 1
         case.last_activity_at = now
         if case.status is CaseStatus.WAITING_CUSTOMER:
+            # The resolution clock restarts, later by the time the customer took; the scan re-reads it.
+            self._sla.end_pause(case, now)
+            case.sla_check_at = now
             case.status = CaseStatus.CLAIMED if case.assignee else CaseStatus.NEW
         case.version += 1
         session.add(case)

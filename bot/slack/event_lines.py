@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.casework import OUTCOMES, EventKind
+from bot.domain.sla import SlaEventKind
 from bot.slack.blocks import (
     MAX_FALLBACK_TEXT,
     MAX_SECTION_TEXT,
@@ -76,11 +77,48 @@ def _describe(kind: str, who: str, d: dict[str, Any]) -> tuple[str, str | None]:
             return f"📝 Internal note from {who} (not sent to the customer)", str(d.get("text") or "")
         case EventKind.MOVED_PRIVATE:
             return f"🔒 {who} moved the conversation to private messages", None
+        # Satisfaction surveys (bot/surveys): sent by socialdesk itself, answered by the customer.
+        case "survey_sent":
+            where = _VISIBILITY.get(str(d.get("visibility")), "")
+            return f"📋 Satisfaction survey ({_survey_name(d)}) sent to the customer {where}", None
+        case "survey_failed":
+            verdict = "could not be confirmed" if d.get("error_kind") in _UNCERTAIN else "was not delivered"
+            error = escape_mrkdwn(str(d.get("error", "")))
+            return f"⚠️ The satisfaction survey ({_survey_name(d)}) {verdict}: {error}", None
+        case "survey_answered":
+            return _survey_answer(d), str(d.get("comment") or "") or None
+        case SlaEventKind.SNOOZED:
+            if d.get("until"):
+                until = slack_date(datetime.fromisoformat(str(d["until"])))
+                return f"🔕 {who} snoozed SLA alerts until {until} (the card still changes colour)", None
+            return f"🔔 {who} turned SLA alerts back on", None
         case _:
             return f"{escape_mrkdwn(kind)} by {who}", None
 
 
+def _survey_name(d: dict[str, Any]) -> str:
+    kind = str(d.get("survey") or str(d.get("purpose") or "").partition(":")[2] or "csat")
+    return escape_mrkdwn(kind.upper())
+
+
+def _survey_answer(d: dict[str, Any]) -> str:
+    """Says "⭐ CSAT 4/5 from the customer"; NPS adds its band, and a correction what it replaced."""
+    name, score, scale = _survey_name(d), d.get("score"), d.get("scale")
+    line = f"⭐ {name} {escape_mrkdwn(str(score))}/{escape_mrkdwn(str(scale))} from the customer"
+    if name == "NPS" and isinstance(score, int):
+        line += " (promoter)" if score >= 9 else " (passive)" if score >= 7 else " (detractor)"
+    if d.get("source") == "webhook":
+        line += ", through the survey tool"
+    if d.get("previous_score") is not None:
+        line += f" (was {escape_mrkdwn(str(d['previous_score']))})"
+    return line
+
+
 def _plain(kind: str, actor: str, d: dict[str, Any]) -> str:
+    if kind == "survey_answered":
+        return _survey_answer(d)
+    if kind in ("survey_sent", "survey_failed"):
+        return f"satisfaction survey {kind.removeprefix('survey_')}"
     extra = d.get("to_team") or d.get("outcome") or d.get("assignee") or ""
     return f"{kind.replace('_', ' ')} by {actor}" + (f" ({extra})" if extra else "")
 

@@ -14,6 +14,7 @@ from typing import Any
 __all__ = [
     "VALUE_VERSION",
     "ActionId",
+    "AlertActionId",
     "CallbackId",
     "CaseAction",
     "InputId",
@@ -45,6 +46,12 @@ class ActionId(StrEnum):
 
 # The handlers were first written against this name; one enum, two names, until they settle on one.
 CaseAction = ActionId
+
+
+class AlertActionId(StrEnum):
+    """``action_id`` of the buttons on SLA alerts (not on case cards); the value is a case value."""
+
+    SNOOZE_HOUR = "sla.snooze"  # "Snooze 1 h" on a grouped breach alert
 
 
 class OverflowOption(StrEnum):

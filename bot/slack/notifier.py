@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.config import Config
-from bot.domain.models import Case, CaseEvent, Mention
+from bot.domain.enums import OutboxStatus
+from bot.domain.models import Case, CaseEvent, Mention, OutboxMessage
+from bot.sla.notify import Alert
 from bot.slack.outbox_queue import (
     RENDER_CASE_CARD,
     RENDER_EVENT_LINE,
     RENDER_FOLLOWUP,
     RENDER_MOVED_CARD,
+    RENDER_SLA_BREACHES,
+    RENDER_SLA_NUDGE,
+    RENDER_SLA_PAGE,
     enqueue,
     has_pending,
     pending_card_post,
@@ -135,3 +141,129 @@ class OutboxNotifier:
             payload={"text": text, "unfurl_links": False},
             now=now,
         )
+
+    # --- SLA alerts (bot/sla/scanner.py); drawn at send time by bot/slack/sla_alerts.py ------------
+
+    def cards_changed(self, session: Session, cases: list[Case], *, now: datetime) -> None:
+        """`case_changed` for a batch of cases (an SLA scan redraws many cards at once): one query finds
+        the cards whose post or update is still queued, one the update keys already taken."""
+        ids = [c.id for c in cases if c.id is not None]
+        if not ids:
+            return
+        queued = session.exec(
+            select(OutboxMessage.case_id, OutboxMessage.payload).where(
+                col(OutboxMessage.case_id).in_(ids),
+                OutboxMessage.status == OutboxStatus.PENDING,
+                col(OutboxMessage.method).in_(("chat.postMessage", "chat.update")),
+            )
+        ).all()
+        busy = {case_id for case_id, payload in queued if payload.get("render") == RENDER_CASE_CARD}
+        keys = {c.id: f"card-update:{c.id}:{c.version}" for c in cases if c.id not in busy}
+        taken = _taken(session, list(keys.values()))
+        for case in cases:
+            if case.id not in keys or keys[case.id] in taken:
+                continue
+            _add(
+                session,
+                key=keys[case.id],
+                method="chat.update",
+                channel=case.slack_channel or self._team_channel(case.team),
+                payload={"render": RENDER_CASE_CARD},
+                case_id=case.id,
+                needs_case_ts=True,
+                now=now,
+            )
+
+    def sla_nudges(self, session: Session, nudges: list[tuple[Case, Alert]], *, now: datetime) -> None:
+        taken = _taken(session, [f"sla-nudge:{alert.notice_key}" for _, alert in nudges])
+        for case, alert in nudges:
+            key = f"sla-nudge:{alert.notice_key}"
+            if key in taken:
+                continue
+            _add(
+                session,
+                key=key,
+                method="chat.postMessage",
+                channel=case.slack_channel or self._team_channel(case.team),
+                payload={
+                    "render": RENDER_SLA_NUDGE,
+                    "clock": alert.clock.value,
+                    "level": alert.level.value,
+                    "oncall_group": self._oncall_group(case.team),
+                    "thread": True,
+                },
+                case_id=case.id,
+                needs_case_ts=True,
+                now=now,
+            )
+
+    def sla_breaches(
+        self, session: Session, *, team: str, alerts: list[Alert], key: str, now: datetime
+    ) -> None:
+        enqueue(
+            session,
+            dedupe_key=key,
+            method="chat.postMessage",
+            channel=self._team_channel(team),
+            payload={"render": RENDER_SLA_BREACHES, "team": team, "alerts": _alert_refs(alerts)},
+            now=now,
+        )
+
+    def sla_page(self, session: Session, *, alerts: list[Alert], key: str, now: datetime) -> None:
+        enqueue(
+            session,
+            dedupe_key=key,
+            method="chat.postMessage",
+            channel=self._config.duty_channel,
+            payload={
+                "render": RENDER_SLA_PAGE,
+                "leads": list(self._config.duty_leads),
+                "alerts": _alert_refs(alerts),
+            },
+            now=now,
+        )
+
+    def _oncall_group(self, team: str) -> str | None:
+        try:
+            return self._config.team(team).oncall_group
+        except KeyError:
+            return None
+
+
+def _alert_refs(alerts: list[Alert]) -> list[list[object]]:
+    return [[a.case_id, a.clock.value, a.level.value] for a in alerts]
+
+
+def _taken(session: Session, keys: list[str]) -> set[str]:
+    """Outbox keys already queued or sent, in one query (`enqueue` asks once per row)."""
+    if not keys:
+        return set()
+    found = session.exec(
+        select(OutboxMessage.dedupe_key).where(col(OutboxMessage.dedupe_key).in_(keys))
+    ).all()
+    return set(found)
+
+
+def _add(
+    session: Session,
+    *,
+    key: str,
+    method: str,
+    channel: str,
+    payload: dict[str, Any],
+    case_id: int | None,
+    needs_case_ts: bool,
+    now: datetime,
+) -> None:
+    session.add(
+        OutboxMessage(
+            dedupe_key=key,
+            method=method,
+            channel=channel,
+            payload=payload,
+            case_id=case_id,
+            needs_case_ts=needs_case_ts,
+            created_at=now,
+            next_attempt_at=now,
+        )
+    )

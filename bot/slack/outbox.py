@@ -27,7 +27,9 @@ from bot.domain.enums import OutboxStatus
 from bot.domain.models import Case, Mention, OutboxMessage
 from bot.metrics import Metrics
 from bot.slack.channels import ChannelDirectory
+from bot.slack.outbox_queue import RENDER_DIGEST_CHART
 from bot.slack.outbox_render import render_call
+from bot.slack.outbox_upload import FileUploads
 from bot.store.db import writer
 
 log = logging.getLogger(__name__)
@@ -96,6 +98,7 @@ class OutboxSender:
         self._metrics = metrics
         self._interval = timedelta(seconds=per_channel_interval)
         self._channel_free_at: dict[str, datetime] = {}
+        self._uploads = FileUploads(engine=engine, client=client, channels=channels)
         self._lock = threading.Lock()
 
     def drain(self, *, limit: int = 500, between_sends: Callable[[], None] = lambda: None) -> SendReport:
@@ -176,10 +179,14 @@ class OutboxSender:
     def _send_one(self, item: OutboxMessage, now: datetime, report: SendReport) -> datetime | None:
         """Make the call; returns when to try again if it failed and should be retried."""
         try:
-            with Session(self._engine) as session:
-                call = render_call(session, item, now=now)
-            channel_id = self._channels.resolve(call.pop("channel"))
-            response = self._client.api_call(item.method, json={**call, "channel": channel_id})
+            if item.payload.get("render") == RENDER_DIGEST_CHART:
+                data, channel_id = self._uploads.send(item, now)  # three calls, resumable (outbox_upload.py)
+            else:
+                with Session(self._engine) as session:
+                    call = render_call(session, item, now=now)
+                channel_id = self._channels.resolve(call.pop("channel"))
+                response = self._client.api_call(item.method, json={**call, "channel": channel_id})
+                data = dict(response.data) if isinstance(response.data, dict) else {}
         except SlackApiError as exc:
             failure = self._classify_slack_error(item, exc)
         except LookupError as exc:  # the case or mention behind the item is gone
@@ -189,9 +196,7 @@ class OutboxSender:
                 reason=f"network: {type(exc).__name__}", retry_after=backoff_seconds(item.attempts + 1)
             )
         else:
-            self._mark_sent(
-                item, dict(response.data) if isinstance(response.data, dict) else {}, channel_id, now
-            )
+            self._mark_sent(item, data, channel_id, now)
             report.sent += 1
             self._metrics.outbox_sent.labels(method=item.method).inc()
             return None

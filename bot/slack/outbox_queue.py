@@ -16,6 +16,11 @@ RENDER_CASE_CARD = "case_card"
 RENDER_FOLLOWUP = "followup"
 RENDER_EVENT_LINE = "event_line"  # who did what, in the card's thread
 RENDER_MOVED_CARD = "moved_card"  # the old card of an escalated case, pointing to its new channel
+# A PNG uploaded into the thread of the post whose dedupe key is payload["after"] (bot/slack/outbox_upload.py)
+RENDER_DIGEST_CHART = "digest_chart"
+RENDER_SLA_NUDGE = "sla_nudge"  # at risk: a line in the card's thread for the assignee or the team
+RENDER_SLA_BREACHES = "sla_breaches"  # one message per team per scan listing the cases that breached
+RENDER_SLA_PAGE = "sla_page"  # the duty channel, mentioning the duty leads
 
 
 def enqueue(

@@ -11,8 +11,17 @@ from bot.clock import as_utc
 from bot.domain.models import Case, CaseEvent, Mention, OutboxMessage
 from bot.slack.cards import render_case_card, render_followup
 from bot.slack.event_lines import render_event_line, render_moved_card
-from bot.slack.outbox_queue import RENDER_CASE_CARD, RENDER_EVENT_LINE, RENDER_FOLLOWUP, RENDER_MOVED_CARD
-from bot.store.case_views import case_view, mention_view
+from bot.slack.outbox_queue import (
+    RENDER_CASE_CARD,
+    RENDER_EVENT_LINE,
+    RENDER_FOLLOWUP,
+    RENDER_MOVED_CARD,
+    RENDER_SLA_BREACHES,
+    RENDER_SLA_NUDGE,
+    RENDER_SLA_PAGE,
+)
+from bot.slack.sla_alerts import render_breach_alert, render_page, render_sla_nudge
+from bot.store.case_views import case_view, mention_view, sla_alert_view, sla_alert_views
 from bot.store.cases_repo import first_mention
 
 
@@ -83,9 +92,37 @@ def render_call(session: Session, item: OutboxMessage, *, now: datetime) -> dict
             case_id=item.case_id, to_team=str(payload["to_team"]), to_channel=str(payload["to_channel"])
         )
         return {"channel": item.channel, "ts": payload["ts"], "text": moved.text, "blocks": moved.blocks}
+    if render in (RENDER_SLA_NUDGE, RENDER_SLA_BREACHES, RENDER_SLA_PAGE):
+        return _sla_alert(session, item, render, payload, now=now)
     if item.needs_case_ts:
         case = _case(session, item)
         payload.setdefault("thread_ts", case.slack_ts)
         payload["channel"] = case.slack_channel or item.channel
     payload.setdefault("channel", item.channel)
     return payload
+
+
+def _sla_alert(
+    session: Session, item: OutboxMessage, render: str, payload: dict[str, Any], *, now: datetime
+) -> dict[str, Any]:
+    """SLA alerts show the cases as they are when the alert goes out (answered since, claimed since)."""
+    if render == RENDER_SLA_NUDGE:
+        case = _case(session, item)
+        assert case.id is not None
+        view = sla_alert_view(session, case.id, str(payload["clock"]), str(payload["level"]), now=now)
+        assert view is not None
+        nudge = render_sla_nudge(view, oncall_group=payload.get("oncall_group"))
+        return {
+            "channel": case.slack_channel or item.channel,
+            "thread_ts": case.slack_ts,
+            "text": nudge.text,
+            "blocks": nudge.blocks,
+            "unfurl_links": False,
+        }
+    alerts = [(int(a[0]), str(a[1]), str(a[2])) for a in payload.get("alerts", [])]
+    views = sla_alert_views(session, alerts, now=now)
+    if render == RENDER_SLA_BREACHES:
+        message = render_breach_alert(views, team=str(payload.get("team", "")))
+    else:
+        message = render_page(views, leads=[str(lead) for lead in payload.get("leads", [])])
+    return {"channel": item.channel, "text": message.text, "blocks": message.blocks, "unfurl_links": False}

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
 from bot.clock import as_utc
-from bot.domain.case_view import AuthorView, CaseView, HistoryView, MentionView
+from bot.domain.case_view import AuthorView, CaseView, HistoryView, MentionView, SlaAlertView
 from bot.domain.enums import CaseStatus
 from bot.domain.errors import CaseNotFound
 from bot.domain.models import Case, Mention
@@ -83,6 +84,64 @@ def case_view(session: Session, case: Case, *, now: datetime) -> CaseView:
         history=history_view(earlier),
         claimed_at=as_utc(case.claimed_at) if case.claimed_at else None,
         outcome=case.outcome,
+        now=now,
+        **_sla_fields(case),
+    )
+
+
+def _sla_fields(case: Case) -> dict[str, Any]:
+    """The SLA clock that runs now: the first response until answered, then the resolution target."""
+    fields: dict[str, Any] = {"snoozed_until": as_utc(case.snoozed_until) if case.snoozed_until else None}
+    if not case.status.is_open:
+        return fields
+    if case.first_response_at is None:
+        fields.update(
+            sla_clock="first_response", sla_level=case.sla_level, sla_due=as_utc(case.first_response_due)
+        )
+    elif case.resolution_due is not None:
+        fields.update(
+            sla_clock="resolution",
+            sla_level=case.resolution_level,
+            sla_due=as_utc(case.resolution_due),
+            sla_paused=case.status is CaseStatus.WAITING_CUSTOMER and case.waiting_since is not None,
+        )
+    return fields
+
+
+def sla_alert_views(
+    session: Session, alerts: list[tuple[int, str, str]], *, now: datetime
+) -> list[SlaAlertView]:
+    """(case id, clock, level) triples as they stand now, most urgent first; missing cases are left out."""
+    views = [v for v in (sla_alert_view(session, *a, now=now) for a in alerts) if v is not None]
+    return sorted(views, key=lambda v: (v.priority.rank, v.due, v.case_id))
+
+
+def sla_alert_view(
+    session: Session, case_id: int, clock: str, level: str, *, now: datetime
+) -> SlaAlertView | None:
+    case = session.get(Case, case_id)
+    if case is None:
+        return None
+    first = cases_repo.first_mention(session, case_id)
+    if clock == "first_response":
+        due, still_due = case.first_response_due, case.first_response_at is None
+    else:
+        due, still_due = case.resolution_due or case.first_response_due, True
+    return SlaAlertView(
+        case_id=case_id,
+        clock=clock,
+        level=level,
+        due=as_utc(due),
+        priority=case.priority,
+        platform=case.platform,
+        team=case.team,
+        opened_at=as_utc(case.opened_at),
+        assignee=case.assignee,
+        author_handle=case.author_handle,
+        snippet=first.text_masked if first is not None else "",
+        still_due=still_due and case.status.is_open,
+        card_channel=case.slack_channel,
+        card_ts=case.slack_ts,
         now=now,
     )
 

@@ -4,23 +4,27 @@ into plain `CaseFacts`, and the case lists the Home tab shows."""
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from bot.clock import as_utc
 from bot.domain.enums import OPEN_STATUSES
-from bot.domain.metrics import CaseFacts, Period
-from bot.domain.models import Case
+from bot.domain.metrics import CaseFacts, Period, quickest_reopen
+from bot.domain.metrics.tally import REOPEN_KIND, RESOLUTION_KINDS
+from bot.domain.models import Case, CaseEvent
 
 
 def _maybe_utc(value: datetime | None) -> datetime | None:
     return as_utc(value) if value is not None else None
 
 
-def facts_of(case: Case) -> CaseFacts:
-    """The measured fields of a case row, as timezone-aware UTC (SQLite hands them back naive)."""
+def facts_of(case: Case, *, quickest_reopen: timedelta | None = None) -> CaseFacts:
+    """The measured fields of a case row, as timezone-aware UTC (SQLite hands them back naive).
+
+    ``quickest_reopen`` comes from the case's events (`reopen_gaps`); without it, a reopened case counts
+    as reopened quickly (see `metrics.is_first_contact`)."""
     if case.id is None:
         raise ValueError("a case must be saved before it can be measured")
     return CaseFacts(
@@ -38,7 +42,27 @@ def facts_of(case: Case) -> CaseFacts:
         escalation_count=case.escalation_count,
         reopen_count=case.reopen_count,
         outcome=case.outcome,
+        quickest_reopen=quickest_reopen,
+        category=case.category,
+        sentiment=case.sentiment,
+        assignee=case.assignee,
     )
+
+
+def reopen_gaps(session: Session, case_ids: Collection[int]) -> dict[int, timedelta | None]:
+    """`metrics.quickest_reopen` of each case, from its resolved / spam / reopened events."""
+    if not case_ids:
+        return {}
+    kinds = [*RESOLUTION_KINDS, REOPEN_KIND]
+    trails: dict[int, list[tuple[datetime, str]]] = {i: [] for i in case_ids}
+    rows = session.exec(
+        select(CaseEvent.case_id, CaseEvent.at, CaseEvent.kind).where(
+            col(CaseEvent.case_id).in_(list(case_ids)), col(CaseEvent.kind).in_(kinds)
+        )
+    ).all()
+    for case_id, at, kind in rows:
+        trails[case_id].append((as_utc(at), kind))
+    return {case_id: quickest_reopen(trail) for case_id, trail in trails.items()}
 
 
 def case_facts(session: Session, period: Period, *, teams: Collection[str] | None = None) -> list[CaseFacts]:
@@ -60,7 +84,10 @@ def case_facts(session: Session, period: Period, *, teams: Collection[str] | Non
     )
     if teams is not None:
         stmt = stmt.where(col(Case.team).in_(list(teams)))
-    return [facts_of(case) for case in session.exec(stmt.order_by(col(Case.id))).all()]
+    cases = list(session.exec(stmt.order_by(col(Case.id))).all())
+    # Only reopened cases need their events, and they are few.
+    gaps = reopen_gaps(session, [c.id for c in cases if c.reopen_count and c.id is not None])
+    return [facts_of(case, quickest_reopen=gaps.get(case.id or 0)) for case in cases]
 
 
 def my_open_cases(session: Session, user_id: str, *, limit: int) -> list[Case]:

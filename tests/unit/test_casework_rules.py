@@ -59,7 +59,8 @@ def test_closed_cases_refuse_everything_but_reopen(status: CaseStatus) -> None:
     ):
         with pytest.raises(rules.WrongState, match="reopen 42"):
             act()
-    rules.reopen(case, "U1", is_lead=False)
+    rules.reopen(case, "U1", NOW, is_lead=False)
+    assert case.sla_check_at == NOW  # the SLA scan looks at a reopened case again
     assert case.status is CaseStatus.NEW and case.reopen_count == 1
 
 

@@ -1,20 +1,6 @@
-"""Customer-care figures, each defined once, with its formula in its docstring.
+"""The case figures: volume, first response, SLA, resolution, FCR, AHT and backlog over `CaseFacts`.
 
-Pure functions over `CaseFacts` (plain copies of the measured fields of a case, built by
-`bot.store.metrics_repo`), so `/social stats`, the Home tab and the digest all count the same way.
-
-Conventions shared by every figure:
-
-- A `Period` is a stretch of the past, ``[start, end)`` in UTC, with ``end`` no later than now:
-  the figures describe what has happened, so an unanswered case whose due time is still ahead of
-  ``end`` is not yet a miss.
-- Cases marked spam are left out of every figure: they are noise, not customers waiting.
-- Counts (`volume`, `answered`, `resolved`, `open_backlog`) are plain integers: zero cases opened is
-  a fact. Ratios and durations return ``None`` when nothing was there to measure, so a quiet morning
-  reads "no data" instead of a misleading 0 % or 0 min.
-- Ratios are fractions in ``[0, 1]``; renderers turn them into percentages.
-- Durations never go below zero: a reply stamped a little before the customer's post (clock skew
-  between the platform and us) is an instant answer, not a negative one.
+The conventions every figure follows are in the package docstring (`bot.domain.metrics`).
 """
 
 from __future__ import annotations
@@ -22,14 +8,21 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
+from typing import TypeVar
 
-from bot.domain.enums import CaseStatus, Platform, Priority
+from bot.domain.enums import CaseStatus, Category, Platform, Priority, Sentiment
+from bot.domain.metrics.period import Period
+
+# Medians and percentiles rank waits as timedelta, or as float seconds when SQL hands them over.
+T = TypeVar("T", float, timedelta)
+
+# A reopen later than this after the resolution is a new contact, not a failed first one (issue #4).
+FCR_REOPEN_WINDOW = timedelta(days=7)
 
 __all__ = [
+    "FCR_REOPEN_WINDOW",
     "CaseFacts",
-    "Period",
     "Summary",
     "answered",
     "average_handling_time",
@@ -37,6 +30,8 @@ __all__ = [
     "first_response_times",
     "frt_median",
     "frt_p90",
+    "is_first_contact",
+    "median",
     "nearest_rank",
     "oldest_open",
     "open_backlog",
@@ -46,9 +41,7 @@ __all__ = [
     "sla_tally",
     "summarize",
     "summarize_by_team",
-    "today",
     "volume",
-    "week",
 ]
 
 
@@ -70,48 +63,16 @@ class CaseFacts:
     escalation_count: int = 0
     reopen_count: int = 0
     outcome: str | None = None
+    # The shortest time from a resolution to the reopen that undid it; None when never reopened, or
+    # when the trail is not known (then any reopen counts against first-contact resolution).
+    quickest_reopen: timedelta | None = None
+    category: Category = Category.OTHER
+    sentiment: Sentiment = Sentiment.NEUTRAL
+    assignee: str | None = None
 
     @property
     def is_spam(self) -> bool:
         return self.status is CaseStatus.SPAM
-
-
-@dataclass(frozen=True, slots=True)
-class Period:
-    """``[start, end)`` in UTC; ``end`` must not be in the future (see the module docstring)."""
-
-    start: datetime
-    end: datetime
-
-    def __post_init__(self) -> None:
-        if self.start.tzinfo is None or self.end.tzinfo is None:
-            raise ValueError("a Period needs timezone-aware datetimes")
-        if self.end < self.start:
-            raise ValueError(f"a Period cannot end ({self.end}) before it starts ({self.start})")
-
-    def __contains__(self, moment: datetime | None) -> bool:
-        return moment is not None and self.start <= moment < self.end
-
-
-def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
-    # Built from the local wall clock, then converted: adding timedelta(days=1) to an aware datetime
-    # would keep the old UTC offset and land an hour off on the day clocks change.
-    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
-
-
-def today(now: datetime, timezone: str) -> Period:
-    """From local midnight in ``timezone`` to ``now``."""
-    zone = ZoneInfo(timezone)
-    local_day = now.astimezone(zone).date()
-    return Period(_local_midnight(local_day, zone), now.astimezone(UTC))
-
-
-def week(now: datetime, timezone: str) -> Period:
-    """From Monday 00:00 local time in ``timezone`` (ISO weeks start on Monday) to ``now``."""
-    zone = ZoneInfo(timezone)
-    local_day = now.astimezone(zone).date()
-    monday = local_day - timedelta(days=local_day.weekday())
-    return Period(_local_midnight(monday, zone), now.astimezone(UTC))
 
 
 def _counted(cases: Iterable[CaseFacts]) -> list[CaseFacts]:
@@ -151,7 +112,7 @@ def first_response_times(cases: Iterable[CaseFacts], period: Period) -> list[tim
     return sorted(waits)
 
 
-def nearest_rank(values: Sequence[timedelta], percentile: float) -> timedelta | None:
+def nearest_rank(values: Sequence[T], percentile: float) -> T | None:
     """The nearest-rank percentile: the smallest value with at least ``percentile`` % of the sample at
     or below it, i.e. ``sorted(values)[ceil(p/100 * n) - 1]``.
 
@@ -167,18 +128,21 @@ def nearest_rank(values: Sequence[timedelta], percentile: float) -> timedelta | 
     return ordered[rank - 1]
 
 
-def frt_median(cases: Iterable[CaseFacts], period: Period) -> timedelta | None:
-    """Median first response time over `first_response_times`.
-
-    The usual median: the middle wait, or the mean of the two middle waits for an even count.
-    """
-    waits = first_response_times(cases, period)
-    if not waits:
+def median(values: Sequence[T]) -> T | None:
+    """The usual median: the middle value of the sorted sample, or the mean of the two middle values for
+    an even count; None for an empty sample."""
+    if not values:
         return None
-    middle = len(waits) // 2
-    if len(waits) % 2:
-        return waits[middle]
-    return (waits[middle - 1] + waits[middle]) / 2
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def frt_median(cases: Iterable[CaseFacts], period: Period) -> timedelta | None:
+    """Median first response time: `median` of `first_response_times`."""
+    return median(first_response_times(cases, period))
 
 
 def frt_p90(cases: Iterable[CaseFacts], period: Period) -> timedelta | None:
@@ -272,22 +236,38 @@ def resolution_rate(cases: Iterable[CaseFacts], period: Period) -> float | None:
     return done / len(opened)
 
 
-def _first_contact(case: CaseFacts) -> bool:
-    return case.reply_count == 1 and case.escalation_count == 0 and case.reopen_count == 0
+def is_first_contact(
+    reply_count: int, escalation_count: int, reopen_count: int, quickest_reopen: timedelta | None
+) -> bool:
+    """Settled at first contact: one reply, no escalation, and no reopen within `FCR_REOPEN_WINDOW`
+    (7 days) of a resolution. ``quickest_reopen`` None with ``reopen_count > 0`` means the reopen's
+    timing is unknown, and it counts against FCR (the cautious reading)."""
+    if reply_count != 1 or escalation_count != 0:
+        return False
+    if reopen_count == 0:
+        return True
+    return quickest_reopen is not None and quickest_reopen > FCR_REOPEN_WINDOW
 
 
 def first_contact_resolution(cases: Iterable[CaseFacts], period: Period) -> float | None:
-    """FCR: among cases resolved in the period that we answered, the share settled with one reply.
+    """FCR: among cases resolved in the period that we answered, the share settled at first contact.
 
-    ``count(reply_count = 1 and escalation_count = 0 and reopen_count = 0) / count(reply_count >= 1)``
-    over the cases resolved in the period. Cases closed without any reply (duplicates, "no action
-    needed") are left out: they say nothing about whether one answer was enough. None when no answered
-    case was resolved in the period.
+    ``count(reply_count = 1 and escalation_count = 0 and no reopen within 7 days of a resolution)
+    / count(reply_count >= 1)`` over the cases resolved in the period (`is_first_contact`). Cases closed
+    without any reply (duplicates, "no action needed") are left out: they say nothing about whether one
+    answer was enough. A reopen more than 7 days after the resolution is a new contact and does not
+    spoil it. A case resolved in the period and reopened afterwards is no longer resolved, so it leaves
+    the period's count: a day's FCR is provisional for a week. None when no answered case was resolved.
     """
     replied = [c for c in _resolved_in(cases, period) if c.reply_count >= 1]
     if not replied:
         return None
-    return sum(1 for c in replied if _first_contact(c)) / len(replied)
+    hits = sum(
+        1
+        for c in replied
+        if is_first_contact(c.reply_count, c.escalation_count, c.reopen_count, c.quickest_reopen)
+    )
+    return hits / len(replied)
 
 
 def average_handling_time(cases: Iterable[CaseFacts], period: Period) -> timedelta | None:

@@ -1,0 +1,77 @@
+"""`socialdesk sla scan`: one SLA scan now (what the leader's `sla-scan` job does every minute)."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from bot.config import ConfigError, load_config
+from bot.settings import Settings
+
+err = Console(stderr=True)
+
+
+def register(cli_group: typer.Typer) -> None:
+    sla_cli = typer.Typer(help="SLA alerts: at risk, breached, paged.")
+    sla_cli.command("scan")(scan)
+    cli_group.add_typer(sla_cli, name="sla")
+
+
+def scan(
+    send: bool = typer.Option(
+        False, "--send", help="Also send the queued alerts to Slack now (needs SLACK_BOT_TOKEN)"
+    ),
+) -> None:
+    """Run one SLA scan now and print what it did as JSON.
+
+    Alerts are queued in the outbox; a running `socialdesk serve` sends them within seconds, or pass
+    --send to send them from here. Each alert level of a case is sent once, however often this runs.
+    """
+    from bot.clock import SystemClock
+    from bot.logging_setup import setup_logging
+    from bot.sla.scanner import SlaScanner
+    from bot.slack.notifier import OutboxNotifier
+    from bot.store.db import make_engine
+    from bot.store.migrate import upgrade
+
+    try:
+        settings = Settings()
+        config = load_config(settings.config_path())
+    except ValidationError as exc:
+        for item in exc.errors():
+            err.print(f"[red]environment {'.'.join(str(p) for p in item['loc'])}: {item['msg']}[/red]")
+        raise typer.Exit(2) from None
+    except ConfigError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    setup_logging(settings.log_level)
+    if send:
+        from bot.app import StartupError, build_runtime
+
+        try:
+            runtime = build_runtime(settings, config=config)
+        except StartupError as exc:
+            err.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from None
+        try:
+            scanner = SlaScanner(
+                engine=runtime.engine, config=config, clock=runtime.clock, notifier=OutboxNotifier(config)
+            )
+            report = scanner.scan()
+            runtime.outbox.drain()
+        finally:
+            runtime.close()
+    else:
+        engine = make_engine(settings.database_url)
+        try:
+            upgrade(engine)
+            scanner = SlaScanner(
+                engine=engine, config=config, clock=SystemClock(), notifier=OutboxNotifier(config)
+            )
+            report = scanner.scan()
+        finally:
+            engine.dispose()
+    typer.echo(json.dumps(report.as_dict()))

@@ -1,0 +1,121 @@
+"""The outbox's upload kind (`RENDER_DIGEST_CHART`): a PNG into the thread of a message the outbox
+posted before it.
+
+Slack's external upload is three calls: files.getUploadURLExternal (a file id and an upload URL), a
+POST of the bytes to that URL, and files.completeUploadExternal, which shares the file into the
+channel or thread. Only the last is visible, and only it must never happen twice. So the row keeps its
+progress between attempts (``file_id`` and ``upload_url`` after the first call, ``uploaded`` after the
+POST), and a retry resumes from there. Completing a file Slack has already completed answers
+``file_not_found``: since this row uploaded the bytes itself, that means an earlier attempt completed
+it and lost the answer, so the row is done, not shared again.
+
+The chart is drawn when the upload goes out, from the data on the row (like cards are drawn at send
+time), so the row stays a few kilobytes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import httpx
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.domain.enums import OutboxStatus
+from bot.domain.models import OutboxMessage
+from bot.slack.channels import ChannelDirectory
+from bot.store.db import writer
+from bot.store.notices_repo import mark_sent
+
+UPLOAD_TIMEOUT_SECONDS = 30.0
+
+
+class NotReady(ConnectionError):
+    """The upload cannot go yet (the post has no ts, the upload URL expired): retry with backoff.
+    A ConnectionError, so the sender treats it like a network failure (backoff, kept pending)."""
+
+
+class FileUploads:
+    def __init__(self, *, engine: Engine, client: WebClient, channels: ChannelDirectory) -> None:
+        self._engine = engine
+        self._writer = writer(engine)
+        self._client = client
+        self._channels = channels
+
+    def send(self, item: OutboxMessage, now: datetime) -> tuple[dict[str, Any], str]:
+        """Upload the row's chart into its post's thread; returns Slack's answer and the channel id.
+
+        Raises SlackApiError and OSError like a Web API call does, and LookupError when the post it
+        belongs to failed for good (nothing to thread it under).
+        """
+        from bot.digest.chart import chart_from_json, render_png  # matplotlib: only where a chart is drawn
+
+        state = dict(item.payload)
+        post = self._post(str(state.get("after", "")))
+        if post is None or post.status is OutboxStatus.DEAD:
+            raise LookupError(f"the post {state.get('after')!r} of outbox {item.id} was not sent")
+        if post.result_ts is None:
+            raise NotReady("the post has no ts yet")
+        channel_id = self._channels.resolve(post.channel)
+        png = render_png(chart_from_json(state["chart"]))
+        filename, title = str(state.get("filename") or "chart.png"), str(state.get("title") or "Chart")
+        if not state.get("file_id"):
+            issued = self._client.files_getUploadURLExternal(
+                filename=filename, length=len(png), alt_txt=title[:1000]
+            )
+            state.update(file_id=issued["file_id"], upload_url=issued["upload_url"], uploaded=False)
+            self._save(item, state)
+        if not state.get("uploaded"):
+            self._post_bytes(item, state, png)
+        try:
+            done = self._client.files_completeUploadExternal(
+                files=[{"id": state["file_id"], "title": title}],
+                channel_id=channel_id,
+                thread_ts=post.result_ts,
+            )
+            answer: dict[str, Any] = dict(done.data) if isinstance(done.data, dict) else {}
+        except SlackApiError as exc:
+            if exc.response.get("error") != "file_not_found":
+                raise
+            answer = {"ok": True, "already_completed": state["file_id"]}
+        self._finish(state, now)
+        return answer, channel_id
+
+    def _post(self, dedupe_key: str) -> OutboxMessage | None:
+        with Session(self._engine) as session:
+            return session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)).first()
+
+    def _post_bytes(self, item: OutboxMessage, state: dict[str, Any], png: bytes) -> None:
+        try:
+            response = httpx.post(str(state["upload_url"]), content=png, timeout=UPLOAD_TIMEOUT_SECONDS)
+        except httpx.HTTPError as exc:
+            raise ConnectionError(f"upload: {type(exc).__name__}") from exc
+        if response.status_code == 404:
+            # The URL expired or was never valid: start again from a new one.
+            state.update(file_id=None, upload_url=None, uploaded=False)
+            self._save(item, state)
+            raise NotReady("the upload URL is gone")
+        if response.status_code >= 300:
+            raise ConnectionError(f"upload: http_{response.status_code}")
+        state["uploaded"] = True
+        self._save(item, state)
+
+    def _save(self, item: OutboxMessage, state: dict[str, Any]) -> None:
+        """Progress kept on the row before the next step, so a crash or retry resumes, never repeats."""
+        with Session(self._writer) as session:
+            row = session.get(OutboxMessage, item.id)
+            if row is None:
+                raise LookupError(f"outbox {item.id} is gone")
+            row.payload = dict(state)  # a new dict: the JSON column is saved only when reassigned
+            session.add(row)
+            session.commit()
+        item.payload = dict(state)
+
+    def _finish(self, state: dict[str, Any], now: datetime) -> None:
+        with Session(self._writer) as session:
+            for key in state.get("notices") or []:
+                mark_sent(session, str(key), now)
+            session.commit()

@@ -1,0 +1,27 @@
+"""The resolve's side of a survey: claiming the case's one survey inside the resolve's transaction.
+
+Kept apart from the sending service so that case actions depend on nothing that talks to platforms.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.config import Surveys
+from bot.domain.models import Case
+from bot.store.notices_repo import claim_notice
+from bot.surveys import repo, rules
+
+
+def schedule_after_resolve(session: Session, case: Case, *, surveys: Surveys, now: datetime) -> bool:
+    """Called in the resolve's transaction: claim this case's one survey. Returns True if scheduled."""
+    if case.id is None or rules.why_not_schedule(surveys, case) is not None:
+        return False
+    if repo.surveyed_since(
+        session, platform=case.platform, author_id=case.author_id, since=now - rules.REPEAT_GUARD
+    ):
+        return False
+    detail = {"kind": surveys.kind}
+    return claim_notice(session, rules.notice_key(case.id), rules.NOTICE_KIND, now, case.id, detail)

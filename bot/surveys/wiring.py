@@ -1,0 +1,57 @@
+"""Everything surveys add to a running socialdesk, built in one call from the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from starlette.routing import Route
+
+from bot.casework.replies import ReplyDesk
+from bot.clock import Clock
+from bot.config import Config
+from bot.connectors.replies.router import ReplyConnectors, UnconfiguredConnector
+from bot.domain.enums import Platform
+from bot.domain.notify import CaseNotifier
+from bot.jobs import Job
+from bot.metrics import Metrics
+from bot.settings import Settings
+from bot.surveys.service import SurveyService
+from bot.web.survey_webhook import SurveyWebhook
+
+JOB_ID = "surveys"
+EVERY_SECONDS = 60  # with delay_minutes 0 a survey goes out within a minute of the resolve
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyWiring:
+    service: SurveyService
+    # The leader-only `surveys` job (one replica sends; the notice key makes each survey go out once),
+    # or none when surveys are off: a feature switched off adds nothing to the schedule.
+    jobs: list[Job]
+    routes: list[Route]  # POST /webhooks/survey
+
+
+def build_surveys(
+    *,
+    settings: Settings,
+    engine: Engine,
+    config: Config,
+    clock: Clock,
+    metrics: Metrics,
+    notifier: CaseNotifier,
+    replies: ReplyDesk,
+    connectors: ReplyConnectors,
+) -> SurveyWiring:
+    def reachable(platform: Platform) -> bool:
+        return not isinstance(connectors.for_platform(platform), UnconfiguredConnector)
+
+    service = SurveyService(engine=engine, config=config, clock=clock, replies=replies, reachable=reachable)
+    webhook = SurveyWebhook(
+        settings=settings, engine=engine, config=config, clock=clock, metrics=metrics, notifier=notifier
+    )
+    job = Job(
+        JOB_ID, service.send_due, every_seconds=EVERY_SECONDS, misfire_grace_seconds=60, leader_only=True
+    )
+    jobs = [job] if config.surveys.enabled else []
+    return SurveyWiring(service=service, jobs=jobs, routes=webhook.routes())

@@ -1,0 +1,241 @@
+"""The managers' digest end to end: the scheduled job through the outbox into the Slack stand-in, once
+per period (restarts, repeats, the catch-up window, Mondays, clock changes), its chart in the thread,
+and `socialdesk digest preview` / `send`."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, col, select
+from typer.testing import CliRunner
+
+from bot.app import Runtime
+from bot.cli import cli
+from bot.clock import ManualClock
+from bot.config import Config
+from bot.digest.chart import PNG_SIGNATURE
+from bot.digest.service import DigestService, PeriodNotOver
+from bot.domain.enums import OutboxStatus
+from bot.domain.models import Notice, OutboxMessage
+from bot.standin import SlackStandin, StoredMessage, validate_blocks
+from tests.integration.digest_seed import add_case, at, seed_tuesday
+
+MANAGERS = "social-managers"
+
+
+def run_job(runtime: Runtime, clock: ManualClock, when: datetime) -> None:
+    """The wired scheduler job at ``when``, then the outbox until it is empty (post, then chart)."""
+    clock.set(when)
+    runtime.jobs["digest"].func()
+    runtime.run_until_idle(clock)
+
+
+def digests(standin: SlackStandin) -> list[StoredMessage]:
+    return [m for m in standin.messages(MANAGERS) if "digest" in m.text.lower() or "review" in m.text.lower()]
+
+
+def field_texts(message: StoredMessage) -> list[str]:
+    blocks = message.blocks or []
+    return [f["text"] for b in blocks for f in b.get("fields", [])]
+
+
+def all_text(message: StoredMessage) -> str:
+    parts: list[str] = []
+    for block in message.blocks or []:
+        if "text" in block:
+            parts.append(block["text"]["text"])
+        parts += [f["text"] for f in block.get("fields", [])]
+        parts += [e.get("text", "") for e in block.get("elements", [])]
+    return "\n".join(parts)
+
+
+def test_at_0800_local_the_digest_of_yesterday_is_posted_once_with_its_chart_in_the_thread(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandin
+) -> None:
+    seed_tuesday(runtime.engine)
+    run_job(runtime, clock, at(25, 7, 59))  # London is on UTC in November: 07:59 is too early
+    assert digests(standin) == []
+    run_job(runtime, clock, at(25, 8, 0))
+    [post] = digests(standin)
+    assert validate_blocks(post.blocks, surface="message") == []
+    assert "Daily digest · Tue 24 Nov 2026" in all_text(post)
+    fields = field_texts(post)
+    # The figures worked out by hand in `seed_tuesday`, against Monday's.
+    assert "*Cases opened*\n4 ▲ 300%" in fields
+    assert "*Answered*\n2 ▲ 100%" in fields
+    assert "*First response*\n50 min ▲ 150% · p90 1 h 30 min" in fields
+    assert "*SLA met*\n33% ▲ 33 pts (1/3)" in fields
+    assert "*Resolution rate*\n50% ▼ 50 pts" in fields
+    assert "*First-contact resolution*\n50% ▼ 50 pts" in fields
+    assert "*Avg handling time*\n1 h 15 min ▲ 88%" in fields  # 75 min against 40 min
+    assert any(f.startswith("*Open now*\n2 (oldest #") for f in fields)
+    assert any("CSAT 50%" in f and "mean 4.0" in f for f in fields)
+    text = all_text(post)
+    assert "support → billing 1" in text
+    assert "No crises" in text
+    assert "`ack-complaint` 2" in text
+    assert "<@U0AGENT01> 1 · 1 · 10 min" in text and "<@U0AGENT02> 1 · 1 · 1 h 30 min" in text
+    assert "refund (2)" in text  # both negative posts mention it
+    # The chart: a real PNG, shared once into the digest's thread.
+    [stored] = standin.files()
+    assert stored.content is not None and stored.content.startswith(PNG_SIGNATURE)
+    assert stored.completed and stored.channels == [standin.channel_id(MANAGERS)]
+    assert [r.files for r in post.replies] == [[stored.id]]
+    # The job runs every minute: the next runs find the notice and send nothing.
+    for minute in (1, 2, 30):
+        run_job(runtime, clock, at(25, 8, minute))
+    assert len(digests(standin)) == 1 and len(standin.files()) == 1
+    with Session(runtime.engine) as session:
+        notices = {n.key: n for n in session.exec(select(Notice)).all()}
+    assert notices["digest:daily:2026-11-24"].sent_at is not None
+    assert notices["digest-chart:daily:2026-11-24"].sent_at is not None
+
+
+def test_a_restart_at_0930_after_a_missed_0800_sends_it_once(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandin, config: Config
+) -> None:
+    seed_tuesday(runtime.engine)
+    # Nothing ran at 08:00 (the service was down); two processes come up at 09:30.
+    for _ in range(2):
+        fresh = DigestService(engine=runtime.engine, config=config, clock=clock)
+        clock.set(at(25, 9, 30))
+        fresh.send_if_due()
+        runtime.run_until_idle(clock)
+    assert len(digests(standin)) == 1 and len(standin.files()) == 1
+
+
+def test_outside_the_catch_up_window_nothing_is_sent(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandin, config: Config
+) -> None:
+    assert config.digest.catch_up_hours == 12
+    seed_tuesday(runtime.engine)
+    run_job(runtime, clock, at(25, 20, 1))  # 12 h 1 min after 08:00: stale, skipped
+    assert digests(standin) == []
+    run_job(runtime, clock, at(26, 8, 0))  # the next morning sends Wednesday's, not Tuesday's
+    [post] = digests(standin)
+    assert "Wed 25 Nov 2026" in all_text(post)
+
+
+def test_on_monday_the_weekly_review_goes_out_too(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandin
+) -> None:
+    seed_tuesday(runtime.engine)
+    run_job(runtime, clock, at(30, 8, 0))  # Monday 30 Nov
+    posts = digests(standin)
+    assert [p.text.split(":")[0] for p in posts] == [
+        "📬 Daily digest · Sun 29 Nov 2026",
+        "📈 Weekly review · 23 Nov to 29 Nov 2026 (2026-W48)",
+    ]
+    weekly = all_text(posts[1])
+    assert "*Improvement review*" in weekly and "*Routes with the worst outcomes*" in weekly
+    assert len(standin.files()) == 2 and all(len(p.replies) == 1 for p in posts)
+    assert validate_blocks(posts[1].blocks, surface="message") == []
+    run_job(runtime, clock, at(30, 8, 1))
+    assert len(digests(standin)) == 2
+
+
+def test_the_week_the_clocks_go_back(runtime: Runtime, clock: ManualClock, standin: SlackStandin) -> None:
+    """Europe/London leaves summer time on Sun 25 Oct 2026 at 02:00 BST (01:00 UTC): that day is 25
+    hours long, and 08:00 local moves from 07:00 UTC to 08:00 UTC."""
+    with Session(runtime.engine) as session:
+        add_case(session, opened=datetime(2026, 10, 24, 23, 30, tzinfo=UTC))  # 00:30 BST on Sunday
+        add_case(session, opened=datetime(2026, 10, 25, 23, 30, tzinfo=UTC))  # 23:30 GMT on Sunday
+        add_case(session, opened=datetime(2026, 10, 26, 0, 30, tzinfo=UTC))  # Monday
+        session.commit()
+    run_job(runtime, clock, datetime(2026, 10, 24, 7, 0, tzinfo=UTC))  # 08:00 BST on Saturday
+    assert [p.text.split(":")[0] for p in digests(standin)] == ["📬 Daily digest · Fri 23 Oct 2026"]
+    run_job(runtime, clock, datetime(2026, 10, 25, 7, 30, tzinfo=UTC))  # 07:30 GMT on Sunday: too early
+    assert len(digests(standin)) == 1
+    run_job(runtime, clock, datetime(2026, 10, 25, 8, 0, tzinfo=UTC))  # 08:00 GMT
+    assert digests(standin)[1].text.startswith("📬 Daily digest · Sat 24 Oct 2026")
+    run_job(runtime, clock, datetime(2026, 10, 26, 8, 0, tzinfo=UTC))  # Monday 08:00 GMT
+    daily, weekly = digests(standin)[2:]
+    assert daily.text.startswith("📬 Daily digest · Sun 25 Oct 2026")
+    assert "*Cases opened*\n2" in field_texts(daily)  # both Sunday cases, by local day
+    assert weekly.text.startswith("📈 Weekly review · 19 Oct to 25 Oct 2026")
+    with Session(runtime.engine) as session:
+        charts = session.exec(
+            select(OutboxMessage).where(OutboxMessage.method == "files.completeUploadExternal")
+        )
+        sunday = next(c for c in charts if "2026-10-25" in c.dedupe_key)
+    assert len(sunday.payload["chart"]["buckets"]) == 25  # 00, 01 (BST), 01 (GMT), 02 ... 23
+    assert sunday.payload["chart"]["buckets"][:3] == ["00", "01", "01"]
+
+
+def test_a_retried_upload_does_not_share_the_chart_twice(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandin
+) -> None:
+    seed_tuesday(runtime.engine)
+    standin.fail("upload", status=500)  # the bytes' POST fails once: retried from the saved file id
+    run_job(runtime, clock, at(25, 8, 0))
+    [post] = digests(standin)
+    [stored] = standin.files()
+    assert [c.method for c in standin.calls if c.method.startswith("files.") or c.method == "upload"] == [
+        "files.getUploadURLExternal",
+        "upload",
+        "upload",
+        "files.completeUploadExternal",
+    ]
+    # Slack completed the upload but the answer was lost: the row is retried, and must not share again.
+    with Session(runtime.engine) as session:
+        row = session.exec(
+            select(OutboxMessage).where(col(OutboxMessage.dedupe_key).startswith("digest-chart"))
+        ).one()
+        row.status = OutboxStatus.PENDING
+        session.add(row)
+        session.commit()
+    runtime.run_until_idle(clock)
+    assert [r.files for r in digests(standin)[0].replies] == [[stored.id]]
+    assert len(standin.files()) == 1 and post.ts == digests(standin)[0].ts
+
+
+def test_send_is_once_unless_forced_and_refuses_an_unfinished_day(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandin, config: Config
+) -> None:
+    seed_tuesday(runtime.engine)
+    clock.set(at(25, 7, 0))
+    service = DigestService(engine=runtime.engine, config=config, clock=clock)
+    day = service.yesterday()
+    assert service.send(day).queued is True
+    assert service.send(day).queued is False
+    forced = service.send(day, force=True)
+    assert forced.queued and forced.key.startswith("digest:daily:2026-11-24:forced:")
+    with pytest.raises(PeriodNotOver):
+        service.send(at(25, 0).date())
+    runtime.run_until_idle(clock)
+    assert len(digests(standin)) == 2 and len(standin.files()) == 2
+    # The scheduled run at 08:00 finds Tuesday's digest already sent.
+    run_job(runtime, clock, at(25, 8, 0))
+    assert len(digests(standin)) == 2
+
+
+def test_preview_writes_the_text_the_blocks_and_the_png(
+    runtime: Runtime, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_tuesday(runtime.engine)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    out = tmp_path / "preview"
+    result = CliRunner().invoke(cli, ["digest", "preview", "--date", "2026-11-24", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [
+        "digest-daily-2026-11-24.json",
+        "digest-daily-2026-11-24.png",
+        "digest-daily-2026-11-24.txt",
+    ]
+    text = (out / "digest-daily-2026-11-24.txt").read_text(encoding="utf-8")
+    assert "*📬 Daily digest · Tue 24 Nov 2026*" in text and "*Cases opened*: 4 ▲ 300%" in text
+    assert "From 24 Nov 2026 00:00 UTC (Europe/London local days)" in text
+    blocks = json.loads((out / "digest-daily-2026-11-24.json").read_text(encoding="utf-8"))["blocks"]
+    assert validate_blocks(blocks, surface="message") == []
+    assert (out / "digest-daily-2026-11-24.png").read_bytes().startswith(PNG_SIGNATURE)
+    weekly = CliRunner().invoke(
+        cli, ["digest", "preview", "--date", "2026-11-22", "--weekly", "--out", str(out)]
+    )
+    assert weekly.exit_code == 0, weekly.output
+    assert (out / "digest-weekly-2026-W47.png").exists()
+    bad = CliRunner().invoke(cli, ["digest", "preview", "--date", "tomorrow"])
+    assert bad.exit_code == 2
