@@ -108,6 +108,9 @@ class Runtime:
             "outbox",
             lambda: self.outbox.drain(between_sends=self.foreground.yield_if_busy).next_due,
             self.clock,
+            # Card updates are queued by listeners, the SLA scan and other replicas, none of which can
+            # wake this loop: a one-second look keeps "the card updates for everyone" prompt.
+            idle_seconds=1.0,
         )
         self.loops = [self._ingest_loop, self._outbox_loop]
         for loop in self.loops:
