@@ -6,6 +6,7 @@ Nothing here runs at import time; `build_runtime` is called by the CLI, by `demo
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -66,6 +67,9 @@ class Runtime:
     replies: ReplyDesk | None = None
     slack_offload: OffloadSlot = field(default_factory=OffloadSlot)  # filled by `serve` (see offload.py)
     jobs: dict[str, Job] = field(default_factory=dict)  # scheduled work, registered by bot/services.py
+    # Whether this process posts to Slack: only the leader does (see bot/services.py), so that one
+    # sender paces each channel and no two replicas post the same outbox row.
+    sends_to_slack: Callable[[], bool] = field(default=lambda: True, repr=False)
     loops: list[WakeableLoop] = field(default_factory=list)
     _ingest_loop: WakeableLoop | None = field(default=None, repr=False)
     _outbox_loop: WakeableLoop | None = field(default=None, repr=False)
@@ -106,7 +110,7 @@ class Runtime:
         self._ingest_loop = WakeableLoop("ingest", ingest_step, self.clock, idle_seconds=2.0)
         self._outbox_loop = WakeableLoop(
             "outbox",
-            lambda: self.outbox.drain(between_sends=self.foreground.yield_if_busy).next_due,
+            self.outbox_step,
             self.clock,
             # Card updates are queued by listeners, the SLA scan and other replicas, none of which can
             # wake this loop: a one-second look keeps "the card updates for everyone" prompt.
@@ -115,6 +119,12 @@ class Runtime:
         self.loops = [self._ingest_loop, self._outbox_loop]
         for loop in self.loops:
             loop.start()
+
+    def outbox_step(self) -> datetime | None:
+        """One pass of the outbox worker: send what is due, if this process is the one that sends."""
+        if not self.sends_to_slack():
+            return None
+        return self.outbox.drain(between_sends=self.foreground.yield_if_busy).next_due
 
     def stop_workers(self) -> None:
         for loop in self.loops:

@@ -59,14 +59,9 @@ def scheduled_jobs(runtime: Runtime) -> list[Job]:
     """The service's own periodic jobs, then the ones services registered in `Runtime.jobs`."""
     jobs = [
         # Safety nets: the workers are woken on new work; these catch retries that fall due later.
-        # They back up the workers, which run on every replica, so they do too.
-        Job(
-            "outbox-retry",
-            runtime.outbox.drain,
-            every_seconds=15,
-            misfire_grace_seconds=30,
-            leader_only=False,
-        ),
+        # Slack is posted to by the leader alone (one sender paces each channel and no row can be
+        # posted by two replicas at once); ingest runs on every replica.
+        Job("outbox-retry", runtime.outbox.drain, every_seconds=15, misfire_grace_seconds=30),
         Job(
             "inbox-retry",
             runtime.pipeline.drain,
@@ -86,9 +81,10 @@ def scheduled_jobs(runtime: Runtime) -> list[Job]:
 
 def start_background(runtime: Runtime, *, elector: LeaderElector | None = None) -> Background:
     """Start the workers, the leader election and the scheduler (see README, "Scheduling and replicas")."""
+    elector = elector or LeaderElector(runtime.settings.database_url, metrics=runtime.metrics)
+    runtime.sends_to_slack = elector.is_leader
     runtime.start_workers()
     jobs = scheduled_jobs(runtime)
-    elector = elector or LeaderElector(runtime.settings.database_url, metrics=runtime.metrics)
     scheduler = build_scheduler(jobs, runtime.config.timezone, is_leader=elector.is_leader)
 
     def on_change(leading: bool) -> None:

@@ -33,7 +33,8 @@ def test_serve_schedules_its_own_jobs_and_every_registered_one(runtime: Runtime)
     jobs = {job.id: job for job in scheduled_jobs(runtime)}
     assert sorted(jobs) == sorted({"inbox-retry", "outbox-retry", "probe-digest", "probe-scan", *registered})
     assert jobs["probe-scan"].leader_only and jobs["probe-digest"].leader_only
-    assert not jobs["outbox-retry"].leader_only and not jobs["inbox-retry"].leader_only
+    assert jobs["outbox-retry"].leader_only  # one sender to Slack: the leader
+    assert not jobs["inbox-retry"].leader_only
     assert not jobs["reply-recovery"].leader_only  # local housekeeping runs on every replica
     assert (jobs["outbox-retry"].every_seconds, jobs["outbox-retry"].misfire_grace_seconds) == (15, 30)
     assert (jobs["inbox-retry"].every_seconds, jobs["inbox-retry"].misfire_grace_seconds) == (60, 120)
@@ -104,3 +105,24 @@ def test_a_follower_that_becomes_leader_runs_the_leader_jobs_at_once(runtime: Ru
         assert calls == []
     finally:
         stop_background(runtime, background)
+
+
+def test_only_the_leader_posts_to_slack(runtime: Runtime) -> None:
+    from bot.slack.outbox_queue import enqueue
+    from bot.store.db import session_scope
+
+    with session_scope(runtime.engine) as session:
+        enqueue(
+            session,
+            dedupe_key="probe:1",
+            method="chat.postMessage",
+            channel="#general",
+            payload={"text": "hello"},
+            now=runtime.clock.now(),
+        )
+    runtime.sends_to_slack = lambda: False  # a follower
+    assert runtime.outbox_step() is None
+    assert runtime.outbox.pending_count() == 1
+    runtime.sends_to_slack = lambda: True  # it became leader
+    runtime.outbox_step()
+    assert runtime.outbox.pending_count() == 0
