@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -74,33 +75,37 @@ class DigestBuilder:
             for k in range(SLA_TREND_DAYS - 1, -1, -1)
         ]
         both = [period, previous]
+        per: Literal["hour", "day"] = "hour" if kind == "daily" else "day"
         titles = self._canned_titles()
         brand = self._brand_words()
         # Four lanes of about equal weight on a million cases (see bot.digest.lanes).
         lanes: list[list[tuple[str, Read]]] = [
             [("counts", lambda s: digest_repo.counts(s, both))],
             [
-                ("waits", lambda s: digest_repo.frt_stats(s, both)),
                 ("sla", lambda s: detail.sla_by_day(s, trend_days)),
+                # Bucketed as the rows stream in: a week of arrivals is never a list.
+                ("arrivals", lambda s: arrival_series(detail.arrivals(s, period), period, tz, by=per)),
             ],
             [
-                ("backlog", detail.backlog_now),
+                ("waits", lambda s: digest_repo.frt_stats(s, both)),
                 ("canned", lambda s: detail.canned_counts(s, period)),
                 ("moves", lambda s: detail.escalation_moves(s, period)),
             ],
             [
+                ("backlog", detail.backlog_now),
                 ("mix", lambda s: detail.volume_mix(s, both)),
                 ("topics", lambda s: detail.negative_by_category(s, period)),
                 ("keywords", lambda s: metrics.top_keywords(detail.negative_texts(s, period), ignore=brand)),
                 ("surveys", lambda s: [detail.survey_histograms(s, p) for p in (period, *earlier)]),
-                ("arrivals", lambda s: list(detail.arrivals(s, period))),
             ],
         ]
         if kind == "weekly":
             history = earlier[1:]
             lanes[0].append(("routes", lambda s: outcomes_by_route(s, period)))
             lanes[1].append(("history_counts", lambda s: digest_repo.counts(s, history)))
-            lanes[2].append(("history_waits", lambda s: digest_repo.frt_stats(s, history, agents=False)))
+            lanes[2].append(
+                ("history_waits", lambda s: digest_repo.frt_stats(s, history, agents=False, teams=False))
+            )
             lanes[3].append(("canned_outcomes", lambda s: outcomes_by_canned(s, period)))
         got = run_lanes(self._engine, lanes)
         counted = digest_repo.combine(got["counts"], got["waits"])
@@ -147,7 +152,7 @@ class DigestBuilder:
             agents=metrics.agent_table(now_t.resolved_by, now_t.first_waits),
             canned=[CannedUse(cid, titles.get(cid, cid), n) for cid, n in canned],
             canned_share=share,
-            chart=_chart(kind, key, period, got["arrivals"], trend_days, got["sla"], tz),
+            chart=_chart(kind, key, got["arrivals"], trend_days, got["sla"], tz),
             review=review,
         )
 
@@ -239,12 +244,14 @@ def _counts(by_period: list[dict[str, int]]) -> list[Count]:
 def _chart(
     kind: DigestKind,
     key: PeriodKey,
-    period: Period,
-    arrivals: list[tuple[float, float | None]],
+    series: tuple[list[str], list[int], list[float | None]],
     trend_days: list[Period],
     sla: list[tuple[int, int]],
     tz: str,
 ) -> ChartData:
-    buckets, volume, frt = arrival_series(arrivals, period, tz, by="hour" if kind == "daily" else "day")
-    title = f"{'Day' if kind == 'daily' else 'Week'} of {key.first_day:%a %d %b %Y}"
-    return sla_series(title, buckets, volume, frt, trend_days, sla, tz)
+    per = "hour" if kind == "daily" else "day"
+    title = (
+        f"{'Day' if kind == 'daily' else 'Week'} of {key.first_day:%a %d %b %Y}: cases opened per {per} "
+        f"({tz}) and their median first response"
+    )
+    return sla_series(title, *series, trend_days, sla, tz)

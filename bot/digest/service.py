@@ -7,7 +7,9 @@ a second replica, a retry, a restart or an overlapping run finds the key taken a
 Which period is due, and for how long a missed one is still worth sending, is `bot.periodic`'s rule.
 
 The chart is a second outbox row (`RENDER_DIGEST_CHART`) behind the post in the same channel: the
-outbox sends it once the post has its ts, into the post's thread (`bot.slack.outbox_upload`).
+outbox sends it once the post has its ts, into the post's thread (`bot.slack.outbox_upload`), and then
+marks both Notices sent. A digest whose Notice is claimed but not sent is still on its way, or its
+chart failed (the outbox row says why).
 """
 
 from __future__ import annotations
@@ -168,7 +170,7 @@ class DigestService:
                     "after": notice,
                     "notices": [chart_notice, notice],
                     "filename": f"digest-{key.key.replace(':', '-')}.png",
-                    "title": f"{digest.chart.title}: volume, first response and SLA",
+                    "title": f"{digest.chart.title}; first-response SLA over {len(digest.chart.sla)} days",
                     "chart": chart_to_json(digest.chart),
                 },
                 now=now,

@@ -28,7 +28,7 @@ DEFINITIONS = (
     "First response: customer's post to our first reply on the platform, for cases first answered in "
     "the period (median · p90). SLA: met when the first reply was sent by its due time; a case counts "
     "when it was answered on time or when its due time passed, so unanswered overdue cases are misses. "
-    "FCR: resolved with one reply, no escalation, never reopened. Spam is left out."
+    "FCR: resolved with one reply, no escalation, not reopened within 7 days. Spam is left out."
 )
 _SECTION_BUDGET = 2900  # under Slack's 3,000 per section, with room for the join newlines
 

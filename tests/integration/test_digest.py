@@ -21,7 +21,10 @@ from bot.digest.service import DigestService, PeriodNotOver
 from bot.domain.enums import OutboxStatus
 from bot.domain.models import Notice, OutboxMessage
 from bot.standin import SlackStandin, StoredMessage, validate_blocks
+from tests import support
 from tests.integration.digest_seed import add_case, at, seed_tuesday
+from tests.integration.helpers import generic_mention, post_generic, settle
+from tests.integration.slack_driver import SlackDriver
 
 MANAGERS = "social-managers"
 
@@ -92,6 +95,42 @@ def test_at_0800_local_the_digest_of_yesterday_is_posted_once_with_its_chart_in_
         notices = {n.key: n for n in session.exec(select(Notice)).all()}
     assert notices["digest:daily:2026-11-24"].sent_at is not None
     assert notices["digest-chart:daily:2026-11-24"].sent_at is not None
+
+
+def test_a_day_through_the_real_pipeline(
+    server: str, runtime: Runtime, clock: ManualClock, standin: SlackStandin
+) -> None:
+    """Posts through the signed generic webhook, routed and worked with slash commands, then digested."""
+    slack = SlackDriver(server, standin, runtime)
+    clock.set(at(24, 9))
+    posts = [
+        ("x", "My parcel never arrived, terrible service"),
+        ("reddit", "How do I export my data?"),
+        ("facebook", "I was charged twice, please refund me"),  # routed to billing
+    ]
+    for index, (platform, text) in enumerate(posts):
+        mention = generic_mention(
+            f"m-{index}", text, platform=platform, handle=f"c{index}", created_at=clock.now()
+        )
+        assert post_generic(server, mention).status_code == 200
+    settle(runtime, clock)
+    assert slack.command("claim 1") == ["You claimed #1."]
+    assert slack.command("resolve 1 answered") == ["#1 resolved (answered)."]
+    assert slack.command('escalate 2 incidents "export broken"') == [
+        "#2 escalated to incidents (#social-incidents)."
+    ]
+    settle(runtime, clock)
+    run_job(runtime, clock, at(25, 8, 0))
+    [post] = digests(standin)
+    fields, text = field_texts(post), all_text(post)
+    assert "*Cases opened*\n3" in fields and "*Resolved*\n1" in fields
+    assert "*By platform* Facebook 1 · Reddit 1 · X 1" in text  # a tie reads alphabetically
+    assert "support → incidents 1" in text
+    # A case counts for the team it is with now: #2 for incidents.
+    assert (
+        "*support* · 1 opened" in text and "*incidents* · 1 opened" in text and "*billing* · 1 opened" in text
+    )
+    assert any(f.startswith("*Open now*\n2 (oldest #2") for f in fields)
 
 
 def test_a_restart_at_0930_after_a_missed_0800_sends_it_once(
@@ -192,6 +231,26 @@ def test_a_retried_upload_does_not_share_the_chart_twice(
     assert len(standin.files()) == 1 and post.ts == digests(standin)[0].ts
 
 
+def test_an_expired_upload_url_starts_over_and_a_failed_post_gives_up_the_chart(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandin
+) -> None:
+    seed_tuesday(runtime.engine)
+    standin.fail("upload", status=404)  # the URL is gone: a new one is asked for, the first file never shared
+    run_job(runtime, clock, at(25, 8, 0))
+    [post] = digests(standin)
+    first, second = standin.files()
+    assert not first.completed and second.completed and [r.files for r in post.replies] == [[second.id]]
+    # Wednesday's post fails for good: its chart has nothing to go under and is given up, with the reason.
+    standin.fail("chat.postMessage", error="is_archived")
+    run_job(runtime, clock, at(26, 8, 0))
+    with Session(runtime.engine) as session:
+        rows = {r.dedupe_key: r for r in session.exec(select(OutboxMessage)).all()}
+    post_row, chart_row = rows["digest:daily:2026-11-25"], rows["digest-chart:daily:2026-11-25"]
+    assert post_row.status is OutboxStatus.DEAD and post_row.last_error == "is_archived"
+    assert chart_row.status is OutboxStatus.DEAD and "was not sent" in (chart_row.last_error or "")
+    assert len(standin.files()) == 2
+
+
 def test_send_is_once_unless_forced_and_refuses_an_unfinished_day(
     runtime: Runtime, clock: ManualClock, standin: SlackStandin, config: Config
 ) -> None:
@@ -239,3 +298,29 @@ def test_preview_writes_the_text_the_blocks_and_the_png(
     assert (out / "digest-weekly-2026-W47.png").exists()
     bad = CliRunner().invoke(cli, ["digest", "preview", "--date", "tomorrow"])
     assert bad.exit_code == 2
+
+
+def test_send_from_the_command_line_posts_once(
+    runtime: Runtime, database_url: str, standin: SlackStandin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_tuesday(runtime.engine)
+    for name, value in {
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": support.BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": support.SIGNING_SECRET,
+        "SLACK_API_URL": standin.url,
+        "SLACK_CHANNEL_INTERVAL": "0",  # no pacing to wait out in real time
+    }.items():
+        monkeypatch.setenv(name, value)
+    sent = CliRunner().invoke(cli, ["digest", "send", "--date", "2026-11-24"])
+    assert sent.exit_code == 0, sent.output
+    assert json.loads(sent.stdout.splitlines()[-1]) == {
+        "key": "digest:daily:2026-11-24",
+        "queued": True,
+        "still_pending": 0,
+    }
+    [post] = digests(standin)
+    assert len(post.replies) == 1 and len(standin.files()) == 1
+    again = CliRunner().invoke(cli, ["digest", "send", "--date", "2026-11-24"])
+    assert again.exit_code == 0 and '"queued": false' in again.stdout
+    assert len(digests(standin)) == 1
