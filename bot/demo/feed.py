@@ -157,7 +157,7 @@ def _generic(
 
 
 def build_feed(start: datetime) -> list[FeedItem]:
-    """About twenty items over an hour: complaints, questions, praise, DMs, a follow-up, an outage burst."""
+    """Fifteen items over twenty minutes: complaints, questions, praise, DMs, a follow-up, an outage burst."""
     t = lambda minutes: start + timedelta(minutes=minutes)  # noqa: E731
     dana = _x_user("2200000001", "dana_flies", "Dana Whitfield", 48_200)
     items = [
@@ -307,7 +307,7 @@ def build_feed(start: datetime) -> list[FeedItem]:
         ("2200000105", "verified_news", "Tech Daily", 1_250_000),
     ]
     outage_texts = [
-        "@acme_help is the app down? can't log in since 14:00",
+        "@acme_help is the app down? can't log in since 9:55",
         "@acme_help login failed again and again. error 500. this is useless",
         "@acme_help your service is down for the whole EU team, we can't work",
         "@acme_help not working, login page just spins",
@@ -315,15 +315,18 @@ def build_feed(start: datetime) -> list[FeedItem]:
     ]
     for i, ((uid, handle, name, followers), text) in enumerate(zip(outage_users, outage_texts, strict=True)):
         verified = handle == "verified_news"
+        # A burst within one minute, as outage reports come: their SLA levels are reached in the same
+        # scan, so the demo's fast-forward shows one grouped breach alert rather than five.
+        at = timedelta(minutes=20, seconds=1 + 6 * i)
         items.append(
             FeedItem(
-                timedelta(minutes=20 + i),
+                at,
                 "x",
                 _tweet(
                     f"18600000000000002{i:02d}",
                     _x_user(uid, handle, name, followers, verified),
                     text,
-                    t(20 + i),
+                    start + at,
                 ),
                 f"X: outage report {i + 1} of {len(outage_texts)}",
             )

@@ -116,8 +116,9 @@ def _entity(inner: str, users: Mapping[str, str]) -> list[_Token]:
     if target.startswith("!date^"):
         return [label or "(a date)"]
     if target.startswith("!"):
-        # Broadcasts (<!here>) and user groups (<!subteam^S1|@team>).
-        word = label or "@" + target[1:].split("^", 1)[0]
+        # Broadcasts (<!here>) and user groups (<!subteam^S1|@team>; without a label, named from `users`).
+        kind, _, group = target[1:].partition("^")
+        word = label or (f"@{users[group]}" if group in users else f"@{kind}")
         return _styled("bold yellow", word)
     url = _unescape(target)
     if _SAFE_URL.match(url):

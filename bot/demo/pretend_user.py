@@ -14,11 +14,13 @@ from urllib.parse import urlencode
 
 import httpx
 
-from bot.slack.ids import ActionId, OverflowOption, decode_case_value, decode_overflow_value
+from bot.slack.ids import ActionId, AlertActionId, OverflowOption, decode_case_value, decode_overflow_value
 from bot.standin import SlackStandin, StoredMessage
 from bot.standin.models import StoredView
 
 BUTTON_VERBS = {"claim", "reply", "escalate", "resolve", "unclaim", "reopen"}
+# Buttons on SLA alerts rather than cards ("Snooze 1 h" on a grouped breach alert), by their verb.
+ALERT_VERBS = {a.value.rpartition(".")[2]: a.value for a in AlertActionId}
 OVERFLOW_VERBS = {o.value for o in OverflowOption}
 
 
@@ -113,20 +115,21 @@ class PretendUser:
     def _find_action(
         self, case_id: int, verb: str, channels: list[str]
     ) -> tuple[str, StoredMessage, dict[str, Any]]:
-        if verb not in BUTTON_VERBS | OVERFLOW_VERBS:
-            raise DemoInputError(
-                f"unknown button `{verb}`; try one of {', '.join(sorted(BUTTON_VERBS | OVERFLOW_VERBS))}"
-            )
+        verbs = BUTTON_VERBS | OVERFLOW_VERBS | ALERT_VERBS.keys()
+        if verb not in verbs:
+            raise DemoInputError(f"unknown button `{verb}`; try one of {', '.join(sorted(verbs))}")
         for channel in channels:
             for message in self.standin.messages(channel):
                 for block in message.blocks or []:
-                    if block.get("type") != "actions":
-                        continue
-                    for element in block.get("elements", []):
+                    # Card buttons sit in actions blocks; an alert's per-case button is a section's accessory.
+                    elements = block.get("elements", []) if block.get("type") == "actions" else []
+                    if block.get("type") == "section" and isinstance(block.get("accessory"), dict):
+                        elements = [block["accessory"]]
+                    for element in elements:
                         action = _match(element, case_id, verb)
                         if action is not None:
                             return channel, message, {**action, "block_id": block.get("block_id", "")}
-        raise DemoInputError(f"no card for case #{case_id} has a `{verb}` button right now")
+        raise DemoInputError(f"no card or alert for case #{case_id} has a `{verb}` button right now")
 
 
 def escape_mentions(text: str, directory: dict[str, str]) -> str:
@@ -145,7 +148,7 @@ def _view_with_state(view: StoredView, state: dict[str, Any]) -> dict[str, Any]:
 
 def _match(element: dict[str, Any], case_id: int, verb: str) -> dict[str, Any] | None:
     action_id = element.get("action_id", "")
-    if element.get("type") == "button" and action_id == f"case.{verb}":
+    if element.get("type") == "button" and action_id in {f"case.{verb}", ALERT_VERBS.get(verb)}:
         try:
             if decode_case_value(element.get("value", "")) == case_id:
                 return {

@@ -1,7 +1,8 @@
 """`socialdesk demo`: the whole product on the embedded default, no tokens needed.
 
 A real SQLite file, the real HTTP server, the Slack stand-in and a simulated feed sent as signed
-webhooks. Simulated time (a manual clock) moves the feed and Slack's pacing along without waiting.
+webhooks. Simulated time (a manual clock) moves the feed and Slack's pacing along without waiting, and
+`wait` runs the scheduled jobs through the hours (bot/demo/clockwork.py).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import secrets
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 from pydantic import SecretStr
@@ -24,7 +26,7 @@ from sqlmodel import Session, select
 
 from bot.app import Runtime, build_runtime
 from bot.clock import ManualClock
-from bot.config import Roles, load_config
+from bot.config import Config, load_config
 from bot.connectors.verify import sign_generic, sign_meta, sign_x
 from bot.demo.changes import channel_messages
 from bot.demo.feed import FeedItem, build_feed
@@ -37,24 +39,48 @@ from bot.domain.enums import InboxStatus
 from bot.domain.models import Case, InboxItem, Mention
 from bot.settings import PROJECT_ROOT, SAMPLE_CONFIG_NAME, Settings
 from bot.standin import SlackStandin
-from bot.standin.workspace import BOT_NAME, BOT_USER_ID, DEFAULT_USERS
+from bot.standin.workspace import BOT_NAME, BOT_USER_ID, DEFAULT_USERGROUPS, DEFAULT_USERS
 from bot.web.serving import background_server
 
 DEMO_LEAD = "U0MANAGER1"  # priya in the stand-in's workspace
+# The feed starts at this local time (config time zone) on the latest day it has already passed: the
+# demo's day never straddles midnight, so `wait until 08:00 tomorrow` brings the digest of that day.
+DEMO_START = time(9, 40)
+
+
+def demo_start(now: datetime, tz: str) -> datetime:
+    """The most recent `DEMO_START` local time at or before `now`, in UTC."""
+    zone = ZoneInfo(tz)
+    local = now.astimezone(zone)
+    day: date = local.date() - timedelta(days=1 if local.time() < DEMO_START else 0)
+    return datetime.combine(day, DEMO_START, tzinfo=zone).astimezone(UTC)
+
+
+def demo_config(config: Config) -> Config:
+    """The sample config as the demo's workspace needs it: priya leads (so `assign` works) and is the duty
+    lead the SLA page mentions; the stand-in's user group is every team's on-call group (an unclaimed
+    case's at-risk nudge calls it); and no digest catch-up, because the workspace is new: yesterday had
+    no traffic, and an empty "yesterday" digest at the first `wait` would only confuse."""
+    group = DEFAULT_USERGROUPS[0].id if DEFAULT_USERGROUPS else None
+    return config.model_copy(
+        update={
+            "roles": config.roles.model_copy(update={"leads": [DEMO_LEAD]}),
+            "duty_leads": [DEMO_LEAD],
+            "teams": [t.model_copy(update={"oncall_group": t.oncall_group or group}) for t in config.teams],
+            "digest": config.digest.model_copy(update={"catch_up_hours": 0}),
+        }
+    )
 
 
 @contextmanager
 def _environment(
-    db_path: Path | None,
+    db_path: Path | None, now: datetime | None
 ) -> Iterator[tuple[Runtime, SlackStandin, ManualClock, DemoPlatforms, str, str]]:
-    start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=1)
-    clock = ManualClock(start)
+    config = demo_config(load_config(PROJECT_ROOT / SAMPLE_CONFIG_NAME))
+    clock = ManualClock(demo_start(now or datetime.now(UTC), config.timezone))
     with tempfile.TemporaryDirectory(prefix="socialdesk-demo-") as tmp:
         database = db_path or Path(tmp) / "socialdesk-demo.db"
         token, signing = "xoxb-demo-" + secrets.token_hex(8), secrets.token_hex(16)
-        # The sample config names no leads; the demo makes its pretend lead one, so `assign` works.
-        config = load_config(PROJECT_ROOT / SAMPLE_CONFIG_NAME)
-        config = config.model_copy(update={"roles": Roles(leads=[DEMO_LEAD])})
         with (
             SlackStandin(token=token, clock=clock) as standin,
             platforms_started(clock, config.masking) as platforms,
@@ -95,6 +121,7 @@ def _play_feed(stage: Stage, base_url: str) -> None:
     console, clock, stats = stage.console, stage.clock, stage.stats
     start = clock.now()
     console.print(Rule("[bold]The feed: a morning of social traffic, sent as signed webhooks[/bold]"))
+    zone = ZoneInfo(stage.runtime.config.timezone)
     for item in build_feed(start):
         clock.set(max(clock.now(), start + item.at))
         stage.platforms.register(item)  # the platform knows the post before anyone can answer it
@@ -107,11 +134,11 @@ def _play_feed(stage: Stage, base_url: str) -> None:
         )
         if response.status_code != 200:
             stats.webhooks_failed.append(f"{item.label}: {response.status_code} {response.text}")
-        console.print(f"  {clock.now():%H:%M}  {item.label:<72} {outcome}")
+        console.print(f"  {clock.now().astimezone(zone):%H:%M}  {item.label:<72} {outcome}")
         stage.runtime.run_until_idle(clock)
 
 
-def _summary(stage: Stage) -> None:
+def _summary(stage: Stage, started: datetime) -> None:
     console, runtime, standin, stats = stage.console, stage.runtime, stage.standin, stage.stats
     table = Table(title="socialdesk demo: what happened", show_lines=False)
     table.add_column("channel")
@@ -140,7 +167,20 @@ def _summary(stage: Stage) -> None:
         f"private; through the Graph API {len(platforms.graph.calls)} (Facebook, Instagram, Messenger); "
         f"through the generic receiver {len(platforms.generic.received)}"
     )
-    for problem in stats.webhooks_failed + stats.command_errors:
+    config = runtime.config
+    alerts = {
+        name.lstrip("#"): len(channel_messages(standin, name.lstrip("#")))
+        for name in (config.duty_channel, config.digest.channel or config.managers_channel)
+    }
+    zone = ZoneInfo(config.timezone)
+    span = [when.astimezone(zone).strftime("%a %d %b %H:%M") for when in (started, stage.clock.now())]
+    console.print(
+        f"simulated time {span[0]} to {span[1]} "
+        f"({config.timezone}); "
+        + "; ".join(f"messages in #{name} {count}" for name, count in alerts.items())
+        + f"; files shared {len(standin.files())}"
+    )
+    for problem in stats.webhooks_failed + stats.command_errors + stats.job_failures:
         console.print(f"[red]  problem: {problem}[/red]")
 
 
@@ -150,26 +190,44 @@ def run_demo(
     db_path: Path | None = None,
     width: int = 110,
     on_finish: Callable[[Stage], None] | None = None,
+    files_dir: Path | None = None,
+    now: datetime | None = None,
 ) -> int:
     """Run the demo; `commands` None means interactive. Returns the process exit code.
 
     `on_finish` sees the stage (stand-ins included) before everything stops: how tests look at what
-    reached the platforms, not only at what was printed."""
+    reached the platforms, not only at what was printed. Files shared in Slack (the digest's chart) are
+    written to `files_dir`, or to a new temporary folder that outlives the demo. `now` (default: the
+    wall clock) picks the demo's day: it starts at the latest `DEMO_START` before it."""
     console = Console(width=width, highlight=False)
-    with _environment(db_path) as (runtime, standin, clock, platforms, base_url, signing):
+    with _environment(db_path, now) as (runtime, standin, clock, platforms, base_url, signing):
         directory = {u.name: u.id for u in DEFAULT_USERS}
         people = {
             u.name: PretendUser(base_url, signing, standin, u.id, u.name, directory) for u in DEFAULT_USERS
         }
-        names = {BOT_USER_ID: BOT_NAME, **{u.id: u.name for u in DEFAULT_USERS}}
+        names = {
+            BOT_USER_ID: BOT_NAME,
+            **{u.id: u.name for u in DEFAULT_USERS},
+            **{g.id: g.handle for g in DEFAULT_USERGROUPS},
+        }
         stage = Stage(
-            console, runtime, standin, clock, platforms, people, FormDesk(standin), DemoStats(), names
+            console,
+            runtime,
+            standin,
+            clock,
+            platforms,
+            people,
+            FormDesk(standin),
+            DemoStats(),
+            names,
+            files_dir=files_dir,
         )
         console.print(
             f"[bold]socialdesk demo[/bold]: SQLite, the Slack stand-in at {standin.url}, the app at "
             f"{base_url}; replies go to local X ({platforms.x.url}), Graph ({platforms.graph.url}) and "
             f"generic ({platforms.generic.url}) stand-ins"
         )
+        started = clock.now()
         _play_feed(stage, base_url)
         console.print(Rule("[bold]Slack, as your team sees it[/bold]"))
         stage.show_channels(stage.team_channels())
@@ -189,8 +247,9 @@ def run_demo(
                 line = scripted
             if not run_line(stage, line):
                 break
-        _summary(stage)
+        _summary(stage, started)
         if on_finish is not None:
             on_finish(stage)
     stats = stage.stats
-    return 1 if stats.webhooks_failed or any("HTTP" in e for e in stats.command_errors) else 0
+    failed = stats.webhooks_failed or stats.job_failures or any("HTTP" in e for e in stats.command_errors)
+    return 1 if failed else 0

@@ -5,6 +5,7 @@ app finish its work in simulated time, then show what changed.
     click 3 reply            a card's button or overflow choice
     form canned refund-...   an input in the open modal; `form send` submits it
     as sam /social claim 3   any of the above as another person
+    wait 12m                 simulated time: the scheduled jobs run minute by minute (clockwork.py)
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 from rich.console import Console
@@ -19,7 +21,7 @@ from rich.text import Text
 
 from bot.app import Runtime
 from bot.clock import ManualClock
-from bot.demo import changes
+from bot.demo import changes, clockwork
 from bot.demo.forms import SHORTHANDS, FormDesk
 from bot.demo.modal_view import render_form
 from bot.demo.platforms import DemoPlatforms
@@ -31,7 +33,8 @@ HELP = """You are maria, an agent; sam is another agent and priya the team lead.
   /social help | queue [team] | show 3 | claim 3 | reply 3 [text] | dm 3 [text] | note 3 <text>
   /social escalate 3 [team reason] | resolve 3 [outcome] | reopen 3 | assign 3 @sam (leads) | stats
   click 3 claim               a card's buttons: claim reply escalate resolve reopen; its menu:
-                              private_reply unclaim assign mark_spam show_history
+                              private_reply unclaim assign mark_spam show_history;
+                              on a breach alert: click 3 snooze (leads: no pings for an hour)
 A button or a command without text opens a form (a modal); fill it in with `form`:
   form                        show the open form again
   form canned refund-billing  start from a canned reply: the preview and brand-voice check update
@@ -42,7 +45,12 @@ A button or a command without text opens a form (a modal); fill it in with `form
   form user @sam                               (assign)
   form send | form cancel     submit (a refusal keeps the form open, with the reason) or close it
   as sam <line>               do one line as sam or priya, e.g. `as sam /social claim 3`
-  channels | channel social-billing | help | quit"""
+Simulated time: nobody watches the clock, the scheduler's SLA scan and digest job do, every minute:
+  wait 12m | wait 1h30m       move the clock on, running those jobs each minute; what they post is shown
+                              at the minute it happened: amber + nudge, red + one grouped alert, the page
+  wait until 08:00 tomorrow   a local time (config zone): the managers' digest, its chart in the thread
+  sla scan | digest | time    run that job once now | show the simulated time
+  channels | channel social-billing | channel social-duty | channel social-managers | help | quit"""
 
 
 @dataclass
@@ -51,6 +59,7 @@ class DemoStats:
     webhooks_failed: list[str] = field(default_factory=list)
     commands: int = 0
     command_errors: list[str] = field(default_factory=list)
+    job_failures: list[str] = field(default_factory=list)  # scheduled jobs that raised during a `wait`
 
 
 @dataclass
@@ -65,10 +74,22 @@ class Stage:
     people: dict[str, PretendUser]  # by name; the first is "you"
     forms: FormDesk
     stats: DemoStats
-    names: dict[str, str]  # Slack user id -> name, for drawing mentions (the bot's too)
+    names: dict[str, str]  # Slack user id (and user-group id) -> name, for drawing mentions
+    files_dir: Path | None = None  # where shared files are written for a person to open; None: a temp dir
+    saved_files: dict[str, Path] = field(default_factory=dict)  # Slack file id -> where it was written
 
     def team_channels(self) -> list[str]:
         return [team.channel_name for team in self.runtime.config.teams]
+
+    def watched(self) -> list[str]:
+        """Where a step's effects can show: team channels, the digest and duty channels, the DMs."""
+        config = self.runtime.config
+        others = [config.digest.channel or config.managers_channel, config.duty_channel]
+        extra = [c.lstrip("#") for c in others if c.lstrip("#") not in self.team_channels()]
+        return self.team_channels() + list(dict.fromkeys(extra)) + [p.user_id for p in self.people.values()]
+
+    def snapshot(self) -> changes.Snapshot:
+        return changes.take(self.standin, self.watched(), self.platforms)
 
     def show_channels(self, names: list[str]) -> None:
         for name in names:
@@ -101,8 +122,13 @@ def run_line(stage: Stage, line: str) -> bool:
     if words[0] == "channel" and len(words) == 2:
         stage.show_channels([words[1].lstrip("#")])
         return True
+    if words[0] == "time":
+        console.print(Text(f"It is {clockwork.local_time(stage)} ({stage.runtime.config.timezone}).", "dim"))
+        return True
     stage.stats.commands += 1
     try:
+        if _run_clockwork(stage, words):
+            return True
         act = _action(stage, user, text, words)
     except DemoInputError as exc:
         return _refuse(stage, text, str(exc))
@@ -111,6 +137,19 @@ def run_line(stage: Stage, line: str) -> bool:
 
 
 Act = Callable[[], httpx.Response | None]  # one step's request; None when it sent nothing itself
+
+
+def _run_clockwork(stage: Stage, words: list[str]) -> bool:
+    """Lines about simulated time and the scheduled jobs; False when the line is something else."""
+    if words[0] == "wait":
+        clockwork.wait(stage, words[1:])
+    elif words[:2] == ["sla", "scan"] and len(words) == 2:
+        clockwork.run_now(stage, clockwork.SLA_JOB)
+    elif words == ["digest"]:
+        clockwork.run_now(stage, clockwork.DIGEST_JOB)
+    else:
+        return False
+    return True
 
 
 def _action(stage: Stage, user: PretendUser, text: str, words: list[str]) -> Act:
@@ -158,7 +197,7 @@ def _submit(stage: Stage, user: PretendUser) -> httpx.Response:
 
 
 def _step(stage: Stage, user: PretendUser, text: str, act: Act) -> None:
-    console, watched = stage.console, stage.team_channels() + [p.user_id for p in stage.people.values()]
+    console, watched = stage.console, stage.watched()
     before = changes.take(stage.standin, watched, stage.platforms)
     form_before = stage.forms.current(user.user_id)
     try:
@@ -177,6 +216,7 @@ def _step(stage: Stage, user: PretendUser, text: str, act: Act) -> None:
     if form is not None and (form is not form_before or text.startswith("form")):
         console.print(render_form(form, owner=user.user_name, users=stage.names))
     changes.show_slack(console, before, stage.standin, watched, stage.names)
+    changes.show_files(console, stage.standin, stage.saved_files, stage.files_dir)
     changes.show_customers(console, before, stage.platforms)
 
 

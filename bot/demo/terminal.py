@@ -102,12 +102,26 @@ def render_blocks(blocks: Sequence[object], users: Mapping[str, str]) -> list[Re
 
 def _message_body(message: Mapping[str, Any], users: Mapping[str, str]) -> list[RenderableType]:
     rendered = render_blocks(message.get("blocks") or [], users)
-    if rendered:
-        return rendered
     text = message.get("text")
-    if isinstance(text, str) and text.strip():
-        return [markup_text(mrkdwn_to_rich(text, users))]
-    return [Text("(empty message)", style="dim italic")]
+    if not rendered and isinstance(text, str) and text.strip():
+        rendered = [markup_text(mrkdwn_to_rich(text, users))]
+    rendered.extend(_file_line(f) for f in message.get("files") or ())
+    return rendered or [Text("(empty message)", style="dim italic")]
+
+
+def _file_line(file: object) -> Text:
+    """A shared file as Slack lists it under a message: its name, size and title (the image's alt text)."""
+    if not isinstance(file, Mapping):  # only the id is known
+        return Text(f"📎 file {sanitize(str(file))}", style="magenta")
+    parts = [sanitize(str(file.get("name") or file.get("id") or "file"))]
+    size = file.get("size")
+    if isinstance(size, int) and size > 0:
+        parts.append(f"{size} bytes" if size < 1024 else f"{size / 1024:.0f} KB")
+    line = Text("📎 " + " · ".join(parts), style="magenta")
+    about = file.get("title") or file.get("alt_txt")
+    if about and about != file.get("name"):
+        line.append(f"\n   {sanitize(str(about))}", style="dim")
+    return line
 
 
 def _block(block: Mapping[str, Any], users: Mapping[str, str]) -> list[RenderableType]:

@@ -311,7 +311,9 @@ def render_digest(digest: Digest) -> SlackMessage:
     """The digest message for the managers' channel; the chart follows in its thread."""
     at = digest.built_at
     previous = digest.previous
-    since = slack_date(digest.period.start, fmt="{date_short_pretty} {time}")
+    # The local day itself: a Slack date token would show each reader the start instant in their own
+    # zone (or in UTC as its fallback), which names the wrong day for anyone east or west of the brand.
+    since = f"{digest.period.start.astimezone(ZoneInfo(digest.timezone)):%a %d %b %Y}"
     compared = (
         f"{previous.start.astimezone(ZoneInfo(digest.timezone)):%a %d %b}"
         if digest.kind == "daily"
@@ -321,7 +323,7 @@ def render_digest(digest: Digest) -> SlackMessage:
         header_block(_title(digest), block_id="digest:header"),
         context_block(
             [
-                f"From {since} ({escape_mrkdwn(digest.timezone)} local days) · compared with {compared} · "
+                f"From {since} ({escape_mrkdwn(digest.timezone)} days) · compared with {compared} · "
                 f"backlog as of {slack_date(at, fmt='{time}')}"
             ],
             block_id="digest:period",

@@ -144,7 +144,10 @@ def render_page(items: Sequence[SlaAlertView], *, leads: Sequence[str]) -> Slack
     blocks.extend(_more(items))
     blocks.append(
         context_block(
-            ["Snooze a case with the button on its team's alert or `/social snooze <case> <minutes>`."],
+            [
+                "Snooze a case with the button on its team's alert or "
+                "`/social snooze &lt;case&gt; &lt;minutes&gt;`."
+            ],
             block_id="sla:page:hint",
         )
     )

@@ -1,12 +1,18 @@
 """`socialdesk demo --script` end to end: every platform's card in the right channel, a follow-up in a
 thread, masked personal data, then the tour works the queue (claim, a canned public reply through the
 reply form, private replies, an escalation, an assignment, a resolve, a brand-voice refusal, a claim
-race) with the replies reaching the local X, Graph and generic-receiver stand-ins; exit code 0."""
+race) with the replies reaching the local X, Graph and generic-receiver stand-ins; then it fast-forwards
+the simulated clock through the SLA levels (at-risk nudges, one grouped breach alert, a snooze, the page
+naming the duty lead) to the next morning's digest, whose chart PNG lands in the digest's thread on the
+Slack stand-in and in a folder for a person to open; exit code 0.
+
+The tour runs once per module (about five seconds); each test reads a different part of what it did."""
 
 from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -15,26 +21,55 @@ from typer.testing import CliRunner
 
 from bot.cli import cli
 from bot.demo import runner
+from bot.demo.changes import PNG_SIGNATURE
 from bot.demo.steps import Stage
 from bot.domain.enums import CaseStatus
 from bot.domain.models import Case
 from bot.settings import PROJECT_ROOT
+from bot.standin import StoredMessage
+from bot.standin.models import StoredFile
 
 TOUR = PROJECT_ROOT / "demo-tour.txt"
-MARIA, SAM = "U0AGENT01", "U0AGENT02"
+MARIA, SAM, PRIYA = "U0AGENT01", "U0AGENT02", "U0MANAGER1"
 DANA_FOLLOW_UP = "1860000000000000002"  # a reply answers the customer's latest post in the thread
+OUTAGE = [9, 10, 11, 12, 13]  # the burst of X outage reports the tour leaves unanswered
 
 
-def test_the_tour_works_the_queue_and_reaches_the_platforms(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    finished: list[Stage] = []  # the stand-ins keep what they accepted after they stop
-    monkeypatch.setattr(runner, "run_demo", functools.partial(runner.run_demo, on_finish=finished.append))
-    database = tmp_path / "demo.db"
-    result = CliRunner().invoke(cli, ["demo", "--script", str(TOUR), "--db", str(database), "--width", "220"])
-    out = result.output
-    assert result.exit_code == 0, out[-3000:]
-    [stage] = finished
+@dataclass
+class Tour:
+    out: str
+    stage: Stage
+    database: Path
+    files_dir: Path
+    slack: dict[str, list[StoredMessage]]  # channel name -> messages with their threads, at the end
+    files: dict[str, StoredFile]  # Slack file id -> the file, bytes included
+
+
+@pytest.fixture(scope="module")
+def tour(tmp_path_factory: pytest.TempPathFactory) -> Tour:
+    tmp = tmp_path_factory.mktemp("tour")
+    finished: list[Tour] = []
+
+    def on_finish(stage: Stage) -> None:
+        # Read the Slack stand-in while it still runs: what it holds is what a person would see.
+        channels = ("social-incidents", "social-duty", "social-managers")
+        slack = {name: stage.standin.messages(name) for name in channels}
+        files = {f.id: f for f in stage.standin.files()}
+        finished.append(Tour("", stage, tmp / "demo.db", tmp / "files", slack, files))
+
+    with pytest.MonkeyPatch.context() as patch:
+        demo = functools.partial(runner.run_demo, on_finish=on_finish, files_dir=tmp / "files")
+        patch.setattr(runner, "run_demo", demo)
+        args = ["demo", "--script", str(TOUR), "--db", str(tmp / "demo.db"), "--width", "220"]
+        result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output[-3000:]
+    [done] = finished
+    done.out = result.output
+    return done
+
+
+def test_the_tour_works_the_queue_and_reaches_the_platforms(tour: Tour) -> None:
+    out, stage, database = tour.out, tour.stage, tour.database
     _feed_shown(out)
 
     # 1. Claimed, and the race lost by sam is explained to him privately.
@@ -68,7 +103,10 @@ def test_the_tour_works_the_queue_and_reaches_the_platforms(
     assert "Duplicate charge refunded; Dana confirmed by DM." in out
     assert "There is no case #999." in out and "not a /social command" in out
     assert re.search(r"commands \d+ \(errors 0\)", out)
-    assert "replies the platforms accepted: on X 1 public and 1 private; through the Graph API 3" in out
+    # 8. The rest of the queue: a thank-you on Instagram, the review answered, the spam binned.
+    assert "What the customer saw on Instagram · public reply under their comment" in out
+    assert "What the customer saw on Review site" in out and "#8 marked as spam." in out
+    assert "replies the platforms accepted: on X 1 public and 1 private; through the Graph API 4" in out
     _platforms_got_the_replies(stage)
     _cases_ended_as_worked(database)
 
@@ -90,9 +128,11 @@ def _platforms_got_the_replies(stage: Stage) -> None:
     assert (
         note.node == private.params["recipient"]["comment_id"] and "sent you a DM" in note.params["message"]
     )
-    [reddit] = generic.received
-    assert reddit.body["in_reply_to"] == "t3_1abcde" and reddit.body["visibility"] == "public"
+    [reddit] = [r for r in generic.received if r.body["in_reply_to"] == "t3_1abcde"]
+    assert reddit.body["visibility"] == "public"
     assert reddit.body["text"].endswith("^SA")  # sam answered it
+    [review] = [r for r in generic.received if r.body["in_reply_to"] == "tp-778812"]
+    assert review.body["text"].startswith("Hi Mark, sorry it took so long.")
 
 
 def _cases_ended_as_worked(database: Path) -> None:
@@ -137,3 +177,54 @@ def test_demo_reads_commands_from_stdin_when_not_a_terminal(tmp_path: Path) -> N
     )
     assert result.exit_code == 0, result.output[-2000:]
     assert "Open cases" in result.output
+
+
+def test_the_tour_fast_forwards_through_the_sla_levels(tour: Tour) -> None:
+    out, incidents, duty = tour.out, tour.slack["social-incidents"], tour.slack["social-duty"]
+    # At risk: the cards turn amber and each thread gets a nudge, naming maria on hers, the on-call
+    # user group on the unclaimed ones; all five in the same minute's scan.
+    at_risk = out.index("SLA scan: 5 cases at risk")
+    assert "#9 · P2 · X incident · Claimed · 🟧 At risk" in out
+    assert "🟧 @maria, #9 is at risk: its first response is due" in out
+    assert "🟧 @social-team #10 is unclaimed and at risk" in out and "Who takes it?" in out
+    # The breach: red cards and ONE alert in the team channel listing all five, each with a snooze button.
+    breach = out.index("SLA scan: 5 cases breached")
+    assert "#10 · P2 · X incident · New · 🟥 SLA breached" in out
+    assert out.count("5 cases breached their first-response target · team incidents") == 1
+    [alert] = [m for m in incidents if "breached their first-response target" in m.text]
+    assert all(f"#{case}" in alert.text for case in OUTAGE)
+    assert "SLA alerts for #13 snoozed until" in out  # priya, a lead, pressed the alert's button
+    # The page: the duty lead mentioned by name in the duty channel; the snoozed case waits its turn.
+    page = out.index("4 cases are still waiting, well past their first-response target")
+    assert "🚨 @priya" in out[page - 400 : page]
+    assert at_risk < breach < page, "the fast-forward tells it in the order it happened"
+    first, later = duty
+    assert f"<@{PRIYA}>" in str(first.blocks) and "#13" not in first.text
+    assert "#13" in later.text, "paged when its snooze ended, during the night"
+    for case in OUTAGE:
+        header = f"case:{case}:header"
+        [card] = [m for m in incidents if any(b.get("block_id") == header for b in m.blocks or [])]
+        nudges = [r for r in card.replies if "at risk" in r.text]
+        assert len(nudges) == 1, f"#{case}: one nudge, never repeated"
+
+
+def test_the_tour_ends_with_the_digest_and_its_chart_in_the_thread(tour: Tour) -> None:
+    out = tour.out
+    assert "no digest due. Yesterday's goes out from 08:00 (Europe/London)" in out
+    assert "08:00 ──" in out and "Digest: yesterday's figures queued for the managers' channel" in out
+    assert "✚ new message in #social-managers" in out and "📬 Daily digest ·" in out
+    day = r"\w{3} \d\d \w{3}"
+    assert re.search(rf"simulated time {day} 09:40 to {day} 08:00 \(Europe/London\)", out)
+    # On the Slack stand-in: the digest in the managers' channel, its chart a PNG file in its thread.
+    digests = tour.slack["social-managers"]
+    assert digests and any("Daily digest" in str(m.blocks) for m in digests)
+    for digest in digests:  # on a Monday morning the weekly review comes too, with its own chart
+        [reply] = [r for r in digest.replies if r.files]
+        [chart] = [tour.files[f] for f in reply.files]
+        assert chart.completed and chart.content is not None and chart.content.startswith(PNG_SIGNATURE)
+        assert chart.filename.startswith("digest-") and chart.filename.endswith(".png")
+        assert chart.title and "SLA" in chart.title and chart.alt_txt
+        # The terminal cannot draw it: it names the file and size, and saves it for a person to open.
+        assert f"📎 {chart.filename} · {len(chart.content) / 1024:.0f} KB" in out
+        [saved] = [p for p in tour.files_dir.iterdir() if p.name.endswith(chart.filename)]
+        assert f"saved for you to open: {saved}" in out and saved.read_bytes() == chart.content

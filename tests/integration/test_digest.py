@@ -287,7 +287,7 @@ def test_preview_writes_the_text_the_blocks_and_the_png(
     ]
     text = (out / "digest-daily-2026-11-24.txt").read_text(encoding="utf-8")
     assert "*📬 Daily digest · Tue 24 Nov 2026*" in text and "*Cases opened*: 4 ▲ 300%" in text
-    assert "From 24 Nov 2026 00:00 UTC (Europe/London local days)" in text
+    assert "From Tue 24 Nov 2026 (Europe/London days)" in text
     blocks = json.loads((out / "digest-daily-2026-11-24.json").read_text(encoding="utf-8"))["blocks"]
     assert validate_blocks(blocks, surface="message") == []
     assert (out / "digest-daily-2026-11-24.png").read_bytes().startswith(PNG_SIGNATURE)

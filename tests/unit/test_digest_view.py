@@ -203,7 +203,7 @@ def test_the_weekly_review_lists_shifts_and_worst_outcomes() -> None:
 def test_the_text_preview_reads_like_the_message() -> None:
     text = as_text(render_digest(digest()))
     assert text.startswith("*📬 Daily digest · Tue 24 Nov 2026*\n")
-    assert "From 24 Nov 2026 00:00 UTC (Europe/London local days)" in text  # Slack dates as their fallback
+    assert "From Tue 24 Nov 2026 (Europe/London days)" in text  # Slack dates as their fallback
     assert "*Cases opened*: 120 ▲ 20%" in text
 
 
