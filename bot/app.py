@@ -21,6 +21,8 @@ from bot.casework.service import CaseWork
 from bot.clock import Clock, ManualClock, SystemClock
 from bot.config import Config, load_config
 from bot.connectors.replies.router import ReplyConnectors, build_reply_connectors
+from bot.crisis.canned import crisis_reply
+from bot.crisis.wiring import CrisisParts, build_crisis
 from bot.ingest.pipeline import IngestPipeline
 from bot.jobs import Job
 from bot.metrics import Metrics
@@ -71,6 +73,7 @@ class Runtime:
     # sender paces each channel and no two replicas post the same outbox row.
     sends_to_slack: Callable[[], bool] = field(default=lambda: True, repr=False)
     loops: list[WakeableLoop] = field(default_factory=list)
+    crisis: CrisisParts | None = None  # the playbooks and the crisis desk (bot/crisis/wiring.py)
     _ingest_loop: WakeableLoop | None = field(default=None, repr=False)
     _outbox_loop: WakeableLoop | None = field(default=None, repr=False)
 
@@ -136,6 +139,8 @@ class Runtime:
         self.stop_workers()
         if self.reply_connectors is not None:
             self.reply_connectors.close()
+        if self.crisis is not None and self.crisis.posters is not None:
+            self.crisis.posters.close()
         self.engine.dispose()
 
 
@@ -247,6 +252,14 @@ def build_runtime(
         connectors=connectors,
     )
     runtime.jobs.update({job.id: job for job in surveys.jobs})  # sends due surveys; leader-only
+    # wiring: crisis playbooks
+    crisis = build_crisis(settings=settings, engine=engine, config=config, clock=clock, directory=roles)
+    runtime.crisis = crisis
+    pipeline.crisis_intake = crisis.intake
+    if crisis.desk is not None:
+        surveys.service.paused_by = crisis.desk.pausing_crisis
+        replies.form.crisis_reply = crisis_reply(lambda: crisis.playbooks, config.timezone)
+    runtime.jobs.update({job.id: job for job in crisis.jobs})  # reminders and early warning; leader-only
     register_all(
         bolt,
         HandlerContext(
@@ -257,6 +270,7 @@ def build_runtime(
             work=work,
             roles=roles,
             replies=replies,
+            crisis=crisis.desk,
         ),
     )
     webhooks = WebhookRoutes(

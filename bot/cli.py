@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from bot.cli_digest import register as register_digest
+from bot.cli_playbooks import register as register_playbooks
 from bot.cli_sla import register as register_sla
 from bot.config import ConfigError
 from bot.logging_setup import setup_logging
@@ -24,6 +25,7 @@ db_cli = typer.Typer(help="Database migrations.")
 cli.add_typer(db_cli, name="db")
 register_sla(cli)  # `socialdesk sla scan` (bot/cli_sla.py)
 register_digest(cli)  # `socialdesk digest send | preview` (bot/cli_digest.py)
+register_playbooks(cli)  # `socialdesk playbooks validate [DIR]` (bot/cli_playbooks.py)
 err = Console(stderr=True)
 
 

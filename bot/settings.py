@@ -88,6 +88,14 @@ class Settings(BaseSettings):
             value = "postgresql+psycopg://" + value.split("://", 1)[1]
         return value
 
+    def playbooks_path(self) -> Path:
+        """`SOCIALDESK_PLAYBOOKS`; the default `./playbooks` falls back to the shipped playbooks, so
+        `socialdesk demo` run from any folder has them."""
+        if self.socialdesk_playbooks.exists() or self.socialdesk_playbooks != Path("./playbooks"):
+            return self.socialdesk_playbooks
+        shipped = PROJECT_ROOT / "playbooks"
+        return shipped if shipped.exists() else self.socialdesk_playbooks
+
     def config_path(self) -> Path:
         """`SOCIALDESK_CONFIG`, else `./socialdesk.yaml`, else the shipped sample."""
         if self.socialdesk_config is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, commands, errors, events, home, replies, sla, views
+from handlers import actions, commands, crisis, crisis_actions, errors, events, home, replies, sla, views
 from handlers.context import HandlerContext
 
 
@@ -17,3 +17,5 @@ def register_all(app: App, ctx: HandlerContext) -> None:
     events.register(app, ctx)
     home.register(app, ctx)
     sla.register(app, ctx)
+    crisis.register(app, ctx)
+    crisis_actions.register(app, ctx)

@@ -1,4 +1,4 @@
-"""`/social` and `/crisis`: every answer is private to the caller (ephemeral).
+"""`/social` (`/crisis` is in handlers/crisis.py): every answer is private to the caller (ephemeral).
 
 The listener acks at once, then parses and calls one service per subcommand; slow work (modals,
 platform replies) happens after the ack.
@@ -70,15 +70,6 @@ def register(app: App, ctx: HandlerContext) -> None:
         if message is not None:
             respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
 
-    @app.command("/crisis")
-    def crisis(ack: Any, respond: Any) -> None:
-        ack()
-        respond(
-            text="Crisis playbooks are not switched on in this version of socialdesk yet. "
-            "For now, tell the duty lead in the duty channel.",
-            response_type="ephemeral",
-        )
-
 
 def _run(call: Call) -> SlackMessage | None:
     handler = SUBCOMMANDS.get(call.cmd.name)
@@ -97,7 +88,8 @@ def _queue(call: Call) -> SlackMessage:
     team: str | None = None
     platform: Platform | None = None
     mine = "--mine" in cmd.args
-    for arg in (a for a in cmd.args if a != "--mine"):
+    crisis = "crisis" in cmd.args
+    for arg in (a for a in cmd.args if a not in ("--mine", "crisis")):
         if arg in {t.name for t in ctx.config.teams}:
             team = arg
         elif arg in {p.value for p in Platform}:
@@ -106,10 +98,14 @@ def _queue(call: Call) -> SlackMessage:
             raise UsageError(f"`{arg}` is neither a team nor a platform.", "queue")
     scope = "".join(f" for {s}" for s in (team, platform.label if platform else None) if s) + (
         " assigned to you" if mine else ""
-    )
+    ) + (" in a crisis" if crisis else "")
     with Session(ctx.engine) as session:
         cases = open_cases(
-            session, team=team, platform=platform, assignee=call.actor.user_id if mine else None
+            session,
+            team=team,
+            platform=platform,
+            assignee=call.actor.user_id if mine else None,
+            crisis=crisis,
         )
     return render_queue(cases, now=ctx.clock.now(), scope=scope)
 

@@ -12,6 +12,7 @@ from bot.casework.roles import Actor, RoleDirectory
 from bot.casework.service import CaseWork
 from bot.clock import Clock
 from bot.config import Config
+from bot.crisis.service import CrisisDesk
 from bot.domain.notify import CaseNotifier
 
 
@@ -24,6 +25,7 @@ class HandlerContext:
     work: CaseWork
     roles: RoleDirectory
     replies: ReplyDesk
+    crisis: CrisisDesk | None = None  # None when no playbooks are installed
 
     def actor(self, body: dict[str, Any]) -> Actor:
         """The Slack user behind a slash command, an action or a view submission."""

@@ -35,6 +35,10 @@ class Suggestion:
     text: str  # rendered for this case, this agent and this platform
 
 
+# (session, case, the canned-reply placeholders) -> the crisis's reply for this case, if it has one now
+CrisisReply = Callable[[Session, Case, dict[str, str]], Suggestion | None]
+
+
 @dataclass(frozen=True, slots=True)
 class ReplyDraft:
     """What the reply form shows: the case, who answers, which visibilities fit, canned answers."""
@@ -63,6 +67,8 @@ class ReplyForm:
         self._config = config
         self._clock = clock
         self._agent_name = agent_name
+        # Set when playbooks are installed: during a crisis, its reply comes first (bot/crisis/canned.py).
+        self.crisis_reply: CrisisReply | None = None
 
     def draft(self, *, case_id: int, actor: Actor, visibility: ReplyVisibility | None = None) -> ReplyDraft:
         actor.require(Capability.WORK_CASES)
@@ -72,7 +78,9 @@ class ReplyForm:
             rules.check_can_reply(case, actor.user_id, is_lead=actor.can(Capability.ACT_ON_OTHERS))
             view = case_view(session, case, now=now)
             latest = latest_mention(session, case_id)
-        name = self.agent_name(actor)
+            name = self.agent_name(actor)
+            crisis_first = self._crisis_suggestion(session, case, view, name)
+
         allowed = allowed_visibilities(latest)
         chosen = visibility if visibility in allowed else allowed[0]
         return ReplyDraft(
@@ -81,8 +89,28 @@ class ReplyForm:
             agent_initials=initials(name),
             visibilities=allowed,
             visibility=chosen,
-            suggestions=self._suggestions(view, latest.text_raw, name),
+            suggestions=crisis_first + self._suggestions(view, latest.text_raw, name),
         )
+
+    def _crisis_suggestion(
+        self, session: Session, case: Case, view: CaseView, agent: str
+    ) -> tuple[Suggestion, ...]:
+        if self.crisis_reply is None or case.crisis_id is None:
+            return ()
+        context = reply_context(
+            platform=view.platform,
+            case_number=view.id,
+            agent_name=agent,
+            team=view.team,
+            customer_display_name=view.author.name,
+            customer_handle=view.author.handle,
+        )
+        try:
+            found = self.crisis_reply(session, case, context.as_dict())
+        except DomainError as exc:  # a template problem must not close the reply form
+            log.warning("crisis reply for case %s not offered: %s", case.id, exc)
+            return ()
+        return (found,) if found is not None else ()
 
     def agent_name(self, actor: Actor) -> str:
         try:

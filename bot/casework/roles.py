@@ -101,6 +101,13 @@ class RoleDirectory:
             found.add(Role.AGENT)
         return frozenset(found)
 
+    def in_group(self, user_id: str, group: str) -> bool:
+        """Whether `user_id` belongs to the Slack user group `group` (cached like the config roles)."""
+        return user_id in self._members(group)
+
+    def group_members(self, group: str) -> frozenset[str]:
+        return self._members(group)
+
     def _listed(self, user_id: str, members: list[str]) -> bool:
         if user_id in members:
             return True

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bot.domain.errors import DomainError, InvalidCaseRef
 
 SOCIAL_USAGE: dict[str, str] = {
-    "queue": "`/social queue [team|platform] [--mine]`: open cases by priority and SLA due time",
+    "queue": "`/social queue [team|platform|crisis] [--mine]`: open cases by priority and SLA due time",
     "show": "`/social show <case>`: the case with its full history",
     "claim": "`/social claim <case>`: take a case",
     "unclaim": "`/social unclaim <case>`: give a case back to the team",

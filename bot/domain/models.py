@@ -144,6 +144,9 @@ class Case(SQLModel, table=True):
 
     slack_channel: str | None = Field(default=None, max_length=32)
     slack_ts: str | None = Field(default=None, max_length=32)
+    # The crisis whose keywords the case matched while it ran: its card goes to the war room, it gets
+    # the playbook's SLA targets and the crisis reply is offered first (bot/crisis/intake.py).
+    crisis_id: int | None = Field(default=None, index=True)
     version: int = 0
 
 
@@ -279,3 +282,7 @@ class SurveyResponse(SQLModel, table=True):
     source_ref: str = Field(max_length=200)  # the mention id or the survey tool's response id
     comment: str | None = Field(default=None, sa_column=Column(Text))
     received_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+
+
+# The crisis tables live in their own module; importing it here registers them with every user of these.
+from bot.domain import crisis_models as _crisis_models  # noqa: E402,F401

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.crisis.intake import CrisisIntake
 from bot.domain.enums import CaseStatus, InboxStatus
 from bot.domain.models import Case, InboxItem, Mention
 from bot.domain.notify import CaseNotifier
@@ -67,6 +68,8 @@ class IngestPipeline:
         self._survey_answers = SurveyAnswers(config=config, notifier=notifier)
         self._sla = SlaPolicy(config)
         self._writer = writer(engine)
+        # Set by the composition root when playbooks are installed (bot/crisis/intake.py).
+        self.crisis_intake: CrisisIntake | None = None
         self._for_update = not engine.url.get_backend_name().startswith("sqlite")
 
     @property
@@ -285,6 +288,7 @@ class IngestPipeline:
             sla_check_at=dues.check_at,
             last_activity_at=now,
         )
+        matched = self.crisis_intake.tag(session, case, mention) if self.crisis_intake is not None else None
         session.add(case)
         session.flush()
         assert case.id is not None
@@ -302,6 +306,7 @@ class IngestPipeline:
             route=case.route,
             priority=case.priority.value,
             reason=case.priority_reason,
+            **({"crisis_id": case.crisis_id, "crisis_keyword": matched} if matched else {}),
         )
         self._notifier.case_opened(session, case, now=now)
         return case

@@ -14,6 +14,7 @@ BOT_SCOPES = [
     "groups:read",
     "groups:write",  # private war-room channels
     "files:write",  # digest charts
+    "pins:write",  # the crisis card and checklist pinned in the war room
     "users:read",  # names in cards and digests
     "usergroups:read",  # on-call groups and role lists given as user groups
     "channels:history",  # messages typed in case threads become internal notes

@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot.config import Config
+from bot.domain.crisis_models import Crisis
 from bot.domain.enums import OutboxStatus
 from bot.domain.models import Case, CaseEvent, Mention, OutboxMessage
 from bot.sla.notify import Alert
@@ -35,13 +36,21 @@ class OutboxNotifier:
     def _team_channel(self, team: str) -> str:
         return self._config.team(team).channel
 
+    def _card_channel(self, session: Session, case: Case) -> str:
+        """A case tagged with a running crisis is worked in its war room (bot/crisis/intake.py)."""
+        if case.crisis_id is not None:
+            crisis = session.get(Crisis, case.crisis_id)
+            if crisis is not None:
+                return "#" + crisis.war_room
+        return self._team_channel(case.team)
+
     def case_opened(self, session: Session, case: Case, *, now: datetime) -> None:
         assert case.id is not None
         enqueue(
             session,
             dedupe_key=f"card:{case.id}",
             method="chat.postMessage",
-            channel=self._team_channel(case.team),
+            channel=self._card_channel(session, case),
             payload={"render": RENDER_CASE_CARD},
             case_id=case.id,
             now=now,

@@ -54,6 +54,12 @@ PERMANENT_ERRORS = frozenset(
         "user_not_in_channel",
     }
 )
+# Answers that mean the call's goal is already reached: an invitee already in the war room, a message
+# already pinned. A retry after a lost answer meets them, and they must count as done, not as errors.
+ALREADY_DONE = {
+    "conversations.invite": frozenset({"already_in_channel"}),
+    "pins.add": frozenset({"already_pinned"}),
+}
 MAX_ATTEMPTS = 25
 MAX_BACKOFF_SECONDS = 300
 
@@ -144,7 +150,7 @@ class OutboxSender:
                 channel_ready[key] = ready_at
                 report.waiting += 1
                 continue
-            if item.needs_case_ts and not self._case_has_card(item):
+            if (item.needs_case_ts and not self._case_has_card(item)) or not self._after_ready(item):
                 # The card itself is still queued (or failed for good); thread posts and updates wait
                 # for it without holding up the rest of the channel.
                 report.waiting += 1
@@ -176,6 +182,18 @@ class OutboxSender:
             case = session.get(Case, item.case_id) if item.case_id is not None else None
             return case is not None and case.slack_ts is not None
 
+    def _after_ready(self, item: OutboxMessage) -> bool:
+        """A row that needs another post's ts (`payload["after"]`: its dedupe key) waits until that post
+        is sent; if it died, the row goes ahead and fails for good at render (nothing to point at)."""
+        after = item.payload.get("after")
+        if not after or item.payload.get("render") == RENDER_DIGEST_CHART:
+            return True
+        with Session(self._engine) as session:
+            status = session.exec(
+                select(OutboxMessage.status).where(OutboxMessage.dedupe_key == str(after))
+            ).first()
+        return status is not None and status is not OutboxStatus.PENDING
+
     def _send_one(self, item: OutboxMessage, now: datetime, report: SendReport) -> datetime | None:
         """Make the call; returns when to try again if it failed and should be retried."""
         try:
@@ -188,6 +206,10 @@ class OutboxSender:
                 response = self._client.api_call(item.method, json={**call, "channel": channel_id})
                 data = dict(response.data) if isinstance(response.data, dict) else {}
         except SlackApiError as exc:
+            if exc.response.get("error") in ALREADY_DONE.get(item.method, frozenset()):
+                self._mark_sent(item, {}, item.channel, now)
+                report.sent += 1
+                return None
             failure = self._classify_slack_error(item, exc)
         except LookupError as exc:  # the case or mention behind the item is gone
             failure = _Failure(reason=f"render: {exc}", retry_after=None)

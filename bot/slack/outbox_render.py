@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.clock import as_utc
 from bot.domain.models import Case, CaseEvent, Mention, OutboxMessage
@@ -94,12 +94,24 @@ def render_call(session: Session, item: OutboxMessage, *, now: datetime) -> dict
         return {"channel": item.channel, "ts": payload["ts"], "text": moved.text, "blocks": moved.blocks}
     if render in (RENDER_SLA_NUDGE, RENDER_SLA_BREACHES, RENDER_SLA_PAGE):
         return _sla_alert(session, item, render, payload, now=now)
+    if "after" in payload:
+        _point_at_after(session, item, payload)
     if item.needs_case_ts:
         case = _case(session, item)
         payload.setdefault("thread_ts", case.slack_ts)
         payload["channel"] = case.slack_channel or item.channel
     payload.setdefault("channel", item.channel)
     return payload
+
+
+def _point_at_after(session: Session, item: OutboxMessage, payload: dict[str, Any]) -> None:
+    """Fill in the ts of the post this call refers to (an update, a pin, a thread reply)."""
+    key = str(payload.pop("after"))
+    field = str(payload.pop("after_field", "thread_ts"))
+    post = session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == key)).first()
+    if post is None or post.result_ts is None:
+        raise LookupError(f"the post {key!r} that outbox {item.id} refers to was not sent")
+    payload[field] = post.result_ts
 
 
 def _sla_alert(

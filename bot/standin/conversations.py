@@ -1,4 +1,6 @@
-"""conversations.* methods: create, invite, join, info and list channels."""
+"""conversations.* methods: create, invite, join, info, list channels, set their topic and purpose.
+
+conversations.history is in `bot.standin.history`."""
 
 from __future__ import annotations
 
@@ -7,13 +9,14 @@ import re
 from typing import Any
 
 from bot.standin.args import ApiError, Args
-from bot.standin.models import Channel
+from bot.standin.models import Channel, ChannelLabel
 from bot.standin.spec import CHANNEL_NAME_MAX
 from bot.standin.workspace import BOT_USER_ID, TEAM_ID, Workspace
 
 _ALLOWED_NAME = re.compile(r"^[a-z0-9_\-]+$")
 _ONLY_PUNCTUATION = re.compile(r"^[_\-]+$")
 _LIST_LIMIT_MAX = 1000
+LABEL_MAX = 250  # Slack refuses a longer topic or purpose with too_long
 
 
 def create(ws: Workspace, args: Args) -> dict[str, Any]:
@@ -74,6 +77,36 @@ def info(ws: Workspace, args: Args) -> dict[str, Any]:
     if args.flag("include_num_members"):
         body["num_members"] = len(channel.members)
     return {"channel": body}
+
+
+def set_topic(ws: Workspace, args: Args) -> dict[str, Any]:
+    channel = _labelled_channel(ws, args)
+    channel.topic = _label(ws, args.string("topic") or "")
+    return {"channel": channel_json(channel, ws)}
+
+
+def set_purpose(ws: Workspace, args: Args) -> dict[str, Any]:
+    channel = _labelled_channel(ws, args)
+    channel.purpose = _label(ws, args.string("purpose") or "")
+    return {"channel": channel_json(channel, ws)}
+
+
+def _labelled_channel(ws: Workspace, args: Args) -> Channel:
+    """The channel whose topic or purpose the bot may set, refused the ways Slack refuses it."""
+    channel = ws.resolve_channel(args.string("channel"), allow_name=False)
+    if channel.is_im:
+        raise ApiError("method_not_supported_for_channel_type")
+    if channel.is_archived:
+        raise ApiError("is_archived")
+    if BOT_USER_ID not in channel.members:
+        raise ApiError("not_in_channel")
+    return channel
+
+
+def _label(ws: Workspace, value: str) -> ChannelLabel:
+    if len(value) > LABEL_MAX:
+        raise ApiError("too_long")
+    return ChannelLabel(value=value, creator=BOT_USER_ID, last_set=ws.now())
 
 
 def list_channels(ws: Workspace, args: Args) -> dict[str, Any]:
@@ -153,7 +186,11 @@ def channel_json(channel: Channel, ws: Workspace) -> dict[str, Any]:
         "pending_connected_team_ids": [],
         "is_member": BOT_USER_ID in channel.members,
         "last_read": "0000000000.000000",
-        "topic": {"value": "", "creator": "", "last_set": 0},
-        "purpose": {"value": "", "creator": "", "last_set": 0},
+        "topic": _label_json(channel.topic),
+        "purpose": _label_json(channel.purpose),
         "previous_names": [],
     }
+
+
+def _label_json(label: ChannelLabel) -> dict[str, Any]:
+    return {"value": label.value, "creator": label.creator, "last_set": label.last_set}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bot.standin import chat, conversations, files, people, views
+from bot.standin import chat, conversations, files, history, people, pins, views
 from bot.standin.args import ApiError, Args, invalid_arguments
 from bot.standin.spec import SPECS, MethodSpec
 from bot.standin.workspace import Workspace
@@ -23,6 +23,11 @@ HANDLERS: dict[str, Handler] = {
     "conversations.join": conversations.join,
     "conversations.info": conversations.info,
     "conversations.list": conversations.list_channels,
+    "conversations.setTopic": conversations.set_topic,
+    "conversations.setPurpose": conversations.set_purpose,
+    "conversations.history": history.history,
+    "pins.add": pins.add,
+    "pins.list": pins.list_pins,
     "views.open": views.open_view,
     "views.push": views.push,
     "views.update": views.update,

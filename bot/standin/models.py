@@ -31,6 +31,24 @@ class StandInUsergroup:
 
 
 @dataclass
+class ChannelLabel:
+    """A channel's topic or purpose: Slack keeps who set it and when next to the text."""
+
+    value: str = ""
+    creator: str = ""
+    last_set: int = 0
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A message pinned to a channel (pins.add), by its ts."""
+
+    ts: str
+    created: int
+    created_by: str
+
+
+@dataclass
 class Channel:
     id: str
     name: str
@@ -43,6 +61,9 @@ class Channel:
     members: set[str] = field(default_factory=set)
     # For a direct-message channel: the other person.
     im_user: str | None = None
+    topic: ChannelLabel = field(default_factory=ChannelLabel)
+    purpose: ChannelLabel = field(default_factory=ChannelLabel)
+    pins: list[Pin] = field(default_factory=list)  # oldest first
 
 
 @dataclass

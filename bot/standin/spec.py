@@ -71,6 +71,13 @@ _MESSAGE_ERRORS = (
     "too_many_attachments",
     "markdown_text_conflict",
 )
+_LABEL_ERRORS = (
+    "channel_not_found",
+    "method_not_supported_for_channel_type",
+    "is_archived",
+    "not_in_channel",
+    "too_long",
+)
 _THREAD_NOT_FOUND = {
     "thread_not_found": "Slack accepts a reply to an unknown thread_ts and shows it nowhere; that is always "
     "a bug in the caller, so the stand-in refuses it loudly."
@@ -164,6 +171,57 @@ SPECS: dict[str, MethodSpec] = {
             errors=("channel_not_found",),
         ),
         _spec("conversations.list", "GET", (), json_input=False, errors=("invalid_cursor", "invalid_limit")),
+        *(
+            _spec(
+                f"conversations.{method}",
+                "POST",
+                ("channel", argument),
+                json_input=True,
+                missing={"channel": "channel_not_found"},
+                errors=_LABEL_ERRORS,
+            )
+            for method, argument in (("setTopic", "topic"), ("setPurpose", "purpose"))
+        ),
+        _spec(
+            "conversations.history",
+            "GET",
+            ("channel",),
+            json_input=False,
+            missing={"channel": "channel_not_found"},
+            errors=(
+                "channel_not_found",
+                "not_in_channel",
+                "invalid_cursor",
+                "invalid_ts_latest",
+                "invalid_ts_oldest",
+            ),
+        ),
+        _spec(
+            "pins.add",
+            "POST",
+            ("channel",),
+            json_input=True,
+            missing={"channel": "channel_not_found"},
+            errors=(
+                "channel_not_found",
+                "no_item_specified",
+                "bad_timestamp",
+                "message_not_found",
+                "already_pinned",
+            ),
+            standin_only={
+                "not_in_channel": "Slack's reference does not list it, but a bot token pinning in a "
+                "conversation it is not a member of is refused with it."
+            },
+        ),
+        _spec(
+            "pins.list",
+            "GET",
+            ("channel",),
+            json_input=False,
+            missing={"channel": "channel_not_found"},
+            errors=("channel_not_found",),
+        ),
         _spec(
             "views.open",
             "POST",

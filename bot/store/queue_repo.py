@@ -14,6 +14,7 @@ def open_cases(
     team: str | None = None,
     platform: Platform | None = None,
     assignee: str | None = None,
+    crisis: bool = False,
     limit: int = 20,
 ) -> list[Case]:
     stmt = select(Case).where(col(Case.status).in_(OPEN_STATUSES))
@@ -23,5 +24,7 @@ def open_cases(
         stmt = stmt.where(Case.platform == platform)
     if assignee is not None:
         stmt = stmt.where(Case.assignee == assignee)
+    if crisis:  # the war rooms' queue: cases tagged with a crisis
+        stmt = stmt.where(col(Case.crisis_id).is_not(None))
     stmt = stmt.order_by(col(Case.priority), col(Case.first_response_due), col(Case.id)).limit(limit)
     return list(session.exec(stmt).all())

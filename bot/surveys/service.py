@@ -75,12 +75,19 @@ class SurveyService:
         self._clock = clock
         self._replies = replies
         self._reachable = reachable  # False when the platform has no connector configured
+        # Set when playbooks are installed: the running crisis that pauses scheduled brand messages (a
+        # "how did we do?" in the middle of an outage reads as tone-deaf). Surveys wait, they are not lost.
+        self.paused_by: Callable[[], str | None] = lambda: None
 
     def send_due(self) -> int:
         """The `surveys` job: send every due survey once. Returns how many went out."""
         surveys = self._config.surveys
         if not surveys.enabled:
             return 0  # switched off after some were scheduled: they are not sent
+        pausing = self.paused_by()
+        if pausing is not None:
+            log.info("surveys paused during the crisis %s", pausing)
+            return 0
         now = self._clock.now()
         with Session(self._engine) as session:
             due = repo.due_surveys(

@@ -39,8 +39,16 @@ class SlackDriver:
         self.runtime.wait_for_listeners()
         return response
 
-    def command(self, text: str, *, user: str = "U0AGENT01", channel: str = "C0SUPPORT1") -> list[str]:
-        """Runs `/social <text>`; returns the texts of the private answers it produced."""
+    def command(
+        self,
+        text: str,
+        *,
+        user: str = "U0AGENT01",
+        channel: str = "C0SUPPORT1",
+        slash: str = "/social",
+        channel_name: str = "social-support",
+    ) -> list[str]:
+        """Runs `/social <text>` (or `slash`); returns the texts of the private answers it produced."""
         token = f"cmd{next(_counter)}"
         body = urlencode(
             {
@@ -48,10 +56,10 @@ class SlackDriver:
                 "team_id": "T0STANDIN1",
                 "team_domain": "standin",
                 "channel_id": channel,
-                "channel_name": "social-support",
+                "channel_name": channel_name,
                 "user_id": user,
                 "user_name": NAMES.get(user, user.lower()),
-                "command": "/social",
+                "command": slash,
                 "text": text,
                 "api_app_id": "A0SDAPP001",
                 "response_url": self.standin.response_url(token, channel=channel, user=user),
@@ -90,6 +98,15 @@ class SlackDriver:
     ) -> list[str]:
         token = f"act{next(_counter)}"
         element = {"type": "button", "action_id": action.value, "value": encode_case_value(case_id)}
+        assert self._post(self._action_body(element, user, token, channel)).status_code == 200
+        return self.answers(token)
+
+    def press(
+        self, action_id: str, value: str, *, user: str = "U0AGENT01", channel: str = "C0SUPPORT1"
+    ) -> list[str]:
+        """Any button by its action id and value (crisis messages, early warnings)."""
+        token = f"btn{next(_counter)}"
+        element = {"type": "button", "action_id": action_id, "value": value}
         assert self._post(self._action_body(element, user, token, channel)).status_code == 200
         return self.answers(token)
 

@@ -23,6 +23,8 @@ Graph errors are mapped by `error.code` / `error_subcode`, then by HTTP status:
     100 + 33, 100 + 2018001, 10, 551                  GONE
     1, 2, is_transient, 5xx, timeout, network         UNAVAILABLE
     other 4xx (100 invalid, 10900 already replied...) REJECTED
+
+The mapping lives in `bot.connectors.meta_errors`, shared with the brand poster.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
+from bot.connectors.meta_errors import meta_error
 from bot.connectors.replies.base import (
     ErrorKind,
     OutgoingReply,
@@ -45,18 +48,12 @@ from bot.connectors.replies.base import (
     ReplyTarget,
     SentReply,
     post,
-    quote,
     response_json,
-    retry_after,
 )
 from bot.domain.enums import MentionKind, Platform, ReplyVisibility
 
 PRIVATE_REPLY_WINDOW = timedelta(days=7)
 MESSAGE_LIMIT = 2000  # Send API text limit; a longer text is refused by Graph with code 100
-RATE_LIMIT_FALLBACK = timedelta(seconds=60)
-_RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, *range(80001, 80015)})
-_AUTH_CODES = frozenset({102, 104, 190, *range(200, 300)})
-_GONE = {(100, 33), (100, 2018001)}
 _ID = re.compile(r"[0-9A-Za-z_]+")  # ids go into the URL path
 
 
@@ -98,7 +95,7 @@ class MetaReplyConnector:
             self._client, self._graph_url + call.path, content=content, headers=headers, platform="Meta"
         )
         if response.status_code != 200:
-            raise _error(response, now)
+            raise meta_error(response, now)
         data = response_json(response)
         new_id = data.get(call.id_key) if isinstance(data, dict) else None
         if not isinstance(new_id, str) or not new_id:
@@ -201,72 +198,3 @@ def _check_window(target: ReplyTarget, now: datetime) -> None:
             f"{target.platform.label} allows a private reply only within 7 days of the "
             f"{target.kind.value}, posted {target.posted_at:%Y-%m-%d %H:%M} UTC. Reply publicly instead.",
         )
-
-
-# -- errors -------------------------------------------------------------------------------------
-
-
-def _error(response: httpx.Response, now: datetime) -> PlatformError:
-    status = response.status_code
-    body = response_json(response)
-    error = body.get("error") if isinstance(body, dict) else None
-    error = error if isinstance(error, dict) else {}
-    code, subcode = _int(error.get("code")), _int(error.get("error_subcode"))
-    message = str(error.get("message") or "")
-    said = f" Meta said: {quote(message)}" if message else ""
-    if code in _AUTH_CODES:
-        return PlatformError(
-            ErrorKind.AUTH,
-            "Meta refused the Page token: it expired, was revoked or lacks a permission. An admin must "
-            "reconnect the Page (META_PAGE_TOKEN)." + said,
-        )
-    if (code == 10 and subcode == 2018278) or "outside of allowed window" in message.lower():
-        return PlatformError(
-            ErrorKind.WINDOW_CLOSED,
-            "Meta's window for a private reply here has closed (7 days after a comment, 24 hours after "
-            "the customer's last message). Reply publicly, or wait for the customer to write again.",
-        )
-    if code in _RATE_LIMIT_CODES:
-        return PlatformError(
-            ErrorKind.RATE_LIMITED,
-            "Meta's rate limit for this Page or app is reached; the reply was not posted.",
-            retry_at=retry_after(response.headers, now) or _usage_regain(response.headers, now),
-        )
-    if (code, subcode) in _GONE or code in (10, 551):
-        return PlatformError(
-            ErrorKind.GONE,
-            "The post, comment or conversation was deleted or is no longer visible to the Page, so Meta "
-            "cannot take a reply.",
-        )
-    if code in (1, 2) or error.get("is_transient") is True or status >= 500:
-        return PlatformError(
-            ErrorKind.UNAVAILABLE,
-            f"Meta answered {status}. The reply may or may not have been posted: check before sending it "
-            "again.",
-        )
-    if code == 10900:
-        return PlatformError(
-            ErrorKind.REJECTED, "This comment already got its one private reply; answer it publicly."
-        )
-    if 400 <= status < 500:
-        return PlatformError(ErrorKind.REJECTED, f"Meta refused the reply ({status})." + said)
-    return PlatformError(ErrorKind.UNAVAILABLE, f"Meta answered an unexpected {status}; nothing is certain.")
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    return int(value) if isinstance(value, str) and value.isdigit() else None
-
-
-def _usage_regain(headers: httpx.Headers, now: datetime) -> datetime:
-    """`X-Business-Use-Case-Usage` says, per business, in how many minutes calls are allowed again."""
-    minutes = 0
-    try:
-        usage = json.loads(headers.get("x-business-use-case-usage") or "{}")
-        for entries in usage.values() if isinstance(usage, dict) else ():
-            for entry in entries if isinstance(entries, list) else ():
-                minutes = max(minutes, int(entry.get("estimated_time_to_regain_access") or 0))
-    except (ValueError, TypeError, AttributeError):
-        minutes = 0
-    return now + (timedelta(minutes=minutes) if minutes > 0 else RATE_LIMIT_FALLBACK)

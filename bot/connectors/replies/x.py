@@ -11,6 +11,8 @@ shorten it; X would answer 400 anyway. Errors, as X reports them:
     403 duplicate content, other 400 / 403 / 4xx       REJECTED (X's own detail quoted)
     429                                                RATE_LIMITED, retry_at = x-rate-limit-reset
     5xx, timeout, network                              UNAVAILABLE
+
+The mapping lives in `bot.connectors.x_errors`, shared with the brand poster.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -30,9 +32,9 @@ from bot.connectors.replies.base import (
     PlatformError,
     SentReply,
     post,
-    quote,
     response_json,
 )
+from bot.connectors.x_errors import x_error
 from bot.domain.enums import MentionKind, ReplyVisibility
 
 POST_LIMIT = 280
@@ -41,11 +43,6 @@ URL_WEIGHT = 23  # X shortens every link to a t.co URL of this length
 # X counts these code points once and everything else (CJK, emoji...) twice: twitter-text's v3 config.
 _LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
-# When the reset header is missing, wait out one X window; when it is already past by our clock, a minute.
-FALLBACK_BACKOFF = timedelta(minutes=15)
-MIN_BACKOFF = timedelta(seconds=60)
-# Problem types X uses when the token lacks the right to post (app-only token, wrong project, scopes).
-_AUTH_PROBLEMS = ("client-forbidden", "unsupported-authentication", "oauth1-permissions")
 PLATFORM = "X"
 
 
@@ -75,7 +72,7 @@ class XReplyConnector:
         content = json.dumps(body, ensure_ascii=False).encode()
         response = post(self._client, url, content=content, headers=headers, platform=PLATFORM)
         if response.status_code not in (200, 201):
-            raise _error(response, now)
+            raise x_error(response, now)
         data = response_json(response)
         data = data.get("data") if isinstance(data, dict) else None
         if not isinstance(data, dict):
@@ -131,58 +128,3 @@ def _no_id() -> PlatformError:
         "X accepted the request but its answer had no id. The reply was probably posted: check on X "
         "before sending it again.",
     )
-
-
-def _detail(body: Any) -> tuple[str, str]:
-    """(X's explanation, its problem type) from a problem document or an `errors` array."""
-    if not isinstance(body, dict):
-        return "", ""
-    detail = body.get("detail") or ""
-    errors = body.get("errors")
-    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-        # A 400 puts the useful part (which parameter, why) in errors[].message, not in detail.
-        detail = errors[0].get("message") or errors[0].get("detail") or detail
-    return str(detail or body.get("title") or ""), str(body.get("type") or "")
-
-
-def _error(response: httpx.Response, now: datetime) -> PlatformError:
-    status = response.status_code
-    detail, problem_type = _detail(response_json(response))
-    lowered = detail.lower()
-    said = f" X said: {quote(detail)}" if detail else ""
-    if status == 429:
-        return PlatformError(
-            ErrorKind.RATE_LIMITED,
-            "X's rate limit for this account is used up; the reply was not posted.",
-            retry_at=_reset_time(response.headers, now),
-        )
-    if status >= 500:
-        return PlatformError(
-            ErrorKind.UNAVAILABLE,
-            f"X answered {status}. The reply may or may not have been posted: check on X before sending "
-            "it again.",
-        )
-    if status == 401 or (status == 403 and any(p in problem_type for p in _AUTH_PROBLEMS)):
-        return PlatformError(
-            ErrorKind.AUTH,
-            f"X refused socialdesk's access token ({status}). An admin must reconnect the X account "
-            "(X_ACCESS_TOKEN)." + said,
-        )
-    if status in (404, 410) or "deleted" in lowered or "not visible" in lowered:
-        return PlatformError(
-            ErrorKind.GONE, "The post was deleted or is no longer visible to us, so X cannot take a reply."
-        )
-    if "duplicate" in lowered:
-        return PlatformError(
-            ErrorKind.REJECTED,
-            "X refused the reply as duplicate content: this account already posted the same text. Reword it.",
-        )
-    return PlatformError(ErrorKind.REJECTED, f"X refused the reply ({status})." + said)
-
-
-def _reset_time(headers: httpx.Headers, now: datetime) -> datetime:
-    raw = (headers.get("x-rate-limit-reset") or "").strip()
-    if not raw.isdigit():
-        return now + FALLBACK_BACKOFF
-    reset = datetime.fromtimestamp(int(raw), UTC)
-    return reset if reset > now else now + MIN_BACKOFF

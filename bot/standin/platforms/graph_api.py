@@ -11,6 +11,8 @@ Routes, under `/{version}` so a client's base URL is `graph.base_url` (like `MET
   `recipient.comment_id` / `recipient.post_id` is a private reply (one per item, within 7 days of it),
   `recipient.id` a message in a conversation (24 h after the customer's last message; 7 days with
   `messaging_type: MESSAGE_TAG` and `tag: HUMAN_AGENT`); answers `{"recipient_id", "message_id"}`.
+- `POST /{page-id}/feed` or `/me/feed` (`message`): a post on the Page as the brand (a crisis statement);
+  stored as a Page post others can comment on; answers `{"id": "<page-id>_<n>"}`. `feed_posts()` lists them.
 
 Parameters may come as JSON, as a form or in the query string, as Graph takes all three (a form's
 `recipient` / `message` are JSON strings). The token is `access_token` or an `Authorization: Bearer`
@@ -151,6 +153,11 @@ class GraphApiStandIn(StandInServer):
         with self._lock:
             self.token_expired = True
 
+    def feed_posts(self) -> list[GraphObject]:
+        """The Page's own posts made through `/feed`, oldest first."""
+        with self._lock:
+            return [o for o in self.objects.values() if o.type == "post" and o.author_id == self.page_id]
+
     def calls_to(self, edge: str) -> list[GraphCall]:
         with self._lock:
             return [c for c in self.calls if c.edge == edge]
@@ -210,6 +217,7 @@ class GraphApiStandIn(StandInServer):
                 "replies": self._replies,
                 "mentions": self._mentions,
                 "messages": self._messages,
+                "feed": self._feed,
             }
             if request.method != "POST" or len(parts) != 3 or parts[0] != self.version or edge not in edges:
                 raise GraphError(2500, f"Unknown path components: /{'/'.join(parts[1:])}")
@@ -310,6 +318,14 @@ class GraphApiStandIn(StandInServer):
             if now >= last + window.total_seconds():
                 raise GraphError(10, OUTSIDE_WINDOW, subcode=2018278)
         return {"recipient_id": customer, "message_id": "m_" + self._opaque(40)}
+
+    def _feed(self, node: str, params: dict[str, Any]) -> dict[str, Any]:
+        if node not in ("me", self.page_id):
+            raise no_object(node)
+        text = message_param(params)
+        post_id = self.add_post(platform="facebook", author_id=self.page_id)
+        self.objects[post_id].message = text
+        return {"id": post_id}
 
     # -- helpers ----------------------------------------------------------------------------------
     def _live(self, object_id: str) -> GraphObject:

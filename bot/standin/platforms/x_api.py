@@ -8,7 +8,8 @@ Routes (under `/2`, so a client's base URL is `xapi.base_url`, like `X_API_URL=h
   and `meta.next_token` is present only while older results remain. A pagination token pins the page
   window (ids in `(since_id, last page's oldest_id)`), so mentions arriving mid-backlog are not mixed in.
 - `GET /2/users/me`.
-- `POST /2/tweets`: bearer token, a JSON body, `text` required and at most 280 characters; a
+- `POST /2/tweets`: bearer token, a JSON body, `text` required and at most 280 characters; `reply` is
+  optional (without it the post is the brand's own, e.g. a crisis statement); a
   `reply.in_reply_to_tweet_id` must be a digit string (else 400) naming a known tweet (else 403 "deleted
   or not visible"); a text already posted is a 403 "duplicate content". Accepted bodies land in `posted`.
 - `POST /2/dm_conversations/with/:participant_id/messages`: `text` required, at most 10,000

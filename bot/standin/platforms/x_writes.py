@@ -1,4 +1,5 @@
-"""The write endpoints of the X API stand-in: posting a reply (`POST /2/tweets`) and sending a DM.
+"""The write endpoints of the X API stand-in: posting (`POST /2/tweets`, a reply or, without `reply`, the
+brand's own post such as a crisis statement) and sending a DM.
 
 Kept apart from `x_api` so each module stays readable; `XApiStandIn` mixes `XWrites` in and owns the state
 these handlers read and change.

@@ -1,0 +1,96 @@
+"""`socialdesk crisis review <id>`: the post-crisis review as a Markdown file, with its chart as a PNG
+beside it. Needs only the database, the config (for the time zone) and the playbooks (for the targets
+the review compares with): no Slack token."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from bot.config import Config, ConfigError, load_config
+from bot.domain.playbooks.schema import Playbook
+from bot.settings import Settings
+
+err = Console(stderr=True)
+
+OUT_HELP = "Markdown file to write (default crisis-<id>-review.md); the chart goes beside it as .png"
+
+
+def register(cli_group: typer.Typer) -> None:
+    crisis_cli = typer.Typer(help="Crisis playbooks: the review of a running or ended crisis.")
+    crisis_cli.command("review")(review)
+    cli_group.add_typer(crisis_cli, name="crisis")
+
+
+def _load() -> tuple[Settings, Config]:
+    try:
+        settings = Settings()
+        return settings, load_config(settings.config_path())
+    except ValidationError as exc:
+        for item in exc.errors():
+            err.print(f"[red]environment {'.'.join(str(p) for p in item['loc'])}: {item['msg']}[/red]")
+        raise typer.Exit(2) from None
+    except ConfigError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+
+
+def _playbook(folder: Path, playbook_id: str) -> Playbook | None:
+    """The crisis' playbook, for its title and targets; the review is still written without it (the
+    file may have been renamed or broken since), and says nothing about targets then."""
+    from bot.domain.playbooks.loader import PlaybookError, load_playbooks
+
+    try:
+        playbook = load_playbooks(folder).get(playbook_id)
+    except PlaybookError as exc:
+        err.print(f"[yellow]playbooks in {folder} do not load, so no targets are compared:\n{exc}[/yellow]")
+        return None
+    if playbook is None:
+        err.print(f"[yellow]playbook {playbook_id!r} is not in {folder}; no targets are compared[/yellow]")
+    return playbook
+
+
+def review(
+    crisis_id: int = typer.Argument(..., help="The crisis number, as in `crisis 3`"),
+    out: Path | None = typer.Option(None, "--out", help=OUT_HELP),
+) -> None:
+    """Write the review of a crisis: header, key times, timeline, statements and approvals, figures
+    before / during / after, lessons learned; and its chart (mentions over time)."""
+    from sqlmodel import Session
+
+    from bot.clock import SystemClock
+    from bot.crisis.review import CrisisNotFound, build_review
+    from bot.crisis.review_chart import review_chart_png
+    from bot.crisis.review_text import review_markdown
+    from bot.domain.crisis_models import Crisis
+    from bot.store.db import make_engine
+    from bot.store.migrate import upgrade
+
+    settings, config = _load()
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+        with Session(engine) as session:
+            crisis = session.get(Crisis, crisis_id)
+            playbook = _playbook(settings.socialdesk_playbooks, crisis.playbook_id) if crisis else None
+            try:
+                built = build_review(
+                    session, crisis_id, now=SystemClock().now(), tz=config.timezone, playbook=playbook
+                )
+            except CrisisNotFound as exc:
+                err.print(f"[red]{exc}[/red]")
+                raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    path = out or Path(f"crisis-{crisis_id}-review.md")
+    chart = path.with_suffix(".png")
+    if chart == path:  # --out review.png: keep the Markdown, put the chart beside it
+        chart = path.with_suffix(".chart.png")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(review_markdown(built), encoding="utf-8")
+    chart.write_bytes(review_chart_png(built))
+    typer.echo(f"review: {path}")
+    typer.echo(f"chart: {chart}")

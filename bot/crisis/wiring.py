@@ -1,0 +1,72 @@
+"""Builds the crisis side of a runtime from the installed playbooks: the desk, the intake hook on
+ingest, and the scheduled jobs (reminders, early warning). Playbooks are loaded once at start; an
+invalid one stops the start with file, line and reason, like an invalid config."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from bot.casework.roles import RoleDirectory
+from bot.clock import Clock
+from bot.config import Config
+from bot.connectors.posts.router import BrandPosters, build_brand_posters
+from bot.crisis.early_warning import EarlyWarning
+from bot.crisis.intake import CrisisIntake
+from bot.crisis.reminders import CrisisReminders
+from bot.crisis.roles import PlaybookRoles
+from bot.crisis.service import CrisisDesk
+from bot.domain.playbooks.loader import load_playbooks
+from bot.domain.playbooks.schema import Playbook
+from bot.jobs import Job
+from bot.settings import Settings
+from bot.slack.crisis_messages import CrisisMessages
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CrisisParts:
+    playbooks: dict[str, Playbook]
+    desk: CrisisDesk | None
+    intake: CrisisIntake | None
+    posters: BrandPosters | None
+    jobs: list[Job] = field(default_factory=list)
+
+
+def build_crisis(
+    *, settings: Settings, engine: Engine, config: Config, clock: Clock, directory: RoleDirectory
+) -> CrisisParts:
+    playbooks = load_playbooks(settings.playbooks_path())
+    if not playbooks:
+        log.info("no crisis playbooks in %s: /crisis is off", settings.playbooks_path())
+        return CrisisParts(playbooks={}, desk=None, intake=None, posters=None)
+
+    def library() -> dict[str, Playbook]:
+        return playbooks
+
+    posters = build_brand_posters(settings)
+    common = {
+        "engine": engine,
+        "config": config,
+        "clock": clock,
+        "playbooks": library,
+        "roles": PlaybookRoles(config, directory),
+        "notifier": CrisisMessages(),
+        "poster": posters,
+    }
+    desk = CrisisDesk(**common)  # type: ignore[arg-type]
+    reminders = CrisisReminders(**common)  # type: ignore[arg-type]
+    warning = EarlyWarning(engine=engine, config=config, playbooks=library, clock=clock)
+    return CrisisParts(
+        playbooks=playbooks,
+        desk=desk,
+        intake=CrisisIntake(library, at_risk_fraction=config.sla.at_risk_fraction),
+        posters=posters,
+        jobs=[
+            Job("crisis-reminders", reminders.scan, every_seconds=60, misfire_grace_seconds=30),
+            Job("crisis-early-warning", warning.scan, every_seconds=60, misfire_grace_seconds=30),
+        ],
+    )

@@ -1,0 +1,1 @@
+"""Crisis playbooks: the YAML schema, loading with file/line errors, statement rendering and checks."""

@@ -1,0 +1,16 @@
+"""Does a mention belong to a playbook's topic? The same whole-word matching as routing and priority."""
+
+from __future__ import annotations
+
+from bot.domain.enums import Platform
+from bot.domain.playbooks.schema import Detection
+from bot.ingest.keywords import matcher_for
+
+
+def topic_keyword(detection: Detection, text: str) -> str | None:
+    """The playbook keyword found in `text` (as the playbook spells it), or None."""
+    return matcher_for(tuple(detection.keywords)).first_match(text)
+
+
+def watches(detection: Detection, platform: Platform) -> bool:
+    return not detection.platforms or platform in detection.platforms

@@ -1,0 +1,40 @@
+"""`/crisis review`: the post-crisis report, posted in the channel it was asked in (with its chart)."""
+
+from __future__ import annotations
+
+from bot.crisis.review_post import queue_review
+from sqlmodel import Session
+
+from bot.crisis.review import build_review
+from bot.domain.crisis import CrisisError
+from bot.domain.crisis_models import Crisis
+from bot.store.db import writer
+from handlers.context import HandlerContext
+
+
+def post_review(ctx: HandlerContext, crisis_id: int, *, channel: str) -> str:
+    if ctx.crisis is None:
+        raise CrisisError("No crisis playbooks are installed.")
+    now = ctx.clock.now()
+    with Session(writer(ctx.engine), expire_on_commit=False) as session:
+        crisis = session.get(Crisis, crisis_id)
+        if crisis is None:
+            raise CrisisError(f"There is no crisis {crisis_id}.")
+        playbook = ctx.crisis.playbook(crisis.playbook_id)
+        severity = playbook.severity(crisis.severity)
+        review = build_review(
+            session,
+            crisis_id,
+            now=now,
+            tz=ctx.config.timezone,
+            playbook_title=playbook.title,
+            first_statement_target_minutes=severity.first_statement_within_minutes,
+            update_every_minutes=severity.update_every_minutes,
+        )
+        where = channel if channel and channel not in ("directmessage", "privategroup") else crisis.war_room
+        queue_review(session, review, channel="#" + where.lstrip("#"), now=now)
+        session.commit()
+    return (
+        f"The review of crisis {crisis_id} is being posted in #{where.lstrip('#')}; "
+        f"`socialdesk crisis review {crisis_id}` writes it to a file."
+    )

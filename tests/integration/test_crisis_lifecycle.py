@@ -1,0 +1,293 @@
+"""A crisis from start to review through the real `/slack/events` endpoint, with the shipped service
+outage playbook, the Slack stand-in and the X and Graph API stand-ins (real sockets).
+
+People (sample config plus roles): Maria is a lead and the duty lead (incident lead, comms lead); Sam
+is a lead too (comms lead); Priya is a manager (comms lead and legal); Ana (U0AGENT03) is an agent only.
+The sev2 chain is comms_lead + legal, two people.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, col, select
+
+from bot.app import Runtime, build_runtime
+from bot.clock import ManualClock, as_utc
+from bot.config import Config
+from bot.domain.crisis_models import Crisis, CrisisEvent, CrisisPublication, CrisisStatement, StatementStatus
+from bot.domain.enums import ReplyStatus
+from bot.domain.models import Case
+from bot.slack.crisis_ids import CrisisActionId, CrisisCallbackId, CrisisValue, encode_crisis_value
+from bot.standin import SlackStandin
+from bot.standin.platforms import GraphApiStandIn, XApiStandIn
+from tests.integration.helpers import generic_mention, post_generic, settle
+from tests.integration.slack_driver import SlackDriver, typed
+from tests.integration.test_replies_platforms import graph, platform_settings, xapi  # noqa: F401
+
+MARIA, SAM, PRIYA = "U0AGENT01", "U0AGENT02", "U0MANAGER1"
+ROOM = "outage-1-login-failures-in-eu"  # the playbook names its war rooms "outage-…"
+
+
+@pytest.fixture
+def config(config: Config) -> Config:
+    roles = config.roles.model_copy(update={"leads": [MARIA, SAM], "managers": [PRIYA], "agents": []})
+    return config.model_copy(update={"roles": roles, "duty_leads": [MARIA]})
+
+
+@pytest.fixture
+def runtime(
+    database_url: str,
+    standin: SlackStandin,
+    clock: ManualClock,
+    config: Config,
+    xapi: XApiStandIn,  # noqa: F811
+    graph: GraphApiStandIn,  # noqa: F811
+) -> Iterator[Runtime]:
+    settings = platform_settings(database_url, standin, xapi, graph).model_copy(
+        update={"meta_page_id": graph.page_id}
+    )
+    rt = build_runtime(settings, clock=clock, config=config, migrate=False)
+    yield rt
+    rt.close()
+
+
+@dataclass
+class Room:
+    server: str
+    runtime: Runtime
+    clock: ManualClock
+    standin: SlackStandin
+    xapi: XApiStandIn
+    graph: GraphApiStandIn
+
+    @property
+    def slack(self) -> SlackDriver:
+        return SlackDriver(self.server, self.standin, self.runtime)
+
+    def crisis(self, *args: str, user: str = MARIA, channel_name: str = "social-duty") -> list[str]:
+        answers = self.slack.command(" ".join(args), user=user, slash="/crisis", channel_name=channel_name)
+        settle(self.runtime, self.clock)
+        return answers
+
+    def press(self, action: CrisisActionId, statement_id: int, *, user: str) -> list[str]:
+        value = encode_crisis_value(CrisisValue(crisis_id=1, statement_id=statement_id))
+        answers = self.slack.press(action.value, value, user=user)
+        settle(self.runtime, self.clock)
+        return answers
+
+    def statements(self) -> list[CrisisStatement]:
+        with Session(self.runtime.engine) as session:
+            return list(session.exec(select(CrisisStatement).order_by(col(CrisisStatement.id))))
+
+    def publications(self) -> list[CrisisPublication]:
+        with Session(self.runtime.engine) as session:
+            return list(session.exec(select(CrisisPublication).order_by(col(CrisisPublication.id))))
+
+    def events(self) -> list[str]:
+        with Session(self.runtime.engine) as session:
+            return [e.kind for e in session.exec(select(CrisisEvent).order_by(col(CrisisEvent.id)))]
+
+    def texts(self, channel: str) -> str:
+        messages = self.standin.messages(channel)
+        return json.dumps([[m.text, m.blocks] for m in messages], ensure_ascii=False)
+
+    def room_texts(self) -> str:
+        return self.texts(ROOM)
+
+    def start(self) -> None:
+        answers = self.crisis("start", "service-outage", "sev2", "Login failures in EU")
+        assert any("Crisis 1 started" in a for a in answers), answers
+
+
+@pytest.fixture
+def room(server: str, runtime: Runtime, clock: ManualClock, standin: SlackStandin, xapi: XApiStandIn,  # noqa: F811
+         graph: GraphApiStandIn) -> Room:  # noqa: F811
+    return Room(server, runtime, clock, standin, xapi, graph)
+
+
+def test_start_builds_the_war_room_with_a_holding_draft(room: Room) -> None:
+    room.start()
+    assert {MARIA, SAM, PRIYA} <= room.standin.channel_members(ROOM)  # the playbook's roles were invited
+    pinned = [c for c in room.standin.calls_to("pins.add") if isinstance(c.response, dict) and c.response["ok"]]
+    assert len(pinned) == 2  # the crisis card and the checklist
+    texts = room.room_texts()
+    assert "Crisis 1: Login failures in EU" in texts and "Checklist" in texts
+    (holding,) = room.statements()
+    assert holding.kind == "holding" and holding.status is StatementStatus.DRAFT
+    assert set(holding.texts) == {"x", "facebook", "status_page"}
+    assert "Login failures in EU" in holding.texts["x"]
+    assert "started the" in room.texts("social-duty")
+
+
+def test_only_the_playbook_roles_may_start_approve_and_publish(room: Room) -> None:
+    answers = room.crisis("start", "service-outage", user="U0AGENT03")
+    assert any("incident_lead" in a for a in answers), answers
+    with Session(room.runtime.engine) as session:
+        assert session.exec(select(Crisis)).first() is None
+    room.start()
+    (holding,) = room.statements()
+    assert holding.id is not None
+    refused = room.press(CrisisActionId.APPROVE, holding.id, user="U0AGENT03")
+    assert any("comms_lead" in a and "legal" in a for a in refused), refused
+    refused = room.press(CrisisActionId.PUBLISH, holding.id, user="U0AGENT03")
+    assert any("publish" in a for a in refused), refused
+    assert room.xapi.posted == [] and room.publications() == []
+
+
+def test_a_second_start_points_to_the_running_crisis(room: Room) -> None:
+    room.start()
+    answers = room.crisis("start", "service-outage", "sev1", "Again")
+    assert any("Crisis 1" in a and "already running" in a and ROOM in a for a in answers), answers
+    with Session(room.runtime.engine) as session:
+        assert len(session.exec(select(Crisis)).all()) == 1
+
+
+def test_two_people_rule_and_an_edit_resets_approvals(room: Room) -> None:
+    room.start()
+    (holding,) = room.statements()
+    assert holding.id is not None
+    own = room.press(CrisisActionId.APPROVE, holding.id, user=MARIA)
+    assert any("You drafted this text" in a for a in own), own
+    ok = room.press(CrisisActionId.APPROVE, holding.id, user=SAM)
+    assert any("comms_lead" in a and "Still waiting for legal" in a for a in ok), ok
+    # Maria edits the facts: Sam's approval was for the old text and no longer counts.
+    edited = room.runtime.crisis.desk.edit(  # type: ignore[union-attr]
+        crisis_id=1, statement_id=holding.id, actor=_actor(room, MARIA),
+        filled={"confirmed_facts": ["Login fails for about a third of EU customers since 14:02"]},
+    )
+    settle(room.runtime, room.clock)
+    assert "no longer count" in edited.message
+    blocked = room.press(CrisisActionId.PUBLISH, holding.id, user=MARIA)
+    assert any("waiting for" in a and "comms_lead" in a for a in blocked), blocked
+    room.press(CrisisActionId.APPROVE, holding.id, user=SAM)
+    room.press(CrisisActionId.APPROVE, holding.id, user=PRIYA)
+    done = room.press(CrisisActionId.PUBLISH, holding.id, user=MARIA)
+    assert any("published" in a for a in done), done
+    (tweet,) = room.xapi.posted
+    assert "third of EU customers" in tweet["text"] or "Login failures in EU" in tweet["text"]
+
+
+def _actor(room: Room, user: str):  # noqa: ANN202 - the desk's Actor
+    return room.runtime.crisis.desk._roles._directory.actor(user)  # type: ignore[union-attr]
+
+
+def _approve_all(room: Room, statement_id: int) -> None:
+    room.press(CrisisActionId.APPROVE, statement_id, user=SAM)
+    room.press(CrisisActionId.APPROVE, statement_id, user=PRIYA)
+
+
+def test_publish_failure_on_one_platform_is_retried_without_a_second_post(room: Room) -> None:
+    room.start()
+    (holding,) = room.statements()
+    assert holding.id is not None
+    _approve_all(room, holding.id)
+    room.graph.fail_next(status=500, edge="feed")
+    first = room.press(CrisisActionId.PUBLISH, holding.id, user=MARIA)
+    assert any("not posted on Facebook" in a for a in first), first
+    assert len(room.xapi.posted) == 1
+    assert {p.target: p.status for p in room.publications()} == {"x": ReplyStatus.SENT, "facebook": ReplyStatus.FAILED}
+    assert room.statements()[0].status is StatementStatus.PUBLISHING
+    again = room.press(CrisisActionId.PUBLISH, holding.id, user=MARIA)
+    assert any("published" in a for a in again), again
+    assert len(room.xapi.posted) == 1  # X was not posted twice
+    assert len(room.graph.calls_to("feed")) == 1  # the accepted write
+    assert room.statements()[0].status is StatementStatus.PUBLISHED
+    third = room.press(CrisisActionId.PUBLISH, holding.id, user=MARIA)
+    assert any("already published" in a for a in third), third
+    assert "published" in room.room_texts()
+
+
+def test_reminders_follow_the_cadence_until_the_crisis_ends(room: Room) -> None:
+    room.start()
+    (holding,) = room.statements()
+    assert holding.id is not None
+    _approve_all(room, holding.id)
+    room.press(CrisisActionId.PUBLISH, holding.id, user=MARIA)
+    with Session(room.runtime.engine) as session:
+        crisis = session.get(Crisis, 1)
+        assert crisis is not None and crisis.next_update_at is not None
+        due = as_utc(crisis.next_update_at)
+    scan = room.runtime.jobs["crisis-reminders"].func
+    assert due - room.clock.now() <= timedelta(minutes=30)
+    room.clock.set(due - timedelta(minutes=11))
+    assert scan().reminders == 0  # type: ignore[attr-defined]
+    room.clock.set(due - timedelta(minutes=9))
+    assert scan().reminders == 1  # type: ignore[attr-defined]  # the heads-up
+    assert scan().reminders == 0  # type: ignore[attr-defined]  # once only
+    room.clock.set(due)
+    assert scan().reminders == 1  # type: ignore[attr-defined]  # due now
+    room.clock.set(due + timedelta(minutes=30))
+    assert scan().reminders == 1  # type: ignore[attr-defined]  # overdue, one cadence later
+    settle(room.runtime, room.clock)
+    assert "is due now" in room.room_texts() and "overdue" in room.room_texts()
+    room.crisis("end", "Login restored for all customers at 15:40")
+    room.clock.set(due + timedelta(minutes=90))
+    assert scan().reminders == 0  # type: ignore[attr-defined]  # ended: no more reminders
+    statements = room.statements()
+    assert statements[-1].kind == "resolution" and statements[-1].status is StatementStatus.DRAFT
+
+
+def test_an_update_goes_through_the_same_approval(room: Room) -> None:
+    room.start()
+    (holding,) = room.statements()
+    assert holding.id is not None
+    _approve_all(room, holding.id)
+    room.press(CrisisActionId.PUBLISH, holding.id, user=MARIA)
+    room.clock.advance(timedelta(minutes=20))
+    answers = room.crisis("update", "Login works again for most customers", user=SAM)
+    assert any("Drafted update statement" in a for a in answers), answers
+    update = room.statements()[-1]
+    assert update.kind == "update" and update.id is not None
+    assert "Login works again for most customers" in update.texts["x"]
+    early = room.press(CrisisActionId.PUBLISH, update.id, user=MARIA)
+    assert any("Not approved yet" in a for a in early), early
+    assert len(room.xapi.posted) == 1
+    room.press(CrisisActionId.APPROVE, update.id, user=MARIA)  # Sam drafted it, so Maria may approve
+    room.press(CrisisActionId.APPROVE, update.id, user=PRIYA)
+    room.press(CrisisActionId.PUBLISH, update.id, user=SAM)
+    assert len(room.xapi.posted) == 2
+
+
+def test_a_rejection_carries_the_reason_to_the_drafter(room: Room) -> None:
+    room.start()
+    (holding,) = room.statements()
+    assert holding.id is not None
+    room.press(CrisisActionId.REJECT, holding.id, user=PRIYA)
+    modal = room.slack.last_view(CrisisCallbackId.REJECT.value)
+    response = room.slack.submit(modal, {"crisis_reason": typed("Do not name the EU; the scope is unconfirmed")},
+                                 user=PRIYA)
+    assert response.status_code == 200
+    settle(room.runtime, room.clock)
+    statement = room.statements()[0]
+    assert statement.status is StatementStatus.REJECTED and statement.rejected_by == PRIYA
+    assert "scope is unconfirmed" in room.texts(MARIA)  # the app's DM with the drafter
+    assert "scope is unconfirmed" in room.room_texts()
+    refused = room.press(CrisisActionId.APPROVE, holding.id, user=SAM)
+    assert any("sent back" in a for a in refused), refused
+
+
+def test_matching_cases_are_tagged_routed_to_the_war_room_and_offered_the_crisis_reply(room: Room) -> None:
+    room.start()
+    (holding,) = room.statements()
+    assert holding.id is not None
+    _approve_all(room, holding.id)
+    room.press(CrisisActionId.PUBLISH, holding.id, user=MARIA)
+    now = room.clock.now()
+    assert post_generic(room.server, generic_mention("r1", "Your login is down again, useless", created_at=now)
+                        ).status_code == 200
+    assert post_generic(room.server, generic_mention("r2", "Love the new colours", handle="lee", created_at=now)
+                        ).status_code == 200
+    settle(room.runtime, room.clock)
+    with Session(room.runtime.engine) as session:
+        cases = {c.author_handle: c for c in session.exec(select(Case))}
+    tagged, other = cases["casey"], cases["lee"]
+    assert tagged.crisis_id == 1 and other.crisis_id is None
+    assert as_utc(tagged.first_response_due) - as_utc(tagged.opened_at) <= timedelta(minutes=15)
+    assert tagged.slack_channel == room.standin.channel_id(ROOM)
+    draft = room.runtime.replies.form.draft(case_id=tagged.id or 0, actor=_actor(room, SAM))  # type: ignore[union-attr]
+    assert draft.suggestions[0].id == "crisis-1"
