@@ -96,9 +96,11 @@ def _queue(call: Call) -> SlackMessage:
             platform = Platform(arg)
         else:
             raise UsageError(f"`{arg}` is neither a team nor a platform.", "queue")
-    scope = "".join(f" for {s}" for s in (team, platform.label if platform else None) if s) + (
-        " assigned to you" if mine else ""
-    ) + (" in a crisis" if crisis else "")
+    scope = (
+        "".join(f" for {s}" for s in (team, platform.label if platform else None) if s)
+        + (" assigned to you" if mine else "")
+        + (" in a crisis" if crisis else "")
+    )
     with Session(ctx.engine) as session:
         cases = open_cases(
             session,

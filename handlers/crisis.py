@@ -194,6 +194,7 @@ def _end(call: CrisisCall) -> SlackMessage | None:
 
 def _review(call: CrisisCall) -> SlackMessage:
     from handlers.crisis_review import post_review  # TEMP until review_post lands
+
     crisis = call.crisis(include_ended=True)
     assert crisis.id is not None
     return render_text(post_review(call.ctx, crisis.id, channel=call.channel_name))

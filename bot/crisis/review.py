@@ -301,12 +301,15 @@ def _statement(session: Session, row: CrisisStatement, events: list[Any]) -> Sta
 
 
 def _public_at(row: CrisisStatement, publications: tuple[PublicationEntry, ...]) -> datetime | None:
-    """A published statement's own time; for one that is partly out (a target failed), the first
-    target that took it: the public saw it then."""
+    """When the public first saw the statement: the first target that took it. The row's own
+    `published_at` is when the last target did (a retry may come much later), and is the answer only
+    for a statement published without any platform post (status page only)."""
+    sent = [p.sent_at for p in publications if p.status == ReplyStatus.SENT.value and p.sent_at]
+    if sent:
+        return min(sent)
     if row.status is StatementStatus.PUBLISHED and row.published_at is not None:
         return as_utc(row.published_at)
-    sent = [p.sent_at for p in publications if p.status == ReplyStatus.SENT.value and p.sent_at]
-    return min(sent, default=None)
+    return None
 
 
 def _key_times(

@@ -308,23 +308,23 @@ def render_png(chart: ReviewChart) -> bytes:
     def x(at: datetime) -> float:  # bucket i spans [i, i + 1)
         return (at.timestamp() - chart.start.timestamp()) / size
 
-    xs = list(range(len(chart.mentions)))
+    xs = [i + 0.05 for i in range(len(chart.mentions))]  # a thin gap between buckets
     others = [m - n for m, n in zip(chart.mentions, chart.negative, strict=True)]
     axes.axvspan(x(chart.crisis_start), x(chart.crisis_end), color=_CRISIS_SHADE, alpha=0.18, label="crisis")
     axes.bar(
-        xs, chart.negative, width=1.0, align="edge", color=_NEGATIVE_COLOUR, alpha=0.85, label="negative"
+        xs, chart.negative, width=0.9, align="edge", color=_NEGATIVE_COLOUR, alpha=0.85, label="negative"
     )
     axes.bar(
         xs,
         others,
-        width=1.0,
+        width=0.9,
         align="edge",
         bottom=chart.negative,
         color=_VOLUME_COLOUR,
         alpha=0.8,
         label="other mentions",
     )
-    top = max([*chart.mentions, 1]) * 1.3  # headroom, so the legend and labels never sit on the data
+    top = max([*chart.mentions, 1]) * 1.2  # headroom, so the statement labels never sit on the data
     for index, (at, kind) in enumerate(chart.statements):
         axes.axvline(
             x(at),
@@ -345,7 +345,10 @@ def render_png(chart: ReviewChart) -> bytes:
     )
     axes.set_title(chart.title, loc="left", fontsize=11)
     axes.grid(axis="y", alpha=0.3)
-    axes.legend(loc="upper left", ncols=4, fontsize=8, frameon=False)
+    # Below the plot: above it, the statement labels would run into it.
+    figure.legend(
+        *axes.get_legend_handles_labels(), loc="outside lower center", ncols=4, fontsize=8, frameon=False
+    )
     if chart.empty:
         axes.text(0.5, 0.5, "No mentions in this period", transform=axes.transAxes, ha="center", va="center")
     out = io.BytesIO()

@@ -77,6 +77,8 @@ def event_text(kind: str, detail: Mapping[str, Any], kinds: Mapping[int, str]) -
                 + _then(" (", d.get("error_kind", "") + (")" if d.get("error_kind") else ""))
                 + _then(": ", d.get("error", ""))
             )
+        case "statement_published":
+            return f"{ref} is out on every target"
         case "update_requested":
             return "was reminded that the next update is due"
         case "ended":
@@ -269,7 +271,9 @@ def _statement(review: CrisisReview, s: StatementEntry) -> list[str]:
         when = f" {review.clock(s.rejected_at)}" if s.rejected_at else ""
         lines.append(f"- Rejected{when} by {_who(s.rejected_by)}: {one_line(s.rejected_reason or '')}")
     if s.published_at is not None:
-        lines.append(f"- Published {review.clock(s.published_at)} by {_who(s.published_by)}")
+        by = f" by {_who(s.published_by)}" if s.published_by else ""
+        partly = "Published" if s.status == "published" else "Partly published"
+        lines.append(f"- {partly} {review.clock(s.published_at)}{by}")
     for p in s.publications:
         parts = [p.status]
         if p.sent_at:

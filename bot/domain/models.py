@@ -79,7 +79,8 @@ class Mention(SQLModel, table=True):
     url: str | None = Field(default=None, max_length=1024)
     extra: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     posted_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    received_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    # Indexed for the early warning's minute-by-minute count of recent mentions (bot/crisis/early_warning.py).
+    received_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
 
     sentiment_score: float = 0.0
     sentiment: Sentiment = Field(

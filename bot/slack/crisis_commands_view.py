@@ -15,7 +15,8 @@ from bot.slack.crisis_view import render_crisis_card, render_statement
 CRISIS_HELP = (
     "*`/crisis` commands*\n"
     "• `list`: the playbooks and the running crises\n"
-    "• `start <playbook> [severity] [summary]`: e.g. `/crisis start service-outage sev2 Login failures in EU`\n"
+    "• `start <playbook> [severity] [summary]`, e.g.\n"
+    "   `/crisis start service-outage sev2 Login failures in EU`\n"
     "• `status [crisis]`: where the crisis stands\n"
     "• `statement`: draft (or redraft) the next statement from the playbook\n"
     "• `approve` / `reject <reason>`: approve the waiting statement, or send it back\n"
@@ -49,7 +50,8 @@ def render_playbook_list(playbooks: Sequence[Playbook], running: Sequence[Crisis
         )
         blocks.append(
             section_block(
-                f"*{escape_mrkdwn(playbook.title)}* (`{playbook.id}`)\n{escape_mrkdwn(playbook.scenario[:400])}\n"
+                f"*{escape_mrkdwn(playbook.title)}* (`{playbook.id}`)\n"
+                f"{escape_mrkdwn(playbook.scenario[:400])}\n"
                 f"Severities: {levels}{status}",
                 block_id=f"playbook-{playbook.id}",
             )

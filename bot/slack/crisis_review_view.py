@@ -138,7 +138,8 @@ def _statement_lines(review: CrisisReview, s: StatementEntry) -> list[str]:
     head = f"*{escape_mrkdwn(s.kind.capitalize())} #{s.id}* · {escape_mrkdwn(s.status)} · drafted "
     head += f"{review.clock(s.drafted_at)} by {_who(s.drafted_by)}"
     if s.published_at is not None:
-        head += f" · published {review.clock(s.published_at)} by {_who(s.published_by)}"
+        head += f" · {'published' if s.status == 'published' else 'partly published'} "
+        head += review.clock(s.published_at) + (f" by {_who(s.published_by)}" if s.published_by else "")
     lines = [head]
     approvals = [
         f"{_who(a.approver)}{' as ' + escape_mrkdwn(', '.join(a.roles)) if a.roles else ''} "

@@ -173,7 +173,8 @@ def render_statement(view: StatementView, *, now: datetime) -> SlackMessage:
         blocks.append(
             context_block(
                 [
-                    f"Approvals lapse at {slack_date(view.stale_at, fmt='{time}')}, the update time it promises."
+                    f"Approvals lapse at {slack_date(view.stale_at, fmt='{time}')}, "
+                    "the update time it promises."
                 ],
                 block_id=f"{bid}-stale",
             )

@@ -27,6 +27,7 @@ from bot.domain.enums import OutboxStatus
 from bot.domain.models import Case, Mention, OutboxMessage
 from bot.metrics import Metrics
 from bot.slack.channels import ChannelDirectory
+from bot.slack.outbox_history import find_posted
 from bot.slack.outbox_queue import RENDER_DIGEST_CHART
 from bot.slack.outbox_render import render_call
 from bot.slack.outbox_upload import FileUploads
@@ -203,8 +204,12 @@ class OutboxSender:
                 with Session(self._engine) as session:
                     call = render_call(session, item, now=now)
                 channel_id = self._channels.resolve(call.pop("channel"))
-                response = self._client.api_call(item.method, json={**call, "channel": channel_id})
-                data = dict(response.data) if isinstance(response.data, dict) else {}
+                found = self._posted_before(item, call, channel_id)
+                if found is not None:
+                    data = {"ts": found, "channel": channel_id, "recovered": True}
+                else:
+                    response = self._client.api_call(item.method, json={**call, "channel": channel_id})
+                    data = dict(response.data) if isinstance(response.data, dict) else {}
         except SlackApiError as exc:
             if exc.response.get("error") in ALREADY_DONE.get(item.method, frozenset()):
                 self._mark_sent(item, {}, item.channel, now)
@@ -223,6 +228,22 @@ class OutboxSender:
             self._metrics.outbox_sent.labels(method=item.method).inc()
             return None
         return self._mark_failed(item, failure, now, report)
+
+    def _posted_before(self, item: OutboxMessage, call: dict[str, Any], channel_id: str) -> str | None:
+        """The ts of this row's message if an earlier attempt did post it (Slack took the post, then the
+        answer was lost to a timeout, a reset or a 5xx): found by the outbox id in its metadata, so a
+        retry never posts a second card. Top-level posts only: history does not list thread replies."""
+        if item.method != "chat.postMessage" or "thread_ts" in call:
+            return None
+        marker = {"event_type": "socialdesk_outbox", "event_payload": {"outbox_id": item.id}}
+        call.setdefault("metadata", marker)
+        if not item.attempts or not (item.last_error or "").startswith(("network", "http_5")):
+            return None
+        oldest = as_utc(item.created_at).timestamp() - 60
+        try:
+            return find_posted(self._client, channel_id, outbox_id=item.id, oldest=oldest)
+        except SlackApiError:
+            return None  # cannot look: posting again is the lesser harm than never posting
 
     def _classify_slack_error(self, item: OutboxMessage, exc: SlackApiError) -> _Failure:
         status = exc.response.status_code

@@ -46,9 +46,7 @@ def render_call(session: Session, item: OutboxMessage, *, now: datetime) -> dict
             args["ts"] = case.slack_ts
         else:
             args["unfurl_links"] = False
-            args["unfurl_media"] = False
-            # Lets a recovery pass find a card whose post succeeded but whose answer was lost.
-            args["metadata"] = {"event_type": "socialdesk_outbox", "event_payload": {"outbox_id": item.id}}
+            args["unfurl_media"] = False  # the sender adds the outbox id as metadata (outbox_history.py)
         return args
     if render == RENDER_FOLLOWUP:
         case = _case(session, item)

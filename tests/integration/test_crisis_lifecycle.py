@@ -9,6 +9,7 @@ The sev2 chain is comms_lead + legal, two people.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -26,7 +27,7 @@ from bot.slack.crisis_ids import CrisisActionId, CrisisCallbackId, CrisisValue, 
 from bot.standin import SlackStandin
 from bot.standin.platforms import GraphApiStandIn, XApiStandIn
 from tests.integration.helpers import generic_mention, post_generic, settle
-from tests.integration.slack_driver import SlackDriver, typed
+from tests.integration.slack_driver import SlackDriver, selected, typed
 from tests.integration.test_replies_platforms import graph, platform_settings, xapi  # noqa: F401
 
 MARIA, SAM, PRIYA = "U0AGENT01", "U0AGENT02", "U0MANAGER1"
@@ -105,15 +106,23 @@ class Room:
 
 
 @pytest.fixture
-def room(server: str, runtime: Runtime, clock: ManualClock, standin: SlackStandin, xapi: XApiStandIn,  # noqa: F811
-         graph: GraphApiStandIn) -> Room:  # noqa: F811
+def room(
+    server: str,
+    runtime: Runtime,
+    clock: ManualClock,
+    standin: SlackStandin,
+    xapi: XApiStandIn,  # noqa: F811
+    graph: GraphApiStandIn,  # noqa: F811
+) -> Room:
     return Room(server, runtime, clock, standin, xapi, graph)
 
 
 def test_start_builds_the_war_room_with_a_holding_draft(room: Room) -> None:
     room.start()
     assert {MARIA, SAM, PRIYA} <= room.standin.channel_members(ROOM)  # the playbook's roles were invited
-    pinned = [c for c in room.standin.calls_to("pins.add") if isinstance(c.response, dict) and c.response["ok"]]
+    pinned = [
+        c for c in room.standin.calls_to("pins.add") if isinstance(c.response, dict) and c.response["ok"]
+    ]
     assert len(pinned) == 2  # the crisis card and the checklist
     texts = room.room_texts()
     assert "Crisis 1: Login failures in EU" in texts and "Checklist" in texts
@@ -157,7 +166,9 @@ def test_two_people_rule_and_an_edit_resets_approvals(room: Room) -> None:
     assert any("comms_lead" in a and "Still waiting for legal" in a for a in ok), ok
     # Maria edits the facts: Sam's approval was for the old text and no longer counts.
     edited = room.runtime.crisis.desk.edit(  # type: ignore[union-attr]
-        crisis_id=1, statement_id=holding.id, actor=_actor(room, MARIA),
+        crisis_id=1,
+        statement_id=holding.id,
+        actor=_actor(room, MARIA),
         filled={"confirmed_facts": ["Login fails for about a third of EU customers since 14:02"]},
     )
     settle(room.runtime, room.clock)
@@ -172,7 +183,7 @@ def test_two_people_rule_and_an_edit_resets_approvals(room: Room) -> None:
     assert "third of EU customers" in tweet["text"] or "Login failures in EU" in tweet["text"]
 
 
-def _actor(room: Room, user: str):  # noqa: ANN202 - the desk's Actor
+def _actor(room: Room, user: str):
     return room.runtime.crisis.desk._roles._directory.actor(user)  # type: ignore[union-attr]
 
 
@@ -190,7 +201,10 @@ def test_publish_failure_on_one_platform_is_retried_without_a_second_post(room: 
     first = room.press(CrisisActionId.PUBLISH, holding.id, user=MARIA)
     assert any("not posted on Facebook" in a for a in first), first
     assert len(room.xapi.posted) == 1
-    assert {p.target: p.status for p in room.publications()} == {"x": ReplyStatus.SENT, "facebook": ReplyStatus.FAILED}
+    assert {p.target: p.status for p in room.publications()} == {
+        "x": ReplyStatus.SENT,
+        "facebook": ReplyStatus.FAILED,
+    }
     assert room.statements()[0].status is StatementStatus.PUBLISHING
     again = room.press(CrisisActionId.PUBLISH, holding.id, user=MARIA)
     assert any("published" in a for a in again), again
@@ -259,8 +273,9 @@ def test_a_rejection_carries_the_reason_to_the_drafter(room: Room) -> None:
     assert holding.id is not None
     room.press(CrisisActionId.REJECT, holding.id, user=PRIYA)
     modal = room.slack.last_view(CrisisCallbackId.REJECT.value)
-    response = room.slack.submit(modal, {"crisis_reason": typed("Do not name the EU; the scope is unconfirmed")},
-                                 user=PRIYA)
+    response = room.slack.submit(
+        modal, {"crisis_reason": typed("Do not name the EU; the scope is unconfirmed")}, user=PRIYA
+    )
     assert response.status_code == 200
     settle(room.runtime, room.clock)
     statement = room.statements()[0]
@@ -278,10 +293,18 @@ def test_matching_cases_are_tagged_routed_to_the_war_room_and_offered_the_crisis
     _approve_all(room, holding.id)
     room.press(CrisisActionId.PUBLISH, holding.id, user=MARIA)
     now = room.clock.now()
-    assert post_generic(room.server, generic_mention("r1", "Your login is down again, useless", created_at=now)
-                        ).status_code == 200
-    assert post_generic(room.server, generic_mention("r2", "Love the new colours", handle="lee", created_at=now)
-                        ).status_code == 200
+    assert (
+        post_generic(
+            room.server, generic_mention("r1", "Your login is down again, useless", created_at=now)
+        ).status_code
+        == 200
+    )
+    assert (
+        post_generic(
+            room.server, generic_mention("r2", "Love the new colours", handle="lee", created_at=now)
+        ).status_code
+        == 200
+    )
     settle(room.runtime, room.clock)
     with Session(room.runtime.engine) as session:
         cases = {c.author_handle: c for c in session.exec(select(Case))}
@@ -291,3 +314,76 @@ def test_matching_cases_are_tagged_routed_to_the_war_room_and_offered_the_crisis
     assert tagged.slack_channel == room.standin.channel_id(ROOM)
     draft = room.runtime.replies.form.draft(case_id=tagged.id or 0, actor=_actor(room, SAM))  # type: ignore[union-attr]
     assert draft.suggestions[0].id == "crisis-1"
+
+
+def test_two_publish_clicks_at_once_post_each_target_once(room: Room) -> None:
+    room.start()
+    (holding,) = room.statements()
+    assert holding.id is not None
+    _approve_all(room, holding.id)
+    room.xapi.delay_next(0.5, endpoint="tweets")  # the first click is still posting when the second lands
+    desk = room.runtime.crisis.desk  # type: ignore[union-attr]
+    results: list[str] = []
+
+    def click() -> None:
+        try:
+            results.append(
+                desk.publish(crisis_id=1, statement_id=holding.id, actor=_actor(room, MARIA)).message
+            )
+        except Exception as exc:  # a refusal is a fine answer for the second click
+            results.append(str(exc))
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    settle(room.runtime, room.clock)
+    assert len(results) == 2
+    assert len(room.xapi.posted) == 1
+    assert len(room.graph.calls_to("feed")) == 1
+    assert {p.status for p in room.publications()} == {ReplyStatus.SENT}
+
+
+def test_start_from_the_early_warning_button_opens_the_form(room: Room) -> None:
+    value = encode_crisis_value(
+        CrisisValue(
+            playbook_id="service-outage", severity="sev2", summary="Spike of negative posts about login"
+        )
+    )
+    room.slack.press(CrisisActionId.START_FROM_WARNING.value, value, user=MARIA)
+    modal = room.slack.last_view(CrisisCallbackId.START.value)
+    blank = room.slack.submit(
+        modal,
+        {
+            "crisis_playbook": selected("service-outage"),
+            "crisis_severity": selected("sev9"),
+            "crisis_summary": typed("Login failures in EU"),
+        },
+        user=MARIA,
+    )
+    assert "not a severity" in blank.text  # refused in the form, which stays open
+    ok = room.slack.submit(
+        modal,
+        {
+            "crisis_playbook": selected("service-outage"),
+            "crisis_severity": selected("sev2"),
+            "crisis_summary": typed("Login failures in EU"),
+        },
+        user=MARIA,
+    )
+    assert ok.status_code == 200 and "errors" not in ok.text
+    settle(room.runtime, room.clock)
+    with Session(room.runtime.engine) as session:
+        crisis = session.get(Crisis, 1)
+    assert crisis is not None and crisis.severity == "sev2" and crisis.trigger == {"via": "early warning"}
+    assert "Crisis 1: Login failures in EU" in room.room_texts()
+
+
+def test_wrong_crisis_commands_get_a_private_explanation(room: Room) -> None:
+    assert any("not a crisis command" in a for a in room.crisis("frobnicate"))
+    assert any("No crisis is running" in a for a in room.crisis("status"))
+    assert any("no playbook `nope`" in a for a in room.crisis("start", "nope"))
+    assert any("not a Slack user" in a or "No crisis" in a for a in room.crisis("role", "legal", "ana"))
+    listing = room.crisis("list")
+    assert listing and "4 playbooks" in listing[0]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -83,7 +84,7 @@ def statement(
     kind: str,
     drafted: datetime,
     status: StatementStatus,
-    approvals: list[tuple[str, str, datetime, bool]] = (),  # type: ignore[assignment]
+    approvals: Sequence[tuple[str, str, datetime, bool]] = (),
     published: datetime | None = None,
     **extra: Any,
 ) -> CrisisStatement:
@@ -111,7 +112,12 @@ def statement(
 
 
 def publication(
-    session: Session, row: CrisisStatement, target: str, status: ReplyStatus, sent: datetime | None, **extra: Any
+    session: Session,
+    row: CrisisStatement,
+    target: str,
+    status: ReplyStatus,
+    sent: datetime | None,
+    **extra: Any,
 ) -> None:
     assert row.id is not None
     session.add(
@@ -132,10 +138,11 @@ def publication(
 def seed_ended_crisis(engine: Engine) -> int:
     """Crisis 14:00-16:00 on Tue 24 Nov 2026 (sev2, raised to sev1 at 14:30), reviewed at 20:00.
 
-    Statements: holding #1 (drafted 14:05, approved 14:12 + 14:15 after a voided 14:08 approval,
-    published 14:20: 20 min after the start); update #2 rejected; update #3 (drafted 14:30, approved
-    14:40, published 14:45: 25 min after #1, on a 30-min cadence); resolution #4 (drafted 16:00,
-    approved 16:10, on X at 16:12, Facebook failed: public at 16:12, 87 min after #3: late).
+    Statements: holding #1 (drafted 14:05, approved 14:12 + 14:15 after a voided 14:08 approval, out
+    on X at 14:20, 20 min after the start, on Facebook at 14:26); update #2 rejected; update #3
+    (drafted 14:30, approved 14:40, published 14:45: 25 min after #1, on a 30-min cadence); resolution
+    #4 (drafted 16:00, approved 16:10, on X at 16:12, Facebook failed: public at 16:12, 87 min after #3:
+    late).
 
     Windows: before 12:00-14:00, during 14:00-16:00, after 16:00-18:00. By hand:
     - before: mentions 4 (1 negative: 25 %; mean (0.1 - 0.6 + 0.2 + 0.2) / 4 = -0.025); cases A and B
@@ -193,44 +200,97 @@ def seed_ended_crisis(engine: Engine) -> int:
             "holding",
             t(14, 5),
             StatementStatus.PUBLISHED,
-            [(LEGAL, "legal", t(14, 8), False), (COMMS2, "comms_lead", t(14, 12), True),
-             (LEGAL, "legal", t(14, 15), True)],
-            published=t(14, 20),
+            [
+                (LEGAL, "legal", t(14, 8), False),
+                (COMMS2, "comms_lead", t(14, 12), True),
+                (LEGAL, "legal", t(14, 15), True),
+            ],
+            published=t(14, 26),  # when the last target took it, after a retry
         )
         publication(session, holding, "x", ReplyStatus.SENT, t(14, 20), url="https://x.com/acme/status/1")
-        publication(session, holding, "facebook", ReplyStatus.SENT, t(14, 20), external_id="fb-1")
+        publication(session, holding, "facebook", ReplyStatus.SENT, t(14, 26), external_id="fb-1")
         statement(
-            session, cid, "update", t(14, 25), StatementStatus.REJECTED,
-            rejected_by=LEGAL, rejected_reason="Too vague about refunds",
+            session,
+            cid,
+            "update",
+            t(14, 25),
+            StatementStatus.REJECTED,
+            rejected_by=LEGAL,
+            rejected_reason="Too vague about refunds",
         )
         update = statement(
-            session, cid, "update", t(14, 30), StatementStatus.PUBLISHED,
+            session,
+            cid,
+            "update",
+            t(14, 30),
+            StatementStatus.PUBLISHED,
             [(COMMS2, "comms_lead", t(14, 35), True), (LEGAL, "legal", t(14, 40), True)],
             published=t(14, 45),
         )
         publication(session, update, "x", ReplyStatus.SENT, t(14, 45))
         resolution = statement(
-            session, cid, "resolution", t(16), StatementStatus.PUBLISHING,
+            session,
+            cid,
+            "resolution",
+            t(16),
+            StatementStatus.PUBLISHING,
             [(COMMS2, "comms_lead", t(16, 5), True), (LEGAL, "legal", t(16, 10), True)],
         )
         publication(session, resolution, "x", ReplyStatus.SENT, t(16, 12))
         publication(
-            session, resolution, "facebook", ReplyStatus.FAILED, None, error_kind="auth",
+            session,
+            resolution,
+            "facebook",
+            ReplyStatus.FAILED,
+            None,
+            error_kind="auth",
             error="Facebook needs META_PAGE_TOKEN",
         )
         # The timeline, inserted out of order: the review orders it by time.
         event(session, cid, t(14, 30), LEAD, "severity", before="sev2", after="sev1")
-        event(session, cid, t(14), LEAD, "started", playbook="service-outage", severity="sev2",
-              summary="Login failures in EU")
+        event(
+            session,
+            cid,
+            t(14),
+            LEAD,
+            "started",
+            playbook="service-outage",
+            severity="sev2",
+            summary="Login failures in EU",
+        )
         event(session, cid, t(14, 5), COMMS, "drafted", statement_id=holding.id, statement_kind="holding")
         event(session, cid, t(14, 15), LEGAL, "approved", statement_id=holding.id, roles=["legal"])
-        event(session, cid, t(14, 20), "system", "published", statement_id=holding.id, target="x",
-              url="https://x.com/acme/status/1")
-        event(session, cid, t(14, 28), LEGAL, "rejected", statement_id=holding.id + 1,
-              reason="Too vague about refunds")
+        event(
+            session,
+            cid,
+            t(14, 20),
+            "system",
+            "published",
+            statement_id=holding.id,
+            target="x",
+            url="https://x.com/acme/status/1",
+        )
+        event(
+            session,
+            cid,
+            t(14, 28),
+            LEGAL,
+            "rejected",
+            statement_id=holding.id + 1,
+            reason="Too vague about refunds",
+        )
         event(session, cid, t(14, 32), LEAD, "role", role="legal", user=LEGAL)
-        event(session, cid, t(16, 12), "system", "publish_failed", statement_id=resolution.id,
-              target="facebook", error_kind="auth", error="Facebook needs META_PAGE_TOKEN")
+        event(
+            session,
+            cid,
+            t(16, 12),
+            "system",
+            "publish_failed",
+            statement_id=resolution.id,
+            target="facebook",
+            error_kind="auth",
+            error="Facebook needs META_PAGE_TOKEN",
+        )
         event(session, cid, t(16), LEAD, "ended", summary="Fixed by a rollback")
         session.commit()
         return cid
@@ -314,8 +374,13 @@ def test_figures_before_during_after(ended: CrisisReview) -> None:
 def test_a_running_crisis_has_no_after(engine: Engine) -> None:
     with Session(engine) as session:
         crisis = Crisis(
-            playbook_id="service-outage", title="Service outage", summary="Payments failing",
-            severity="sev2", started_at=t(10, day=25), started_by=LEAD, war_room="outage-2",
+            playbook_id="service-outage",
+            title="Service outage",
+            summary="Payments failing",
+            severity="sev2",
+            started_at=t(10, day=25),
+            started_by=LEAD,
+            war_room="outage-2",
         )
         session.add(crisis)
         session.flush()
@@ -354,13 +419,18 @@ def test_timeline_in_time_order_with_readable_lines(ended: CrisisReview) -> None
     texts = [e.text for e in ended.timeline]
     assert "rejected the update statement #2: Too vague about refunds" in texts
     assert f"made @{LEGAL} legal" in texts
-    assert "could not publish the resolution statement #4 on facebook (auth): Facebook needs META_PAGE_TOKEN" in texts
+    failed = (
+        "could not publish the resolution statement #4 on facebook (auth): Facebook needs META_PAGE_TOKEN"
+    )
+    assert failed in texts
     assert ended.clock(first.at) == "14:00"
 
 
 def test_unknown_events_and_missing_details_still_read() -> None:
     assert event_text("drafted", {"statement_id": 7}, {7: "update"}) == "drafted the update statement #7"
     assert event_text("approved", {}, {}) == "approved a statement"
+    done = event_text("statement_published", {"statement_id": 3, "statement_kind": "update"}, {})
+    assert done == "the update statement #3 is out on every target"
     assert event_text("escalated_to_ceo", {"who": "U1", "empty": ""}, {}) == "escalated to ceo: who U1"
 
 
@@ -434,8 +504,15 @@ def test_a_long_timeline_is_cut_to_fit_slack(engine: Engine) -> None:
     cid = seed_ended_crisis(engine)
     with Session(engine) as session:
         for i in range(300):
-            event(session, cid, t(14) + timedelta(seconds=20 * i), COMMS, "edited", statement_id=1,
-                  note="x" * 150 + f" edit {i}")
+            event(
+                session,
+                cid,
+                t(14) + timedelta(seconds=20 * i),
+                COMMS,
+                "edited",
+                statement_id=1,
+                note="x" * 150 + f" edit {i}",
+            )
         event(session, cid, t(15, 59), LEAD, "lessons", length=3)
         crisis = session.get(Crisis, cid)
         assert crisis is not None
@@ -481,7 +558,8 @@ def test_cli_writes_the_review_and_its_chart(
     monkeypatch.chdir(tmp_path)
     default = CliRunner().invoke(cli_app(), ["crisis", "review", str(cid)])
     assert default.exit_code == 0, default.output
-    assert (tmp_path / f"crisis-{cid}-review.md").exists() and (tmp_path / f"crisis-{cid}-review.png").exists()
+    assert (tmp_path / f"crisis-{cid}-review.md").exists()
+    assert (tmp_path / f"crisis-{cid}-review.png").exists()
 
 
 def test_cli_exits_1_for_an_unknown_crisis(

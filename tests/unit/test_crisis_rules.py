@@ -45,8 +45,9 @@ def test_complete_when_every_chain_role_approved_this_text() -> None:
 def test_approvals_lapse_at_the_promised_update_time() -> None:
     approvals = [Approval("U2", ("comms_lead", "legal"), T0, SHA)]
     stale_at = T0 + timedelta(minutes=30)
-    assert approval_state(RULE, approvals, current_sha=SHA, stale_at=stale_at, now=stale_at - timedelta(seconds=1)
-                          ).complete
+    assert approval_state(
+        RULE, approvals, current_sha=SHA, stale_at=stale_at, now=stale_at - timedelta(seconds=1)
+    ).complete
     late = approval_state(RULE, approvals, current_sha=SHA, stale_at=stale_at, now=stale_at)
     assert late.stale and not late.complete
     with pytest.raises(CrisisError, match="passed"):
@@ -56,24 +57,33 @@ def test_approvals_lapse_at_the_promised_update_time() -> None:
 def test_the_drafter_cannot_approve_when_two_people_are_required() -> None:
     state = approval_state(RULE, [], current_sha=SHA, stale_at=None, now=T0)
     with pytest.raises(CrisisError, match="You drafted this text"):
-        roles_to_approve(RULE, state, approver="U1", approver_roles={"comms_lead"}, drafter="U1",
-                         playbook_title="Service outage")
+        roles_to_approve(
+            RULE,
+            state,
+            approver="U1",
+            approver_roles={"comms_lead"},
+            drafter="U1",
+            playbook_title="Service outage",
+        )
     solo = ApprovalRule(chain=["comms_lead"], two_person=False)
     state = approval_state(solo, [], current_sha=SHA, stale_at=None, now=T0)
-    assert roles_to_approve(solo, state, approver="U1", approver_roles={"comms_lead"}, drafter="U1",
-                            playbook_title="x") == ("comms_lead",)
+    assert roles_to_approve(
+        solo, state, approver="U1", approver_roles={"comms_lead"}, drafter="U1", playbook_title="x"
+    ) == ("comms_lead",)
 
 
 def test_an_approval_fills_only_the_open_roles_the_person_holds() -> None:
     first = Approval("U2", ("comms_lead",), T0, SHA)
     state = approval_state(RULE, [first], current_sha=SHA, stale_at=None, now=T0)
-    assert roles_to_approve(RULE, state, approver="U3", approver_roles={"comms_lead", "legal"}, drafter="U1",
-                            playbook_title="x") == ("legal",)
+    assert roles_to_approve(
+        RULE, state, approver="U3", approver_roles={"comms_lead", "legal"}, drafter="U1", playbook_title="x"
+    ) == ("legal",)
     with pytest.raises(RoleNeeded, match="comms_lead"):
         roles_to_approve(RULE, state, approver="U4", approver_roles={"pr"}, drafter="U1", playbook_title="x")
     with pytest.raises(CrisisError, match="already approved"):
-        roles_to_approve(RULE, state, approver="U5", approver_roles={"comms_lead"}, drafter="U1",
-                         playbook_title="x")
+        roles_to_approve(
+            RULE, state, approver="U5", approver_roles={"comms_lead"}, drafter="U1", playbook_title="x"
+        )
 
 
 def test_reminders_a_heads_up_then_due_then_each_cadence_overdue() -> None:
