@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import Progress
 
+from bot.cli_crisis import register as register_crisis
 from bot.cli_digest import register as register_digest
 from bot.cli_playbooks import register as register_playbooks
 from bot.cli_sla import register as register_sla
@@ -26,6 +27,7 @@ cli.add_typer(db_cli, name="db")
 register_sla(cli)  # `socialdesk sla scan` (bot/cli_sla.py)
 register_digest(cli)  # `socialdesk digest send | preview` (bot/cli_digest.py)
 register_playbooks(cli)  # `socialdesk playbooks validate [DIR]` (bot/cli_playbooks.py)
+register_crisis(cli)  # `socialdesk crisis review <id>` (bot/cli_crisis.py)
 err = Console(stderr=True)
 
 

@@ -16,11 +16,13 @@ from bot.crisis.service import CrisisDesk
 from bot.domain.commands import UsageError, unescape_slack
 from bot.domain.crisis import CrisisError
 from bot.domain.crisis_models import Crisis
+from bot.domain.playbooks.schema import TARGET_LIMITS
 from bot.slack.card_text import SlackMessage
 from bot.slack.command_views import render_text
 from bot.slack.crisis_commands_view import render_crisis_help, render_playbook_list, render_status
 from bot.slack.crisis_modals import end_modal, lessons_modal, update_modal
 from handlers.context import HandlerContext
+from handlers.crisis_review import post_review
 from handlers.errors import answer_privately
 
 _USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
@@ -38,15 +40,16 @@ class CrisisCall:
     trigger_id: str
     client: Any
 
-    def crisis(self, *, include_ended: bool = False) -> Crisis:
-        ref = _CRISIS_REF.match(self.words[0]) if self.words else None
+    def crisis(self, *, include_ended: bool = False, words: list[str] | None = None) -> Crisis:
+        given = self.words if words is None else words
+        ref = _CRISIS_REF.match(given[0]) if given else None
         crisis_id = int(ref.group(1)) if ref else None
         return self.desk.find(
             crisis_id=crisis_id, channel_name=self.channel_name, include_ended=include_ended
         )
 
-    def crisis_id(self, *, include_ended: bool = False) -> int:
-        crisis = self.crisis(include_ended=include_ended)
+    def crisis_id(self, *, include_ended: bool = False, words: list[str] | None = None) -> int:
+        crisis = self.crisis(include_ended=include_ended, words=words)
         assert crisis.id is not None
         return crisis.id
 
@@ -123,7 +126,16 @@ def _status(call: CrisisCall) -> SlackMessage:
 
 
 def _statement(call: CrisisCall) -> SlackMessage:
-    crisis_id = call.crisis_id(include_ended=True)
+    """`statement` drafts (or redrafts) the next statement; `statement x` shows the waiting statement's
+    text for one platform, e.g. to paste the status-page version."""
+    target = call.words[0].lower() if call.words else None
+    if target in TARGET_LIMITS:
+        crisis_id = call.crisis_id(include_ended=True)
+        waiting = call.desk.views(crisis_id).open_statement
+        if waiting is None or target not in waiting.texts:
+            raise CrisisError(f"No waiting statement has a {target} text; `/crisis statement` drafts one.")
+        return render_text(f"*Statement #{waiting.id}, {target}:*\n```{waiting.texts[target]}```")
+    crisis_id = call.crisis_id(include_ended=True, words=call.words[1:] if target else call.words)
     return render_text(call.desk.draft(crisis_id=crisis_id, actor=call.actor).message)
 
 
@@ -193,7 +205,6 @@ def _end(call: CrisisCall) -> SlackMessage | None:
 
 
 def _review(call: CrisisCall) -> SlackMessage:
-    from handlers.crisis_review import post_review  # TEMP until review_post lands
 
     crisis = call.crisis(include_ended=True)
     assert crisis.id is not None

@@ -25,6 +25,7 @@ from bot.slack.crisis_modals import (
 )
 from bot.slack.inputs import state_value
 from handlers.context import HandlerContext
+from handlers.crisis_review import post_review
 from handlers.errors import answer_privately
 
 log = logging.getLogger(__name__)
@@ -160,6 +161,22 @@ def register(app: App, ctx: HandlerContext) -> None:
         crisis = crisis_of(action)
         assert crisis.id is not None
         client.views_open(trigger_id=body.get("trigger_id"), view=end_modal(crisis.id, crisis.title))
+
+    @app.action(CrisisActionId.REDRAFT.value)
+    @answer_privately
+    def redraft(ack: Any, action: dict[str, Any], body: dict[str, Any], respond: Any) -> None:
+        ack()
+        crisis = crisis_of(action)
+        assert crisis.id is not None
+        _private(respond, _desk(ctx).draft(crisis_id=crisis.id, actor=ctx.actor(body)).message)
+
+    @app.action(CrisisActionId.REVIEW.value)
+    @answer_privately
+    def review(ack: Any, action: dict[str, Any], body: dict[str, Any], respond: Any) -> None:
+        ack()
+        crisis = crisis_of(action)
+        assert crisis.id is not None
+        _private(respond, post_review(ctx, crisis.id, channel=crisis.war_room))
 
     @app.action(CrisisActionId.LESSONS.value)
     @answer_privately

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.crisis.review_post import queue_review
 from sqlmodel import Session
 
 from bot.crisis.review import build_review
+from bot.crisis.review_post import queue_review
 from bot.domain.crisis import CrisisError
 from bot.domain.crisis_models import Crisis
 from bot.store.db import writer
@@ -21,16 +21,8 @@ def post_review(ctx: HandlerContext, crisis_id: int, *, channel: str) -> str:
         if crisis is None:
             raise CrisisError(f"There is no crisis {crisis_id}.")
         playbook = ctx.crisis.playbook(crisis.playbook_id)
-        severity = playbook.severity(crisis.severity)
-        review = build_review(
-            session,
-            crisis_id,
-            now=now,
-            tz=ctx.config.timezone,
-            playbook_title=playbook.title,
-            first_statement_target_minutes=severity.first_statement_within_minutes,
-            update_every_minutes=severity.update_every_minutes,
-        )
+        # The playbook gives the targets: the first statement's at the severity the crisis started at.
+        review = build_review(session, crisis_id, now=now, tz=ctx.config.timezone, playbook=playbook)
         where = channel if channel and channel not in ("directmessage", "privategroup") else crisis.war_room
         queue_review(session, review, channel="#" + where.lstrip("#"), now=now)
         session.commit()

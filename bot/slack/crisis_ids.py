@@ -24,6 +24,8 @@ class CrisisActionId(StrEnum):
     UPDATE = "crisis.update"  # opens the update modal
     END = "crisis.end"  # opens the end modal (summary for the resolution statement)
     LESSONS = "crisis.lessons"  # on the review: opens the lessons-learned modal
+    REDRAFT = "crisis.redraft"  # on the crisis card: draft the next statement from the playbook
+    REVIEW = "crisis.review"  # on an ended crisis's card: post the review in the war room
 
     @property
     def verb(self) -> str:

@@ -87,6 +87,7 @@ def render_crisis_card(view: CrisisView, *, now: datetime) -> SlackMessage:
         for role in view.roles
     ]
     blocks.append(section_block("*Roles*\n" + "\n".join(role_lines), block_id=f"crisis-{view.id}-roles"))
+    blocks.append(actions_block(_card_buttons(view, ended), block_id=f"crisis-{view.id}-actions"))
     hint = (
         "This crisis is over. `/crisis review` posts the report."
         if ended
@@ -101,6 +102,28 @@ def render_crisis_card(view: CrisisView, *, now: datetime) -> SlackMessage:
     )
     text = f"{title} ({view.severity}); {'ended' if ended else 'running'}"
     return SlackMessage(text=truncate(text, MAX_FALLBACK_TEXT), blocks=blocks)
+
+
+def _card_buttons(view: CrisisView, ended: bool) -> list[dict[str, object]]:
+    value = encode_crisis_value(CrisisValue(crisis_id=view.id))
+    if ended:
+        return [button("Post the review", action_id=CrisisActionId.REVIEW, value=value, style="primary")]
+    end = button("End crisis", action_id=CrisisActionId.END, value=value, style="danger")
+    end["confirm"] = {
+        "title": {"type": "plain_text", "text": "End the crisis?"},
+        "text": {
+            "type": "mrkdwn",
+            "text": "Routing and reminders stop; the resolution statement is drafted for approval.",
+        },
+        "confirm": {"type": "plain_text", "text": "End it"},
+        "deny": {"type": "plain_text", "text": "Not yet"},
+        "style": "danger",
+    }
+    return [
+        button("Draft update", action_id=CrisisActionId.UPDATE, value=value, style="primary"),
+        button("Redraft statement", action_id=CrisisActionId.REDRAFT, value=value),
+        end,
+    ]
 
 
 def _approval_lines(view: StatementView) -> list[str]:

@@ -38,6 +38,22 @@ class NotReady(ConnectionError):
     A ConnectionError, so the sender treats it like a network failure (backoff, kept pending)."""
 
 
+def draw_chart(state: dict[str, Any]) -> bytes:
+    """The PNG of a row's ``chart`` data, drawn by the module its ``chart_kind`` names (the digest's
+    when absent). Raises LookupError for a kind nobody draws: the row fails for good, with the reason.
+    matplotlib is imported only here, where a chart is drawn."""
+    kind = str(state.get("chart_kind") or "digest")
+    if kind == "crisis_review":
+        from bot.crisis.review_chart import png_from_json
+
+        return png_from_json(state["chart"])
+    if kind != "digest":
+        raise LookupError(f"unknown chart kind {kind!r}")
+    from bot.digest.chart import chart_from_json, render_png
+
+    return render_png(chart_from_json(state["chart"]))
+
+
 class FileUploads:
     def __init__(self, *, engine: Engine, client: WebClient, channels: ChannelDirectory) -> None:
         self._engine = engine
@@ -51,8 +67,6 @@ class FileUploads:
         Raises SlackApiError and OSError like a Web API call does, and LookupError when the post it
         belongs to failed for good (nothing to thread it under).
         """
-        from bot.digest.chart import chart_from_json, render_png  # matplotlib: only where a chart is drawn
-
         state = dict(item.payload)
         post = self._post(str(state.get("after", "")))
         if post is None or post.status is OutboxStatus.DEAD:
@@ -60,7 +74,7 @@ class FileUploads:
         if post.result_ts is None:
             raise NotReady("the post has no ts yet")
         channel_id = self._channels.resolve(post.channel)
-        png = render_png(chart_from_json(state["chart"]))
+        png = draw_chart(state)
         filename, title = str(state.get("filename") or "chart.png"), str(state.get("title") or "Chart")
         if not state.get("file_id"):
             issued = self._client.files_getUploadURLExternal(

@@ -387,3 +387,60 @@ def test_wrong_crisis_commands_get_a_private_explanation(room: Room) -> None:
     assert any("not a Slack user" in a or "No crisis" in a for a in room.crisis("role", "legal", "ana"))
     listing = room.crisis("list")
     assert listing and "4 playbooks" in listing[0]
+
+
+def test_end_publish_the_resolution_and_review_with_lessons(room: Room) -> None:
+    room.start()
+    (holding,) = room.statements()
+    assert holding.id is not None
+    _approve_all(room, holding.id)
+    room.press(CrisisActionId.PUBLISH, holding.id, user=MARIA)
+    room.clock.advance(timedelta(minutes=50))
+    room.crisis("end", "Login restored for all customers at 15:40", channel_name=ROOM)
+    resolution = room.statements()[-1]
+    assert resolution.kind == "resolution" and resolution.id is not None
+    _approve_all(room, resolution.id)
+    room.press(CrisisActionId.PUBLISH, resolution.id, user=MARIA)
+    assert len(room.xapi.posted) == 2
+    answers = room.crisis("review", channel_name=ROOM)
+    assert any("review of crisis 1" in a for a in answers), answers
+    report = room.room_texts()
+    assert "first statement after" in report.lower() and "before" in report.lower()
+    review_post = next(m for m in room.standin.messages(ROOM) if (m.text or "").startswith("Crisis 1 review"))
+    assert any(
+        f.filename.endswith(".png") and f.completed and (f.content or b"")[:4] == b"\x89PNG"
+        for f in room.standin.files()
+    )
+    assert review_post.replies, "the chart goes into the review's thread"
+    room.slack.press(CrisisActionId.LESSONS.value, encode_crisis_value(CrisisValue(crisis_id=1)), user=MARIA)
+    modal = room.slack.last_view(CrisisCallbackId.LESSONS.value)
+    room.slack.submit(
+        modal, {"crisis_lessons": typed("Status page lagged the first tweet by 12 minutes")}, user=MARIA
+    )
+    with Session(room.runtime.engine) as session:
+        crisis = session.get(Crisis, 1)
+    assert crisis is not None and crisis.lessons == "Status page lagged the first tweet by 12 minutes"
+    assert "statement_published" in room.events() and "lessons" in room.events()
+
+
+def test_the_crisis_card_buttons_and_a_platform_text_on_request(room: Room) -> None:
+    room.start()
+    card = next(m for m in room.standin.messages(ROOM) if (m.text or "").startswith("🚨 Crisis 1"))
+    actions = next(b for b in card.blocks or [] if b.get("type") == "actions")
+    assert [e["action_id"] for e in actions["elements"]] == ["crisis.update", "crisis.redraft", "crisis.end"]
+    shown = room.crisis("statement", "status_page", channel_name=ROOM)
+    assert any("Statement #1, status_page" in a and "Investigating" in a for a in shown), shown
+    value = encode_crisis_value(CrisisValue(crisis_id=1))
+    room.slack.press(CrisisActionId.REDRAFT.value, value, user=SAM)
+    settle(room.runtime, room.clock)
+    first, second = room.statements()
+    assert first.status is StatementStatus.SUPERSEDED and second.drafted_by == SAM
+    room.slack.press(CrisisActionId.UPDATE.value, value, user=SAM)
+    assert room.slack.last_view(CrisisCallbackId.UPDATE.value)
+    room.slack.press(CrisisActionId.END.value, value, user=MARIA)
+    modal = room.slack.last_view(CrisisCallbackId.END.value)
+    room.slack.submit(modal, {"crisis_summary": typed("Restored at 15:40")}, user=MARIA)
+    settle(room.runtime, room.clock)
+    with Session(room.runtime.engine) as session:
+        crisis = session.get(Crisis, 1)
+    assert crisis is not None and crisis.status.value == "ended" and crisis.end_summary == "Restored at 15:40"

@@ -3,7 +3,6 @@ message's thread, and a second review (after the lessons are written) posted aga
 
 from __future__ import annotations
 
-import pytest
 from sqlmodel import Session, col, select
 
 from bot.app import Runtime
@@ -14,16 +13,10 @@ from bot.crisis.review_post import queue_review
 from bot.domain.crisis_models import Crisis
 from bot.domain.enums import OutboxStatus
 from bot.domain.models import OutboxMessage
-from bot.slack import outbox_upload
 from bot.standin import SlackStandin, validate_blocks
 from tests.unit.test_crisis_review import NOW, TZ, all_text, seed_ended_crisis
 
 ROOM = "outage-1"
-# The upload draws the digest's chart unless bot/slack/outbox_upload.py dispatches on "chart_kind"
-# (the change asked of the lead in bot/crisis/review_post.py's report).
-GENERIC_UPLOAD = hasattr(outbox_upload, "draw_chart")
-
-
 def post_review(runtime: Runtime, clock: ManualClock, crisis_id: int) -> str:
     clock.set(NOW)
     with Session(runtime.engine) as session:
@@ -50,7 +43,6 @@ def test_the_review_message_reaches_the_war_room(
     assert row.status is OutboxStatus.SENT and row.result_ts == post.ts
 
 
-@pytest.mark.skipif(not GENERIC_UPLOAD, reason="needs the chart_kind dispatch in bot/slack/outbox_upload.py")
 def test_the_chart_goes_into_the_thread_and_a_second_review_posts_again(
     runtime: Runtime, clock: ManualClock, standin: SlackStandin
 ) -> None:
