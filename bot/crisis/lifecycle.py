@@ -67,8 +67,14 @@ class Lifecycle(DeskBase):
                     now=now,
                 )
                 chain = playbook.severity(level).approvals.chain
+                # Each approver once, and not the drafter when a second person must approve.
                 asks = " ".join(
-                    m for role in chain for m in self._roles.mentions(role, playbook, crisis.assignments)
+                    dict.fromkeys(
+                        m
+                        for role in chain
+                        for m in self._roles.mentions(role, playbook, crisis.assignments)
+                        if not (playbook.severity(level).approvals.two_person and m == f"<@{actor.user_id}>")
+                    )
                 )
                 self._line(
                     session,

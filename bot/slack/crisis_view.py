@@ -57,7 +57,7 @@ def render_crisis_card(view: CrisisView, *, now: datetime) -> SlackMessage:
     blocks: list[Block] = [header_block(title, block_id=f"crisis-{view.id}-head")]
     fields = [
         f"*Playbook*\n{escape_mrkdwn(view.playbook_title)}",
-        f"*Severity*\n{escape_mrkdwn(view.severity)}: {escape_mrkdwn(view.severity_label)}",
+        f"*Severity*\n{escape_mrkdwn(view.severity_label)} (`{escape_mrkdwn(view.severity)}`)",
         f"*Started*\n{slack_date(view.started_at)} by {_who(view.started_by)}",
     ]
     if ended and view.ended_at is not None:
