@@ -34,7 +34,8 @@ class CrisisCall:
     ctx: HandlerContext
     desk: CrisisDesk
     actor: Actor
-    words: list[str]  # after the subcommand
+    words: list[str]  # after the subcommand, unescaped
+    raw_words: list[str]  # the same, as Slack escaped them: user mentions stay `<@U123|ana>`
     rest: str  # the raw text after the subcommand, unescaped
     channel_name: str
     trigger_id: str
@@ -87,6 +88,7 @@ def register(app: App, ctx: HandlerContext) -> None:
             desk=ctx.crisis,
             actor=ctx.actor(command),
             words=_split(unescape_slack(rest)),
+            raw_words=_split(rest),
             rest=unescape_slack(rest).strip(),
             channel_name=str(command.get("channel_name") or ""),
             trigger_id=str(command.get("trigger_id") or ""),
@@ -176,7 +178,7 @@ def _update(call: CrisisCall) -> SlackMessage | None:
 def _role(call: CrisisCall) -> SlackMessage:
     if len(call.words) < 2:
         raise UsageError("`/crisis role <role> @person`, e.g. `/crisis role legal @ana`.")
-    match = _USER_REF.match(call.words[1])
+    match = _USER_REF.match(call.raw_words[1]) if len(call.raw_words) >= 2 else None
     if match is None:
         raise UsageError(f"`{call.words[1]}` is not a Slack user; pick them from the @ menu.")
     user = match.group(1) or match.group(2)

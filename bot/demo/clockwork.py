@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 from rich.rule import Rule
 from rich.text import Text
 
+from bot.crisis.early_warning import WarningReport
+from bot.crisis.reminders import ReminderReport
 from bot.demo import changes
 from bot.demo.pretend_user import DemoInputError
 from bot.jobs import Job
@@ -30,7 +32,10 @@ if TYPE_CHECKING:  # steps imports this module; the Stage is only a type here
     from bot.demo.steps import Stage
 
 SLA_JOB, DIGEST_JOB = "sla-scan", "digest"
-SCHEDULED = (SLA_JOB, DIGEST_JOB)  # the clock-driven work the demo has to show; both are minute jobs
+WARNING_JOB, REMINDER_JOB = "crisis-early-warning", "crisis-reminders"
+# The clock-driven work the demo has to show; all are minute jobs (the crisis ones exist only when
+# playbooks are installed, as in the demo).
+SCHEDULED = (SLA_JOB, DIGEST_JOB, WARNING_JOB, REMINDER_JOB)
 TICK = timedelta(minutes=1)
 # A wait is ticked through minute by minute; a week is already ~10,000 ticks (a few seconds).
 LONGEST_WAIT = timedelta(days=7)
@@ -159,10 +164,14 @@ def run_jobs(stage: Stage, jobs: list[Job]) -> tuple[list[str], bool]:
 
 
 def _maybe_queued(result: object) -> bool:
-    # A scan that looked at no case and a digest run that answered False queued nothing; anything else
-    # (another job's result) is assumed to have.
+    # A scan that looked at no case, a digest run that answered False, a crisis scan that warned and
+    # reminded nobody queued nothing; anything else (another job's result) is assumed to have.
     if isinstance(result, ScanReport):
         return result.looked_at > 0 or result.more
+    if isinstance(result, WarningReport):
+        return bool(result.warnings or result.reach_warnings or result.episodes_closed)
+    if isinstance(result, ReminderReport):
+        return bool(result.reminders or result.stale_drafts)
     return result is not False
 
 
@@ -185,6 +194,14 @@ def _describe(job_id: str, result: object) -> list[str]:
         return [f"SLA scan: {'; '.join(said)}."] if said else []
     if job_id == DIGEST_JOB and result is True:
         return ["Digest: yesterday's figures queued for the managers' channel, the chart for its thread."]
+    if isinstance(result, WarningReport) and (result.warnings or result.reach_warnings):
+        spiking = ", ".join(result.spiking) or "a playbook's topic"
+        return [
+            f"Early warning: negative posts are spiking ({spiking}); "
+            f"{result.warnings + result.reach_warnings} warning(s) queued for the duty channel."
+        ]
+    if isinstance(result, ReminderReport) and result.reminders:
+        return [f"Crisis reminders: {result.reminders} update reminder(s) posted in the war room."]
     return []
 
 

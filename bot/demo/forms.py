@@ -19,23 +19,42 @@ from typing import Any
 import httpx
 
 from bot.demo.pretend_user import DemoInputError, PretendUser
+from bot.slack.crisis_modals import CrisisInput
 from bot.slack.ids import InputId
 from bot.standin import SlackStandin
 from bot.standin.models import StoredView
 
-# `form <word> <value>`: the word names the input (its block_id before any `~version`).
-FIELD_WORDS: dict[str, InputId] = {
-    "canned": InputId.REPLY_CANNED,
-    "text": InputId.REPLY_TEXT,
-    "where": InputId.REPLY_VISIBILITY,
-    "ack": InputId.REPLY_PUBLIC_ACK,
-    "team": InputId.ESCALATE_TEAM,
-    "reason": InputId.ESCALATE_REASON,
-    "outcome": InputId.RESOLVE_OUTCOME,
-    "note": InputId.RESOLVE_NOTE,
-    "user": InputId.ASSIGN_USER,
+# `form <word> <value>`: the word names the input (its block_id before any `~version`). One word may
+# name inputs of several forms (`reason`: an escalation's, or a crisis statement sent back); a form has
+# at most one of them.
+_SLOT = CrisisInput.SLOT_PREFIX
+FIELD_WORDS: dict[str, tuple[str, ...]] = {
+    "canned": (InputId.REPLY_CANNED,),
+    "text": (InputId.REPLY_TEXT,),
+    "where": (InputId.REPLY_VISIBILITY,),
+    "ack": (InputId.REPLY_PUBLIC_ACK,),
+    "team": (InputId.ESCALATE_TEAM,),
+    "reason": (InputId.ESCALATE_REASON, CrisisInput.REASON),
+    "outcome": (InputId.RESOLVE_OUTCOME,),
+    "note": (InputId.RESOLVE_NOTE,),
+    "user": (InputId.ASSIGN_USER,),
+    # The crisis forms (bot/slack/crisis_modals.py).
+    "playbook": (CrisisInput.PLAYBOOK,),
+    "severity": (CrisisInput.SEVERITY,),
+    "summary": (CrisisInput.SUMMARY,),
+    "news": (CrisisInput.NEWS,),
+    "lessons": (CrisisInput.LESSONS,),
+    "headline": (f"{_SLOT}headline",),
+    "scope": (f"{_SLOT}scope",),
+    "facts": (f"{_SLOT}confirmed_facts",),
+    "unknowns": (f"{_SLOT}unknowns",),
+    "actions": (f"{_SLOT}actions",),
+    "todo": (f"{_SLOT}what_to_do",),
+    "updates": (f"{_SLOT}where_updates",),
 }
-WORD_OF: dict[str, str] = {input_id.value: word for word, input_id in FIELD_WORDS.items()}
+# Inputs that hold one item per line: `form facts Login fails in the EU; Payments work` types two lines.
+LIST_WORDS = frozenset({"facts", "unknowns", "actions"})
+WORD_OF: dict[str, str] = {str(name): word for word, names in FIELD_WORDS.items() for name in names}
 SHORTHANDS = {"private": ("where", "private"), "public": ("where", "public")}
 _ON, _OFF = {"on", "yes", "true", "1"}, {"off", "no", "false", "0"}
 
@@ -77,12 +96,15 @@ class OpenForm:
 
     def set(self, word: str, raw: str, people: Mapping[str, str]) -> dict[str, Any] | None:
         """Enter `raw` into the input `word` names; returns the action to send when the input dispatches."""
-        wanted = FIELD_WORDS.get(word)
-        block = next((b for b in self.inputs() if wanted and input_name(b["block_id"]) == wanted.value), None)
+        # A word the table does not know may be the input's own name (`form crisis_text_x ...`).
+        wanted = FIELD_WORDS.get(word, (word,))
+        block = next((b for b in self.inputs() if input_name(b["block_id"]) in wanted), None)
         if block is None:
             fields = ", ".join(self.words()) or "none"
             raise DemoInputError(f"This form has no `{word}` field. Its fields: {fields}; then `form send`.")
         element = block["element"]
+        if word in LIST_WORDS:
+            raw = "\n".join(item.strip() for item in raw.split(";") if item.strip())
         state = _entered(element, raw.strip(), people)
         self.values[block["block_id"]] = state
         self.errors.pop(block["block_id"], None)
@@ -144,7 +166,7 @@ class FormDesk:
         if form is None:
             raise DemoInputError(
                 f"No form is open for {user.user_name}: click a card's reply, escalate or resolve button, "
-                "or run `/social reply <case>` first."
+                "run `/social reply <case>`, or press a crisis button that opens one first."
             )
         return form
 

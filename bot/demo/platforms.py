@@ -88,6 +88,7 @@ class DemoPlatforms:
             "META_GRAPH_URL": self.graph.base_url,
             "META_PAGE_TOKEN": SecretStr(META_PAGE_TOKEN),
             "META_APP_SECRET": SecretStr(META_APP_SECRET),
+            "META_PAGE_ID": BRAND_PAGE_ID,  # crisis statements are posted on the Page's feed
             "META_VERIFY_TOKEN": SecretStr("demo-verify"),
             "GENERIC_REPLY_URL": self.generic.reply_url,
             "WEBHOOK_SECRET": SecretStr(GENERIC_SECRET),
@@ -153,6 +154,11 @@ class DemoPlatforms:
     def mark(self) -> Mark:
         return Mark(len(self.x.posted), len(self.x.dms), len(self.graph.calls), len(self.generic.received))
 
+    def brand_posts(self) -> tuple[int, int]:
+        """Posts of our own (crisis statements), not answers to anyone: on X, on the Facebook Page."""
+        on_x = sum(1 for post in self.x.posted if not post.get("reply"))
+        return on_x, len(self.graph.calls_to("feed"))
+
     def since(self, mark: Mark) -> list[Seen]:
         """Everything the platforms accepted after `mark`, oldest first within each platform."""
         return [replace(s, answering=mask(s.answering, self._masking).text) for s in self._since(mark)]
@@ -160,6 +166,9 @@ class DemoPlatforms:
     def _since(self, mark: Mark) -> list[Seen]:
         seen: list[Seen] = []
         for post in self.x.posted[mark.x_posted :]:
+            if not post.get("reply"):  # not an answer: a statement of ours, on the brand's timeline
+                seen.append(Seen("X", f"post by @{BRAND_X_HANDLE} on its timeline", "", post["text"]))
+                continue
             target = self.x.tweets.get((post.get("reply") or {}).get("in_reply_to_tweet_id", ""), {})
             author = self.x.users.get(target.get("author_id", ""), {}).get("username", "")
             answering = f"@{author}: {target['text']}" if target else ""
@@ -177,6 +186,8 @@ class DemoPlatforms:
         return seen
 
     def _graph_seen(self, node: str, edge: str, params: dict[str, Any]) -> Seen:
+        if edge == "feed":  # a post of our own on the Page: a crisis statement
+            return Seen("Facebook", "post on our Page", "", str(params.get("message", "")))
         if edge == "messages":
             recipient = params.get("recipient") or {}
             text = str((params.get("message") or {}).get("text", ""))

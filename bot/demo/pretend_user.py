@@ -17,6 +17,7 @@ import httpx
 from bot.slack.ids import ActionId, AlertActionId, OverflowOption, decode_case_value, decode_overflow_value
 from bot.standin import SlackStandin, StoredMessage
 from bot.standin.models import StoredView
+from bot.standin.workspace import TEAM_ID
 
 BUTTON_VERBS = {"claim", "reply", "escalate", "resolve", "unclaim", "reopen"}
 # Buttons on SLA alerts rather than cards ("Snooze 1 h" on a grouped breach alert), by their verb.
@@ -60,7 +61,7 @@ class PretendUser:
         body = urlencode(
             {
                 "token": "demo",
-                "team_id": "T0DEMO0001",
+                "team_id": TEAM_ID,
                 "team_domain": "demo",
                 "channel_id": channel_id,
                 "channel_name": channel,
@@ -78,7 +79,7 @@ class PretendUser:
     def _interaction(self, kind: str, **fields: Any) -> httpx.Response:
         payload: dict[str, Any] = {
             "type": kind,
-            "team": {"id": "T0DEMO0001", "domain": "demo"},
+            "team": {"id": TEAM_ID, "domain": "demo"},
             "user": {"id": self.user_id, "username": self.user_name, "name": self.user_name},
             "api_app_id": "A0SOCIALDESK",
             "token": "demo",
@@ -89,6 +90,11 @@ class PretendUser:
 
     def click(self, case_id: int, verb: str, *, channels: list[str]) -> httpx.Response:
         channel, message, action = self._find_action(case_id, verb, channels)
+        return self.press(channel, message, action)
+
+    def press(self, channel: str, message: StoredMessage, action: dict[str, Any]) -> httpx.Response:
+        """A button (or menu choice) on `message` in `channel`, as Slack sends it: the message as shown,
+        the element's action_id and value, a response_url for the answer."""
         return self._interaction(
             "block_actions",
             container={"type": "message", "message_ts": message.ts, "channel_id": message.channel},

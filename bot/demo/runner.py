@@ -7,7 +7,6 @@ webhooks. Simulated time (a manual clock) moves the feed and Slack's pacing alon
 
 from __future__ import annotations
 
-import json
 import secrets
 import tempfile
 from collections.abc import Callable, Iterator
@@ -16,7 +15,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import httpx
 from pydantic import SecretStr
 from rich.console import Console
 from rich.rule import Rule
@@ -27,11 +25,11 @@ from sqlmodel import Session, select
 from bot.app import Runtime, build_runtime
 from bot.clock import ManualClock
 from bot.config import Config, load_config
-from bot.connectors.verify import sign_generic, sign_meta, sign_x
 from bot.demo.changes import channel_messages
-from bot.demo.feed import FeedItem, build_feed
+from bot.demo.delivery import send_items
+from bot.demo.feed import build_feed
 from bot.demo.forms import FormDesk
-from bot.demo.platforms import GENERIC_SECRET, META_APP_SECRET, X_CONSUMER_SECRET, DemoPlatforms
+from bot.demo.platforms import DemoPlatforms
 from bot.demo.platforms import started as platforms_started
 from bot.demo.pretend_user import PretendUser
 from bot.demo.steps import HELP, DemoStats, Stage, run_line
@@ -39,10 +37,17 @@ from bot.domain.enums import InboxStatus
 from bot.domain.models import Case, InboxItem, Mention
 from bot.settings import PROJECT_ROOT, SAMPLE_CONFIG_NAME, Settings
 from bot.standin import SlackStandin
+from bot.standin.models import StandInUser
 from bot.standin.workspace import BOT_NAME, BOT_USER_ID, DEFAULT_USERGROUPS, DEFAULT_USERS
 from bot.web.serving import background_server
 
 DEMO_LEAD = "U0MANAGER1"  # priya in the stand-in's workspace
+DEMO_AGENTS = ("U0AGENT01", "U0AGENT02")  # maria and sam
+DEMO_COMMS_LEAD = "U0AGENT02"  # sam, a senior agent: also a lead, so a crisis's comms_lead
+# The stand-in's people and one more: nora, from the legal team. The service-outage playbook's `legal`
+# role is `members: [managers]` ("until then managers stand in"), so the demo lists her as a manager.
+DEMO_LEGAL = StandInUser("U0LEGAL001", "nora", "Nora Counsel", "nora@example.com")
+DEMO_USERS: tuple[StandInUser, ...] = (*DEFAULT_USERS, DEMO_LEGAL)
 # The feed starts at this local time (config time zone) on the latest day it has already passed: the
 # demo's day never straddles midnight, so `wait until 08:00 tomorrow` brings the digest of that day.
 DEMO_START = time(9, 40)
@@ -58,13 +63,22 @@ def demo_start(now: datetime, tz: str) -> datetime:
 
 def demo_config(config: Config) -> Config:
     """The sample config as the demo's workspace needs it: priya leads (so `assign` works) and is the duty
-    lead the SLA page mentions; the stand-in's user group is every team's on-call group (an unclaimed
+    lead the SLA page mentions. For the crisis act's two-person rule: sam is a lead too (the playbook's
+    comms_lead), nora a manager (its legal approver), and maria and sam are named as the agents (so the
+    playbook's surge agents, `members: [agents]`, are invited to its war room). The
+    stand-in's user group is every team's on-call group (an unclaimed
     case's at-risk nudge calls it); and no digest catch-up, because the workspace is new: yesterday had
     no traffic, and an empty "yesterday" digest at the first `wait` would only confuse."""
     group = DEFAULT_USERGROUPS[0].id if DEFAULT_USERGROUPS else None
     return config.model_copy(
         update={
-            "roles": config.roles.model_copy(update={"leads": [DEMO_LEAD]}),
+            "roles": config.roles.model_copy(
+                update={
+                    "leads": [DEMO_LEAD, DEMO_COMMS_LEAD],
+                    "managers": [DEMO_LEGAL.id],
+                    "agents": list(DEMO_AGENTS),
+                }
+            ),
             "duty_leads": [DEMO_LEAD],
             "teams": [t.model_copy(update={"oncall_group": t.oncall_group or group}) for t in config.teams],
             "digest": config.digest.model_copy(update={"catch_up_hours": 0}),
@@ -82,7 +96,7 @@ def _environment(
         database = db_path or Path(tmp) / "socialdesk-demo.db"
         token, signing = "xoxb-demo-" + secrets.token_hex(8), secrets.token_hex(16)
         with (
-            SlackStandin(token=token, clock=clock) as standin,
+            SlackStandin(token=token, clock=clock, users=DEMO_USERS) as standin,
             platforms_started(clock, config.masking) as platforms,
         ):
             settings = Settings.model_validate(
@@ -102,40 +116,9 @@ def _environment(
                 runtime.close()
 
 
-def _deliver(base_url: str, item: FeedItem) -> httpx.Response:
-    body = json.dumps(item.body).encode()
-    signer = {
-        "meta": lambda: sign_meta(body, META_APP_SECRET),
-        "x": lambda: sign_x(body, X_CONSUMER_SECRET),
-        "generic": lambda: sign_generic(body, GENERIC_SECRET),
-    }[item.source]
-    return httpx.post(
-        f"{base_url}/webhooks/{item.source}",
-        content=body,
-        headers={"Content-Type": "application/json", **signer()},
-        timeout=10,
-    )
-
-
-def _play_feed(stage: Stage, base_url: str) -> None:
-    console, clock, stats = stage.console, stage.clock, stage.stats
-    start = clock.now()
-    console.print(Rule("[bold]The feed: a morning of social traffic, sent as signed webhooks[/bold]"))
-    zone = ZoneInfo(stage.runtime.config.timezone)
-    for item in build_feed(start):
-        clock.set(max(clock.now(), start + item.at))
-        stage.platforms.register(item)  # the platform knows the post before anyone can answer it
-        response = _deliver(base_url, item)
-        stats.webhooks_sent += 1
-        outcome = (
-            "[green]200 accepted[/green]"
-            if response.status_code == 200
-            else f"[red]{response.status_code}[/red]"
-        )
-        if response.status_code != 200:
-            stats.webhooks_failed.append(f"{item.label}: {response.status_code} {response.text}")
-        console.print(f"  {clock.now().astimezone(zone):%H:%M}  {item.label:<72} {outcome}")
-        stage.runtime.run_until_idle(clock)
+def _play_feed(stage: Stage) -> None:
+    stage.console.print(Rule("[bold]The feed: a morning of social traffic, sent as signed webhooks[/bold]"))
+    send_items(stage, build_feed(stage.clock.now()), stage.clock.now())
 
 
 def _summary(stage: Stage, started: datetime) -> None:
@@ -162,10 +145,13 @@ def _summary(stage: Stage, started: datetime) -> None:
         f"commands {stats.commands} (errors {len(stats.command_errors)})"
     )
     platforms = stage.platforms
+    on_x, on_page = platforms.brand_posts()  # crisis statements: posts of our own, not replies
+    statements = f"; crisis statements posted: on X {on_x}, on the Facebook Page {on_page}"
     console.print(
-        f"replies the platforms accepted: on X {len(platforms.x.posted)} public and {len(platforms.x.dms)} "
-        f"private; through the Graph API {len(platforms.graph.calls)} (Facebook, Instagram, Messenger); "
-        f"through the generic receiver {len(platforms.generic.received)}"
+        f"replies the platforms accepted: on X {len(platforms.x.posted) - on_x} public and "
+        f"{len(platforms.x.dms)} private; through the Graph API {len(platforms.graph.calls) - on_page} "
+        f"(Facebook, Instagram, Messenger); through the generic receiver {len(platforms.generic.received)}"
+        + (statements if on_x or on_page else "")
     )
     config = runtime.config
     alerts = {
@@ -201,13 +187,13 @@ def run_demo(
     wall clock) picks the demo's day: it starts at the latest `DEMO_START` before it."""
     console = Console(width=width, highlight=False)
     with _environment(db_path, now) as (runtime, standin, clock, platforms, base_url, signing):
-        directory = {u.name: u.id for u in DEFAULT_USERS}
+        directory = {u.name: u.id for u in DEMO_USERS}
         people = {
-            u.name: PretendUser(base_url, signing, standin, u.id, u.name, directory) for u in DEFAULT_USERS
+            u.name: PretendUser(base_url, signing, standin, u.id, u.name, directory) for u in DEMO_USERS
         }
         names = {
             BOT_USER_ID: BOT_NAME,
-            **{u.id: u.name for u in DEFAULT_USERS},
+            **{u.id: u.name for u in DEMO_USERS},
             **{g.id: g.handle for g in DEFAULT_USERGROUPS},
         }
         stage = Stage(
@@ -221,6 +207,7 @@ def run_demo(
             DemoStats(),
             names,
             files_dir=files_dir,
+            base_url=base_url,
         )
         console.print(
             f"[bold]socialdesk demo[/bold]: SQLite, the Slack stand-in at {standin.url}, the app at "
@@ -228,7 +215,7 @@ def run_demo(
             f"generic ({platforms.generic.url}) stand-ins"
         )
         started = clock.now()
-        _play_feed(stage, base_url)
+        _play_feed(stage)
         console.print(Rule("[bold]Slack, as your team sees it[/bold]"))
         stage.show_channels(stage.team_channels())
         console.print(Rule("[bold]Your turn[/bold]"))

@@ -6,6 +6,7 @@ app finish its work in simulated time, then show what changed.
     form canned refund-...   an input in the open modal; `form send` submits it
     as sam /social claim 3   any of the above as another person
     wait 12m                 simulated time: the scheduled jobs run minute by minute (clockwork.py)
+    /crisis status, click statement approve, spike ...   the crisis act (crisis_steps.py)
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from rich.text import Text
 
 from bot.app import Runtime
 from bot.clock import ManualClock
-from bot.demo import changes, clockwork
+from bot.demo import changes, clockwork, crisis_steps
 from bot.demo.forms import SHORTHANDS, FormDesk
 from bot.demo.modal_view import render_form
 from bot.demo.platforms import DemoPlatforms
@@ -29,7 +30,8 @@ from bot.demo.pretend_user import DemoInputError, PretendUser
 from bot.demo.terminal import render_channel
 from bot.standin import SlackStandin
 
-HELP = """You are maria, an agent; sam is another agent and priya the team lead. Type what you would in Slack:
+HELP = """You are maria, an agent; sam another agent (and a lead); priya the team lead; nora is from legal.
+Type what you would in Slack:
   /social help | queue [team] | show 3 | claim 3 | reply 3 [text] | dm 3 [text] | note 3 <text>
   /social escalate 3 [team reason] | resolve 3 [outcome] | reopen 3 | assign 3 @sam (leads) | stats
   click 3 claim               a card's buttons: claim reply escalate resolve reopen; its menu:
@@ -50,7 +52,19 @@ Simulated time: nobody watches the clock, the scheduler's SLA scan and digest jo
                               at the minute it happened: amber + nudge, red + one grouped alert, the page
   wait until 08:00 tomorrow   a local time (config zone): the managers' digest, its chart in the thread
   sla scan | digest | time    run that job once now | show the simulated time
-  channels | channel social-billing | channel social-duty | channel social-managers | help | quit"""
+A crisis (playbooks/service-outage.yaml); nora is from legal, with no socialdesk role of her own:
+  spike                       40 complaints about login failures in 5 simulated minutes, on X and
+                              Facebook; the early-warning job (every minute) sees them at the next `wait`
+  click warning start|dismiss the newest early warning's buttons in #social-duty (start opens a form:
+                              form severity sev2 | form summary <words> | form send)
+  /crisis help | list | status | statement | update <news> | end <summary> | review | lessons
+  /crisis role legal @nora | severity sev1 | approve | reject <reason> | publish
+                              typed in the newest war room (in #social-duty before there is one)
+  click statement approve|reject|publish|edit   the newest statement's buttons in the war room;
+                              forms: form reason <words> | form headline <words> | form facts <a>; <b>
+                              form unknowns <a>; <b> | form actions <a>; <b> | form news | form lessons
+  click review lessons        the review's button; customer x|facebook <words>  one more customer post
+  channels | channel social-billing | channel social-duty | channel outage-1-... | help | quit"""
 
 
 @dataclass
@@ -77,16 +91,29 @@ class Stage:
     names: dict[str, str]  # Slack user id (and user-group id) -> name, for drawing mentions
     files_dir: Path | None = None  # where shared files are written for a person to open; None: a temp dir
     saved_files: dict[str, Path] = field(default_factory=dict)  # Slack file id -> where it was written
+    base_url: str = ""  # the app's HTTP server: where the demo's webhooks go
+    customers: int = 0  # posts typed with `customer ...` so far (each is a new person)
 
     def team_channels(self) -> list[str]:
         return [team.channel_name for team in self.runtime.config.teams]
 
     def watched(self) -> list[str]:
-        """Where a step's effects can show: team channels, the digest and duty channels, the DMs."""
+        """Where a step's effects can show: team channels, the digest and duty channels, the crises' war
+        rooms (created while the demo runs), the DMs."""
         config = self.runtime.config
         others = [config.digest.channel or config.managers_channel, config.duty_channel]
         extra = [c.lstrip("#") for c in others if c.lstrip("#") not in self.team_channels()]
-        return self.team_channels() + list(dict.fromkeys(extra)) + [p.user_id for p in self.people.values()]
+        rooms = crisis_steps.war_rooms(self)
+        return (
+            self.team_channels()
+            + list(dict.fromkeys(extra))
+            + rooms
+            + [p.user_id for p in self.people.values()]
+        )
+
+    def card_channels(self) -> list[str]:
+        """Where case cards are: the team channels, and the war rooms (a crisis routes its cases there)."""
+        return self.team_channels() + crisis_steps.war_rooms(self)
 
     def snapshot(self) -> changes.Snapshot:
         return changes.take(self.standin, self.watched(), self.platforms)
@@ -129,6 +156,9 @@ def run_line(stage: Stage, line: str) -> bool:
     try:
         if _run_clockwork(stage, words):
             return True
+        if words == ["spike"]:
+            crisis_steps.run_spike(stage)
+            return True
         act = _action(stage, user, text, words)
     except DemoInputError as exc:
         return _refuse(stage, text, str(exc))
@@ -154,9 +184,12 @@ def _run_clockwork(stage: Stage, words: list[str]) -> bool:
 
 def _action(stage: Stage, user: PretendUser, text: str, words: list[str]) -> Act:
     """What the line does, checked before anything is sent (a typo costs nothing)."""
+    if crisis_steps.is_crisis_line(words):
+        return crisis_steps.crisis_action(stage, user, text, words)
     channels = stage.team_channels()
     if words[0].startswith("/"):
         return lambda: user.command(text, channel=channels[0])
+    channels = stage.card_channels()
     if words[0] == "click" and len(words) == 3:
         case_id = int(words[1].lstrip("#")) if words[1].lstrip("#").isdigit() else 0
         if case_id <= 0:
@@ -215,7 +248,8 @@ def _step(stage: Stage, user: PretendUser, text: str, act: Act) -> None:
     form = stage.forms.current(user.user_id)
     if form is not None and (form is not form_before or text.startswith("form")):
         console.print(render_form(form, owner=user.user_name, users=stage.names))
-    changes.show_slack(console, before, stage.standin, watched, stage.names)
+    # Looked up again: the step may have opened a channel (a crisis's war room), all of it new.
+    changes.show_slack(console, before, stage.standin, stage.watched(), stage.names)
     changes.show_files(console, stage.standin, stage.saved_files, stage.files_dir)
     changes.show_customers(console, before, stage.platforms)
 

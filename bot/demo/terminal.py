@@ -21,6 +21,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from bot.demo.crisis_buttons import kind_of
 from bot.slack.ids import decode_case_value, decode_overflow_value
 
 __all__ = ["mrkdwn_to_rich", "render_blocks", "render_channel", "render_message"]
@@ -215,9 +216,16 @@ def _actions(block: Mapping[str, Any], users: Mapping[str, str]) -> list[Rendera
             verbs.append(action_id.rpartition(".")[2] or action_id)
     if not line:
         return []
-    # Show what to type: the demo's "click #42 claim" command names the case and the action's verb.
+    # Show what to type: the demo's "click #42 claim" command names the case and the action's verb; a
+    # crisis message's buttons are clicked by the kind of message ("click statement approve").
     only_case = next(iter(case_ids)) if len(case_ids) == 1 else None
-    hint = f"→ click #{only_case} " + "|".join(verbs) if only_case else "→ actions: " + ", ".join(verbs)
+    crisis_kind = kind_of(str(block.get("block_id", "")))
+    if only_case:
+        hint = f"→ click #{only_case} " + "|".join(verbs)
+    elif crisis_kind:
+        hint = f"→ click {crisis_kind} " + "|".join(verbs)
+    else:
+        hint = "→ actions: " + ", ".join(verbs)
     return [line, Text(sanitize(hint), style="dim")]
 
 

@@ -44,7 +44,7 @@ def start_modal(
 ) -> dict[str, Any]:
     options = [(p.title, p.id) for p in playbooks]
     picked = next((p for p in playbooks if p.id == chosen), playbooks[0] if playbooks else None)
-    severities = [(f"{name}: {s.label}", name) for name, s in (picked.severities.items() if picked else [])]
+    severities = [(s.label, name) for name, s in (picked.severities.items() if picked else [])]
     blocks = [
         input_block(CrisisInput.PLAYBOOK, "Playbook", static_select(options, initial=chosen)),
         input_block(

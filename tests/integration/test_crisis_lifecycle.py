@@ -444,3 +444,14 @@ def test_the_crisis_card_buttons_and_a_platform_text_on_request(room: Room) -> N
     with Session(room.runtime.engine) as session:
         crisis = session.get(Crisis, 1)
     assert crisis is not None and crisis.status.value == "ended" and crisis.end_summary == "Restored at 15:40"
+
+
+def test_a_role_is_given_to_a_person_picked_from_the_at_menu(room: Room) -> None:
+    room.start()
+    # Slack escapes a picked user as <@U…|name> (the manifest sets should_escape).
+    answers = room.crisis("role", "legal", "<@U0AGENT02|sam>", channel_name=ROOM)
+    assert any("is now `legal`" in a for a in answers), answers
+    with Session(room.runtime.engine) as session:
+        crisis = session.get(Crisis, 1)
+    assert crisis is not None and crisis.assignments.get("legal") == [SAM]
+    assert "made <@U0AGENT02> *legal*" in room.room_texts()

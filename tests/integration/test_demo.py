@@ -4,9 +4,11 @@ reply form, private replies, an escalation, an assignment, a resolve, a brand-vo
 race) with the replies reaching the local X, Graph and generic-receiver stand-ins; then it fast-forwards
 the simulated clock through the SLA levels (at-risk nudges, one grouped breach alert, a snooze, the page
 naming the duty lead) to the next morning's digest, whose chart PNG lands in the digest's thread on the
-Slack stand-in and in a folder for a person to open; exit code 0.
+Slack stand-in and in a folder for a person to open; then a crisis: a spike of complaints, the early
+warning, the playbook started from it, the two-person rule, statements published once on X and Facebook,
+the crisis reply, the update reminder, the end and the review; exit code 0.
 
-The tour runs once per module (about five seconds); each test reads a different part of what it did."""
+The tour runs once per module (about ten seconds); each test reads a different part of what it did."""
 
 from __future__ import annotations
 
@@ -16,13 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, col, create_engine, select
 from typer.testing import CliRunner
 
 from bot.cli import cli
 from bot.demo import runner
 from bot.demo.changes import PNG_SIGNATURE
-from bot.demo.steps import Stage
+from bot.demo.steps import Stage, run_line
+from bot.domain.crisis_models import Crisis, CrisisApproval, CrisisStatement, CrisisStatus, StatementStatus
 from bot.domain.enums import CaseStatus
 from bot.domain.models import Case
 from bot.settings import PROJECT_ROOT
@@ -30,7 +33,8 @@ from bot.standin import StoredMessage
 from bot.standin.models import StoredFile
 
 TOUR = PROJECT_ROOT / "demo-tour.txt"
-MARIA, SAM, PRIYA = "U0AGENT01", "U0AGENT02", "U0MANAGER1"
+MARIA, SAM, PRIYA, NORA = "U0AGENT01", "U0AGENT02", "U0MANAGER1", "U0LEGAL001"
+ROOM = "outage-1-login-failures-in-eu"  # the service-outage playbook's war room for crisis 1
 DANA_FOLLOW_UP = "1860000000000000002"  # a reply answers the customer's latest post in the thread
 OUTAGE = [9, 10, 11, 12, 13]  # the burst of X outage reports the tour leaves unanswered
 
@@ -52,10 +56,11 @@ def tour(tmp_path_factory: pytest.TempPathFactory) -> Tour:
 
     def on_finish(stage: Stage) -> None:
         # Read the Slack stand-in while it still runs: what it holds is what a person would see.
-        channels = ("social-incidents", "social-duty", "social-managers")
+        channels = ("social-incidents", "social-duty", "social-managers", ROOM)
         slack = {name: stage.standin.messages(name) for name in channels}
         files = {f.id: f for f in stage.standin.files()}
         finished.append(Tour("", stage, tmp / "demo.db", tmp / "files", slack, files))
+        run_line(stage, f"channel {ROOM}")  # a channel the app created during the run, shown by name
 
     with pytest.MonkeyPatch.context() as patch:
         demo = functools.partial(runner.run_demo, on_finish=on_finish, files_dir=tmp / "files")
@@ -106,14 +111,18 @@ def test_the_tour_works_the_queue_and_reaches_the_platforms(tour: Tour) -> None:
     # 8. The rest of the queue: a thank-you on Instagram, the review answered, the spam binned.
     assert "What the customer saw on Instagram · public reply under their comment" in out
     assert "What the customer saw on Review site" in out and "#8 marked as spam." in out
-    assert "replies the platforms accepted: on X 1 public and 1 private; through the Graph API 4" in out
+    assert (
+        "replies the platforms accepted: on X 2 public and 1 private; through the Graph API 4 (Facebook, "
+        "Instagram, Messenger); through the generic receiver 2; crisis statements posted: on X 3, on the "
+        "Facebook Page 3"
+    ) in re.sub(r"\s+", " ", out)
     _platforms_got_the_replies(stage)
     _cases_ended_as_worked(database)
 
 
 def _platforms_got_the_replies(stage: Stage) -> None:
     x, graph, generic = stage.platforms.x, stage.platforms.graph, stage.platforms.generic
-    [post] = x.posted
+    post, _crisis_reply = [p for p in x.posted if p.get("reply")]
     assert post["reply"] == {"in_reply_to_tweet_id": DANA_FOLLOW_UP}
     assert post["text"].startswith("Hi Dana Whitfield, sorry for the trouble with your payment.")
     assert post["text"].endswith("(case #1). ^MA")  # the canned X variant, signed with maria's initials
@@ -125,6 +134,7 @@ def _platforms_got_the_replies(stage: Stage) -> None:
     [private] = [c for c in messages if "comment_id" in c.params["recipient"]]
     assert private.params["message"]["text"].startswith("Hi Priya, yes: offline mode")
     [note] = graph.calls_to("comments")
+    assert len(graph.calls) - len(graph.calls_to("feed")) == 4  # the replies; the rest are statements
     assert (
         note.node == private.params["recipient"]["comment_id"] and "sent you a DM" in note.params["message"]
     )
@@ -181,6 +191,7 @@ def test_demo_reads_commands_from_stdin_when_not_a_terminal(tmp_path: Path) -> N
 
 def test_the_tour_fast_forwards_through_the_sla_levels(tour: Tour) -> None:
     out, incidents, duty = tour.out, tour.slack["social-incidents"], tour.slack["social-duty"]
+    out = out[: out.index("› spike")]  # the first day; the crisis act's forty cases go red too
     # At risk: the cards turn amber and each thread gets a nudge, naming maria on hers, the on-call
     # user group on the unclaimed ones; all five in the same minute's scan.
     at_risk = out.index("SLA scan: 5 cases at risk")
@@ -191,14 +202,14 @@ def test_the_tour_fast_forwards_through_the_sla_levels(tour: Tour) -> None:
     breach = out.index("SLA scan: 5 cases breached")
     assert "#10 · P2 · X incident · New · 🟥 SLA breached" in out
     assert out.count("5 cases breached their first-response target · team incidents") == 1
-    [alert] = [m for m in incidents if "breached their first-response target" in m.text]
+    alert = next(m for m in incidents if "breached their first-response target" in m.text)
     assert all(f"#{case}" in alert.text for case in OUTAGE)
     assert "SLA alerts for #13 snoozed until" in out  # priya, a lead, pressed the alert's button
     # The page: the duty lead mentioned by name in the duty channel; the snoozed case waits its turn.
     page = out.index("4 cases are still waiting, well past their first-response target")
     assert "🚨 @priya" in out[page - 400 : page]
     assert at_risk < breach < page, "the fast-forward tells it in the order it happened"
-    first, later = duty
+    first, later = duty[:2]  # the crisis act, the next morning, posts more
     assert f"<@{PRIYA}>" in str(first.blocks) and "#13" not in first.text
     assert "#13" in later.text, "paged when its snooze ended, during the night"
     for case in OUTAGE:
@@ -214,7 +225,7 @@ def test_the_tour_ends_with_the_digest_and_its_chart_in_the_thread(tour: Tour) -
     assert "08:00 ──" in out and "Digest: yesterday's figures queued for the managers' channel" in out
     assert "✚ new message in #social-managers" in out and "📬 Daily digest ·" in out
     day = r"\w{3} \d\d \w{3}"
-    assert re.search(rf"simulated time {day} 09:40 to {day} 08:00 \(Europe/London\)", out)
+    assert re.search(rf"simulated time {day} 09:40 to {day} 08:3\d \(Europe/London\)", out)
     # On the Slack stand-in: the digest in the managers' channel, its chart a PNG file in its thread.
     digests = tour.slack["social-managers"]
     assert digests and any("Daily digest" in str(m.blocks) for m in digests)
@@ -228,3 +239,85 @@ def test_the_tour_ends_with_the_digest_and_its_chart_in_the_thread(tour: Tour) -
         assert f"📎 {chart.filename} · {len(chart.content) / 1024:.0f} KB" in out
         [saved] = [p for p in tour.files_dir.iterdir() if p.name.endswith(chart.filename)]
         assert f"saved for you to open: {saved}" in out and saved.read_bytes() == chart.content
+
+
+def test_the_tour_plays_a_crisis_from_the_spike_to_the_review(tour: Tour) -> None:
+    out, stage = tour.out, tour.stage
+    act = out[out.index("› spike") :]
+    # The spike, then ONE early warning in the duty channel (no single-post reach warnings), naming priya.
+    assert "40 posts in 5 simulated minutes" in act
+    warnings = [m for m in tour.slack["social-duty"] if _block_ids(m, "crisis-warning:", "crisis-reach:")]
+    [warning] = warnings
+    assert _block_ids(warning, "crisis-warning:head") and f"<@{PRIYA}>" in str(warning.blocks)
+    assert "Early warning: negative posts are spiking (service-outage)" in act
+    assert "→ click warning start|dismiss" in act
+    # Started from the warning's form: the war room, its pinned card and checklist, the holding draft.
+    assert "Accepted: Slack closes priya's form." in act
+    assert f"✚ new message in #{ROOM}" in act and "🚨 Crisis 1: Login failures in EU" in act
+    assert "Checklist: Service outage" in act and "Holding statement #1: draft, waiting for approval" in act
+    room = tour.slack[ROOM]
+    pins = [
+        c for c in stage.standin.calls_to("pins.add") if isinstance(c.response, dict) and c.response["ok"]
+    ]
+    assert len(pins) == 2
+    assert {MARIA, SAM, PRIYA, NORA} <= stage.standin.channel_members(ROOM)
+    # The drafter's own approval is refused, privately; sam and nora approve.
+    refusal = act.index("You drafted this text, and this playbook needs a second person to approve it.")
+    assert "only visible to priya" in act[refusal - 300 : refusal]
+    assert "You approved statement #1 as comms_lead. Still waiting for legal." in act
+    _statements_published_once(stage, tour.database)
+    # The crisis reply comes first in maria's reply form for the new case in the war room.
+    form = act[act.index("› click 54 reply") :]
+    assert form.index("Crisis: Login failures in EU  (crisis-1)") < form.index("(outage-ack)")
+    assert "replied 🌐 publicly (canned reply crisis-1)" in act
+    [case_card] = [m for m in room if _block_ids(m, "case:54:")]
+    assert case_card.replies, "the reply is logged in the card's thread, in the war room"
+    # The update reminder, once, before the update was due; then the update, the end and the review.
+    reminders = [m for m in room if "⏰" in m.text]
+    assert len(reminders) == 1 and "The next update is due at" in reminders[0].text
+    assert "Crisis reminders: 1 update reminder(s) posted in the war room." in act
+    assert act.index("⏰ The next update is due") < act.index("› as sam /crisis update")
+    [review] = [m for m in room if _block_ids(m, "crisis-review:")]
+    assert "📋 Crisis 1 review: Login failures in EU" in act
+    [chart] = [tour.files[f] for reply in review.replies for f in reply.files]
+    assert chart.content is not None and chart.content.startswith(PNG_SIGNATURE)
+    assert f"saved for you to open: {tour.files_dir}" in act
+    # `channel <war room>` shows the channel created during the run, by its name.
+    shown = out[out.rindex(f"› channel {ROOM}") :]
+    assert "✅ Crisis 1: Login failures in EU" in shown and "📋 Crisis 1 review" in shown
+
+
+def _statements_published_once(stage: Stage, database: Path) -> None:
+    x, graph = stage.platforms.x, stage.platforms.graph
+    tweets = [p["text"] for p in x.posted if not p.get("reply")]
+    page = [c.params["message"] for c in graph.calls_to("feed")]
+    assert len(tweets) == len(set(tweets)) == 3 and len(page) == len(set(page)) == 3
+    assert tweets[0].startswith("Login failures in EU") and tweets[1].startswith("Update ")
+    assert "Login works again for most customers" in tweets[1] and tweets[2].startswith("Resolved ")
+    engine = create_engine(f"sqlite:///{database}")
+    try:
+        with Session(engine) as session:
+            crisis = session.get(Crisis, 1)
+            statements = session.exec(select(CrisisStatement).order_by(col(CrisisStatement.id))).all()
+            approvals = session.exec(select(CrisisApproval)).all()
+    finally:
+        engine.dispose()
+    assert crisis is not None and crisis.status is CrisisStatus.ENDED
+    assert [(s.kind, s.status) for s in statements] == [
+        (kind, StatementStatus.PUBLISHED) for kind in ("holding", "update", "resolution")
+    ]
+    drafters = {s.id: s.drafted_by for s in statements}
+    assert {(a.statement_id, a.approver) for a in approvals} == {
+        (1, SAM),
+        (1, NORA),
+        (2, PRIYA),
+        (2, NORA),
+        (3, SAM),
+        (3, NORA),
+    }
+    assert all(a.approver != drafters[a.statement_id] for a in approvals), "two people, always"
+
+
+def _block_ids(message: StoredMessage, *prefixes: str) -> list[str]:
+    ids = [str(b.get("block_id", "")) for b in message.blocks or []]
+    return [i for i in ids if i.startswith(prefixes)]

@@ -1,0 +1,63 @@
+"""Sending the demo's simulated posts to socialdesk as the platforms do: a signed webhook per item, in
+simulated time, each registered with its platform stand-in first (so it can be answered later)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from bot.connectors.verify import sign_generic, sign_meta, sign_x
+from bot.demo.feed import FeedItem
+from bot.demo.platforms import GENERIC_SECRET, META_APP_SECRET, X_CONSUMER_SECRET
+
+if TYPE_CHECKING:  # steps imports this module; the Stage is only a type here
+    from bot.demo.steps import Stage
+
+
+def deliver(base_url: str, item: FeedItem) -> httpx.Response:
+    body = json.dumps(item.body).encode()
+    signer = {
+        "meta": lambda: sign_meta(body, META_APP_SECRET),
+        "x": lambda: sign_x(body, X_CONSUMER_SECRET),
+        "generic": lambda: sign_generic(body, GENERIC_SECRET),
+    }[item.source]
+    return httpx.post(
+        f"{base_url}/webhooks/{item.source}",
+        content=body,
+        headers={"Content-Type": "application/json", **signer()},
+        timeout=10,
+    )
+
+
+def send_items(stage: Stage, items: Iterable[FeedItem], start: datetime, *, width: int = 72) -> int:
+    """Deliver each item at `start + item.at` (the clock only moves forward), one line each on the
+    screen; the app finishes its work after each, as between two real webhooks. Returns how many the
+    app accepted."""
+    console, clock, stats = stage.console, stage.clock, stage.stats
+    zone = ZoneInfo(stage.runtime.config.timezone)
+    accepted = 0
+    for item in items:
+        clock.set(max(clock.now(), start + item.at))
+        stage.platforms.register(item)  # the platform knows the post before anyone can answer it
+        response = deliver(stage.base_url, item)
+        stats.webhooks_sent += 1
+        if response.status_code == 200:
+            accepted += 1
+            outcome = "[green]200 accepted[/green]"
+        else:
+            stats.webhooks_failed.append(f"{item.label}: {response.status_code} {response.text}")
+            outcome = f"[red]{response.status_code}[/red]"
+        label = item.label if len(item.label) <= width else item.label[: width - 1] + "…"
+        console.print(f"  {clock.now().astimezone(zone):%H:%M}  {_plain(label):<{width}} {outcome}")
+        stage.runtime.run_until_idle(clock)
+    return accepted
+
+
+def _plain(text: str) -> str:
+    # A customer's words are not rich markup: `[` would start a style tag.
+    return text.replace("[", "\\[")
