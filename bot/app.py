@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 
+from bot import failpoints
 from bot.casework.replies import ReplyDesk
 from bot.casework.roles import RoleDirectory
 from bot.casework.service import CaseWork
@@ -34,9 +35,12 @@ from bot.slack.notifier import OutboxNotifier
 from bot.slack.offload import OffloadSlot
 from bot.slack.outbox import OutboxSender
 from bot.slack.people import display_names_via
+from bot.slack.request_checks import SlackRequestChecks, WorkspaceGuard, install_workspace_check
+from bot.slack.slack_health import SlackStatus
 from bot.slack.usergroups import group_members_via
 from bot.store.db import make_engine
 from bot.store.migrate import upgrade
+from bot.web.limits import body_limits
 from bot.web.ops import ops_routes
 from bot.web.webhooks import WebhookDeps, WebhookRoutes
 from bot.workers import ForegroundFirst, WakeableLoop
@@ -159,6 +163,7 @@ def build_runtime(
     _require(settings.slack_bot_token, "SLACK_BOT_TOKEN")
     _require(settings.slack_signing_secret, "SLACK_SIGNING_SECRET")
     assert settings.slack_bot_token is not None and settings.slack_signing_secret is not None
+    failpoints.arm(settings.socialdesk_failpoint)  # test-only crash spots; unset: nothing armed
     config = config or load_config(settings.config_path())
     clock = clock or SystemClock()
     engine = make_engine(settings.database_url)
@@ -192,6 +197,8 @@ def build_runtime(
         process_before_response=False,
         raise_error_for_unhandled_request=False,
     )
+    workspace = WorkspaceGuard(client=slack, configured=settings.slack_team_id)
+    install_workspace_check(bolt, workspace, metrics)  # before ack_first: a refused request is not acked
     ack_first(bolt)  # HTTP and Socket Mode alike: Slack's ack never waits for a listener thread
     runtime = Runtime(
         settings=settings,
@@ -260,6 +267,11 @@ def build_runtime(
         surveys.service.paused_by = crisis.desk.pausing_crisis
         replies.form.crisis_reply = crisis_reply(lambda: crisis.playbooks, config.timezone)
     runtime.jobs.update({job.id: job for job in crisis.jobs})  # reminders and early warning; leader-only
+    # wiring: privacy
+    from bot.privacy.wiring import build_privacy  # imported here: this block is privacy's one anchor
+
+    privacy = build_privacy(engine=engine, config=config, clock=clock)
+    runtime.jobs.update({job.id: job for job in privacy.jobs})  # the retention purge, nightly; leader-only
     register_all(
         bolt,
         HandlerContext(
@@ -284,12 +296,24 @@ def build_runtime(
             foreground=runtime.foreground,
         )
     )
+    slack_checks = SlackRequestChecks(settings.slack_signing_secret.get_secret_value(), workspace, metrics)
+    # Slack's state on every replica: the leader's own calls, and what the outbox table shows (followers).
+    status = SlackStatus(
+        engine=engine,
+        health=outbox.health,
+        clock=clock,
+        metrics=metrics,
+        is_leader=lambda: runtime.sends_to_slack(),
+    )
     runtime.http = Starlette(
+        middleware=[body_limits(metrics)],  # every route: bodies over its limit are refused with 413
         routes=[
-            bolt_route(bolt, offload=runtime.slack_offload),
+            bolt_route(bolt, offload=runtime.slack_offload, checks=slack_checks),
             *webhooks.routes(),
             *surveys.routes,
-            *ops_routes(engine=engine, metrics=metrics, refresh_gauges=outbox.pending_count),
+            *ops_routes(
+                engine=engine, metrics=metrics, refresh_gauges=status.snapshot, slack_status=status.snapshot
+            ),
         ]
     )
     return runtime

@@ -16,6 +16,7 @@ from rich.progress import Progress
 from bot.cli_crisis import register as register_crisis
 from bot.cli_digest import register as register_digest
 from bot.cli_playbooks import register as register_playbooks
+from bot.cli_privacy import register as register_privacy
 from bot.cli_sla import register as register_sla
 from bot.config import ConfigError
 from bot.logging_setup import setup_logging
@@ -28,6 +29,7 @@ register_sla(cli)  # `socialdesk sla scan` (bot/cli_sla.py)
 register_digest(cli)  # `socialdesk digest send | preview` (bot/cli_digest.py)
 register_playbooks(cli)  # `socialdesk playbooks validate [DIR]` (bot/cli_playbooks.py)
 register_crisis(cli)  # `socialdesk crisis review <id>` (bot/cli_crisis.py)
+register_privacy(cli)  # `socialdesk privacy export | erase` (bot/cli_privacy.py)
 err = Console(stderr=True)
 
 

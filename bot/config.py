@@ -253,10 +253,31 @@ class Surveys(_Strict):
     )
 
 
+class Retention(_Strict):
+    """How long personal data is kept, in days per data class; the `privacy-purge` job (bot/privacy/
+    retention.py) clears or deletes what is older. Counts, times, sentiment and outcomes stay."""
+
+    raw_payloads_days: int = Field(default=30, ge=1)  # inbox bodies: the platforms' raw requests
+    message_text_days: int = Field(default=365, ge=1)  # mention, reply, survey comment and note texts
+    audit_events_days: int = Field(default=730, ge=1)  # free text in case and crisis timelines
+    outbox_days: int = Field(default=30, ge=1)  # Slack calls already sent (or given up on)
+
+
 class Ingest(_Strict):
     same_author_window_minutes: int = Field(default=120, ge=0)
     brand_handles: dict[Platform, list[str]] = {}  # our own accounts: their posts are not mentions
     brand_ids: dict[Platform, list[str]] = {}
+
+
+class Flood(_Strict):
+    """Flood control (bot/flood/): past `cards_per_minute` card posts in a channel in the last minute, or
+    with more queued for it than Slack posts in a minute, new cases of `rollup_priorities` join one
+    updating roll-up message per topic (their category) instead of each getting a card."""
+
+    cards_per_minute: int = Field(default=20, ge=1)
+    rollup_priorities: list[Priority] = [Priority.P3, Priority.P4]
+    window_minutes: int = Field(default=10, ge=1, le=24 * 60)  # how long one roll-up message collects
+    samples: int = Field(default=3, ge=0, le=10)
 
 
 class Config(_Strict):
@@ -276,6 +297,8 @@ class Config(_Strict):
     duty_leads: list[SlackId] = []  # users or user groups paged when a case stays unanswered
     digest: Digest = Digest()
     surveys: Surveys = Surveys()
+    flood: Flood = Flood()
+    retention: Retention = Retention()
 
     @model_validator(mode="after")
     def _teams_exist(self) -> Config:

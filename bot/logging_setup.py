@@ -52,5 +52,12 @@ def setup_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("httpx", "httpcore", "apscheduler.executors.default", "slack_bolt.App"):
+    # slack_bolt.RequestVerification logs the body of a refused (forged) request at INFO: never ours to keep.
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "apscheduler.executors.default",
+        "slack_bolt.App",
+        "slack_bolt.RequestVerification",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)

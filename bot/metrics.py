@@ -43,6 +43,14 @@ class Metrics:
         self.outbox_pending = Gauge(
             "socialdesk_outbox_pending", "Slack calls waiting in the outbox", registry=r
         )
+        self.outbox_oldest_pending_seconds = Gauge(
+            "socialdesk_outbox_oldest_pending_seconds",
+            "Age of the oldest Slack post waiting for nothing but Slack (0 when none)",
+            registry=r,
+        )
+        self.slack_state = Gauge(
+            "socialdesk_slack_state", "Slack as the outbox sees it: 0 ok, 1 degraded, -1 unknown", registry=r
+        )
         self.slack_errors = Counter(
             "socialdesk_slack_errors_total",
             "Errors answered by the Slack Web API",
@@ -59,6 +67,12 @@ class Metrics:
         self.leader = Gauge(
             "socialdesk_leader",
             "1 while this process is the scheduler leader and runs the leader-only jobs, else 0",
+            registry=r,
+        )
+        self.requests_refused = Counter(
+            "socialdesk_requests_refused_total",
+            "Requests refused before any listener or route ran, by route and reason",
+            ["route", "reason"],  # too_large, forged, replayed, retry, other_workspace, workspace_unknown
             registry=r,
         )
         self.poller_runs = Counter(

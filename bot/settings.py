@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
     slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
     slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
+    # The workspace requests must come from; unset: learnt once from auth.test with the bot token.
+    slack_team_id: str | None = Field(default=None, pattern=r"^T[A-Z0-9]{2,}$", alias="SLACK_TEAM_ID")
 
     meta_app_secret: SecretStr | None = Field(default=None, alias="META_APP_SECRET")
     meta_verify_token: SecretStr | None = Field(default=None, alias="META_VERIFY_TOKEN")
@@ -51,6 +53,9 @@ class Settings(BaseSettings):
     # `serve` works slash commands and button clicks in this many separate processes (0: in the web
     # process), so that Slack's acks never wait behind that work (see bot/slack/offload.py).
     slack_listener_processes: int = Field(default=1, ge=0, le=16, alias="SLACK_LISTENER_PROCESSES")
+    # Test-only: the failpoint at which this process kills itself (bot/failpoints.py); never set it in
+    # production.
+    socialdesk_failpoint: str | None = Field(default=None, alias="SOCIALDESK_FAILPOINT")
 
     @field_validator("slack_api_url", "meta_graph_url", "x_api_url")
     @classmethod

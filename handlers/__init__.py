@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, commands, crisis, crisis_actions, errors, events, home, replies, sla, views
+from handlers import (
+    actions,
+    commands,
+    crisis,
+    crisis_actions,
+    errors,
+    events,
+    home,
+    replies,
+    rollup,
+    sla,
+    views,
+)
 from handlers.context import HandlerContext
 
 
@@ -19,3 +31,4 @@ def register_all(app: App, ctx: HandlerContext) -> None:
     sla.register(app, ctx)
     crisis.register(app, ctx)
     crisis_actions.register(app, ctx)
+    rollup.register(app, ctx)

@@ -24,6 +24,7 @@ from bot.store.case_views import case_history, load_case_view
 from bot.store.queue_repo import open_cases
 from handlers.context import HandlerContext
 from handlers.errors import answer_privately
+from handlers.privacy import privacy_command
 from handlers.replies import reply_command
 from handlers.sla import snooze_command
 from handlers.stats import stats_message
@@ -197,4 +198,5 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "dm": _reply(ReplyVisibility.PRIVATE),
     "stats": lambda call: stats_message(call.ctx, call.cmd.args, call.actor),
     "snooze": snooze_command,
+    "privacy": privacy_command,
 }

@@ -190,8 +190,13 @@ def register(app: App, ctx: HandlerContext) -> None:
 
 
 def register_views(app: App, ctx: HandlerContext) -> None:
-    def meta(view: dict[str, Any]) -> CrisisValue:
-        return _value(str(view.get("private_metadata", "")))
+    def meta(ack: Any, view: dict[str, Any], field: str) -> CrisisValue | None:
+        """The form's crisis and statement; an unreadable one is an error under `field`, never a 500."""
+        try:
+            return _value(str(view.get("private_metadata", "")))
+        except DomainError as exc:
+            ack(response_action="errors", errors={field: str(exc)[:300]})
+            return None
 
     @app.view(CrisisCallbackId.START.value)
     def start(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -216,7 +221,9 @@ def register_views(app: App, ctx: HandlerContext) -> None:
 
     @app.view(CrisisCallbackId.REJECT.value)
     def reject(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-        value = meta(view)
+        value = meta(ack, view, CrisisInput.REASON)
+        if value is None:
+            return
         reason = (state_value(view.get("state") or {}, CrisisInput.REASON) or "").strip()
         _submit(
             ack,
@@ -231,7 +238,9 @@ def register_views(app: App, ctx: HandlerContext) -> None:
 
     @app.view(CrisisCallbackId.EDIT.value)
     def edit(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-        value = meta(view)
+        value = meta(ack, view, f"{CrisisInput.SLOT_PREFIX}headline")
+        if value is None:
+            return
         state = view.get("state") or {}
         filled: dict[str, object] = {}
         for name, _label, is_list in EDITABLE_SLOTS:
@@ -259,7 +268,9 @@ def register_views(app: App, ctx: HandlerContext) -> None:
 
     @app.view(CrisisCallbackId.UPDATE.value)
     def update(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-        value = meta(view)
+        value = meta(ack, view, CrisisInput.NEWS)
+        if value is None:
+            return
         news = (state_value(view.get("state") or {}, CrisisInput.NEWS) or "").strip()
         _submit(
             ack,
@@ -271,7 +282,9 @@ def register_views(app: App, ctx: HandlerContext) -> None:
 
     @app.view(CrisisCallbackId.END.value)
     def end(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-        value = meta(view)
+        value = meta(ack, view, CrisisInput.SUMMARY)
+        if value is None:
+            return
         summary = (state_value(view.get("state") or {}, CrisisInput.SUMMARY) or "").strip()
         _submit(
             ack,
@@ -281,7 +294,9 @@ def register_views(app: App, ctx: HandlerContext) -> None:
 
     @app.view(CrisisCallbackId.LESSONS.value)
     def lessons(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-        value = meta(view)
+        value = meta(ack, view, CrisisInput.LESSONS)
+        if value is None:
+            return
         text = state_value(view.get("state") or {}, CrisisInput.LESSONS) or ""
         _submit(
             ack,

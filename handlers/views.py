@@ -71,7 +71,11 @@ def register(app: App, ctx: HandlerContext) -> None:
         outcome = state_value(state, InputId.RESOLVE_OUTCOME) or "answered"
         note = (state_value(state, InputId.RESOLVE_NOTE) or "").strip()
         actor = ctx.actor(body)
-        case_id = modal_case(view)
+        try:
+            case_id = modal_case(view)
+        except DomainError as exc:  # a forged or stale form: say so under the field, never a 500
+            ack(response_action="errors", errors={InputId.RESOLVE_OUTCOME.value: str(exc)[:150]})
+            return
         done = answer(
             ack,
             InputId.RESOLVE_OUTCOME,

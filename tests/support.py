@@ -63,7 +63,7 @@ def slash_command_body(
     return urlencode(
         {
             "token": "legacy-verification-token",
-            "team_id": "T0TEAM0001",
+            "team_id": "T0STANDIN1",
             "team_domain": "acme",
             "channel_id": channel_id,
             "channel_name": "social-support",
@@ -88,8 +88,8 @@ def block_action_body(
 ) -> str:
     payload = {
         "type": "block_actions",
-        "team": {"id": "T0TEAM0001", "domain": "acme"},
-        "user": {"id": user_id, "username": "maria", "name": "maria", "team_id": "T0TEAM0001"},
+        "team": {"id": "T0STANDIN1", "domain": "acme"},
+        "user": {"id": user_id, "username": "maria", "name": "maria", "team_id": "T0STANDIN1"},
         "api_app_id": "A0SOCIALDESK",
         "token": "legacy-verification-token",
         "container": {"type": "message", "message_ts": message_ts, "channel_id": channel_id},

@@ -32,6 +32,7 @@ from bot.domain.errors import DomainError
 from bot.domain.models import Mention, PlatformReply
 from bot.domain.notify import CaseNotifier
 from bot.domain.voice import VoiceReport
+from bot.failpoints import failpoint
 from bot.store import events_repo
 from bot.store.db import writer
 
@@ -158,6 +159,7 @@ class ReplyDesk:
         outgoing = OutgoingReply(
             idempotency_key=row.idempotency_key, target=target, visibility=row.visibility, text=row.text
         )
+        failpoint("reply.before_platform_call")
         try:
             sent = self._connector.send(outgoing, now=now)
         except PlatformError as exc:
@@ -167,6 +169,7 @@ class ReplyDesk:
             return self._failed(
                 row, "unavailable", f"unexpected error ({type(exc).__name__}); check the platform"
             )
+        failpoint("reply.after_platform_call")
         return self._sent(row, sent.external_id, sent.url)
 
     def recover(self) -> int:

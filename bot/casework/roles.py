@@ -36,6 +36,7 @@ class Capability(StrEnum):
     ACT_ON_OTHERS = "act on a case someone else holds"  # unclaim / reopen / reply over another agent
     RUN_CRISIS = "run crisis playbooks"
     SNOOZE_ALERTS = "snooze a case's SLA alerts"
+    PRIVACY = "export or erase a customer's personal data"
 
 
 # The one table of permissions: each capability and the roles that grant it.
@@ -45,6 +46,7 @@ GRANTS: dict[Capability, frozenset[Role]] = {
     Capability.ACT_ON_OTHERS: frozenset({Role.LEAD, Role.MANAGER}),
     Capability.RUN_CRISIS: frozenset({Role.LEAD, Role.MANAGER}),
     Capability.SNOOZE_ALERTS: frozenset({Role.LEAD, Role.MANAGER}),
+    Capability.PRIVACY: frozenset({Role.LEAD, Role.MANAGER}),
 }
 
 

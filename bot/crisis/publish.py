@@ -25,6 +25,7 @@ from bot.domain.crisis import CrisisError, check_can_publish
 from bot.domain.crisis_models import Crisis, CrisisPublication, CrisisStatement, StatementStatus
 from bot.domain.enums import ReplyStatus
 from bot.domain.playbooks.schema import PUBLISHABLE, Playbook, StatementKind
+from bot.failpoints import failpoint
 from bot.store import crisis_repo
 
 log = logging.getLogger(__name__)
@@ -146,6 +147,7 @@ class Publisher(Statements):
                 ),
             )
         else:
+            failpoint("crisis.after_platform_call")
             self._record_post(crisis_id, publication_id, posted, None)
 
     def _record_post(

@@ -29,6 +29,7 @@ from bot.digest.build import DigestBuilder, daily_key, weekly_key
 from bot.digest.chart import chart_to_json
 from bot.digest.model import Digest
 from bot.domain.metrics import local_days
+from bot.failpoints import failpoint
 from bot.periodic import PeriodKey, due_periods
 from bot.slack.digest_view import render_digest
 from bot.slack.outbox_queue import RENDER_DIGEST_CHART, enqueue
@@ -175,6 +176,7 @@ class DigestService:
                 },
                 now=now,
             )
+        failpoint("notice.after_claim")  # claimed and queued, committed; the outbox has not sent it
         log.info("digest %s queued for %s", notice, self.channel)
         self._on_queued()
         return True

@@ -22,6 +22,7 @@ SOCIAL_USAGE: dict[str, str] = {
     "note": "`/social note <case> <text>`: an internal note, never sent to the customer",
     "snooze": "`/social snooze <case> <minutes|2h|until HH:MM|off>`: pause a case's SLA alerts (leads)",
     "stats": "`/social stats [today|week]`: volume and response times",
+    "privacy": "`/social privacy export|erase <platform>:<id|@handle>`: a customer's personal data (leads)",
     "help": "`/social help`: this list",
 }
 

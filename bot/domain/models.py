@@ -148,6 +148,9 @@ class Case(SQLModel, table=True):
     # The crisis whose keywords the case matched while it ran: its card goes to the war room, it gets
     # the playbook's SLA targets and the crisis reply is offered first (bot/crisis/intake.py).
     crisis_id: int | None = Field(default=None, index=True)
+    # The flood roll-up the case joined instead of getting a card at once (bot/flood/); kept after a
+    # promotion to its own card, so the roll-up's count stays the number of cases it collected.
+    rollup_id: int | None = Field(default=None, index=True)
     version: int = 0
 
 
@@ -287,3 +290,4 @@ class SurveyResponse(SQLModel, table=True):
 
 # The crisis tables live in their own module; importing it here registers them with every user of these.
 from bot.domain import crisis_models as _crisis_models  # noqa: E402,F401
+from bot.domain import rollup_models as _rollup_models  # noqa: E402,F401

@@ -17,6 +17,7 @@ from bot.domain.enums import CaseStatus, InboxStatus
 from bot.domain.models import Case, InboxItem, Mention
 from bot.domain.notify import CaseNotifier
 from bot.domain.sla import SlaPolicy
+from bot.failpoints import failpoint
 from bot.ingest import inbox
 from bot.ingest.classify import categorize
 from bot.ingest.normalizers import normalize
@@ -111,7 +112,9 @@ class IngestPipeline:
                 if item is None:
                     return  # another worker or replica took it
                 self._apply(session, item, prepared, report)
+                failpoint("ingest.before_commit")
                 session.commit()
+            failpoint("ingest.after_commit")
             report.items += 1
         except Exception as exc:  # keep the payload; a later drain retries it
             log.exception("inbox item %s failed", inbox_id)

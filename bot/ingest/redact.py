@@ -50,14 +50,29 @@ Pass = Callable[[str, Counter[str]], str]
 _LOCAL_CHARS = r"\w.!#$%&'*+/=?^`{|}~\-"  # RFC 5322 atext plus dot
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
 _EMAIL_RE = re.compile(rf"(?<![{_LOCAL_CHARS}])[{_LOCAL_CHARS}]++@(?:{_LABEL}\.)+{_LABEL}", re.IGNORECASE)
+# The same address percent-encoded inside a link ("?u=jane.doe%40example.com"), as share links write it.
+_ENCODED_EMAIL_RE = re.compile(rf"(?<![\w.+\-])[\w.+\-]++%40(?:{_LABEL}\.)+{_LABEL}", re.IGNORECASE)
+# "/", "?", "=" and "&" are legal in a local part, so a match can start at a link around the address
+# ("https://x.com/share?u=jane@example.com"). When the local part reads like a URL ("//" or "?"), the
+# link up to its last such character is kept and only the address is masked.
+_URL_PREFIX_RE = re.compile(r".*[/?=&#]")
 
 
 def _mask_emails(text: str, counts: Counter[str]) -> str:
     def repl(m: re.Match[str]) -> str:
         counts[EMAIL] += 1
+        local = m.group().partition("@")[0]
+        if "//" in local or "?" in local:
+            prefix = _URL_PREFIX_RE.match(local)
+            if prefix is not None and prefix.end() < len(local):
+                return local[: prefix.end()] + _PLACEHOLDER[EMAIL]
         return _PLACEHOLDER[EMAIL]
 
-    return _EMAIL_RE.sub(repl, text)
+    def repl_encoded(m: re.Match[str]) -> str:
+        counts[EMAIL] += 1
+        return _PLACEHOLDER[EMAIL]
+
+    return _ENCODED_EMAIL_RE.sub(repl_encoded, _EMAIL_RE.sub(repl, text))
 
 
 # --- IBAN (switched by the `cards` flag: it is payment data too) ----------------------------------
@@ -275,9 +290,12 @@ def _phone_ok(span: str) -> bool:
 
 def _mask_phones(text: str, counts: Counter[str]) -> str:
     def repl(m: re.Match[str]) -> str:
-        run = m.group()
+        run, lead = m.group(), ""
         if sum(ch.isdecimal() for ch in run) < 8:
             return run
+        if run.startswith("(") and ")" not in run:
+            # "(020 7946 0958)": the parenthesis encloses the number; it does not open an area code.
+            lead, run = "(", run[1:]
         chunks = [c.span() for c in re.finditer(r"\S+", run)]
 
         def ok(span: str, digits: str) -> bool:
@@ -287,7 +305,7 @@ def _mask_phones(text: str, counts: Counter[str]) -> str:
 
         blocks = _mask_groups(run, chunks, 8, 15, ok)
         counts[PHONE] += len(blocks)
-        return _replace_blocks(run, blocks, _PLACEHOLDER[PHONE])
+        return lead + _replace_blocks(run, blocks, _PLACEHOLDER[PHONE])
 
     return _PHONE_RUN_RE.sub(repl, text)
 

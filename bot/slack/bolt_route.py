@@ -20,10 +20,11 @@ from typing import Any
 from slack_bolt import App, BoltRequest, BoltResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.slack.offload import OffloadSlot
+from bot.slack.request_checks import SlackRequestChecks
 
 _ACK_FIRST_INSTALLED = "_socialdesk_ack_first"
 
@@ -47,18 +48,42 @@ def ack_first(app: App) -> None:
     setattr(app, _ACK_FIRST_INSTALLED, True)
 
 
-def bolt_route(app: App, path: str = "/slack/events", *, offload: OffloadSlot | None = None) -> Route:
+def bolt_route(
+    app: App,
+    path: str = "/slack/events",
+    *,
+    offload: OffloadSlot | None = None,
+    checks: SlackRequestChecks | None = None,
+) -> Route:
     ack_first(app)
 
     async def endpoint(request: Request) -> Response:
-        body = (await request.body()).decode("utf-8")
+        raw = await request.body()
+        try:
+            body = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return JSONResponse({"ok": False, "error": "body is not UTF-8"}, status_code=400)
         headers: dict[str, str | Sequence[str]] = {}
         for key, value in request.headers.items():
             existing = headers.get(key.lower())
             headers[key.lower()] = [*existing, value] if isinstance(existing, list) else [value]
+        if checks is not None:
+            # Before a listener process can take it: replays are remembered here, in one process. The
+            # first request may ask Slack who we are (auth.test): off the event loop.
+            if checks.workspace.known:
+                refused = checks.refusal(body, headers)
+            else:
+                refused = await run_in_threadpool(checks.refusal, body, headers)
+            if refused is not None and refused.status == 200:
+                return Response(status_code=200)  # a retry of an event already worked: ack, don't redo
+            if refused is not None:
+                return JSONResponse({"ok": False, "error": refused.reason}, refused.status)
         if offload is not None and offload.take(body, headers):
             return Response(status_code=200)  # verified and handed to a listener process
-        bolt_request = BoltRequest(body=body, query=str(request.query_params), headers=headers)
+        try:
+            bolt_request = BoltRequest(body=body, query=str(request.query_params), headers=headers)
+        except ValueError:  # Bolt parses the body before it checks the signature: not JSON, say so
+            return JSONResponse({"ok": False, "error": "body cannot be parsed"}, status_code=400)
         bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
         response_headers = {k: v[0] for k, v in bolt_response.headers.items() if v}
         return Response(

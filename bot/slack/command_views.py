@@ -36,6 +36,8 @@ def render_queue(cases: list[Case], *, now: datetime, scope: str) -> SlackMessag
         rows.append(
             f"*#{case.id}* {case.priority.value} · {case.platform.label} · {case.category.value} · "
             f"{handle} · {_due_words(case, now)} · {who}"
+            # No card of its own yet: it is counted in a flood roll-up message (bot/flood/).
+            + (" · in roll-up" if case.rollup_id is not None and case.slack_ts is None else "")
         )
     header = f"*Open cases{scope}* ({len(cases)} shown, most urgent first)"
     body = "\n".join(rows)

@@ -98,13 +98,23 @@ def modal(
 
 def state_value(state: dict[str, Any], block_id: str) -> Any:
     """The value of one input in a view submission's `state.values`, whatever the element type."""
-    element = (state.get("values", {}).get(block_id) or {}).get(block_id) or {}
+    element = _mapping(_mapping(_mapping(state.get("values")).get(block_id)).get(block_id))
     kind = element.get("type")
+    # Only text comes out: a value of another type (a forged submission) reads as nothing chosen.
     if kind in ("static_select", "radio_buttons", "external_select"):
-        selected = element.get("selected_option") or {}
-        return selected.get("value")
+        return _text(_mapping(element.get("selected_option")).get("value"))
     if kind == "users_select":
-        return element.get("selected_user")
+        return _text(element.get("selected_user"))
     if kind == "checkboxes":
-        return [o.get("value") for o in element.get("selected_options") or []]
-    return element.get("value")
+        chosen = element.get("selected_options")
+        values = [_text(_mapping(o).get("value")) for o in chosen] if isinstance(chosen, list) else []
+        return [v for v in values if v is not None]
+    return _text(element.get("value"))
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None

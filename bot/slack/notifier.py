@@ -12,6 +12,7 @@ from bot.config import Config
 from bot.domain.crisis_models import Crisis
 from bot.domain.enums import OutboxStatus
 from bot.domain.models import Case, CaseEvent, Mention, OutboxMessage
+from bot.flood.gate import FloodGate
 from bot.sla.notify import Alert
 from bot.slack.outbox_queue import (
     RENDER_CASE_CARD,
@@ -32,6 +33,7 @@ class OutboxNotifier:
 
     def __init__(self, config: Config) -> None:
         self._config = config
+        self._flood = FloodGate(config.flood)
 
     def _team_channel(self, team: str) -> str:
         return self._config.team(team).channel
@@ -46,11 +48,14 @@ class OutboxNotifier:
 
     def case_opened(self, session: Session, case: Case, *, now: datetime) -> None:
         assert case.id is not None
+        channel = self._card_channel(session, case)
+        if self._flood.roll_up(session, case, channel, now=now):
+            return  # counted in its topic's roll-up; its own card comes when someone acts on it
         enqueue(
             session,
             dedupe_key=f"card:{case.id}",
             method="chat.postMessage",
-            channel=self._card_channel(session, case),
+            channel=channel,
             payload={"render": RENDER_CASE_CARD},
             case_id=case.id,
             now=now,
@@ -58,6 +63,8 @@ class OutboxNotifier:
 
     def followup_added(self, session: Session, case: Case, mention: Mention, *, now: datetime) -> None:
         assert case.id is not None and mention.id is not None
+        if self._flood.without_card(session, case):
+            return  # no card to thread under: promoting the case queues its follow-ups (bot/flood/gate.py)
         enqueue(
             session,
             dedupe_key=f"followup:{mention.id}",
@@ -73,6 +80,9 @@ class OutboxNotifier:
 
     def case_changed(self, session: Session, case: Case, *, now: datetime) -> None:
         assert case.id is not None
+        if self._flood.without_card(session, case):
+            self._flood.rollup_changed(session, case, now=now)  # its roll-up shows it; no card to update
+            return
         if has_pending(session, case_id=case.id, method="chat.postMessage", render=RENDER_CASE_CARD):
             return  # the card is not posted yet; it will be drawn from the current state anyway
         if has_pending(session, case_id=case.id, method="chat.update", render=RENDER_CASE_CARD):
@@ -90,6 +100,9 @@ class OutboxNotifier:
 
     def event_recorded(self, session: Session, case: Case, event: CaseEvent, *, now: datetime) -> None:
         assert case.id is not None and event.id is not None
+        if self._flood.without_card(session, case):
+            # Someone acted on a rolled-up case: it gets its own card, so the work has a thread.
+            self._flood.promote(session, case, self._card_channel(session, case), now=now)
         enqueue(
             session,
             dedupe_key=f"event:{event.id}",
@@ -104,6 +117,9 @@ class OutboxNotifier:
     def case_moved(self, session: Session, case: Case, *, now: datetime) -> None:
         assert case.id is not None
         new_channel = self._team_channel(case.team)
+        if self._flood.without_card(session, case):
+            self._flood.promote(session, case, new_channel, now=now)  # nothing was posted to move
+            return
         waiting = pending_card_post(session, case_id=case.id)
         if waiting is not None:
             # The card never reached Slack: post it straight into the new team's channel.
@@ -156,6 +172,8 @@ class OutboxNotifier:
     def cards_changed(self, session: Session, cases: list[Case], *, now: datetime) -> None:
         """`case_changed` for a batch of cases (an SLA scan redraws many cards at once): one query finds
         the cards whose post or update is still queued, one the update keys already taken."""
+        # A rolled-up case without a card of its own has nothing to redraw.
+        cases = [c for c in cases if not self._flood.without_card(session, c)]
         ids = [c.id for c in cases if c.id is not None]
         if not ids:
             return
@@ -184,6 +202,8 @@ class OutboxNotifier:
             )
 
     def sla_nudges(self, session: Session, nudges: list[tuple[Case, Alert]], *, now: datetime) -> None:
+        # A nudge is a line in the card's thread: a rolled-up case without a card has none to wait for.
+        nudges = [(case, alert) for case, alert in nudges if not self._flood.without_card(session, case)]
         taken = _taken(session, [f"sla-nudge:{alert.notice_key}" for _, alert in nudges])
         for case, alert in nudges:
             key = f"sla-nudge:{alert.notice_key}"

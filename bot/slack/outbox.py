@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,12 +25,15 @@ from sqlmodel import Session, col, select
 from bot.clock import Clock, as_utc
 from bot.domain.enums import OutboxStatus
 from bot.domain.models import Case, Mention, OutboxMessage
+from bot.failpoints import failpoint
 from bot.metrics import Metrics
 from bot.slack.channels import ChannelDirectory
-from bot.slack.outbox_history import find_posted
+from bot.slack.outbox_claim import Claim, claim_row, claims_rows, writing
+from bot.slack.outbox_history import find_posted, mark_in_flight, needs_lookup, sender_token
 from bot.slack.outbox_queue import RENDER_DIGEST_CHART
 from bot.slack.outbox_render import render_call
-from bot.slack.outbox_upload import FileUploads
+from bot.slack.outbox_upload import FileUploads, NotReady
+from bot.slack.slack_health import Outcome, SlackHealth
 from bot.store.db import writer
 
 log = logging.getLogger(__name__)
@@ -62,6 +65,7 @@ ALREADY_DONE = {
     "pins.add": frozenset({"already_pinned"}),
 }
 MAX_ATTEMPTS = 25
+MAX_PAGES = 40  # rows read in one pass: 40 pages of `limit`
 MAX_BACKOFF_SECONDS = 300
 
 
@@ -73,6 +77,7 @@ class SendReport:
     waiting: int = 0
     next_due: datetime | None = None
     errors: list[str] = field(default_factory=list)
+    more: bool = False  # pending rows beyond what one pass reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +101,11 @@ class OutboxSender:
         clock: Clock,
         metrics: Metrics,
         per_channel_interval: float = 1.0,
+        health: SlackHealth | None = None,
     ) -> None:
         self._engine = engine
+        self.health = health or SlackHealth()  # each call's outcome, for /readyz (bot/slack/slack_health.py)
+        self._claims = claims_rows(engine)  # PostgreSQL: a row is locked while it is sent (outbox_claim.py)
         self._writer = writer(engine)
         self._client = client
         self._channels = channels
@@ -107,6 +115,7 @@ class OutboxSender:
         self._channel_free_at: dict[str, datetime] = {}
         self._uploads = FileUploads(engine=engine, client=client, channels=channels)
         self._lock = threading.Lock()
+        self._token = sender_token()  # this instance's in-flight marker (outbox_history.py)
 
     def drain(self, *, limit: int = 500, between_sends: Callable[[], None] = lambda: None) -> SendReport:
         """Send what is due now, at most one call per channel per interval; returns when to come back."""
@@ -121,11 +130,11 @@ class OutboxSender:
         self._metrics.outbox_pending.set(len(rows))
         return len(rows)
 
-    def _due(self, limit: int) -> list[OutboxMessage]:
+    def _due(self, limit: int, after_id: int = 0) -> list[OutboxMessage]:
         with Session(self._engine, expire_on_commit=False) as session:
             stmt = (
                 select(OutboxMessage)
-                .where(OutboxMessage.status == OutboxStatus.PENDING)
+                .where(OutboxMessage.status == OutboxStatus.PENDING, col(OutboxMessage.id) > after_id)
                 .order_by(col(OutboxMessage.id))
                 .limit(limit)
             )
@@ -137,8 +146,7 @@ class OutboxSender:
         taken: set[str] = set()  # channels that had their turn, or are blocked, in this pass
         # Per channel, the earliest time its first still-pending row may go; gives `next_due`.
         channel_ready: dict[str, datetime] = {}
-        rows = self._due(limit)
-        for item in rows:
+        for item in self._pages(limit, report):
             key = self._channel_key(item.channel)
             due_at = as_utc(item.next_attempt_at)
             if key in taken:
@@ -157,7 +165,16 @@ class OutboxSender:
                 report.waiting += 1
                 continue
             between_sends()
-            retry_at = self._send_one(item, now, report)
+            mark_in_flight(self._writer, item, self._token)  # a crash mid-call is then looked up
+            with self._claim(item, now) as claim:
+                if claim is None:
+                    # Another sender holds this row or has just sent or failed it: the channel's later
+                    # rows wait for it, so the channel keeps its order; look again shortly.
+                    taken.add(key)
+                    channel_ready[key] = now + max(self._interval, timedelta(seconds=1))
+                    report.waiting += 1
+                    continue
+                retry_at = self._send_one(item, now, report, claim)
             slot = max(self._channel_free_at.get(key, now), now + self._interval)
             self._channel_free_at[key] = slot
             if retry_at is not None or slot > now:
@@ -167,9 +184,27 @@ class OutboxSender:
         pending_channels = {key for key in taken if key in channel_ready}
         if report.waiting or report.retried:
             report.next_due = min((channel_ready[k] for k in pending_channels), default=None)
-        if len(rows) == limit:
-            report.next_due = now  # a full page: there may be more behind it
+        if report.more and report.sent:
+            report.next_due = now  # rows were left unread this pass: come straight back for them
         return report
+
+    def _pages(self, limit: int, report: SendReport) -> Iterator[OutboxMessage]:
+        """Pending rows in id order, page after page, so one blocked channel's backlog (a 429, a
+        flood) cannot hide other channels' rows behind a full first page. At most MAX_PAGES a pass."""
+        after = 0
+        for _ in range(MAX_PAGES):
+            rows = self._due(limit, after)
+            yield from rows
+            if len(rows) < limit or rows[-1].id is None:
+                return
+            after = rows[-1].id
+        report.more = True
+
+    def _claim(self, item: OutboxMessage, now: datetime) -> contextlib.AbstractContextManager[Claim | None]:
+        return claim_row(self._engine, item, now, locking=self._claims)
+
+    def _writing(self, claim: Claim) -> contextlib.AbstractContextManager[Session]:
+        return writing(claim, self._writer)
 
     def _channel_key(self, channel: str) -> str:
         """Pacing is per real channel, whether a row names it by id or by #name."""
@@ -195,7 +230,9 @@ class OutboxSender:
             ).first()
         return status is not None and status is not OutboxStatus.PENDING
 
-    def _send_one(self, item: OutboxMessage, now: datetime, report: SendReport) -> datetime | None:
+    def _send_one(
+        self, item: OutboxMessage, now: datetime, report: SendReport, claim: Claim
+    ) -> datetime | None:
         """Make the call; returns when to try again if it failed and should be retried."""
         try:
             if item.payload.get("render") == RENDER_DIGEST_CHART:
@@ -208,26 +245,32 @@ class OutboxSender:
                 if found is not None:
                     data = {"ts": found, "channel": channel_id, "recovered": True}
                 else:
+                    failpoint("outbox.before_slack_call")
                     response = self._client.api_call(item.method, json={**call, "channel": channel_id})
                     data = dict(response.data) if isinstance(response.data, dict) else {}
+                    failpoint("outbox.after_slack_call")  # Slack has it; our record does not
         except SlackApiError as exc:
+            self.health.record(_outcome(exc), now)
             if exc.response.get("error") in ALREADY_DONE.get(item.method, frozenset()):
-                self._mark_sent(item, {}, item.channel, now)
+                self._mark_sent(item, {}, item.channel, now, claim)
                 report.sent += 1
                 return None
             failure = self._classify_slack_error(item, exc)
         except LookupError as exc:  # the case or mention behind the item is gone
             failure = _Failure(reason=f"render: {exc}", retry_after=None)
         except (OSError, TimeoutError) as exc:  # connection refused/reset, DNS, socket timeouts
+            if not isinstance(exc, NotReady):  # NotReady: our own upload is not ready, Slack is fine
+                self.health.record(Outcome.NETWORK, now)
             failure = _Failure(
                 reason=f"network: {type(exc).__name__}", retry_after=backoff_seconds(item.attempts + 1)
             )
         else:
-            self._mark_sent(item, data, channel_id, now)
+            self.health.record(Outcome.OK, now)
+            self._mark_sent(item, data, channel_id, now, claim)
             report.sent += 1
             self._metrics.outbox_sent.labels(method=item.method).inc()
             return None
-        return self._mark_failed(item, failure, now, report)
+        return self._mark_failed(item, failure, now, report, claim)
 
     def _posted_before(self, item: OutboxMessage, call: dict[str, Any], channel_id: str) -> str | None:
         """The ts of this row's message if an earlier attempt did post it (Slack took the post, then the
@@ -237,7 +280,7 @@ class OutboxSender:
             return None
         marker = {"event_type": "socialdesk_outbox", "event_payload": {"outbox_id": item.id}}
         call.setdefault("metadata", marker)
-        if not item.attempts or not (item.last_error or "").startswith(("network", "http_5")):
+        if not needs_lookup(item.attempts, item.last_error, self._token):
             return None
         oldest = as_utc(item.created_at).timestamp() - 60
         try:
@@ -266,9 +309,11 @@ class OutboxSender:
         # invalid_auth, token_revoked, internal_error...: fixable by an operator; keep the message.
         return _Failure(reason=error, retry_after=backoff_seconds(item.attempts + 1))
 
-    def _mark_sent(self, item: OutboxMessage, data: dict[str, Any], channel_id: str, now: datetime) -> None:
+    def _mark_sent(
+        self, item: OutboxMessage, data: dict[str, Any], channel_id: str, now: datetime, claim: Claim
+    ) -> None:
         ts = data.get("ts")
-        with Session(self._writer) as session:
+        with self._writing(claim) as session:
             row = session.get(OutboxMessage, item.id)
             assert row is not None
             row.status = OutboxStatus.SENT
@@ -279,7 +324,6 @@ class OutboxSender:
             session.add(row)
             if item.method == "chat.postMessage" and ts:
                 self._remember_ts(session, item, ts, data.get("channel") or channel_id)
-            session.commit()
 
     def _remember_ts(self, session: Session, item: OutboxMessage, ts: str, channel_id: str) -> None:
         if item.mention_id is not None:
@@ -294,9 +338,9 @@ class OutboxSender:
                 session.add(case)
 
     def _mark_failed(
-        self, item: OutboxMessage, failure: _Failure, now: datetime, report: SendReport
+        self, item: OutboxMessage, failure: _Failure, now: datetime, report: SendReport, claim: Claim
     ) -> datetime | None:
-        with Session(self._writer) as session:
+        with self._writing(claim) as session:
             row = session.get(OutboxMessage, item.id)
             assert row is not None
             row.attempts += 1
@@ -316,8 +360,14 @@ class OutboxSender:
                     self._channel_free_at[self._channel_key(item.channel)] = retry_at
             report.errors.append(failure.reason)
             session.add(row)
-            session.commit()
         return retry_at
+
+
+def _outcome(exc: SlackApiError) -> Outcome:
+    """For Slack's health: an error Slack answered (channel_not_found...) means Slack is up."""
+    if exc.response.status_code == 429 or exc.response.get("error") == "ratelimited":
+        return Outcome.RATELIMITED
+    return Outcome.SERVER_ERROR if exc.response.status_code >= 500 else Outcome.OK
 
 
 def _retry_after(headers: Any) -> float:

@@ -21,6 +21,7 @@ RENDER_DIGEST_CHART = "digest_chart"
 RENDER_SLA_NUDGE = "sla_nudge"  # at risk: a line in the card's thread for the assignee or the team
 RENDER_SLA_BREACHES = "sla_breaches"  # one message per team per scan listing the cases that breached
 RENDER_SLA_PAGE = "sla_page"  # the duty channel, mentioning the duty leads
+RENDER_ROLLUP = "rollup"  # a flood roll-up message standing in for many cases (bot/flood/message.py)
 
 
 def enqueue(

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from bot.clock import as_utc
 from bot.domain.models import Case, CaseEvent, Mention, OutboxMessage
+from bot.flood.message import rollup_call
 from bot.slack.cards import render_case_card, render_followup
 from bot.slack.event_lines import render_event_line, render_moved_card
 from bot.slack.outbox_queue import (
@@ -16,6 +17,7 @@ from bot.slack.outbox_queue import (
     RENDER_EVENT_LINE,
     RENDER_FOLLOWUP,
     RENDER_MOVED_CARD,
+    RENDER_ROLLUP,
     RENDER_SLA_BREACHES,
     RENDER_SLA_NUDGE,
     RENDER_SLA_PAGE,
@@ -90,6 +92,8 @@ def render_call(session: Session, item: OutboxMessage, *, now: datetime) -> dict
             case_id=item.case_id, to_team=str(payload["to_team"]), to_channel=str(payload["to_channel"])
         )
         return {"channel": item.channel, "ts": payload["ts"], "text": moved.text, "blocks": moved.blocks}
+    if render == RENDER_ROLLUP:
+        return rollup_call(session, item, now=now)
     if render in (RENDER_SLA_NUDGE, RENDER_SLA_BREACHES, RENDER_SLA_PAGE):
         return _sla_alert(session, item, render, payload, now=now)
     if "after" in payload:

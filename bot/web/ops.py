@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Engine
@@ -16,16 +17,30 @@ from bot.metrics import Metrics
 from bot.store.db import ping
 
 
-def ops_routes(*, engine: Engine, metrics: Metrics, refresh_gauges: Callable[[], object]) -> list[Route]:
+def ops_routes(
+    *,
+    engine: Engine,
+    metrics: Metrics,
+    refresh_gauges: Callable[[], object],
+    slack_status: Callable[[], dict[str, Any]] | None = None,
+) -> list[Route]:
+    """`slack_status` (bot/slack/slack_health.py `SlackStatus.snapshot`) adds Slack's state and the
+    outbox backlog to the readiness body."""
+
     async def healthz(_: Request) -> Response:
         return JSONResponse({"ok": True})
 
     async def readyz(_: Request) -> Response:
         try:
             await run_in_threadpool(ping, engine)
+            slack = await run_in_threadpool(slack_status) if slack_status is not None else {}
         except SQLAlchemyError as exc:
-            return JSONResponse({"ok": False, "error": f"database unreachable: {type(exc).__name__}"}, 503)
-        return JSONResponse({"ok": True, "database": engine.url.get_backend_name()})
+            body = {"ok": False, "database": "unreachable", "error": f"{type(exc).__name__}"}
+            return JSONResponse(body, 503)
+        # Slack being degraded is reported, never a 503: webhooks are still accepted and stored (the
+        # outbox catches up later), and a load balancer would otherwise take every replica out at once.
+        backend = engine.url.get_backend_name()
+        return JSONResponse({"ok": True, "database": "ok", "database_backend": backend, **slack})
 
     async def metrics_endpoint(_: Request) -> Response:
         await run_in_threadpool(refresh_gauges)

@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from bot.clock import Clock
 from bot.connectors import verify
+from bot.failpoints import failpoint
 from bot.ingest import inbox
 from bot.ingest.normalizers import normalize
 from bot.ingest.normalizers.base import BrandAccounts
@@ -165,6 +166,7 @@ class WebhookRoutes:
             content_type=content_type,
             now=self._d.clock.now(),
         )
+        failpoint("webhook.after_inbox_commit")
         self._count(source, "duplicate" if result.duplicate else "accepted")
         self._d.metrics.ingest_latency.labels(source=source).observe(time.perf_counter() - started)
         if not result.duplicate:

@@ -187,9 +187,25 @@ def test_without_pacing_one_pass_sends_a_whole_backlog(
         rt.engine.dispose()
 
 
-def test_a_full_page_asks_to_be_called_again_at_once(
+def test_one_pass_reads_every_page_and_comes_back_at_the_channel_pace(
     server: str, runtime: Runtime, standin: SlackStandin, clock: ManualClock
 ) -> None:
     _open_cases(server, runtime, clock, 3)
     report = runtime.outbox.drain(limit=2)
-    assert report.sent == 1 and report.next_due == clock.now()
+    assert report.sent == 1 and report.waiting == 2 and not report.more
+    assert report.next_due == clock.now() + timedelta(seconds=1)
+
+
+def test_a_blocked_channel_filling_a_page_neither_spins_nor_hides_other_channels(
+    server: str, runtime: Runtime, standin: SlackStandin, clock: ManualClock
+) -> None:
+    _open_cases(server, runtime, clock, 12)  # twelve cards for #social-support
+    post_generic(server, generic_mention("other-1", "site is down", created_at=clock.now(), handle="zed"))
+    runtime.pipeline.drain()  # one more, for another channel, behind them
+    standin.fail("chat.postMessage", status=429, retry_after=9)
+    first = runtime.outbox.drain(limit=5)
+    assert first.retried == 1
+    # The other channel's card, on the third page, still went out in the same pass.
+    assert first.sent == 1
+    second = runtime.outbox.drain(limit=5)
+    assert second.sent == 0 and second.next_due == clock.now() + timedelta(seconds=9), second

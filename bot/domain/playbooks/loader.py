@@ -267,7 +267,10 @@ def _parse(path: Path) -> tuple[yaml.Node | None, Any, list[str]]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return None, None, [_problem(path, 1, "file", f"cannot be read: {exc}")]
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # the reader refuses control characters here, at construction
+    except yaml.YAMLError as exc:
+        return None, None, [_problem(path, 1, "yaml", f"not valid YAML: {exc}")]
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None

@@ -1,0 +1,188 @@
+"""What benchmarks/spike.py and benchmarks/replicas.py share: the config with N team channels, the
+`socialdesk serve` process, signed mentions spread over platforms and channels, and the tally of
+what reached Slack (lost, duplicated, visible) read from the database and the stand-in."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from benchmarks.ingest import PLATFORMS, TEXTS, requests_for, wait_healthy
+from benchmarks.slack_pace import PacedSlackStandin
+from bot.domain.models import Case, Mention, OutboxMessage
+from bot.settings import PROJECT_ROOT
+from bot.standin.workspace import DEFAULT_CHANNELS
+
+SECRET = "bench-secret"
+TOKEN = "xoxb-bench"
+SERVE = "from bot.cli import main; main()"
+
+
+def lane_channels(channels: int) -> dict[str, str]:
+    return {f"social-lane{i}": f"C0LANE{i:04d}" for i in range(channels)}
+
+
+def write_config(folder: Path, channels: int) -> Path:
+    """The sample config plus one team per lane channel, each mention routed by its `lane<i>` word."""
+    config = yaml.safe_load((PROJECT_ROOT / "socialdesk.example.yaml").read_text(encoding="utf-8"))
+    for i in range(channels):
+        config["teams"].append({"name": f"lane{i}", "channel": f"#social-lane{i}", "description": "spike"})
+    config["routing"]["rules"] = [
+        {"name": f"lane{i}", "match": {"keywords_any": [f"lane{i}"]}, "team": f"lane{i}"}
+        for i in range(channels)
+    ]
+    path = folder / "socialdesk.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def standin(channels: int, interval: float) -> PacedSlackStandin:
+    seeded = {**DEFAULT_CHANNELS, **lane_channels(channels)}
+    return PacedSlackStandin(interval=interval, token=TOKEN, channels=seeded)
+
+
+def bodies(n: int, channels: int) -> list[bytes]:
+    now = datetime.now(UTC).isoformat()
+    return [
+        json.dumps(
+            {
+                "platform": PLATFORMS[i % len(PLATFORMS)],
+                "id": f"spike-{i}",
+                "kind": "post",
+                "text": f"lane{i % channels} {TEXTS[i % len(TEXTS)]}",
+                "created_at": now,
+                "author": {"id": f"author-{i}", "handle": f"user{i}", "name": f"User {i}"},
+            }
+        ).encode()
+        for i in range(n)
+    ]
+
+
+def requests(n: int, channels: int, port: int) -> list[bytes]:
+    return requests_for(port, bodies(n, channels), SECRET)
+
+
+def serve_env(database_url: str, slack_url: str, config: Path, interval: float) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": "bench-signing",
+        "SLACK_API_URL": slack_url,
+        "WEBHOOK_SECRET": SECRET,
+        "SOCIALDESK_CONFIG": str(config),
+        "SLACK_CHANNEL_INTERVAL": str(interval),
+        "SOCIALDESK_LOG_LEVEL": "ERROR",
+    }
+    env.pop("SOCIALDESK_FAILPOINT", None)
+    return env
+
+
+def start_serve(env: dict[str, str], port: int, cwd: Path) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [sys.executable, "-c", SERVE, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=cwd,
+    )
+    wait_healthy(port, process)
+    return process
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    """The process's high-water resident set (VmHWM), in MB; None once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@dataclass
+class Tally:
+    accepted: int
+    lost: int  # answered 200, but no case holds the mention
+    duplicate_mentions: int
+    duplicate_posts: int  # outbox rows Slack accepted more than once
+    duplicate_cards: int  # cases with more than one card
+    cases: int
+    visible: int  # cases whose card Slack accepted
+
+
+def posts_by_outbox_id(slack: PacedSlackStandin) -> Counter[int]:
+    ids: Counter[int] = Counter()
+    for call in slack.calls_to("chat.postMessage"):
+        if not (isinstance(call.response, dict) and call.response.get("ok")):
+            continue
+        metadata = call.args.get("metadata") or {}
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        outbox_id = (metadata.get("event_payload") or {}).get("outbox_id")
+        if isinstance(outbox_id, int):
+            ids[outbox_id] += 1
+    return ids
+
+
+def tally(engine: Engine, slack: PacedSlackStandin, accepted_ids: set[str]) -> Tally:
+    with Session(engine) as session:
+        mentions = session.exec(select(Mention.external_id, Mention.case_id)).all()
+        cases = session.exec(select(Case.id)).all()
+        cards = session.exec(
+            select(OutboxMessage.id, OutboxMessage.case_id).where(
+                col(OutboxMessage.method) == "chat.postMessage", col(OutboxMessage.case_id).is_not(None)
+            )
+        ).all()
+    stored = Counter(m for m, _ in mentions)
+    with_case = {m for m, c in mentions if c is not None}
+    posted = posts_by_outbox_id(slack)
+    card_case = dict(cards)
+    per_case: Counter[int] = Counter()
+    for outbox_id, n in posted.items():
+        case_id = card_case.get(outbox_id)
+        if case_id is not None:
+            per_case[case_id] += n
+    return Tally(
+        accepted=len(accepted_ids),
+        lost=len(accepted_ids - with_case),
+        duplicate_mentions=sum(n - 1 for n in stored.values() if n > 1),
+        duplicate_posts=sum(n - 1 for n in posted.values() if n > 1),
+        duplicate_cards=sum(n - 1 for n in per_case.values() if n > 1),
+        cases=len(cases),
+        visible=len(per_case),
+    )
+
+
+def wait_visible(
+    engine: Engine, slack: PacedSlackStandin, accepted_ids: set[str], started: float, timeout: float
+) -> tuple[Tally, float | None]:
+    """Poll until every accepted mention has a case and every case its card; seconds since `started`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = tally(engine, slack, accepted_ids)
+        if result.lost == 0 and result.visible >= result.cases:
+            return result, time.perf_counter() - started
+        if time.monotonic() > deadline:
+            return result, None
+        time.sleep(1.0)

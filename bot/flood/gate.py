@@ -1,0 +1,150 @@
+"""Flood control inside the notifier's transaction: a low-priority case opened into a flooded channel
+joins its topic's roll-up instead of getting a card, and gets a card of its own ("promotion") the first
+time someone acts on it, so the work happens in a normal card thread.
+
+The one invariant that keeps the outbox from waiting forever: a row that needs a case's card ts
+(`needs_case_ts`) is only queued for a case whose card post is queued too. A rolled-up case has no such
+rows until it is promoted; its customer follow-ups are queued for the thread at promotion.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from bot.config import Flood
+from bot.domain.enums import OutboxStatus
+from bot.domain.models import Case
+from bot.domain.rollup_models import Rollup
+from bot.flood.decide import SLACK_POSTS_PER_MINUTE, ChannelLoad, is_flooded, may_roll_up, window_of
+from bot.slack.outbox_queue import RENDER_CASE_CARD, RENDER_FOLLOWUP, RENDER_ROLLUP, enqueue
+from bot.store import rollup_repo
+
+
+class FloodGate:
+    def __init__(self, flood: Flood) -> None:
+        self._flood = flood
+
+    def load(self, session: Session, channel: str, *, now: datetime) -> ChannelLoad:
+        return ChannelLoad(
+            cards_last_minute=rollup_repo.cards_since(
+                session, channel, now - timedelta(minutes=1), cap=self._flood.cards_per_minute
+            ),
+            pending=rollup_repo.pending_in(
+                session, rollup_repo.channel_aliases(session, channel), cap=SLACK_POSTS_PER_MINUTE
+            ),
+        )
+
+    def roll_up(self, session: Session, case: Case, channel: str, *, now: datetime) -> bool:
+        """Put a just-opened case into a roll-up if the channel is flooded; False: it gets its card."""
+        if not may_roll_up(case.priority, self._flood):
+            return False  # P1 and P2 (by default) never wait behind a summary, and cost no query
+        if not is_flooded(self.load(session, channel, now=now), self._flood):
+            return False
+        rollup, created = rollup_repo.join(
+            session,
+            channel=channel,
+            topic=case.category,
+            window=window_of(now, self._flood),
+            case=case,
+            now=now,
+        )
+        assert rollup.id is not None
+        if created:
+            enqueue(
+                session,
+                dedupe_key=f"rollup:{rollup.id}",
+                method="chat.postMessage",
+                channel=channel,
+                payload={"render": RENDER_ROLLUP, "rollup_id": rollup.id, "samples": self._flood.samples},
+                now=now,
+            )
+        else:
+            self._queue_update(session, rollup, now=now)
+        return True
+
+    def without_card(self, session: Session, case: Case) -> bool:
+        """A rolled-up case nobody has acted on yet: it has no card, queued or posted."""
+        if case.rollup_id is None or case.slack_ts is not None or case.id is None:
+            return False
+        return not rollup_repo.has_card_post(session, case.id)
+
+    def promote(self, session: Session, case: Case, channel: str, *, now: datetime) -> None:
+        """Queue the case's own card and its follow-ups for the card's thread; the roll-up says so."""
+        assert case.id is not None and case.rollup_id is not None
+        enqueue(
+            session,
+            dedupe_key=f"card:{case.id}",
+            method="chat.postMessage",
+            channel=channel,
+            payload={"render": RENDER_CASE_CARD},
+            case_id=case.id,
+            now=now,
+        )
+        for mention in rollup_repo.later_mentions(session, case.id):
+            enqueue(
+                session,
+                dedupe_key=f"followup:{mention.id}",
+                method="chat.postMessage",
+                channel=channel,
+                payload={"render": RENDER_FOLLOWUP, "mention_id": mention.id, "thread": True},
+                case_id=case.id,
+                mention_id=mention.id,
+                needs_case_ts=True,
+                now=now,
+            )
+        rollup = self._locked(session, case.rollup_id)
+        if rollup is not None:
+            rollup.promoted_count += 1
+            session.add(rollup)
+            self._queue_update(session, rollup, now=now)
+
+    def rollup_changed(self, session: Session, case: Case, *, now: datetime) -> None:
+        """A rolled-up case changed without anyone acting on it (an erasure, say): redraw the roll-up,
+        whose samples may show it."""
+        assert case.rollup_id is not None
+        rollup = self._locked(session, case.rollup_id)
+        if rollup is not None:
+            self._queue_update(session, rollup, now=now)
+
+    def _locked(self, session: Session, rollup_id: int) -> Rollup | None:
+        return session.exec(
+            select(Rollup)
+            .where(Rollup.id == rollup_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).first()
+
+    def _queue_update(self, session: Session, rollup: Rollup, *, now: datetime) -> None:
+        """At most one pending chat.update per roll-up: it is drawn from the state when it is sent, so
+        joins while it waits change nothing. The caller holds the roll-up's row lock, which makes this
+        check-then-queue safe between pipelines."""
+        assert rollup.id is not None
+        post = rollup_repo.outbox_status(session, f"rollup:{rollup.id}")
+        if post is not OutboxStatus.SENT:
+            return  # still queued (drawn when sent), or given up on (nothing to update)
+        if (
+            rollup.update_key
+            and rollup_repo.outbox_status(session, rollup.update_key) is OutboxStatus.PENDING
+        ):
+            return
+        # A fresh key each time: the state may change without the counts changing (an erased sample).
+        key = f"rollup-update:{rollup.id}:{uuid.uuid4().hex}"
+        queued = enqueue(
+            session,
+            dedupe_key=key,
+            method="chat.update",
+            channel=rollup.channel,
+            payload={
+                "render": RENDER_ROLLUP,
+                "rollup_id": rollup.id,
+                "samples": self._flood.samples,
+                "after": f"rollup:{rollup.id}",  # the sender waits for the post's ts (outbox.py)
+            },
+            now=now,
+        )
+        if queued is not None:
+            rollup.update_key = key
+            session.add(rollup)

@@ -1,0 +1,90 @@
+"""Claiming an outbox row for one send, so that two senders can never post the same row.
+
+Only the leader sends (bot/services.py), but leadership can overlap for a few seconds (bot/leader.py),
+so on PostgreSQL each row is locked from before its Slack call until it is marked sent or failed, in
+one transaction: `SELECT ... FOR UPDATE SKIP LOCKED`, then a re-check that it is still pending and due.
+A second sender skips a held row instead of waiting for it. The lock is held across the HTTP call,
+which the Slack client's timeout bounds (10 s); nothing else updates outbox rows (new rows are
+inserted, never locked), so nobody waits on it. A lease column (`claimed_until`) would survive a
+crashed sender's connection, but PostgreSQL already drops a dead session's locks, and a lease would
+need a migration and a second write per call.
+
+SQLite has one `serve` process and the sender's own lock: no claim, and no transaction held open
+across an HTTP call (it would hold SQLite's single write lock and stall every webhook).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, text
+from sqlmodel import Session, select
+
+from bot.clock import as_utc
+from bot.domain.enums import OutboxStatus
+from bot.domain.models import OutboxMessage
+from bot.slack.outbox_queue import RENDER_DIGEST_CHART
+
+# pg_try_advisory_xact_lock(CLAIM_LOCK_CLASS, outbox id) claims a chart upload row (see `_lock_row`).
+# The two-key form never meets the leader's one-key lock (bot/leader.py).
+CLAIM_LOCK_CLASS = int.from_bytes(b"sdob", "big")
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A row this sender may send now; `session` is the transaction holding its lock (None on SQLite)."""
+
+    session: Session | None
+
+
+def claims_rows(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+@contextmanager
+def claim_row(engine: Engine, item: OutboxMessage, now: datetime, *, locking: bool) -> Iterator[Claim | None]:
+    """Take the row for one send, or None if another sender holds it or it is no longer due. The
+    claim's transaction commits when the block ends (with the row marked by `writing`)."""
+    if not locking:
+        yield Claim(None)
+        return
+    with Session(engine) as session:
+        row = _lock_row(session, item, now)
+        if row is None:
+            session.rollback()
+            yield None
+            return
+        # What another sender may have changed since the row was read.
+        item.attempts, item.last_error, item.payload = row.attempts, row.last_error, dict(row.payload)
+        yield Claim(session)
+        session.commit()
+
+
+def _lock_row(session: Session, item: OutboxMessage, now: datetime) -> OutboxMessage | None:
+    stmt = select(OutboxMessage).where(OutboxMessage.id == item.id)
+    if item.payload.get("render") == RENDER_DIGEST_CHART:
+        # The upload saves its progress on the row in transactions of its own (outbox_upload.py), which a
+        # row lock would block: an advisory lock held by this transaction claims the row instead.
+        args = {"cls": CLAIM_LOCK_CLASS, "id": item.id}
+        if not session.execute(text("SELECT pg_try_advisory_xact_lock(:cls, :id)"), args).scalar():
+            return None
+    else:
+        stmt = stmt.with_for_update(skip_locked=True)
+    row = session.exec(stmt).first()
+    if row is None or row.status is not OutboxStatus.PENDING or as_utc(row.next_attempt_at) > now:
+        return None
+    return row
+
+
+@contextmanager
+def writing(held: Claim, writer_engine: Engine) -> Iterator[Session]:
+    """The claim's transaction when it holds the row (committed with the claim), else a new one."""
+    if held.session is not None:
+        yield held.session
+        return
+    with Session(writer_engine) as session:
+        yield session
+        session.commit()

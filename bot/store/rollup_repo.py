@@ -1,0 +1,207 @@
+"""Flood control's queries: the per-channel counts behind the rule, joining a roll-up race-free, and the
+data its message and pages show."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from bot.clock import as_utc
+from bot.domain.enums import Category, OutboxStatus, Platform, Priority
+from bot.domain.models import Case, Mention, OutboxMessage, SlackChannel
+from bot.domain.rollup_models import Rollup
+from bot.flood.decide import Window
+from bot.flood.views import RollupCase, RollupPage, RollupView
+
+_ROLLUP = cast(Table, Rollup.__table__)  # type: ignore[attr-defined]  # SQLModel sets it at class creation
+
+
+# --- the counts behind the rule (bounded: they stop at `cap`) -----------------------------------
+
+
+def channel_aliases(session: Session, channel: str) -> list[str]:
+    """The names outbox rows use for one channel: the config's `#name` and, once learned, its id (thread
+    posts and updates name a posted card's channel by id)."""
+    found = session.get(SlackChannel, channel.lstrip("#"))
+    return [channel, found.channel_id] if found is not None else [channel]
+
+
+def cards_since(session: Session, channel: str, since: datetime, *, cap: int) -> int:
+    """Card posts queued for `channel` since `since` (sent or not), counting at most `cap`."""
+    inner = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.channel == channel,
+            col(OutboxMessage.created_at) >= since,
+            OutboxMessage.method == "chat.postMessage",
+            col(OutboxMessage.dedupe_key).startswith("card:"),
+        )
+        .limit(cap)
+        .subquery()
+    )
+    return int(session.exec(select(func.count()).select_from(inner)).one())
+
+
+def pending_in(session: Session, channels: list[str], *, cap: int) -> int:
+    """Calls still waiting in these channel names, counting at most `cap`."""
+    inner = (
+        select(OutboxMessage.id)
+        .where(col(OutboxMessage.channel).in_(channels), OutboxMessage.status == OutboxStatus.PENDING)
+        .limit(cap)
+        .subquery()
+    )
+    return int(session.exec(select(func.count()).select_from(inner)).one())
+
+
+# --- joining ------------------------------------------------------------------------------------
+
+
+def join(
+    session: Session, *, channel: str, topic: Category, window: Window, case: Case, now: datetime
+) -> tuple[Rollup, bool]:
+    """Put `case` in the roll-up of (channel, topic, window), creating it if needed. Returns the row,
+    locked for the rest of the transaction, and whether this call created it.
+
+    The insert is `ON CONFLICT DO NOTHING`: of two pipelines opening the same window at once, one
+    inserts and the other waits for its commit and then joins the same row; the row lock taken next
+    serialises the counter and the "is an update already queued" check."""
+    assert case.id is not None
+    values = {
+        "channel": channel,
+        "topic": topic.value,
+        "window_start": window.start,
+        "opened_at": now,
+        "closes_at": window.end,
+        "last_case_at": now,
+        "case_count": 0,
+        "promoted_count": 0,
+    }
+    created = _insert_if_absent(session, values) is not None
+    rollup = session.exec(
+        select(Rollup)
+        .where(Rollup.channel == channel, Rollup.topic == topic.value, Rollup.window_start == window.start)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    rollup.case_count += 1
+    rollup.last_case_id = case.id
+    rollup.last_case_at = now
+    case.rollup_id = rollup.id
+    session.add(rollup)
+    session.add(case)
+    return rollup, created
+
+
+def _insert_if_absent(session: Session, values: dict[str, Any]) -> int | None:
+    keys = ["channel", "topic", "window_start"]
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        stmt: Any = postgresql.insert(_ROLLUP).values(values).on_conflict_do_nothing(index_elements=keys)
+    else:
+        stmt = sqlite.insert(_ROLLUP).values(values).on_conflict_do_nothing(index_elements=keys)
+    return session.execute(stmt.returning(_ROLLUP.c.id)).scalar_one_or_none()
+
+
+def outbox_status(session: Session, key: str) -> OutboxStatus | None:
+    found = session.exec(select(OutboxMessage.status).where(OutboxMessage.dedupe_key == key)).first()
+    return OutboxStatus(found) if found is not None else None
+
+
+def has_card_post(session: Session, case_id: int) -> bool:
+    """Whether a card post for the case was ever queued (pending, sent or given up on)."""
+    rows = session.exec(
+        select(OutboxMessage.payload).where(
+            OutboxMessage.case_id == case_id, OutboxMessage.method == "chat.postMessage"
+        )
+    ).all()
+    return any(p.get("render") == "case_card" for p in rows)
+
+
+def later_mentions(session: Session, case_id: int) -> list[Mention]:
+    """The case's mentions after the first: the follow-ups a promoted card's thread still needs."""
+    rows = session.exec(select(Mention).where(Mention.case_id == case_id).order_by(col(Mention.id))).all()
+    return list(rows[1:])
+
+
+# --- what the message and the pages show ----------------------------------------------------------
+
+
+def rollup_view(session: Session, rollup_id: int, *, samples: int, now: datetime) -> RollupView:
+    rollup = session.get(Rollup, rollup_id)
+    if rollup is None:
+        raise LookupError(f"roll-up {rollup_id} not found")
+    in_rollup = Case.rollup_id == rollup_id
+    by_platform = session.exec(
+        select(Case.platform, func.count()).where(in_rollup).group_by(Case.platform)
+    ).all()
+    by_priority = session.exec(
+        select(Case.priority, func.count()).where(in_rollup).group_by(Case.priority)
+    ).all()
+    latest = session.exec(select(Case).where(in_rollup).order_by(col(Case.id).desc()).limit(samples)).all()
+    return RollupView(
+        rollup_id=rollup_id,
+        topic=Category(rollup.topic),
+        now=now,
+        first_at=as_utc(rollup.opened_at),
+        last_at=as_utc(rollup.last_case_at),
+        closes_at=as_utc(rollup.closes_at),
+        case_count=sum(n for _, n in by_platform),
+        promoted=rollup.promoted_count,
+        by_platform=sorted(
+            ((Platform(p), int(n)) for p, n in by_platform), key=lambda pn: (-pn[1], pn[0].value)
+        ),
+        by_priority=sorted(((Priority(p), int(n)) for p, n in by_priority), key=lambda pn: pn[0].rank),
+        samples=_rows(session, list(latest)),
+    )
+
+
+def rollup_page(session: Session, rollup_id: int, *, page: int, page_size: int) -> RollupPage:
+    rollup = session.get(Rollup, rollup_id)
+    if rollup is None:
+        raise LookupError(f"roll-up {rollup_id} not found")
+    in_rollup = Case.rollup_id == rollup_id
+    total = int(session.exec(select(func.count()).select_from(Case).where(in_rollup)).one())
+    last = max(0, -(-total // page_size) - 1)
+    page = min(max(page, 0), last)
+    cases = session.exec(
+        select(Case).where(in_rollup).order_by(col(Case.id)).offset(page * page_size).limit(page_size)
+    ).all()
+    return RollupPage(
+        rollup_id=rollup_id,
+        topic=Category(rollup.topic),
+        page=page,
+        page_size=page_size,
+        total=total,
+        cases=_rows(session, list(cases)),
+    )
+
+
+def _rows(session: Session, cases: list[Case]) -> list[RollupCase]:
+    ids = [c.id for c in cases if c.id is not None]
+    first: dict[int, str] = {}
+    if ids:
+        for case_id, text in session.exec(
+            select(Mention.case_id, Mention.text_masked)
+            .where(col(Mention.case_id).in_(ids))
+            .order_by(col(Mention.id).desc())
+        ).all():
+            if case_id is not None:
+                first[case_id] = text  # descending ids: the first mention is written last
+    return [
+        RollupCase(
+            case_id=c.id,
+            priority=c.priority,
+            platform=c.platform,
+            status=c.status,
+            assignee=c.assignee,
+            author_handle=c.author_handle,
+            author_id=c.author_id,
+            text_masked=first.get(c.id, ""),
+        )
+        for c in cases
+        if c.id is not None
+    ]
