@@ -429,3 +429,33 @@ def test_survey_webhook_refuses_forged_and_bad_requests(desk: Desk) -> None:
 
     assert post_survey(desk.server, good).status_code == 200
     assert [r.score for r in desk.responses()] == [4]
+
+
+def test_surveys_wait_while_a_crisis_pauses_scheduled_posts(desk: Desk) -> None:
+    from bot.domain.crisis_models import Crisis, CrisisStatus
+
+    case_id = desk.mention("m-1", "my parcel never arrived, where is it")
+    desk.answer_and_resolve(case_id)
+    with Session(desk.runtime.engine) as session:
+        crisis = Crisis(
+            playbook_id="service-outage",
+            title="Login failures",
+            severity="sev2",
+            started_at=desk.clock.now(),
+            started_by=MARIA,
+            war_room="outage-1-login",
+        )
+        session.add(crisis)
+        session.commit()
+        crisis_id = crisis.id
+    desk.clock.advance(timedelta(minutes=31))
+    assert desk.run_surveys() == 0  # service-outage has pause_scheduled_posts: true
+    assert len(desk.receiver.received) == 1  # only the agent's answer
+    with Session(desk.runtime.engine) as session:
+        ended = session.get(Crisis, crisis_id)
+        assert ended is not None
+        ended.status = CrisisStatus.ENDED
+        session.add(ended)
+        session.commit()
+    assert desk.run_surveys() == 1  # it waited; it was not lost
+    assert len(desk.receiver.received) == 2
