@@ -128,7 +128,8 @@ class Tally:
     duplicate_posts: int  # outbox rows Slack accepted more than once
     duplicate_cards: int  # cases with more than one card
     cases: int
-    visible: int  # cases whose card Slack accepted
+    visible: int  # cases whose card Slack accepted, or whose roll-up message it accepted
+    in_rollups: int = 0  # of those, the cases shown inside a roll-up (flood control) and not by a card
 
 
 def posts_by_outbox_id(slack: PacedSlackStandin) -> Counter[int]:
@@ -148,7 +149,14 @@ def posts_by_outbox_id(slack: PacedSlackStandin) -> Counter[int]:
 def tally(engine: Engine, slack: PacedSlackStandin, accepted_ids: set[str]) -> Tally:
     with Session(engine) as session:
         mentions = session.exec(select(Mention.external_id, Mention.case_id)).all()
-        cases = session.exec(select(Case.id)).all()
+        cases = session.exec(select(Case.id, Case.rollup_id)).all()
+        rollup_posts = dict(
+            session.exec(
+                select(OutboxMessage.dedupe_key, OutboxMessage.id).where(
+                    col(OutboxMessage.dedupe_key).startswith("rollup:")
+                )
+            ).all()
+        )
         cards = session.exec(
             select(OutboxMessage.id, OutboxMessage.case_id).where(
                 col(OutboxMessage.method) == "chat.postMessage", col(OutboxMessage.case_id).is_not(None)
@@ -163,6 +171,9 @@ def tally(engine: Engine, slack: PacedSlackStandin, accepted_ids: set[str]) -> T
         case_id = card_case.get(outbox_id)
         if case_id is not None:
             per_case[case_id] += n
+    # A case without a card of its own is visible once its roll-up's message is in Slack.
+    shown_rollups = {int(key.split(":")[1]) for key, oid in rollup_posts.items() if posted.get(oid or 0)}
+    rolled = {c for c, r in cases if c is not None and c not in per_case and r in shown_rollups}
     return Tally(
         accepted=len(accepted_ids),
         lost=len(accepted_ids - with_case),
@@ -170,7 +181,8 @@ def tally(engine: Engine, slack: PacedSlackStandin, accepted_ids: set[str]) -> T
         duplicate_posts=sum(n - 1 for n in posted.values() if n > 1),
         duplicate_cards=sum(n - 1 for n in per_case.values() if n > 1),
         cases=len(cases),
-        visible=len(per_case),
+        visible=len(per_case) + len(rolled),
+        in_rollups=len(rolled),
     )
 
 

@@ -12,7 +12,7 @@ The server is the real `serve` (SQLite, its ingest and outbox workers and one li
 SLACK_CHANNEL_INTERVAL at the stand-in's pace. Each mention goes to one of `--channels` team channels
 (a `lane<i>` word routes it) from one of five platforms. At one card per second per channel the cards
 of 20,000 mentions take 20,000 / channels seconds: `--settle-timeout` bounds the wait, and the figure
-says how many cases were visible by then. Flood-control roll-ups, once they exist, shorten it.
+says how many cases were visible by then: by a card, or inside a flood-control roll-up message.
 """
 
 from __future__ import annotations
@@ -100,7 +100,10 @@ def report(r: SpikeResult, settle_timeout: float) -> None:
     print(f"max Slack writes per channel per second: {r.max_per_second} (1 allowed); 429s {r.refused_429}")
     late = f"not within {settle_timeout:.0f} s"
     visible = f"{r.visible_after:.1f} s" if r.visible_after is not None else late
-    print(f"every case visible in Slack after: {visible} ({t.visible}/{t.cases} cases with a card)")
+    print(
+        f"every case visible in Slack after: {visible} "
+        f"({t.visible}/{t.cases} cases; {t.in_rollups} of them inside roll-ups)"
+    )
     print(f"peak RSS of serve: {r.peak_rss_mb:.0f} MB" if r.peak_rss_mb else "peak RSS of serve: unknown")
 
 

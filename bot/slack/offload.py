@@ -88,13 +88,29 @@ class ListenerProcesses:
         context = multiprocessing.get_context("spawn")
         self._queue = context.JoinableQueue(maxsize=QUEUE_LIMIT)
         for index in range(self.count):
-            process = context.Process(
-                target=listener_main, args=(self.settings, self._queue), name=f"slack-listener-{index}"
-            )
-            process.start()
-            self._processes.append(process)
+            self._processes.append(self._spawn(index))
+
+    def _spawn(self, index: int) -> BaseProcess:
+        context = multiprocessing.get_context("spawn")
+        process = context.Process(
+            target=listener_main, args=(self.settings, self._queue), name=f"slack-listener-{index}"
+        )
+        process.start()
+        return process
+
+    def revive(self) -> int:
+        """Replace listener processes that died (killed, out of memory): without this, every later
+        command would be acked to Slack and never worked. Returns how many were restarted."""
+        restarted = 0
+        for index, process in enumerate(self._processes):
+            if not process.is_alive():
+                log.error("slack listener %s died (exit %s); starting a new one", index, process.exitcode)
+                self._processes[index] = self._spawn(index)
+                restarted += 1
+        return restarted
 
     def submit(self, body: str, headers: Headers) -> bool:
+        self.revive()
         try:
             self._queue.put_nowait(
                 (body, {k: list(v) if not isinstance(v, str) else [v] for k, v in headers.items()})

@@ -34,6 +34,7 @@ X_TOKEN, PAGE_TOKEN = "x-test-bearer", "meta-test-page-token"
 KILL_DEADLINE = 30.0  # from the request that reaches the failpoint to the process being gone
 SETTLE_DEADLINE = 30.0  # from the restart until Slack and the platforms show the outcome
 _tokens = itertools.count(1)
+SERVE = "from bot.cli import main; main()"
 
 
 def until(condition: Callable[[], bool], what: str, deadline: float = SETTLE_DEADLINE) -> None:
@@ -102,8 +103,7 @@ class Deployment:
     def start(self, failpoint: str | None = None) -> None:
         assert self.process is None or self.process.poll() is not None, "already running"
         self.process = subprocess.Popen(
-            [sys.executable, "-c", "from bot.cli import main; main()", "serve"]
-            + ["--host", "127.0.0.1", "--port", str(self.port)],
+            [sys.executable, "-c", SERVE, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
             env=self.env(failpoint),
             cwd=self.folder,
         )
@@ -112,7 +112,7 @@ class Deployment:
     def cli(self, *args: str, failpoint: str | None = None) -> subprocess.CompletedProcess[str]:
         """`socialdesk <args>` as its own process on the same database and stand-ins."""
         return subprocess.run(
-            [sys.executable, "-c", "from bot.cli import main; main()", *args],
+            [sys.executable, "-c", SERVE, *args],
             env=self.env(failpoint),
             cwd=self.folder,
             capture_output=True,
@@ -137,7 +137,9 @@ class Deployment:
 
     # -- traffic ---------------------------------------------------------------------------------
 
-    def command(self, text: str, *, user: str = MARIA, slash: str = "/social", channel: str = "social-support") -> str:
+    def command(
+        self, text: str, *, user: str = MARIA, slash: str = "/social", channel: str = "social-support"
+    ) -> str:
         """A signed slash command; returns the response_url token its private answers arrive under."""
         token = f"crash{next(_tokens)}"
         channel_id = self.standin.channel_id(channel)

@@ -143,7 +143,9 @@ def redeliver(d: Deployment, payloads: list[dict[str, object]]) -> None:
 # -- ingest -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("point", ["webhook.after_inbox_commit", "ingest.before_commit", "ingest.after_commit"])
+@pytest.mark.parametrize(
+    "point", ["webhook.after_inbox_commit", "ingest.before_commit", "ingest.after_commit"]
+)
 def test_ingest_killed_loses_no_acknowledged_mention_and_posts_each_card_once(
     deployment: Deployment, point: str
 ) -> None:
@@ -267,7 +269,9 @@ def test_digest_killed_after_its_notice_is_claimed_goes_out_once(deployment: Dep
 def test_statement_killed_after_the_brand_post_is_published_at_most_once(deployment: Deployment) -> None:
     d = deployment
     d.start(failpoint="crisis.after_platform_call")
-    started = d.command("start service-outage sev2 Login failures in EU", slash="/crisis", channel="social-duty")
+    started = d.command(
+        "start service-outage sev2 Login failures in EU", slash="/crisis", channel="social-duty"
+    )
     d.answer(started, containing="Crisis 1 started")
     for person in (SAM, PRIYA):
         d.answer(d.command("approve", user=person, slash="/crisis", channel="social-duty"), containing="")

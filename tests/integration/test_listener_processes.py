@@ -102,3 +102,24 @@ def test_only_commands_and_block_actions_are_offloadable() -> None:
     assert not offloadable(urlencode({"payload": json.dumps({"type": "view_submission"})}), form)
     assert not offloadable(urlencode({"payload": "not json"}), form)
     assert not offloadable(json.dumps({"type": "event_callback"}), "application/json")
+
+
+def test_a_killed_listener_process_is_replaced_and_the_next_command_is_worked(
+    server: str, runtime: Runtime, clock: ManualClock, standin: SlackStandin, listeners: ListenerProcesses
+) -> None:
+    import os
+    import signal
+
+    post_generic(server, generic_mention("m-3", "my order never came", created_at=clock.now()))
+    settle(runtime, clock)
+    [victim] = listeners._processes
+    assert victim.pid is not None
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.join(10)
+    assert not victim.is_alive()
+    answered = Waiter(standin, "response_url")
+    body = support.slash_command_body("/social", "claim 1", response_url=standin.response_url("lp3"))
+    assert _post(server, body).status_code == 200
+    [answer] = answered.wait(60)
+    assert answer.args["text"] == "You claimed #1."
+    assert listeners._processes[0].pid != victim.pid and listeners._processes[0].is_alive()
