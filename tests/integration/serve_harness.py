@@ -43,7 +43,7 @@ def until(condition: Callable[[], bool], what: str, deadline: float = SETTLE_DEA
     while not condition():
         if time.monotonic() > end:
             raise AssertionError(f"timed out after {deadline:.0f} s waiting for {what}")
-        time.sleep(0.05)
+        time.sleep(0.05)  # sleep-ok: polling another thread or process with a deadline
 
 
 def write_config(folder: Path) -> Path:

@@ -31,7 +31,7 @@ def _wait_for_posts(standin: SlackStandin, channel: str, count: int) -> None:
     """The stand-in finishes the slow call on its own thread after the client gave up."""
     deadline = time.monotonic() + 10
     while len(standin.messages(channel)) < count and time.monotonic() < deadline:
-        time.sleep(0.02)
+        time.sleep(0.02)  # sleep-ok: polling another thread or process with a deadline
 
 
 def test_a_card_whose_answer_was_lost_is_not_posted_twice(

@@ -63,7 +63,7 @@ def until(condition: Callable[[], bool], what: str, deadline: float = STEP_DEADL
     while not condition():
         if time.monotonic() > end:
             raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
+        time.sleep(0.02)  # sleep-ok: polling another thread or process with a deadline
 
 
 # -- the elector in one process, driven round by round ----------------------------------------------

@@ -56,7 +56,7 @@ def wait_for_slow_calls(standin: SlackStandin, before: int, count: int) -> None:
     """The stand-in records a held-back call once it has answered it (after the client gave up)."""
     deadline = time.monotonic() + 10
     while writes(standin) < before + count and time.monotonic() < deadline:
-        time.sleep(0.02)
+        time.sleep(0.02)  # sleep-ok: polling another thread or process with a deadline
     assert writes(standin) == before + count
 
 
