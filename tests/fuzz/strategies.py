@@ -33,8 +33,34 @@ def _samples(folder: str) -> list[Any]:
     return found
 
 
+# A mentions page of X API v2 as the poller reads it, so the fuzz has a real shape to mutate even
+# where ../shared is not beside the project (the shared recordings add more when it is).
+X_V2_PAGE: dict[str, Any] = {
+    "data": [
+        {
+            "id": "1860000000000000001",
+            "text": "@acme_help my login fails since this morning",
+            "author_id": "2200000001",
+            "created_at": "2026-11-24T09:00:00.000Z",
+            "conversation_id": "1860000000000000001",
+            "edit_history_tweet_ids": ["1860000000000000001"],
+        }
+    ],
+    "includes": {
+        "users": [
+            {
+                "id": "2200000001",
+                "username": "dana_flies",
+                "name": "Dana",
+                "public_metrics": {"followers_count": 48},
+            }
+        ]
+    },
+    "meta": {"result_count": 1, "newest_id": "1860000000000000001", "oldest_id": "1860000000000000001"},
+}
+
 META_SAMPLES = _samples("meta")
-X_V2_SAMPLES = _samples("x_api_v2")
+X_V2_SAMPLES = [X_V2_PAGE, *_samples("x_api_v2")]
 
 
 def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

@@ -16,9 +16,11 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import httpx
 import yaml
@@ -51,6 +53,11 @@ def write_config(folder: Path) -> Path:
     config = yaml.safe_load((PROJECT_ROOT / "socialdesk.example.yaml").read_text(encoding="utf-8"))
     config["roles"] = {"agents": [], "leads": [MARIA, SAM], "managers": [PRIYA]}
     config["duty_leads"] = [MARIA]
+    # The daily digest must not fall due (or be caught up) while a scenario runs, whatever the time of
+    # day: half a day away, no catch-up. The digest scenario sends one explicitly.
+    local = datetime.now(ZoneInfo(config.get("timezone", "UTC")))
+    away = (local + timedelta(hours=12)).time().replace(second=0, microsecond=0)
+    config["digest"] = {**config.get("digest", {}), "time": away.strftime("%H:%M"), "catch_up_hours": 0}
     path = folder / "socialdesk.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path
