@@ -18,7 +18,7 @@ from bot.domain.errors import DomainError
 from bot.slack.cards import SlackMessage
 from bot.slack.command_views import render_text
 from bot.slack.ids import CallbackId, InputId
-from bot.slack.inputs import state_value
+from bot.slack.inputs import state_choices, state_value
 from bot.slack.reply_modal import reply_modal
 from handlers.context import HandlerContext
 from handlers.views import modal_case
@@ -78,7 +78,7 @@ def register(app: App, ctx: HandlerContext) -> None:
             if text.strip()
             else None
         )
-        ack_state = state_value(state, InputId.REPLY_PUBLIC_ACK)
+        ack_state = state_choices(state, InputId.REPLY_PUBLIC_ACK)
         new_view = reply_modal(
             draft,
             text=text,
@@ -86,7 +86,8 @@ def register(app: App, ctx: HandlerContext) -> None:
             report=report,
             canned_id=str(canned_id) if canned_id else None,
             text_version=version,
-            public_ack=ack_state is None or "ack" in ack_state,
+            # Ticked by default when the box first appears (switching to private shows it).
+            public_ack=InputId.REPLY_PUBLIC_ACK not in (state.get("values") or {}) or "ack" in ack_state,
         )
         client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=new_view)
 
@@ -144,7 +145,7 @@ def register(app: App, ctx: HandlerContext) -> None:
         ack()
         assert row.id is not None
         delivery = ctx.replies.deliver(row.id)
-        ack_state = state_value(state, InputId.REPLY_PUBLIC_ACK) or []
+        ack_state = state_choices(state, InputId.REPLY_PUBLIC_ACK)
         if (
             delivery.status is ReplyStatus.SENT
             and visibility is ReplyVisibility.PRIVATE

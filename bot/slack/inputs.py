@@ -96,20 +96,32 @@ def modal(
     return view
 
 
-def state_value(state: dict[str, Any], block_id: str) -> Any:
-    """The value of one input in a view submission's `state.values`, whatever the element type."""
-    element = _mapping(_mapping(_mapping(state.get("values")).get(block_id)).get(block_id))
+def _element(state: dict[str, Any], block_id: str) -> dict[str, Any]:
+    return _mapping(_mapping(_mapping(state.get("values")).get(block_id)).get(block_id))
+
+
+def state_value(state: dict[str, Any], block_id: str) -> str | None:
+    """The text or single choice of one input in a view submission's `state.values`.
+
+    Only text comes out: a value of another type, or an element of another kind than the form has
+    (a forged submission sending checkboxes where a text box was), reads as nothing entered."""
+    element = _element(state, block_id)
     kind = element.get("type")
-    # Only text comes out: a value of another type (a forged submission) reads as nothing chosen.
     if kind in ("static_select", "radio_buttons", "external_select"):
         return _text(_mapping(element.get("selected_option")).get("value"))
     if kind == "users_select":
         return _text(element.get("selected_user"))
     if kind == "checkboxes":
-        chosen = element.get("selected_options")
-        values = [_text(_mapping(o).get("value")) for o in chosen] if isinstance(chosen, list) else []
-        return [v for v in values if v is not None]
+        return None
     return _text(element.get("value"))
+
+
+def state_choices(state: dict[str, Any], block_id: str) -> list[str]:
+    """The values ticked in a checkboxes input; [] for anything else."""
+    element = _element(state, block_id)
+    chosen = element.get("selected_options") if element.get("type") == "checkboxes" else None
+    values = [_text(_mapping(o).get("value")) for o in chosen] if isinstance(chosen, list) else []
+    return [v for v in values if v is not None]
 
 
 def _mapping(value: Any) -> dict[str, Any]:
