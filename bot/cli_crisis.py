@@ -7,12 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 
-from bot.config import Config, ConfigError, load_config
+from bot.cli_common import load_settings_and_config
 from bot.domain.playbooks.schema import Playbook
-from bot.settings import Settings
 
 err = Console(stderr=True)
 
@@ -23,19 +21,6 @@ def register(cli_group: typer.Typer) -> None:
     crisis_cli = typer.Typer(help="Crisis playbooks: the review of a running or ended crisis.")
     crisis_cli.command("review")(review)
     cli_group.add_typer(crisis_cli, name="crisis")
-
-
-def _load() -> tuple[Settings, Config]:
-    try:
-        settings = Settings()
-        return settings, load_config(settings.config_path())
-    except ValidationError as exc:
-        for item in exc.errors():
-            err.print(f"[red]environment {'.'.join(str(p) for p in item['loc'])}: {item['msg']}[/red]")
-        raise typer.Exit(2) from None
-    except ConfigError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
 
 
 def _playbook(folder: Path, playbook_id: str) -> Playbook | None:
@@ -69,7 +54,7 @@ def review(
     from bot.store.db import make_engine
     from bot.store.migrate import upgrade
 
-    settings, config = _load()
+    settings, config = load_settings_and_config()
     engine = make_engine(settings.database_url)
     try:
         upgrade(engine)

@@ -9,11 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 
-from bot.config import Config, ConfigError, load_config
-from bot.settings import Settings
+from bot.cli_common import load_settings_and_config
 
 if TYPE_CHECKING:
     from bot.app import Runtime
@@ -31,19 +29,6 @@ def register(cli_group: typer.Typer) -> None:
     digest_cli.command("send")(send)
     digest_cli.command("preview")(preview)
     cli_group.add_typer(digest_cli, name="digest")
-
-
-def _load() -> tuple[Settings, Config]:
-    try:
-        settings = Settings()
-        return settings, load_config(settings.config_path())
-    except ValidationError as exc:
-        for item in exc.errors():
-            err.print(f"[red]environment {'.'.join(str(p) for p in item['loc'])}: {item['msg']}[/red]")
-        raise typer.Exit(2) from None
-    except ConfigError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
 
 
 def _day(value: str | None) -> date | None:
@@ -70,7 +55,7 @@ def send(
     from bot.digest.service import DigestService, PeriodNotOver
     from bot.logging_setup import setup_logging
 
-    settings, config = _load()
+    settings, config = load_settings_and_config()
     setup_logging(settings.log_level)
     parsed = _day(day)
     try:
@@ -121,7 +106,7 @@ def preview(
     from bot.store.db import make_engine
     from bot.store.migrate import upgrade
 
-    settings, config = _load()
+    settings, config = load_settings_and_config()
     parsed = _day(day)
     engine = make_engine(settings.database_url)
     try:

@@ -11,12 +11,10 @@ import json
 from pathlib import Path
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from sqlmodel import Session
 
-from bot.config import Config, ConfigError, load_config
-from bot.settings import Settings
+from bot.cli_common import load_settings_and_config
 
 err = Console(stderr=True)
 AUTHOR_HELP = "The customer: <platform>:<author id> or <platform>:@handle, e.g. x:2200000001 or x:@dana_flies"
@@ -27,19 +25,6 @@ def register(cli_group: typer.Typer) -> None:
     privacy_cli.command("export")(export_command)
     privacy_cli.command("erase")(erase_command)
     cli_group.add_typer(privacy_cli, name="privacy")
-
-
-def _load() -> tuple[Settings, Config]:
-    try:
-        settings = Settings()
-        return settings, load_config(settings.config_path())
-    except ValidationError as exc:
-        for item in exc.errors():
-            err.print(f"[red]environment {'.'.join(str(p) for p in item['loc'])}: {item['msg']}[/red]")
-        raise typer.Exit(2) from None
-    except ConfigError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
 
 
 def export_command(
@@ -54,7 +39,7 @@ def export_command(
     from bot.store.db import make_engine
     from bot.store.migrate import upgrade
 
-    settings, _config = _load()
+    settings, _config = load_settings_and_config()
     engine = make_engine(settings.database_url)
     try:
         upgrade(engine)
@@ -85,7 +70,7 @@ def erase_command(
     from bot.store.db import make_engine
     from bot.store.migrate import upgrade
 
-    settings, config = _load()
+    settings, config = load_settings_and_config()
     try:
         ref = parse_author(author)
     except PrivacyError as exc:
