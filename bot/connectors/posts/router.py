@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from types import TracebackType
-from typing import Self
 
 import httpx
 from pydantic import SecretStr
 
+from bot.connectors.owned import OwnsClient
 from bot.connectors.posts.base import BrandPost, BrandPoster, PostedStatement
 from bot.connectors.posts.facebook import FacebookBrandPoster
 from bot.connectors.posts.x import XBrandPoster
@@ -38,7 +37,7 @@ class UnconfiguredPoster:
         raise PlatformError(self.kind, self.message)
 
 
-class BrandPosters:
+class BrandPosters(OwnsClient):
     """Picks the poster by `item.target`; itself a `BrandPoster`."""
 
     def __init__(
@@ -72,19 +71,6 @@ class BrandPosters:
             raise
         log.info("statement %s posted on %s as %s", item.idempotency_key, item.target, posted.external_id)
         return posted
-
-    def close(self) -> None:
-        if self._owned_client is not None:
-            self._owned_client.close()
-            self._owned_client = None
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
 
 def build_brand_posters(settings: Settings, *, client: httpx.Client | None = None) -> BrandPosters:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from types import TracebackType
-from typing import Self
 
 import httpx
 from pydantic import SecretStr
 
+from bot.connectors.owned import OwnsClient
 from bot.connectors.replies.base import ErrorKind, OutgoingReply, PlatformError, ReplyConnector, SentReply
 from bot.connectors.replies.generic import GenericReplyConnector
 from bot.connectors.replies.meta import MetaReplyConnector
@@ -41,7 +40,7 @@ class UnconfiguredConnector:
         raise PlatformError(self.kind, self.message)
 
 
-class ReplyConnectors:
+class ReplyConnectors(OwnsClient):
     """Picks the connector by `target.platform`; itself a `ReplyConnector`."""
 
     def __init__(
@@ -79,19 +78,6 @@ class ReplyConnectors:
             raise
         log.info("reply %s sent on %s as %s", reply.idempotency_key, platform.value, sent.external_id)
         return sent
-
-    def close(self) -> None:
-        if self._owned_client is not None:
-            self._owned_client.close()
-            self._owned_client = None
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
 
 def make_reply_client(timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> httpx.Client:
