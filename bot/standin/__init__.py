@@ -6,6 +6,8 @@
         assert slack.messages("social-support")[0].text == "hello"
 
 `bot.standin.blockkit.validate_blocks` is importable on its own, without starting anything.
+Socket Mode (apps.connections.open and the websocket) is `bot.standin.socket_mode.SocketModeStandin`,
+imported from there: it needs the `websockets` library (the `dev` extra), which the demo does not.
 """
 
 from bot.standin.blockkit import validate_blocks, validate_view
@@ -19,9 +21,10 @@ from bot.standin.models import (
     StoredMessage,
     StoredView,
 )
-from bot.standin.server import DEFAULT_TOKEN, SlackStandin
+from bot.standin.server import DEFAULT_APP_TOKEN, DEFAULT_TOKEN, SlackStandin
 
 __all__ = [
+    "DEFAULT_APP_TOKEN",
     "DEFAULT_TOKEN",
     "Ephemeral",
     "FailureRule",

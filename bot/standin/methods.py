@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bot.standin import chat, conversations, files, history, people, pins, views
+from bot.standin import apps, chat, conversations, files, history, people, pins, views
 from bot.standin.args import ApiError, Args, invalid_arguments
-from bot.standin.spec import SPECS, MethodSpec
+from bot.standin.spec import SPECS, MethodSpec, token_type
 from bot.standin.workspace import Workspace
 
 Handler = Callable[[Workspace, Args], dict[str, Any]]
 
 HANDLERS: dict[str, Handler] = {
+    "apps.connections.open": apps.connections_open,
     "auth.test": people.auth_test,
     "chat.postMessage": chat.post_message,
     "chat.update": chat.update,
@@ -43,14 +44,19 @@ def spec_for(method: str) -> MethodSpec | None:
     return SPECS.get(method)
 
 
-def dispatch(ws: Workspace, method: str, args: Mapping[str, Any]) -> dict[str, Any]:
-    """Answer one authenticated call with Slack's JSON body; never raises for a caller's mistake."""
+def dispatch(ws: Workspace, method: str, args: Mapping[str, Any], token: str | None = None) -> dict[str, Any]:
+    """Answer one authenticated call with Slack's JSON body; never raises for a caller's mistake.
+
+    `token` (already known to be valid) is checked against the kinds of token the method takes.
+    """
     spec = SPECS.get(method)
     handler = HANDLERS.get(method)
     if spec is None or handler is None:
         return {"ok": False, "error": "unknown_method", "req_method": method}
     wrapped = Args(args)
     try:
+        if token is not None and token_type(token) not in spec.token_types:
+            raise ApiError("not_allowed_token_type")
         _check_required(spec, wrapped)
         with ws.lock:
             return {"ok": True, **handler(ws, wrapped)}

@@ -110,7 +110,7 @@ class Router:
             return Reply.json(200, {"ok": False, "error": "not_authed"})
         if token not in self._tokens:
             return Reply.json(200, {"ok": False, "error": "invalid_auth"})
-        return Reply.json(200, dispatch(self._ws, method, args))
+        return Reply.json(200, dispatch(self._ws, method, args, token))
 
     def _upload(self, file_id: str, data: Any) -> Reply:
         assert isinstance(data, bytes)

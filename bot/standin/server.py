@@ -13,7 +13,7 @@ import logging
 import socket
 import sys
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -43,6 +43,7 @@ from bot.standin.workspace import (
 log = logging.getLogger(__name__)
 
 DEFAULT_TOKEN = "xoxb-standin-0000000000-socialdesk"
+DEFAULT_APP_TOKEN = "xapp-1-A0SDAPP001-0000000000-socialdesk"
 _POLL_INTERVAL = 0.05  # how often serve_forever looks at its shutdown flag; bounds stop() latency
 _THREAD_JOIN_TIMEOUT = 5.0
 
@@ -52,7 +53,9 @@ class SlackStandin:
 
     `channels` maps names to ids of channels that exist from the start (every seeded user, and the bot,
     is a member); `users` and `usergroups` seed the directory. Accepted tokens are `token` plus
-    `extra_tokens`. `clock` drives message timestamps, so a ManualClock makes them reproducible.
+    `extra_tokens`, and the app-level `app_token` (xapp-, for apps.connections.open only; each method
+    refuses the kinds of token Slack refuses with `not_allowed_token_type`). `clock` drives message
+    timestamps, so a ManualClock makes them reproducible.
     """
 
     def __init__(
@@ -60,6 +63,7 @@ class SlackStandin:
         *,
         token: str = DEFAULT_TOKEN,
         extra_tokens: Iterable[str] = (),
+        app_token: str = DEFAULT_APP_TOKEN,
         channels: Mapping[str, str] | None = None,
         users: Iterable[StandInUser] | None = None,
         usergroups: Iterable[StandInUsergroup] | None = None,
@@ -68,6 +72,7 @@ class SlackStandin:
         port: int = 0,
     ) -> None:
         self.token = token
+        self.app_token = app_token
         self._workspace = Workspace(
             channels=DEFAULT_CHANNELS if channels is None else channels,
             users=DEFAULT_USERS if users is None else users,
@@ -81,7 +86,7 @@ class SlackStandin:
             workspace=self._workspace,
             faults=self._faults,
             log=self._log,
-            tokens=frozenset({token, *extra_tokens}),
+            tokens=frozenset({token, app_token, *extra_tokens}),
             stopping=self._stopping,
         )
         self._address = (host, port)
@@ -221,6 +226,11 @@ class SlackStandin:
             channel_id = ws.lookup_channel(channel).id if channel else None
             ws.response_urls[token] = ResponseUrlTarget(token, channel_id, user, message_ts)
         return f"{self.root_url}/response/{token}"
+
+    def enable_socket_mode(self, issue_url: Callable[[], str] | None) -> None:
+        """Answer apps.connections.open with `issue_url()` (a SocketModeStandin's), or refuse it (None)."""
+        with self._workspace.lock:
+            self._workspace.socket_mode_url = issue_url
 
     def new_trigger_id(self, user_id: str | None = None) -> str:
         """A trigger_id that views.open / views.push accept once, like the ones in Slack's payloads."""

@@ -22,8 +22,20 @@ GENERIC_ERRORS = frozenset(
         "unknown_method",
         "missing_scope",
         "fatal_error",
+        # A token of a kind the method does not take: an app-level token (xapp-) on chat.postMessage, or a
+        # bot token (xoxb-) on apps.connections.open.
+        "not_allowed_token_type",
     }
 )
+
+TokenType = Literal["bot", "user", "app"]
+
+
+def token_type(token: str) -> TokenType:
+    """What kind of token Slack sees, from its prefix; anything not xapp- or xoxp- counts as a bot token."""
+    if token.startswith("xapp-"):
+        return "app"
+    return "user" if token.startswith("xoxp-") else "bot"
 
 
 @dataclass(frozen=True)
@@ -40,6 +52,8 @@ class MethodSpec:
     errors: frozenset[str] = frozenset()
     # Errors the stand-in returns that Slack's reference does not list for this method, with the reason.
     standin_only_errors: Mapping[str, str] = field(default_factory=dict)
+    # The kinds of token the method takes; any other is refused with `not_allowed_token_type`.
+    token_types: frozenset[TokenType] = frozenset({"bot", "user"})
 
 
 def _spec(
@@ -51,6 +65,7 @@ def _spec(
     missing: Mapping[str, str] | None = None,
     errors: tuple[str, ...] = (),
     standin_only: Mapping[str, str] | None = None,
+    token_types: tuple[TokenType, ...] = ("bot", "user"),
 ) -> MethodSpec:
     return MethodSpec(
         name=name,
@@ -60,6 +75,7 @@ def _spec(
         missing_errors=dict(missing or {}),
         errors=frozenset(errors),
         standin_only_errors=dict(standin_only or {}),
+        token_types=frozenset(token_types),
     )
 
 
@@ -86,6 +102,19 @@ _THREAD_NOT_FOUND = {
 SPECS: dict[str, MethodSpec] = {
     s.name: s
     for s in (
+        # Socket Mode: only an app-level token with connections:write opens a connection, never the bot's.
+        _spec(
+            "apps.connections.open",
+            "POST",
+            (),
+            json_input=False,
+            token_types=("app",),
+            standin_only={
+                "socket_mode_not_enabled": "Slack does not document its answer for an app with Socket "
+                "Mode switched off; the stand-in names that case when no SocketModeStandin is attached, "
+                "rather than hand out a URL nobody listens on."
+            },
+        ),
         _spec("auth.test", "POST", (), json_input=True),
         _spec(
             "chat.postMessage",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +74,8 @@ class Workspace:
         self.lock = threading.RLock()
         # Set by the server once it knows its port; upload URLs are absolute, as Slack's are.
         self.root_url = ""
+        # Set while a SocketModeStandin is attached: issues the URL apps.connections.open answers with.
+        self.socket_mode_url: Callable[[], str] | None = None
         self._clock: Clock = clock or SystemClock()
         self._last_us = 0
         self._counters: dict[str, int] = {}
