@@ -191,10 +191,26 @@ def wait_visible(
 ) -> tuple[Tally, float | None]:
     """Poll until every accepted mention has a case and every case its card; seconds since `started`."""
     deadline = time.monotonic() + timeout
+    next_report = time.monotonic() + PROGRESS_EVERY
     while True:
         result = tally(engine, slack, accepted_ids)
         if result.lost == 0 and result.visible >= result.cases:
             return result, time.perf_counter() - started
         if time.monotonic() > deadline:
             return result, None
+        if time.monotonic() >= next_report:
+            next_report += PROGRESS_EVERY
+            print(progress_line(result, slack, started), flush=True)
         time.sleep(1.0)
+
+
+PROGRESS_EVERY = 60.0  # seconds between the progress lines printed while the benchmark waits
+
+
+def progress_line(result: Tally, slack: PacedSlackStandin, started: float) -> str:
+    """Where the wait stands: visible cases, and the Slack writes accepted so far by method."""
+    writes = ", ".join(f"{m} {n}" for m, n in sorted(slack.accepted_methods.items()))
+    return (
+        f"  {time.perf_counter() - started:6.0f} s: {result.visible}/{result.cases} cases visible "
+        f"({result.in_rollups} in roll-ups); Slack writes accepted: {writes}; 429s {slack.refused}"
+    )

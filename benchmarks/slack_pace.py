@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,12 +28,14 @@ class PacedSlackStandin(SlackStandin):
         self._last: dict[str, float] = {}
         self.accepted_at: dict[str, list[float]] = defaultdict(list)  # channel -> monotonic times
         self.refused = 0
+        self.accepted_methods: Counter[str] = Counter()  # accepted writes by Web API method
         inner = self._router.handle
 
         def handle(request: Request) -> Reply | None:
             channel = self._paced_channel(request)
             if channel is None:
                 return inner(request)
+            method = request.path.removeprefix("/api/")
             with self._pace_lock:
                 now = time.monotonic()
                 if now - self._last.get(channel, -1e9) < self.interval:
@@ -41,6 +43,7 @@ class PacedSlackStandin(SlackStandin):
                     return Reply.json(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
                 self._last[channel] = now
                 self.accepted_at[channel].append(now)
+                self.accepted_methods[method] += 1
             return inner(request)
 
         self._router.handle = handle  # type: ignore[method-assign]

@@ -24,6 +24,7 @@ from bot.config import Config, load_config
 from bot.connectors.replies.router import ReplyConnectors, build_reply_connectors
 from bot.crisis.canned import crisis_reply
 from bot.crisis.wiring import CrisisParts, build_crisis
+from bot.ingest.inbox_writer import InboxWriter
 from bot.ingest.pipeline import IngestPipeline
 from bot.jobs import Job
 from bot.metrics import Metrics
@@ -78,6 +79,7 @@ class Runtime:
     sends_to_slack: Callable[[], bool] = field(default=lambda: True, repr=False)
     loops: list[WakeableLoop] = field(default_factory=list)
     crisis: CrisisParts | None = None  # the playbooks and the crisis desk (bot/crisis/wiring.py)
+    inbox_writer: InboxWriter | None = None  # webhook payloads, stored in group commits
     _ingest_loop: WakeableLoop | None = field(default=None, repr=False)
     _outbox_loop: WakeableLoop | None = field(default=None, repr=False)
 
@@ -141,6 +143,8 @@ class Runtime:
     def close(self) -> None:
         """Stop the workers and release connections (database pool, platform HTTP client)."""
         self.stop_workers()
+        if self.inbox_writer is not None:
+            self.inbox_writer.close()
         if self.reply_connectors is not None:
             self.reply_connectors.close()
         if self.crisis is not None and self.crisis.posters is not None:
@@ -150,7 +154,7 @@ class Runtime:
 
 def _require(value: object, name: str) -> None:
     if value is None:
-        raise StartupError(f"{name} is not set; `socialdesk serve` needs it (see README, 'Configuration')")
+        raise StartupError(f"{name} is not set; socialdesk needs it to run (see README, 'Configuration')")
 
 
 def build_runtime(
@@ -285,6 +289,7 @@ def build_runtime(
             crisis=crisis.desk,
         ),
     )
+    runtime.inbox_writer = InboxWriter(engine)
     webhooks = WebhookRoutes(
         WebhookDeps(
             settings=settings,
@@ -294,6 +299,7 @@ def build_runtime(
             brand=pipeline.brand,
             on_accepted=runtime.wake_ingest,
             foreground=runtime.foreground,
+            inbox_writer=runtime.inbox_writer,
         )
     )
     slack_checks = SlackRequestChecks(settings.slack_signing_secret.get_secret_value(), workspace, metrics)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 
 import typer
 import yaml
@@ -68,19 +70,27 @@ def serve(host: str = typer.Option("0.0.0.0", help="Interface to listen on"), po
     sys.setswitchinterval(0.001)
     listeners = attach_listener_processes(runtime)
     background = start_background(runtime)
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)  # see `socket`: cleanup must run
     try:
         uvicorn.run(runtime.http, host=host, port=port, log_config=None, access_log=False)
+    except _Terminated:
+        pass  # a clean stop: exit 0 once closed
     finally:
+        signal.signal(signal.SIGTERM, previous)
         stop_background(runtime, background)
         if listeners is not None:
             listeners.stop()
 
 
 @cli.command()
-def socket(port: int = typer.Option(8080, help="Port for webhooks, health and metrics")) -> None:
-    """Socket Mode: Slack over a websocket (needs SLACK_APP_TOKEN); webhooks still served on PORT."""
+def socket(
+    host: str = typer.Option("0.0.0.0", help="Interface to listen on"),
+    port: int = typer.Option(8080, help="Port for webhooks, health and metrics"),
+) -> None:
+    """Socket Mode: Slack over a websocket (needs SLACK_APP_TOKEN); webhooks still served on HOST:PORT."""
     import uvicorn
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk.errors import SlackApiError
 
     from bot.app import StartupError, build_runtime
     from bot.services import start_background, stop_background
@@ -95,12 +105,42 @@ def socket(port: int = typer.Option(8080, help="Port for webhooks, health and me
         raise _fail(str(exc)) from None
     background = start_background(runtime)
     handler = SocketModeHandler(runtime.bolt, settings.slack_app_token.get_secret_value())
-    handler.connect()
+    # uvicorn shuts down gracefully on SIGTERM and then raises SIGTERM again, which by default kills the
+    # process before the `finally` below: the websocket, workers and scheduler would never be closed.
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
-        uvicorn.run(runtime.http, host="0.0.0.0", port=port, log_config=None, access_log=False)
+        try:
+            handler.connect()  # apps.connections.open, then the websocket (reconnects on its own later)
+        except SlackApiError as exc:
+            raise _fail(_socket_refusal(str(exc.response.get("error", "")))) from None
+        except OSError as exc:  # Slack (SLACK_API_URL) not reachable at all
+            raise _fail(f"could not reach Slack at {settings.slack_api_url} for Socket Mode: {exc}") from None
+        uvicorn.run(runtime.http, host=host, port=port, log_config=None, access_log=False)
+    except _Terminated:
+        pass  # a clean stop: exit 0 once closed
     finally:
+        signal.signal(signal.SIGTERM, previous)  # a second SIGTERM while closing ends the process at once
         handler.close()
         stop_background(runtime, background)
+
+
+class _Terminated(Exception):
+    """SIGTERM reached `socket` (after uvicorn's own graceful shutdown, or before it started)."""
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise _Terminated
+
+
+def _socket_refusal(error: str) -> str:
+    """What to do when Slack refuses SLACK_APP_TOKEN at apps.connections.open."""
+    hint = {
+        "not_allowed_token_type": "it is not an app-level token: use the xapp-... token from Basic "
+        "Information -> App-Level Tokens, not the bot token (xoxb-...)",
+        "invalid_auth": "the token is not valid (mistyped, revoked, or from another app)",
+        "missing_scope": "the app-level token needs the connections:write scope",
+    }.get(error, "is Socket Mode enabled in the app settings?")
+    return f"Slack refused SLACK_APP_TOKEN for Socket Mode ({error or 'no error given'}): {hint}"
 
 
 @db_cli.command("upgrade")

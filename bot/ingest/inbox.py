@@ -27,7 +27,7 @@ def body_digest(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def _decode(body: bytes) -> str:
+def decode_body(body: bytes) -> str:
     # Keep undecodable bytes visible for inspection rather than failing the write.
     return body.decode("utf-8", errors="backslashreplace")
 
@@ -48,7 +48,7 @@ def _store(
         "source": source,
         "received_at": now,
         "body_sha256": digest,
-        "body": _decode(body),
+        "body": decode_body(body),
         "content_type": content_type[:128],
         "status": status,
         "reason": reason,

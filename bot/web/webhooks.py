@@ -25,6 +25,7 @@ from bot.clock import Clock
 from bot.connectors import verify
 from bot.failpoints import failpoint
 from bot.ingest import inbox
+from bot.ingest.inbox_writer import InboxWriter
 from bot.ingest.normalizers import normalize
 from bot.ingest.normalizers.base import BrandAccounts
 from bot.ingest.types import MalformedPayload
@@ -46,6 +47,7 @@ class WebhookDeps:
     brand: BrandAccounts
     on_accepted: Callable[[], None]  # wakes the ingest worker
     foreground: ForegroundFirst  # tells background workers a webhook is being accepted
+    inbox_writer: InboxWriter  # stores the payloads of concurrent requests in one commit
 
 
 def _secret(value: SecretStr | None) -> str | None:
@@ -158,13 +160,8 @@ class WebhookRoutes:
             normalize(source, body, self._d.brand)  # validate now so the sender learns what is wrong
         except MalformedPayload as exc:
             return await self._reject(source, body, content_type, str(exc))
-        result = await run_in_threadpool(
-            inbox.accept,
-            self._d.engine,
-            source=source,
-            body=body,
-            content_type=content_type,
-            now=self._d.clock.now(),
+        result = await self._d.inbox_writer.accept(
+            source=source, body=body, content_type=content_type, now=self._d.clock.now()
         )
         failpoint("webhook.after_inbox_commit")
         self._count(source, "duplicate" if result.duplicate else "accepted")

@@ -164,6 +164,20 @@ def test_ingest_killed_loses_no_acknowledged_mention_and_posts_each_card_once(
     assert_every_mention_has_one_case_and_card(d, [str(p["id"]) for p in payloads])
 
 
+def test_sigterm_stops_serve_cleanly_after_storing_what_it_acknowledged(deployment: Deployment) -> None:
+    # uvicorn re-raises SIGTERM after its graceful shutdown; serve must still close its workers,
+    # scheduler and inbox writer (exit 0), not die of the signal with its cleanup skipped (-15).
+    d = deployment
+    d.start()
+    payloads = [mention(n) for n in range(3)]
+    redeliver(d, payloads)
+    assert d.process is not None
+    d.process.terminate()
+    assert d.process.wait(30) == 0
+    d.start()  # the same database and stand-ins: every acknowledged mention is there, carded once
+    assert_every_mention_has_one_case_and_card(d, [str(p["id"]) for p in payloads])
+
+
 # -- relay to Slack ---------------------------------------------------------------------------------
 
 
