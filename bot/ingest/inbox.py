@@ -28,8 +28,9 @@ def body_digest(body: bytes) -> str:
 
 
 def decode_body(body: bytes) -> str:
-    # Keep undecodable bytes visible for inspection rather than failing the write.
-    return body.decode("utf-8", errors="backslashreplace")
+    # Keep undecodable bytes visible for inspection rather than failing the write; a NUL byte (which
+    # PostgreSQL text cannot hold, and which no valid JSON body contains) is written as `\x00` too.
+    return body.decode("utf-8", errors="backslashreplace").replace("\x00", "\\x00")
 
 
 def _store(

@@ -26,7 +26,7 @@ from bot.connectors import verify
 from bot.failpoints import failpoint
 from bot.ingest import inbox
 from bot.ingest.inbox_writer import InboxWriter
-from bot.ingest.normalizers import normalize
+from bot.ingest.normalizers import as_utf8, normalize
 from bot.ingest.normalizers.base import BrandAccounts
 from bot.ingest.types import MalformedPayload
 from bot.metrics import Metrics
@@ -161,7 +161,7 @@ class WebhookRoutes:
         except MalformedPayload as exc:
             return await self._reject(source, body, content_type, str(exc))
         result = await self._d.inbox_writer.accept(
-            source=source, body=body, content_type=content_type, now=self._d.clock.now()
+            source=source, body=as_utf8(body), content_type=content_type, now=self._d.clock.now()
         )
         failpoint("webhook.after_inbox_commit")
         self._count(source, "duplicate" if result.duplicate else "accepted")

@@ -117,6 +117,31 @@ def test_malformed_body_gets_400_with_reason_and_is_kept_as_rejected(server: str
     assert _cases(runtime) == []
 
 
+def test_nul_bytes_and_escapes_are_stored_on_every_database(
+    server: str, runtime: Runtime, clock: ManualClock
+) -> None:
+    # PostgreSQL text holds no NUL: a raw NUL byte (malformed), a JSON "\u0000" escape and a UTF-16
+    # body (both valid JSON) must still be kept, as rejected or as a case, never a 500.
+    raw = post_generic(server, b'{"a": "\x00"}')
+    assert raw.status_code == 400, raw.text
+    escaped = generic_mention("nul-1", "refund please\u0000now", created_at=clock.now())
+    assert post_generic(server, json.dumps(escaped).encode()).status_code == 200
+    utf16 = generic_mention("utf16-1", "Where is my parcel? caf\u00e9", created_at=clock.now())
+    answer = post_generic(server, json.dumps(utf16).encode("utf-16"))
+    assert answer.status_code == 200, answer.text
+    assert [i.status for i in _inbox(runtime)] == [
+        InboxStatus.REJECTED,
+        InboxStatus.PENDING,
+        InboxStatus.PENDING,
+    ]
+    runtime.drain()
+    with Session(runtime.engine) as s:
+        texts = {m.external_id: m.text_raw for m in s.exec(select(Mention)).all()}
+        statuses = {i.status for i in s.exec(select(InboxItem)).all()}
+    assert texts == {"nul-1": "refund please\ufffdnow", "utf16-1": "Where is my parcel? caf\u00e9"}
+    assert statuses == {InboxStatus.REJECTED, InboxStatus.PROCESSED}
+
+
 def test_redelivery_is_acknowledged_without_a_second_case(
     server: str, runtime: Runtime, standin: SlackStandin, clock: ManualClock
 ) -> None:

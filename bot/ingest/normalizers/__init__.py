@@ -38,13 +38,18 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _unstorable(c: str) -> bool:
+    return "\ud800" <= c <= "\udfff" or c == "\x00"
+
+
 def _fix_surrogates(text: str) -> str:
-    return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
+    return "".join("\ufffd" if _unstorable(c) else c for c in text)
 
 
 def _without_lone_surrogates(value: Any) -> Any:
-    """JSON may escape half of a UTF-16 pair (`"\\ud83d"`); such a string cannot be stored as
-    UTF-8, so each unpaired surrogate becomes U+FFFD. Iterative: nesting depth is the parser's."""
+    """JSON may escape half of a UTF-16 pair (`"\\ud83d"`) or a NUL (`"\\u0000"`); neither can be
+    stored (UTF-8 has no lone surrogates, PostgreSQL text has no NUL), so each becomes U+FFFD.
+    Iterative: nesting depth is the parser's."""
     root = [value]
     stack: list[dict[Any, Any] | list[Any]] = [root]
     while stack:
@@ -57,7 +62,7 @@ def _without_lone_surrogates(value: Any) -> Any:
             elif isinstance(item, dict | list):
                 stack.append(item)
         if isinstance(node, dict):
-            for key in [k for k in node if any("\ud800" <= c <= "\udfff" for c in k)]:
+            for key in [k for k in node if any(_unstorable(c) for c in k)]:
                 node[_fix_surrogates(key)] = node.pop(key)
     return root[0]
 
@@ -81,7 +86,17 @@ def parse_json(body: bytes) -> Any:
         raise MalformedPayload("body: JSON nested too deeply") from None
     except ValueError as exc:  # NaN / Infinity, integers with too many digits
         raise MalformedPayload(f"body: not JSON ({exc})") from None
-    return _without_lone_surrogates(value) if "\\ud" in text.lower() else value
+    lowered = text.lower()
+    return _without_lone_surrogates(value) if "\\ud" in lowered or "\\u0000" in lowered else value
+
+
+def as_utf8(body: bytes) -> bytes:
+    """A JSON body in UTF-16 or UTF-32 (which `parse_json` accepts) re-encoded as UTF-8, so that the
+    inbox stores text without NUL bytes (PostgreSQL text cannot hold them) that parses the same."""
+    encoding = json.detect_encoding(body)
+    if encoding.startswith("utf-8"):
+        return body
+    return body.decode(encoding).encode("utf-8")
 
 
 def normalize(source: str, body: bytes, brand: BrandAccounts = NO_BRAND) -> NormalizeResult:
@@ -93,4 +108,12 @@ def normalize(source: str, body: bytes, brand: BrandAccounts = NO_BRAND) -> Norm
     return normalizer(parse_json(body), brand)
 
 
-__all__ = ["NORMALIZERS", "BrandAccounts", "MalformedPayload", "Normalizer", "normalize", "parse_json"]
+__all__ = [
+    "NORMALIZERS",
+    "BrandAccounts",
+    "MalformedPayload",
+    "Normalizer",
+    "as_utf8",
+    "normalize",
+    "parse_json",
+]
