@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from bot.domain.enums import InboxStatus
 from bot.domain.models import InboxItem
 from bot.ingest.inbox import AcceptResult, body_digest, decode_body
+from bot.store.db import writer
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ class InboxWriter:
 
     def __init__(self, engine: Engine, *, max_batch: int = MAX_BATCH) -> None:
         self._engine = engine
+        self._urgent = writer(engine, urgent=True)  # SQLite: before queued background writes (write_gate.py)
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -107,7 +109,7 @@ class InboxWriter:
 
     def _write(self, batch: list[_Pending]) -> None:
         try:
-            with self._engine.begin() as conn:
+            with self._urgent.begin() as conn:
                 results = [self._store_one(conn, item.row) for item in batch]
         except Exception as exc:  # every waiting request must learn of the failure
             log.exception("inbox batch of %d not stored", len(batch))

@@ -177,7 +177,8 @@ class OutboxSender:
                 retry_at = self._send_one(item, now, report, claim)
             # Paced from when the call ended, not from the pass's start: a pass that reached this channel
             # late would otherwise make its next call less than an interval after this one (a 429).
-            slot = max(self._channel_free_at.get(key, now), self._clock.now() + self._interval)
+            now = self._clock.now()  # the rest of the pass compares with when this call ended
+            slot = max(self._channel_free_at.get(key, now), now + self._interval)
             self._channel_free_at[key] = slot
             if retry_at is not None or slot > now:
                 # The channel's turn is over: pacing, or a failed row that later rows must not overtake.

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlmodel import Session
+
+from bot.store.write_gate import WriteGate, gate_key, release_after
+
+log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -22,7 +28,13 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        gate = WriteGate(SQLITE_BUSY_TIMEOUT_MS / 1000)
+        event.listen(engine, "begin", partial(_sqlite_begin, gate))
+        # The gate opens once the DBAPI commit or rollback has returned (bot/store/write_gate.py).
+        dialect: Any = engine.dialect
+        dialect.do_commit = release_after(gate, dialect.do_commit)
+        dialect.do_rollback = release_after(gate, dialect.do_rollback)
+        dialect.socialdesk_write_gate = gate
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
@@ -37,21 +49,33 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin(conn: Any) -> None:
+def _sqlite_begin(gate: WriteGate, conn: Any) -> None:
     # A transaction that reads and then writes must hold the write lock from its BEGIN: if it upgraded
     # later, SQLite would fail it at once (SQLITE_BUSY_SNAPSHOT) instead of queueing on busy_timeout.
     # Plain reads and single-statement writes keep the cheaper deferred BEGIN so they never queue
     # behind a writer.
-    immediate = conn.get_execution_options().get(WRITE_INTENT, False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    options = conn.get_execution_options()
+    if not options.get(WRITE_INTENT, False):
+        conn.exec_driver_sql("BEGIN")
+        return
+    key = gate_key(conn.connection)
+    if not gate.enter(key, urgent=options.get(WRITE_URGENT, False)):
+        log.warning("write gate not free after %d ms; going on to SQLite's lock", SQLITE_BUSY_TIMEOUT_MS)
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        gate.leave(key)
+        raise
 
 
 WRITE_INTENT = "socialdesk_write_intent"
+WRITE_URGENT = "socialdesk_write_urgent"
 
 
-def writer(engine: Engine) -> Engine:
-    """The same engine for read-then-write transactions (takes SQLite's write lock at BEGIN)."""
-    return engine.execution_options(**{WRITE_INTENT: True})
+def writer(engine: Engine, *, urgent: bool = False) -> Engine:
+    """The same engine for read-then-write transactions (takes SQLite's write lock at BEGIN). `urgent`:
+    a request is waiting for this commit, so it goes before queued background writes."""
+    return engine.execution_options(**{WRITE_INTENT: True, WRITE_URGENT: urgent})
 
 
 @contextmanager
@@ -64,6 +88,11 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def write_gate(engine: Engine) -> WriteGate | None:
+    """The SQLite engine's in-process write gate (bot/store/write_gate.py); None on PostgreSQL."""
+    return getattr(engine.dialect, "socialdesk_write_gate", None)
 
 
 def ping(engine: Engine) -> None:

@@ -4,7 +4,7 @@ permanent errors kept, and never a lost or doubled card. Time is a ManualClock; 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
@@ -183,6 +183,63 @@ def test_without_pacing_one_pass_sends_a_whole_backlog(
         assert len(standin.messages("social-support")) == 6
         page = rt.outbox.drain(limit=2)
         assert page.sent == 0 and page.next_due is None
+    finally:
+        rt.engine.dispose()
+
+
+class TickingClock(ManualClock):
+    """Real time's one property the manual clock lacks: every reading is later than the last."""
+
+    def __init__(self, start: ManualClock, step: timedelta) -> None:
+        super().__init__(start.now())
+        self.step = step
+
+    def now(self) -> datetime:
+        return self.advance(self.step)
+
+
+def _runtime_with(database_url: str, standin: SlackStandin, clock: ManualClock, interval: float) -> Runtime:
+    from bot.app import build_runtime
+    from tests.conftest import make_settings
+
+    settings = make_settings(database_url, standin.url)
+    settings = settings.model_copy(update={"slack_channel_interval": interval})
+    return build_runtime(settings, clock=clock, migrate=False)
+
+
+def test_without_pacing_a_pass_sends_the_backlog_while_time_moves(
+    database_url: str, standin: SlackStandin, clock: ManualClock
+) -> None:
+    # Each call ends later than the pass began: with no interval that must not end the channel's turn
+    # (it did once, and a 10,000-card backlog took one pass, reading every page, per card).
+    from tests.support import live_server
+
+    rt = _runtime_with(database_url, standin, TickingClock(clock, timedelta(milliseconds=5)), 0.0)
+    try:
+        with live_server(rt.http) as base:
+            _open_cases(base, rt, clock, 6)
+        assert rt.outbox.drain().sent == 6
+    finally:
+        rt.engine.dispose()
+
+
+def test_the_next_call_waits_an_interval_from_the_end_of_the_last(
+    database_url: str, standin: SlackStandin, clock: ManualClock
+) -> None:
+    # A call that ends 300 ms into the pass frees the channel one interval after that, not after the
+    # pass's start (Slack would answer the early call 429).
+    from tests.support import live_server
+
+    ticking = TickingClock(clock, timedelta(0))
+    rt = _runtime_with(database_url, standin, ticking, 1.0)
+    try:
+        with live_server(rt.http) as base:
+            _open_cases(base, rt, clock, 2)
+        ticking.step = timedelta(milliseconds=300)
+        started = ticking.now() + ticking.step  # the pass's own first reading
+        report = rt.outbox.drain()
+        assert report.sent == 1
+        assert report.next_due is not None and report.next_due > started + timedelta(seconds=1)
     finally:
         rt.engine.dispose()
 
