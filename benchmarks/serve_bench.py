@@ -60,7 +60,9 @@ def bodies(n: int, channels: int) -> list[bytes]:
                 "platform": PLATFORMS[i % len(PLATFORMS)],
                 "id": f"spike-{i}",
                 "kind": "post",
-                "text": f"lane{i % channels} {TEXTS[i % len(TEXTS)]}",
+                # Every lane gets every text: with `i % len(TEXTS)` the lane and the text moved together
+                # (4 lanes, 8 texts), so one lane held every outage complaint and all the P2 cards.
+                "text": f"lane{i % channels} {TEXTS[(i // channels) % len(TEXTS)]}",
                 "created_at": now,
                 "author": {"id": f"author-{i}", "handle": f"user{i}", "name": f"User {i}"},
             }

@@ -26,6 +26,7 @@ from bot.crisis.canned import crisis_reply
 from bot.crisis.wiring import CrisisParts, build_crisis
 from bot.ingest.inbox_writer import InboxWriter
 from bot.ingest.pipeline import IngestPipeline
+from bot.ingest.worker_process import IngestProcess
 from bot.jobs import Job
 from bot.metrics import Metrics
 from bot.settings import Settings
@@ -80,12 +81,20 @@ class Runtime:
     loops: list[WakeableLoop] = field(default_factory=list)
     crisis: CrisisParts | None = None  # the playbooks and the crisis desk (bot/crisis/wiring.py)
     inbox_writer: InboxWriter | None = None  # webhook payloads, stored in group commits
+    # `serve`'s ingest pipeline in its own process (bot/ingest/worker_process.py); None: in this one.
+    ingest_process: IngestProcess | None = None
     _ingest_loop: WakeableLoop | None = field(default=None, repr=False)
     _outbox_loop: WakeableLoop | None = field(default=None, repr=False)
 
     def wake_ingest(self) -> None:
-        if self._ingest_loop is not None:
+        if self.ingest_process is not None:
+            self.ingest_process.wake()
+        elif self._ingest_loop is not None:
             self._ingest_loop.wake()
+
+    def wake_outbox(self) -> None:
+        if self._outbox_loop is not None:
+            self._outbox_loop.wake()
 
     def wait_for_listeners(self, timeout: float = 10.0) -> None:
         """Wait for Slack listener work that runs after the ack (private answers, modals)."""
@@ -116,7 +125,6 @@ class Runtime:
                 self._outbox_loop.wake()
             return None
 
-        self._ingest_loop = WakeableLoop("ingest", ingest_step, self.clock, idle_seconds=2.0)
         self._outbox_loop = WakeableLoop(
             "outbox",
             self.outbox_step,
@@ -125,7 +133,10 @@ class Runtime:
             # wake this loop: a one-second look keeps "the card updates for everyone" prompt.
             idle_seconds=1.0,
         )
-        self.loops = [self._ingest_loop, self._outbox_loop]
+        self.loops = [self._outbox_loop]
+        if self.ingest_process is None:
+            self._ingest_loop = WakeableLoop("ingest", ingest_step, self.clock, idle_seconds=2.0)
+            self.loops.append(self._ingest_loop)
         for loop in self.loops:
             loop.start()
 
@@ -143,6 +154,8 @@ class Runtime:
     def close(self) -> None:
         """Stop the workers and release connections (database pool, platform HTTP client)."""
         self.stop_workers()
+        if self.ingest_process is not None:
+            self.ingest_process.stop()
         if self.inbox_writer is not None:
             self.inbox_writer.close()
         if self.reply_connectors is not None:

@@ -56,6 +56,7 @@ def serve(host: str = typer.Option("0.0.0.0", help="Interface to listen on"), po
     import uvicorn
 
     from bot.app import StartupError, build_runtime
+    from bot.ingest.worker_process import attach_ingest_process
     from bot.services import start_background, stop_background
     from bot.slack.offload import attach_listener_processes
 
@@ -69,6 +70,7 @@ def serve(host: str = typer.Option("0.0.0.0", help="Interface to listen on"), po
     # and Slack's 3-second acks are latency-bound.
     sys.setswitchinterval(0.001)
     listeners = attach_listener_processes(runtime)
+    attach_ingest_process(runtime)  # stopped by runtime.close() in stop_background
     background = start_background(runtime)
     previous = signal.signal(signal.SIGTERM, _raise_terminated)  # see `socket`: cleanup must run
     try:
@@ -93,6 +95,7 @@ def socket(
     from slack_sdk.errors import SlackApiError
 
     from bot.app import StartupError, build_runtime
+    from bot.ingest.worker_process import attach_ingest_process
     from bot.services import start_background, stop_background
 
     settings = _settings()
@@ -103,6 +106,7 @@ def socket(
         runtime = build_runtime(settings)
     except (StartupError, ConfigError) as exc:
         raise _fail(str(exc)) from None
+    attach_ingest_process(runtime)  # as in `serve`; stopped by runtime.close() in stop_background
     background = start_background(runtime)
     handler = SocketModeHandler(runtime.bolt, settings.slack_app_token.get_secret_value())
     # uvicorn shuts down gracefully on SIGTERM and then raises SIGTERM again, which by default kills the

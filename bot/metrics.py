@@ -28,6 +28,12 @@ class Metrics:
         self.inbox_processed = Counter(
             "socialdesk_inbox_processed_total", "Inbox items processed by outcome", ["status"], registry=r
         )
+        self.worker_restarts = Counter(
+            "socialdesk_worker_process_restarts_total",
+            "Worker processes of serve that died and were replaced",
+            ["process"],  # ingest
+            registry=r,
+        )
         self.outbox_sent = Counter(
             "socialdesk_outbox_sent_total", "Slack calls made through the outbox", ["method"], registry=r
         )

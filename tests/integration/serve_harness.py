@@ -74,6 +74,8 @@ class Deployment:
     graph: GraphApiStandIn
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    # The pipeline in serve's own process, so that its failpoints kill serve; True: in its child.
+    ingest_process: bool = False
 
     @property
     def base(self) -> str:
@@ -100,6 +102,7 @@ class Deployment:
             "SLACK_CHANNEL_INTERVAL": "0",
             # Slash commands worked in the serve process itself, so its failpoints are the ones hit.
             "SLACK_LISTENER_PROCESSES": "0",
+            "INGEST_PROCESS": "1" if self.ingest_process else "0",
             "SOCIALDESK_LOG_LEVEL": "WARNING",
         }
         env.pop("SOCIALDESK_FAILPOINT", None)

@@ -164,6 +164,31 @@ def test_ingest_killed_loses_no_acknowledged_mention_and_posts_each_card_once(
     assert_every_mention_has_one_case_and_card(d, [str(p["id"]) for p in payloads])
 
 
+def test_a_killed_ingest_process_is_replaced_and_loses_nothing(deployment: Deployment) -> None:
+    # As shipped, serve turns payloads into cases in a child process. A SIGKILL there mid-transaction
+    # leaves serve answering webhooks; the child is replaced and finishes every acknowledged mention.
+    d = deployment
+    d.ingest_process = True
+    d.start(failpoint="ingest.before_commit")
+    payloads = [mention(n) for n in range(4)]
+    redeliver(d, payloads)  # every one answered 200 by the web process, child or no child
+    assert_every_mention_has_one_case_and_card(d, [str(p["id"]) for p in payloads])
+    assert d.process is not None and d.process.poll() is None  # serve itself never died
+
+    # The child's counters reach serve's /metrics.
+    def cases_counted() -> float:
+        metrics = httpx.get(f"{d.base}/metrics", timeout=5).text
+        return sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in metrics.splitlines()
+            if line.startswith("socialdesk_mentions_total{") and 'result="case"' in line
+        )
+
+    until(lambda: cases_counted() == 4, "the ingest process's counters in /metrics")
+    metrics = httpx.get(f"{d.base}/metrics", timeout=5).text
+    assert 'socialdesk_worker_process_restarts_total{process="ingest"} 1.0' in metrics  # it did die
+
+
 def test_sigterm_stops_serve_cleanly_after_storing_what_it_acknowledged(deployment: Deployment) -> None:
     # uvicorn re-raises SIGTERM after its graceful shutdown; serve must still close its workers,
     # scheduler and inbox writer (exit 0), not die of the signal with its cleanup skipped (-15).

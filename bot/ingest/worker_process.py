@@ -1,0 +1,181 @@
+"""The ingest pipeline in a process of its own, below the web process, for `serve`.
+
+Why: turning a stored payload into a case (parse, mask, sentiment, routing, flood and crisis checks,
+the transaction) costs several milliseconds of Python per mention. In the web process that work
+competes for the GIL with the requests still waiting for their 200, and set the tail latency of a
+burst. In its own process (niced, like the Slack listener processes) it takes a CPU only when
+acceptance leaves one free, and the inbox keeps what it has not reached yet: nothing is lost if it
+falls behind, crashes or is killed (it is started again, and the items it held are pending again).
+
+The web process wakes it when a payload is accepted; it wakes the web process's outbox when it
+opened cases; and it sends its counters (mentions by result, inbox items by status) back, so that
+`/metrics` still shows them. `INGEST_PROCESS=false` keeps the pipeline in the web process.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from prometheus_client import Counter
+
+log = logging.getLogger(__name__)
+
+# The pipeline's counters (bot/metrics.py) that the child reports to the web process's registry.
+SHIPPED_COUNTERS = ("inbox_processed", "mentions")
+IDLE_SECONDS = 2.0  # the child looks at the inbox this often unwoken (items the web process did not announce)
+
+
+@dataclass
+class Signals:
+    """What crosses the process boundary, made from one spawn context."""
+
+    wake: Any  # multiprocessing.Event: a payload was accepted
+    opened: Any  # multiprocessing.Event: cases or follow-ups were queued for Slack
+    stop: Any  # multiprocessing.Event
+    counts: Any  # multiprocessing.Queue of {(counter, labels): amount}
+
+
+@dataclass
+class IngestProcess:
+    settings: Any  # bot.settings.Settings, pickled to the child
+    on_opened: Callable[[], None]  # wakes the web process's outbox
+    metrics: Any  # bot.metrics.Metrics of the web process
+    _signals: Signals | None = None
+    _process: BaseProcess | None = None
+    _bridge: threading.Thread | None = None
+    _closing: threading.Event = field(default_factory=threading.Event)
+
+    def start(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._signals = Signals(context.Event(), context.Event(), context.Event(), context.Queue())
+        self._process = self._spawn()
+        self._bridge = threading.Thread(target=self._relay, name="ingest-process-bridge", daemon=True)
+        self._bridge.start()
+
+    def _spawn(self) -> BaseProcess:
+        settings = self.settings
+        if self._process is not None:
+            # A replacement is never armed with a test failpoint: it would die on the same item again.
+            settings = settings.model_copy(update={"socialdesk_failpoint": None})
+        context = multiprocessing.get_context("spawn")
+        process = context.Process(target=ingest_main, args=(settings, self._signals), name="ingest")
+        process.start()
+        return process
+
+    def wake(self) -> None:
+        assert self._signals is not None
+        self._signals.wake.set()
+
+    def revive(self) -> bool:
+        """Start a new child if it died (killed, out of memory); True if one was started."""
+        if self._process is None or self._process.is_alive() or self._closing.is_set():
+            return False
+        log.error("ingest process died (exit %s); starting a new one", self._process.exitcode)
+        self._process = self._spawn()
+        self.metrics.worker_restarts.labels(process="ingest").inc()
+        return True
+
+    def _relay(self) -> None:
+        """In the web process: wake the outbox when the child opened cases, apply its counters, and
+        replace it if it died."""
+        signals = self._signals
+        assert signals is not None
+        while not self._closing.is_set():
+            if signals.opened.wait(0.5):
+                signals.opened.clear()
+                self.on_opened()
+            self._apply_counts(signals)
+            self.revive()
+
+    def _apply_counts(self, signals: Signals) -> None:
+        while True:
+            try:
+                counts = signals.counts.get_nowait()
+            except queue.Empty:
+                return
+            for (name, labels), amount in counts.items():
+                getattr(self.metrics, name).labels(**dict(labels)).inc(amount)
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self._closing.set()
+        if self._signals is not None:
+            self._signals.stop.set()
+            self._signals.wake.set()
+        if self._process is not None:
+            self._process.join(timeout)
+            if self._process.is_alive():
+                self._process.terminate()
+                self._process.join(5)
+        if self._bridge is not None:
+            self._bridge.join(timeout)
+        if self._signals is not None:
+            self._apply_counts(self._signals)
+
+
+def ingest_main(settings: Any, signals: Signals) -> None:
+    """The child: the same runtime as `serve`, running only the ingest pipeline."""
+    from bot.app import build_runtime  # imported here: the child's own imports, after spawn
+    from bot.logging_setup import setup_logging
+
+    setup_logging(settings.log_level)
+    os.nice(5)  # below the web process: when both want a CPU, acceptance wins
+    runtime = build_runtime(settings, migrate=False)
+    shipped = CounterDeltas(runtime.metrics)
+    try:
+        while not signals.stop.is_set():
+            signals.wake.wait(IDLE_SECONDS)
+            signals.wake.clear()
+            try:
+                report = runtime.pipeline.drain()
+            except Exception:  # the database is away, say: keep the process, look again after the idle wait
+                log.exception("ingest pass failed; the inbox keeps the items")
+                signals.stop.wait(IDLE_SECONDS)
+                continue
+            if report.cases_opened or report.followups:
+                signals.opened.set()
+            deltas = shipped.take()
+            if deltas:
+                signals.counts.put(deltas)
+    finally:
+        runtime.close()
+
+
+class CounterDeltas:
+    """What the shipped counters gained since the last `take`, by label set."""
+
+    def __init__(self, metrics: Any) -> None:
+        self._counters: dict[str, Counter] = {name: getattr(metrics, name) for name in SHIPPED_COUNTERS}
+        self._seen: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
+
+    def take(self) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+        deltas: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
+        for name, counter in self._counters.items():
+            for metric in counter.collect():
+                for sample in metric.samples:
+                    if not sample.name.endswith("_total"):
+                        continue
+                    key = (name, tuple(sorted(sample.labels.items())))
+                    gained = sample.value - self._seen.get(key, 0.0)
+                    if gained > 0:
+                        deltas[key] = gained
+                        self._seen[key] = sample.value
+        return deltas
+
+
+def attach_ingest_process(runtime: Any) -> IngestProcess | None:
+    """Start the ingest process `INGEST_PROCESS` asks for; the runtime then wakes it instead of its
+    own ingest loop (which `start_workers` no longer starts)."""
+    if not runtime.settings.ingest_process:
+        return None
+    process = IngestProcess(runtime.settings, on_opened=runtime.wake_outbox, metrics=runtime.metrics)
+    process.start()
+    runtime.ingest_process = process
+    return process
