@@ -121,13 +121,15 @@ def card_per_case_config(tmp: Path) -> Path:
     return path
 
 
-def bench_socialdesk(n: int, concurrency: int, tmp: Path) -> tuple[LoadResult, float | None]:
+def bench_socialdesk(
+    n: int, concurrency: int, tmp: Path, database_url: str | None = None
+) -> tuple[LoadResult, float | None]:
     secret = "bench-secret"
     with SlackStandin(token="xoxb-bench") as standin:
         port = free_port()
         env = {
             **os.environ,
-            "DATABASE_URL": f"sqlite:///{tmp / 'socialdesk.db'}",
+            "DATABASE_URL": database_url or f"sqlite:///{tmp / 'socialdesk.db'}",
             "SLACK_BOT_TOKEN": "xoxb-bench",
             "SLACK_SIGNING_SECRET": "bench-signing",
             "SLACK_API_URL": standin.url,
@@ -211,14 +213,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mentions", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument(
+        "--postgres",
+        metavar="SERVER_URL",
+        help="run socialdesk on a fresh database on this PostgreSQL server (the floor stays on SQLite)",
+    )
     args = parser.parse_args()
     print(
         f"ingest benchmark: {args.mentions} signed generic mentions, concurrency {args.concurrency}, "
-        f"SQLite, loopback, {os.cpu_count()} cores"
+        f"{'PostgreSQL' if args.postgres else 'SQLite'}, loopback, {os.cpu_count()} cores"
     )
     with tempfile.TemporaryDirectory(prefix="socialdesk-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        ours, cards = bench_socialdesk(args.mentions, args.concurrency, tmp)
+        if args.postgres:
+            from benchmarks.replicas import fresh_database
+
+            with fresh_database(args.postgres) as url:
+                ours, cards = bench_socialdesk(args.mentions, args.concurrency, tmp, url)
+        else:
+            ours, cards = bench_socialdesk(args.mentions, args.concurrency, tmp)
         floor = bench_floor(args.mentions, args.concurrency, tmp)
     rate = report("socialdesk", ours, args.mentions)
     floor_rate = report("floor     ", floor, args.mentions)

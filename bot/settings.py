@@ -53,9 +53,10 @@ class Settings(BaseSettings):
     # `serve` works slash commands and button clicks in this many separate processes (0: in the web
     # process), so that Slack's acks never wait behind that work (see bot/slack/offload.py).
     slack_listener_processes: int = Field(default=1, ge=0, le=16, alias="SLACK_LISTENER_PROCESSES")
-    # `serve` turns stored payloads into cases in a process of its own (bot/ingest/worker_process.py),
-    # so that acceptance keeps the web process's GIL during a burst; false: in the web process.
-    ingest_process: bool = Field(default=True, alias="INGEST_PROCESS")
+    # `serve` turns stored payloads into cases in a process of its own (bot/ingest/worker_process.py).
+    # Off by default: on 2 cores it raised PostgreSQL throughput but worsened the acceptance tail, and on
+    # SQLite (one write lock across processes) it worsened both (docs/DESIGN-notes.md).
+    ingest_process: bool = Field(default=False, alias="INGEST_PROCESS")
     # Test-only: the failpoint at which this process kills itself (bot/failpoints.py); never set it in
     # production.
     socialdesk_failpoint: str | None = Field(default=None, alias="SOCIALDESK_FAILPOINT")

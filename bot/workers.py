@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from bot.clock import Clock
 
@@ -57,6 +58,10 @@ class WakeableLoop:
                 self._wake.wait(wait)
 
 
+class _Holder:
+    value = 0
+
+
 class ForegroundFirst:
     """Lets background work give way to webhook acceptance during a burst.
 
@@ -72,15 +77,23 @@ class ForegroundFirst:
         self._quiet_after = quiet_after
         self._max_pause = max_pause
         self._idle = threading.Event()
+        # The in-flight count where another process can read it (bot/ingest/worker_process.py): a
+        # multiprocessing.Value once `share` is called, a plain holder until then.
+        self.shared: Any = _Holder()
+
+    def share(self, value: Any) -> None:
+        self.shared = value
 
     def request_started(self) -> None:
         with self._lock:
             self._in_flight += 1
             self._last_request = time.monotonic()
+            self.shared.value = self._in_flight
 
     def request_finished(self) -> None:
         with self._lock:
             self._in_flight -= 1
+            self.shared.value = self._in_flight
 
     def busy(self) -> bool:
         return self._in_flight > 0 or time.monotonic() - self._last_request < self._quiet_after

@@ -21,6 +21,7 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from multiprocessing.process import BaseProcess
 from typing import Any
 
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 # The pipeline's counters (bot/metrics.py) that the child reports to the web process's registry.
 SHIPPED_COUNTERS = ("inbox_processed", "mentions")
+GIVE_WAY_SECONDS = 0.01  # the pause between items while webhooks are being answered
 IDLE_SECONDS = 2.0  # the child looks at the inbox this often unwoken (items the web process did not announce)
 
 
@@ -41,6 +43,7 @@ class Signals:
     opened: Any  # multiprocessing.Event: cases or follow-ups were queued for Slack
     stop: Any  # multiprocessing.Event
     counts: Any  # multiprocessing.Queue of {(counter, labels): amount}
+    accepting: Any  # multiprocessing.Value: webhook requests the web process is answering right now
 
 
 @dataclass
@@ -55,7 +58,8 @@ class IngestProcess:
 
     def start(self) -> None:
         context = multiprocessing.get_context("spawn")
-        self._signals = Signals(context.Event(), context.Event(), context.Event(), context.Queue())
+        accepting = context.Value("i", 0, lock=False)  # written by the web process's event loop only
+        self._signals = Signals(context.Event(), context.Event(), context.Event(), context.Queue(), accepting)
         self._process = self._spawn()
         self._bridge = threading.Thread(target=self._relay, name="ingest-process-bridge", daemon=True)
         self._bridge.start()
@@ -134,7 +138,7 @@ def ingest_main(settings: Any, signals: Signals) -> None:
             signals.wake.wait(IDLE_SECONDS)
             signals.wake.clear()
             try:
-                report = runtime.pipeline.drain()
+                report = runtime.pipeline.drain(between_items=partial(_give_way, signals))
             except Exception:  # the database is away, say: keep the process, look again after the idle wait
                 log.exception("ingest pass failed; the inbox keeps the items")
                 signals.stop.wait(IDLE_SECONDS)
@@ -146,6 +150,13 @@ def ingest_main(settings: Any, signals: Signals) -> None:
                 signals.counts.put(deltas)
     finally:
         runtime.close()
+
+
+def _give_way(signals: Signals) -> None:
+    """Between items: while the web process is answering webhooks, leave SQLite's write lock to its
+    inbox commits for a moment (they would otherwise meet SQLite's stepped busy-handler sleeps)."""
+    if signals.accepting.value > 0:
+        signals.stop.wait(GIVE_WAY_SECONDS)
 
 
 class CounterDeltas:
@@ -177,5 +188,7 @@ def attach_ingest_process(runtime: Any) -> IngestProcess | None:
         return None
     process = IngestProcess(runtime.settings, on_opened=runtime.wake_outbox, metrics=runtime.metrics)
     process.start()
+    assert process._signals is not None
+    runtime.foreground.share(process._signals.accepting)
     runtime.ingest_process = process
     return process
