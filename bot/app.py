@@ -303,6 +303,7 @@ def build_runtime(
         ),
     )
     runtime.inbox_writer = InboxWriter(engine)
+    runtime.foreground.under_pressure(runtime.inbox_writer.backlogged)  # workers step aside harder then
     webhooks = WebhookRoutes(
         WebhookDeps(
             settings=settings,

@@ -30,6 +30,7 @@ from bot.store.db import writer
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 128  # payloads per transaction: bounds how long one commit holds the write lock
+BACKLOG_BATCH = 8  # a commit this full means acceptance, not traffic, sets the pace
 
 
 @dataclass(slots=True)
@@ -52,6 +53,7 @@ class InboxWriter:
         self._insert = _insert_ignoring_duplicates(engine)
         self.batches = 0  # commits made, for tests and benchmarks
         self.stored = 0
+        self.last_batch = 0  # payloads in the latest commit: many means requests are queueing for it
 
     async def accept(self, *, source: str, body: bytes, content_type: str, now: datetime) -> AcceptResult:
         """Queue the payload and wait for its commit. Raises what the commit raised."""
@@ -71,6 +73,10 @@ class InboxWriter:
         pending = _Pending(row=row, loop=loop, future=loop.create_future())
         self._queue.put(pending)
         return await pending.future
+
+    def backlogged(self) -> bool:
+        """Whether requests are queueing for the commit (the latest batch held BACKLOG_BATCH or more)."""
+        return self.last_batch >= BACKLOG_BATCH
 
     def close(self) -> None:
         """Store what is queued, then stop the thread."""
@@ -117,6 +123,7 @@ class InboxWriter:
                 item.loop.call_soon_threadsafe(_fail, item.future, exc)
             return
         self.batches += 1
+        self.last_batch = len(batch)
         self.stored += sum(not r.duplicate for r in results)
         for item, result in zip(batch, results, strict=True):
             item.loop.call_soon_threadsafe(_resolve, item.future, result)

@@ -70,7 +70,9 @@ class IngestProcess:
             # A replacement is never armed with a test failpoint: it would die on the same item again.
             settings = settings.model_copy(update={"socialdesk_failpoint": None})
         context = multiprocessing.get_context("spawn")
-        process = context.Process(target=ingest_main, args=(settings, self._signals), name="ingest")
+        process = context.Process(
+            target=ingest_main, args=(settings, self._signals, os.getpid()), name="ingest"
+        )
         process.start()
         return process
 
@@ -124,17 +126,18 @@ class IngestProcess:
             self._apply_counts(self._signals)
 
 
-def ingest_main(settings: Any, signals: Signals) -> None:
+def ingest_main(settings: Any, signals: Signals, parent: int) -> None:
     """The child: the same runtime as `serve`, running only the ingest pipeline."""
     from bot.app import build_runtime  # imported here: the child's own imports, after spawn
     from bot.logging_setup import setup_logging
+    from bot.workers import orphaned
 
     setup_logging(settings.log_level)
     os.nice(5)  # below the web process: when both want a CPU, acceptance wins
     runtime = build_runtime(settings, migrate=False)
     shipped = CounterDeltas(runtime.metrics)
     try:
-        while not signals.stop.is_set():
+        while not signals.stop.is_set() and not orphaned(parent):
             signals.wake.wait(IDLE_SECONDS)
             signals.wake.clear()
             try:

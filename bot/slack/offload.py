@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 Headers = dict[str, str | Sequence[str]]
 QUEUE_LIMIT = 5000
+PARENT_CHECK_SECONDS = 2.0  # an idle listener process looks this often whether serve is still there
 
 
 def offloadable(body: str, content_type: str) -> bool:
@@ -93,7 +94,9 @@ class ListenerProcesses:
     def _spawn(self, index: int) -> BaseProcess:
         context = multiprocessing.get_context("spawn")
         process = context.Process(
-            target=listener_main, args=(self.settings, self._queue), name=f"slack-listener-{index}"
+            target=listener_main,
+            args=(self.settings, self._queue, os.getpid()),
+            name=f"slack-listener-{index}",
         )
         process.start()
         return process
@@ -134,12 +137,13 @@ class ListenerProcesses:
         self._processes.clear()
 
 
-def listener_main(settings: Any, requests: Any) -> None:
+def listener_main(settings: Any, requests: Any, parent: int) -> None:
     """A listener process: the same runtime as `serve` without the HTTP server and background jobs."""
     from slack_bolt import BoltRequest
 
     from bot.app import build_runtime
     from bot.logging_setup import setup_logging
+    from bot.workers import orphaned
 
     setup_logging(settings.log_level)
     # Below the web process: when both want the CPU, acks win.
@@ -148,7 +152,13 @@ def listener_main(settings: Any, requests: Any) -> None:
     unfinished = 0  # taken from the queue, listener maybe still running
     try:
         while True:
-            item = requests.get()
+            try:
+                item = requests.get(timeout=PARENT_CHECK_SECONDS)
+            except queue.Empty:
+                if orphaned(parent):
+                    log.error("serve is gone; this listener process stops")
+                    return
+                continue
             if item is None:
                 requests.task_done()
                 break

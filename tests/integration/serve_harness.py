@@ -76,6 +76,7 @@ class Deployment:
     process: subprocess.Popen[bytes] | None = None
     # The pipeline in serve's own process, so that its failpoints kill serve; True: in its child.
     ingest_process: bool = False
+    listener_processes: int = 0  # slash commands worked in serve itself, so its failpoints are the ones hit
 
     @property
     def base(self) -> str:
@@ -100,8 +101,7 @@ class Deployment:
             "META_PAGE_ID": self.graph.page_id,
             # Pacing lifted: the stand-in has no limit and a test waits seconds, not one per card.
             "SLACK_CHANNEL_INTERVAL": "0",
-            # Slash commands worked in the serve process itself, so its failpoints are the ones hit.
-            "SLACK_LISTENER_PROCESSES": "0",
+            "SLACK_LISTENER_PROCESSES": str(self.listener_processes),
             "INGEST_PROCESS": "1" if self.ingest_process else "0",
             "SOCIALDESK_LOG_LEVEL": "WARNING",
         }

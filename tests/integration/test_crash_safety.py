@@ -189,6 +189,32 @@ def test_a_killed_ingest_process_is_replaced_and_loses_nothing(deployment: Deplo
     assert 'socialdesk_worker_process_restarts_total{process="ingest"} 1.0' in metrics  # it did die
 
 
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:  # the field after the state is the parent's pid
+            found.add(int(stat.parent.name))
+    return found
+
+
+def test_serve_killed_leaves_no_worker_process_behind(deployment: Deployment) -> None:
+    # SIGKILL tells a process's children nothing; a listener or ingest process left running would hold
+    # database connections (and on PostgreSQL, SKIP LOCKED rows) for a service that is gone.
+    d = deployment
+    d.ingest_process, d.listener_processes = True, 1
+    d.start()
+    assert d.process is not None
+    until(lambda: len(_children(d.process.pid)) >= 2, "serve's listener and ingest processes")
+    children = _children(d.process.pid)
+    d.process.kill()
+    d.process.wait(10)
+    until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in children), "the orphans to exit")
+
+
 def test_sigterm_stops_serve_cleanly_after_storing_what_it_acknowledged(deployment: Deployment) -> None:
     # uvicorn re-raises SIGTERM after its graceful shutdown; serve must still close its workers,
     # scheduler and inbox writer (exit 0), not die of the signal with its cleanup skipped (-15).
