@@ -74,6 +74,12 @@ class InboxWriter:
         self._queue.put(pending)
         return await pending.future
 
+    def warm(self) -> None:
+        """Start the thread and open its database connection now, not on the first webhook."""
+        self._ensure_started()
+        with self._urgent.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+
     def backlogged(self) -> bool:
         """Whether requests are queueing for the commit (the latest batch held BACKLOG_BATCH or more)."""
         return self.last_batch >= BACKLOG_BATCH
