@@ -9,7 +9,8 @@ falls behind, crashes or is killed (it is started again, and the items it held a
 
 The web process wakes it when a payload is accepted; it wakes the web process's outbox when it
 opened cases; and it sends its counters (mentions by result, inbox items by status) back, so that
-`/metrics` still shows them. `INGEST_PROCESS=false` keeps the pipeline in the web process.
+`/metrics` still shows them. Opt-in (`INGEST_PROCESS=true`): on the 2-core reference machine it lost
+on SQLite and traded a longer acceptance tail for throughput on PostgreSQL (benchmarks/README.md).
 """
 
 from __future__ import annotations
