@@ -143,7 +143,7 @@ def settle_for_serving(runtime: Any) -> None:
 
 
 class _Terminated(Exception):
-    """SIGTERM reached `socket` (after uvicorn's own graceful shutdown, or before it started)."""
+    """SIGTERM reached `serve` or `socket` (after uvicorn's own graceful shutdown, or before it started)."""
 
 
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:
