@@ -121,8 +121,7 @@ class Runtime:
         def ingest_step() -> datetime | None:
             report = self.pipeline.drain(between_items=self.foreground.yield_if_busy)
             if report.cases_opened or report.followups:
-                assert self._outbox_loop is not None
-                self._outbox_loop.wake()
+                self.wake_outbox()
             return None
 
         self._outbox_loop = WakeableLoop(

@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 
-from bot.config import ConfigError, load_config
-from bot.settings import Settings
+from bot.cli_common import load_settings_and_config
 
 err = Console(stderr=True)
 
@@ -37,16 +35,7 @@ def scan(
     from bot.store.db import make_engine
     from bot.store.migrate import upgrade
 
-    try:
-        settings = Settings()
-        config = load_config(settings.config_path())
-    except ValidationError as exc:
-        for item in exc.errors():
-            err.print(f"[red]environment {'.'.join(str(p) for p in item['loc'])}: {item['msg']}[/red]")
-        raise typer.Exit(2) from None
-    except ConfigError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
+    settings, config = load_settings_and_config()
     setup_logging(settings.log_level)
     if send:
         from bot.app import StartupError, build_runtime

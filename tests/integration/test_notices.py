@@ -174,5 +174,5 @@ def wait_until_blocked_on_a_lock(engine: Engine, deadline_seconds: float = 10.0)
         with engine.connect() as conn:
             if conn.execute(query).scalar():
                 return
-        time.sleep(0.01)  # polling another session's state, not waiting for time to pass
+        time.sleep(0.01)  # sleep-ok: polling another session's state, not waiting for time to pass
     raise AssertionError("the second claim never waited on the first one's lock")
