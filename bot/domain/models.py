@@ -151,6 +151,12 @@ class Case(SQLModel, table=True):
     # The flood roll-up the case joined instead of getting a card at once (bot/flood/); kept after a
     # promotion to its own card, so the roll-up's count stays the number of cases it collected.
     rollup_id: int | None = Field(default=None, index=True)
+    # False for spam, praise and other posts that ask nothing of us: no SLA clock, no nudge, no page.
+    # Triage sets it; an agent can change it from the card (`/social triage`), see bot/triage/.
+    needs_reply: bool = True
+    # True when the case was opened from history (an import, or a post older than the alerting age):
+    # it is a case like any other but never alerts about the past.
+    historical: bool = False
     version: int = 0
 
 
@@ -286,6 +292,30 @@ class SurveyResponse(SQLModel, table=True):
     source_ref: str = Field(max_length=200)  # the mention id or the survey tool's response id
     comment: str | None = Field(default=None, sa_column=Column(Text))
     received_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+
+
+class TriageCorrection(SQLModel, table=True):
+    """An agent's correction of triage: what the model said, what the agent chose, on the masked text.
+
+    Kept as a labelled example: the weekly review counts them and `socialdesk triage train
+    --from-corrections` learns from them. Only the masked text is stored, never the raw one."""
+
+    __tablename__ = "triage_correction"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+    actor: str = Field(max_length=64)
+    field: str = Field(max_length=16)  # category, priority or needs_reply
+    from_value: str = Field(max_length=32)
+    to_value: str = Field(max_length=32)
+    platform: str = Field(max_length=32)
+    text_masked: str = Field(sa_column=Column(Text, nullable=False))
+    # The model's own answer at ingest (not the rules' override), so agreement is measured on the model.
+    model_category: str = Field(default="", max_length=32)
+    model_priority: str = Field(default="", max_length=8)
+    model_needs_reply: bool = True
+    model_version: str = Field(default="", max_length=64)
 
 
 # The crisis tables live in their own module; importing it here registers them with every user of these.
