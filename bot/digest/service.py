@@ -5,6 +5,10 @@ Each digest is recorded under a Notice key (`digest:daily:2026-11-24`, `digest:w
 the same transaction that queues its message and its chart in the outbox (`bot.store.notices_repo`):
 a second replica, a retry, a restart or an overlapping run finds the key taken and sends nothing.
 Which period is due, and for how long a missed one is still worth sending, is `bot.periodic`'s rule.
+A due period is sent only if socialdesk existed during it (`bot.store.install_repo`): the first run of
+the scheduled job records when socialdesk first ran, so a first start on an empty database sends no
+digest or weekly review for the days before; a period with cases of its own (history imported before
+the first start) is still sent.
 
 The chart is a second outbox row (`RENDER_DIGEST_CHART`) behind the post in the same channel: the
 outbox sends it once the post has its ts, into the post's thread (`bot.slack.outbox_upload`), and then
@@ -34,6 +38,7 @@ from bot.periodic import PeriodKey, due_periods
 from bot.slack.digest_view import render_digest
 from bot.slack.outbox_queue import RENDER_DIGEST_CHART, enqueue
 from bot.store.db import session_scope, writer
+from bot.store.install_repo import has_cases_in, record_first_run
 from bot.store.notices_repo import claim_notice, is_claimed
 
 log = logging.getLogger(__name__)
@@ -75,6 +80,7 @@ class DigestService:
         self._clock = clock
         self._builder = builder or DigestBuilder(engine=engine, config=config)
         self._on_queued = on_queued  # e.g. wake the outbox, so the digest does not wait for its next pass
+        self._first_run: datetime | None = None  # read (or recorded) once, by the first scheduled run
 
     @property
     def channel(self) -> str:
@@ -83,9 +89,13 @@ class DigestService:
     def send_if_due(self, now: datetime | None = None) -> bool:
         """Queue the digest(s) due now, if not sent yet: the daily digest of yesterday from
         `digest.time` local, and on `digest.weekly_day` also the weekly review, each for
-        `digest.catch_up_hours` after its time. Idempotent; True only if this call queued something."""
+        `digest.catch_up_hours` after its time, and only for a period socialdesk existed in
+        (`existed`). Idempotent; True only if this call queued something."""
         now = now or self._clock.now()
         digest = self._config.digest
+        if self._first_run is None:
+            # The first run on this database is the install record: nothing before it is caught up.
+            self._first_run = record_first_run(self._engine, now)
         due = due_periods(
             now,
             at=digest.time,
@@ -96,11 +106,23 @@ class DigestService:
         queued = False
         for key in due:
             try:
+                if not self.existed(key):
+                    continue
                 queued |= self._queue(key, f"{NOTICE_KIND}:{key.key}", now)
             except Exception:
                 # One failed period must not hold up the other; the next tick tries again.
                 log.exception("digest %s could not be built or queued", key.key)
         return queued
+
+    def existed(self, key: PeriodKey) -> bool:
+        """Whether the period is one socialdesk existed in: it first ran before the period ended, or
+        the database holds cases opened in the period. The scheduled run sends nothing else (a first
+        start on an empty database has no yesterday); `send` (the command) asks no such question."""
+        period = local_days(key.first_day, key.last_day, self._config.timezone)
+        if self._first_run is not None and self._first_run < period.end:
+            return True
+        with Session(self._engine) as session:
+            return has_cases_in(session, period.start, period.end)
 
     def period_key(self, day: date, *, weekly: bool = False) -> PeriodKey:
         """The daily period of local ``day``, or the weekly one of the 7 days ending on it."""

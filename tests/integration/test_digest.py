@@ -4,7 +4,10 @@ and `socialdesk digest preview` / `send`."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import secrets
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,7 +23,11 @@ from bot.digest.chart import PNG_SIGNATURE
 from bot.digest.service import DigestService, PeriodNotOver
 from bot.domain.enums import OutboxStatus
 from bot.domain.models import Notice, OutboxMessage
+from bot.leader import LeaderElector
+from bot.services import start_background
 from bot.standin import SlackStandin, StoredMessage, validate_blocks
+from bot.store.db import is_sqlite
+from bot.store.install_repo import first_run
 from tests import support
 from tests.integration.digest_seed import add_case, at, seed_tuesday
 from tests.integration.helpers import generic_mention, post_generic, settle
@@ -158,28 +165,100 @@ def test_outside_the_catch_up_window_nothing_is_sent(
     assert "Wed 25 Nov 2026" in all_text(post)
 
 
+def first_serve(runtime: Runtime) -> None:
+    """`serve`'s start (workers, leader election, scheduler) until the digest job has run once, as a new
+    leader runs it at once; then the scheduler and workers stop and the test drives the job itself."""
+    ran = threading.Event()
+    job = runtime.jobs["digest"]
+
+    def probe() -> object:
+        try:
+            return job.func()
+        finally:
+            ran.set()
+
+    runtime.jobs["digest"] = dataclasses.replace(job, func=probe)
+    url = runtime.settings.database_url
+    # SQLite: the elector `serve` builds, which leads at once; PostgreSQL: the same on a key of its own.
+    elector = None if is_sqlite(url) else LeaderElector(url, lock_key=secrets.randbits(62))
+    background = start_background(runtime, elector=elector)
+    try:
+        assert ran.wait(10.0), "the digest job did not run when serve became leader"
+    finally:
+        background.scheduler.shutdown(wait=True)
+        background.elector.stop()
+        runtime.stop_workers()
+        runtime.jobs["digest"] = job
+
+
+def test_the_first_start_on_an_empty_database_sends_nothing_for_the_days_before_it(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandin
+) -> None:
+    """`serve` starts for the first time on Monday 30 Nov at 09:30: Sunday's digest and last week's
+    review are inside the 12-hour catch-up window, but socialdesk did not exist then."""
+    clock.set(at(30, 9, 30))
+    first_serve(runtime)
+    runtime.run_until_idle(clock)
+    assert digests(standin) == []
+    with Session(runtime.engine) as session:
+        assert first_run(session) == at(30, 9, 30)
+        assert [n.key for n in session.exec(select(Notice)).all() if n.kind == "digest"] == []
+    run_job(runtime, clock, at(30, 12, 0))  # a restart later that morning: still nothing to catch up
+    assert digests(standin) == []
+    # Tuesday 08:00: Monday's digest, the first day socialdesk ran (quiet, but it was there).
+    run_job(runtime, clock, at(1, 8, 0, month=12))
+    assert [p.text.split(":")[0] for p in digests(standin)] == ["📬 Daily digest · Mon 30 Nov 2026"]
+    # The next Monday: Sunday's digest and the review of its first week.
+    run_job(runtime, clock, at(7, 8, 0, month=12))
+    assert [p.text.split(":")[0] for p in digests(standin)][1:] == [
+        "📬 Daily digest · Sun 06 Dec 2026",
+        "📈 Weekly review · 30 Nov to 06 Dec 2026 (2026-W49)",
+    ]
+
+
+def test_history_imported_before_the_first_start_is_digested(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandin
+) -> None:
+    """Cases on Sunday (imported from history before the first start) make Sunday a day with data:
+    its digest and the week's review go out; Saturday, with none, is not caught up."""
+    with Session(runtime.engine) as session:
+        add_case(session, opened=at(29, 15), historical=True)
+        session.commit()
+    clock.set(at(30, 9, 30))
+    first_serve(runtime)
+    runtime.run_until_idle(clock)
+    posts = digests(standin)
+    assert [p.text.split(":")[0] for p in posts] == [
+        "📬 Daily digest · Sun 29 Nov 2026",
+        "📈 Weekly review · 23 Nov to 29 Nov 2026 (2026-W48)",
+    ]
+    assert "*Cases opened*\n1" in field_texts(posts[0])
+
+
 def test_on_monday_the_weekly_review_goes_out_too(
     runtime: Runtime, clock: ManualClock, standin: SlackStandin
 ) -> None:
     seed_tuesday(runtime.engine)
+    run_job(runtime, clock, at(25, 8, 0))  # socialdesk runs from Wednesday (Tuesday's digest)
     run_job(runtime, clock, at(30, 8, 0))  # Monday 30 Nov
-    posts = digests(standin)
+    posts = digests(standin)[1:]
     assert [p.text.split(":")[0] for p in posts] == [
         "📬 Daily digest · Sun 29 Nov 2026",
         "📈 Weekly review · 23 Nov to 29 Nov 2026 (2026-W48)",
     ]
     weekly = all_text(posts[1])
     assert "*Improvement review*" in weekly and "*Routes with the worst outcomes*" in weekly
-    assert len(standin.files()) == 2 and all(len(p.replies) == 1 for p in posts)
+    assert len(standin.files()) == 3 and all(len(p.replies) == 1 for p in posts)
     assert validate_blocks(posts[1].blocks, surface="message") == []
     run_job(runtime, clock, at(30, 8, 1))
-    assert len(digests(standin)) == 2
+    assert len(digests(standin)) == 3
 
 
 def test_the_week_the_clocks_go_back(runtime: Runtime, clock: ManualClock, standin: SlackStandin) -> None:
     """Europe/London leaves summer time on Sun 25 Oct 2026 at 02:00 BST (01:00 UTC): that day is 25
     hours long, and 08:00 local moves from 07:00 UTC to 08:00 UTC."""
     with Session(runtime.engine) as session:
+        add_case(session, opened=datetime(2026, 10, 23, 12, 0, tzinfo=UTC))  # Friday: the desk existed then
         add_case(session, opened=datetime(2026, 10, 24, 23, 30, tzinfo=UTC))  # 00:30 BST on Sunday
         add_case(session, opened=datetime(2026, 10, 25, 23, 30, tzinfo=UTC))  # 23:30 GMT on Sunday
         add_case(session, opened=datetime(2026, 10, 26, 0, 30, tzinfo=UTC))  # Monday
