@@ -17,6 +17,7 @@ from bot.digest.model import (
     CannedUse,
     ChartData,
     Count,
+    CrisisInPeriod,
     Digest,
     DigestKind,
     GroupReport,
@@ -90,6 +91,7 @@ class DigestBuilder:
                 ("waits", lambda s: digest_repo.frt_stats(s, both)),
                 ("canned", lambda s: detail.canned_counts(s, period)),
                 ("moves", lambda s: detail.escalation_moves(s, period)),
+                ("crises", lambda s: detail.crises_in(s, period)),
             ],
             [
                 ("backlog", detail.backlog_now),
@@ -153,6 +155,10 @@ class DigestBuilder:
             canned=[CannedUse(cid, titles.get(cid, cid), n) for cid, n in canned],
             canned_share=share,
             chart=_chart(kind, key, got["arrivals"], trend_days, got["sla"], tz),
+            crises=[
+                CrisisInPeriod(c.id, c.title, c.severity, c.started_at, c.ended_at, c.war_room, c.cases)
+                for c in got["crises"]
+            ],
             review=review,
         )
 

@@ -63,6 +63,20 @@ class CannedUse:
 
 
 @dataclass(frozen=True, slots=True)
+class CrisisInPeriod:
+    """A crisis that started, ran or ended in the digest's period (``ended_at`` None: still running
+    when the digest was built)."""
+
+    id: int
+    title: str
+    severity: str  # the playbook's severity name ("sev2")
+    started_at: datetime
+    ended_at: datetime | None
+    war_room: str
+    cases: int  # cases tagged with it (worked in its war room)
+
+
+@dataclass(frozen=True, slots=True)
 class ChartData:
     """The chart's series. ``buckets`` are hours of the day (a daily digest; 23 or 25 on the days the
     clocks change) or days of the week (weekly), labelled in local time."""
@@ -115,7 +129,7 @@ class Digest:
     canned: list[CannedUse]
     canned_share: float | None
     chart: ChartData
-    crises: list[str] = field(default_factory=list)  # nothing records crises yet: the view says "No crises"
+    crises: list[CrisisInPeriod] = field(default_factory=list)  # oldest first
     review: Review | None = None
 
     @property

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.digest.model import Digest, GroupReport, OpenNow, Review, Satisfaction
+from bot.digest.model import CrisisInPeriod, Digest, GroupReport, OpenNow, Review, Satisfaction
 from bot.domain import metrics
 from bot.domain.enums import Platform, Sentiment
 from bot.domain.metrics import Figures, Outcome, Shift
@@ -246,8 +246,36 @@ def _work_lines(digest: Digest) -> list[str]:
         lines.append(f"*Canned replies* {percent(digest.canned_share)} of replies started from one: {used}")
     else:
         lines.append("*Canned replies* none used")
-    lines.append("*Crises* " + ("; ".join(escape_mrkdwn(c) for c in digest.crises) or "No crises"))
+    return lines + _crisis_lines(digest)
+
+
+def _crisis_lines(digest: Digest) -> list[str]:
+    """Every crisis that started, ran or ended in the period, with its severity and times (local)."""
+    if not digest.crises:
+        return ["*Crises* No crises"]
+    zone = ZoneInfo(digest.timezone)
+    lines = [f"*Crises* {len(digest.crises)} in this period"]
+    lines += [crisis_line(crisis, zone, digest.built_at) for crisis in digest.crises]
     return lines
+
+
+def crisis_line(crisis: CrisisInPeriod, zone: ZoneInfo, built_at: datetime) -> str:
+    """``🚨 *Crisis 3: Login failures in EU* · sev2 · started Tue 24 Nov 09:12, ended Tue 24 Nov 11:40
+    (2 h 28 min) · 40 cases · #outage-3-login-failures-in-eu``."""
+
+    def at(moment: datetime) -> str:
+        return f"{moment.astimezone(zone):%a %d %b %H:%M}"
+
+    when = f"started {at(crisis.started_at)}"
+    if crisis.ended_at is not None:
+        when += f", ended {at(crisis.ended_at)} ({duration(crisis.ended_at - crisis.started_at)})"
+    else:
+        when += f", still running ({duration(built_at - crisis.started_at)} so far)"
+    cases = f"{crisis.cases:,} case" + ("" if crisis.cases == 1 else "s")
+    return (
+        f"🚨 *Crisis {crisis.id}: {escape_mrkdwn(crisis.title)}* · {escape_mrkdwn(crisis.severity)} · "
+        f"{when} · {cases} · #{escape_mrkdwn(crisis.war_room)}"
+    )
 
 
 def _agent_lines(digest: Digest) -> list[str]:

@@ -1,5 +1,5 @@
 """The digest's breakdowns in SQL: volume by platform, category and sentiment, negative topics,
-escalations, backlog now, canned-reply usage and survey scores.
+escalations, backlog now, canned-reply usage, survey scores and the crises of the period.
 
 Each query groups in the database and returns a handful of rows; the formulas they serve are in
 `bot.domain.metrics.breakdown` and `bot.domain.metrics.satisfaction`.
@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from bot.clock import as_utc
 from bot.domain.casework import EventKind
+from bot.domain.crisis_models import Crisis
 from bot.domain.enums import OPEN_STATUSES, ReplyStatus
 from bot.domain.metrics import NEGATIVE, Period
 from bot.domain.models import Mention, SurveyResponse
@@ -36,6 +37,7 @@ from bot.store.digest_repo import (
 
 MENTION = cast(Table, Mention.__table__)  # type: ignore[attr-defined]  # SQLModel sets it at class creation
 SURVEY = cast(Table, SurveyResponse.__table__)  # type: ignore[attr-defined]
+CRISIS = cast(Table, Crisis.__table__)  # type: ignore[attr-defined]
 # Enough text for the top words to be stable; a week of a busy desk would otherwise read 100k texts.
 MAX_TOPIC_TEXTS = 20_000
 QUARTER = 900.0  # seconds
@@ -143,6 +145,53 @@ def backlog_now(session: Session) -> dict[str, OpenCases]:
             )
         out[str(name)] = OpenCases(int(count), oldest_id, as_utc(oldest) if oldest is not None else None)
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class CrisisRow:
+    """A crisis that ran during a period, and how many cases were worked in it."""
+
+    id: int
+    title: str
+    playbook_id: str
+    severity: str
+    started_at: datetime
+    ended_at: datetime | None
+    war_room: str
+    cases: int
+
+
+def crises_in(session: Session, period: Period) -> list[CrisisRow]:
+    """The crises that started, ran or ended in the period (``started_at < end`` and not ended before
+    its start), oldest first, each with the number of cases tagged with it (the ``crisis_id`` index)."""
+    k = CRISIS.c
+    rows = (
+        session.connection()
+        .execute(
+            select(k.id, k.title, k.playbook_id, k.severity, k.started_at, k.ended_at, k.war_room)
+            .where(k.started_at < period.end, or_(k.ended_at.is_(None), k.ended_at >= period.start))
+            .order_by(k.started_at, k.id)
+        )
+        .all()
+    )
+    if not rows:
+        return []
+    ids = [int(r[0]) for r in rows]
+    tagged = select(C.crisis_id, func.count()).where(C.crisis_id.in_(ids)).group_by(C.crisis_id)
+    counts: dict[int, int] = {int(cid): int(n) for cid, n in session.connection().execute(tagged)}
+    return [
+        CrisisRow(
+            id=int(cid),
+            title=str(title),
+            playbook_id=str(playbook),
+            severity=str(severity),
+            started_at=as_utc(started),
+            ended_at=as_utc(ended) if ended is not None else None,
+            war_room=str(room),
+            cases=counts.get(int(cid), 0),
+        )
+        for cid, title, playbook, severity, started, ended, room in rows
+    ]
 
 
 def canned_counts(session: Session, period: Period) -> dict[str | None, int]:

@@ -21,8 +21,9 @@ from bot.clock import ManualClock
 from bot.config import Config
 from bot.digest.chart import PNG_SIGNATURE
 from bot.digest.service import DigestService, PeriodNotOver
+from bot.domain.crisis_models import Crisis, CrisisStatus
 from bot.domain.enums import OutboxStatus
-from bot.domain.models import Notice, OutboxMessage
+from bot.domain.models import Case, Notice, OutboxMessage
 from bot.leader import LeaderElector
 from bot.services import start_background
 from bot.standin import SlackStandin, StoredMessage, validate_blocks
@@ -102,6 +103,50 @@ def test_at_0800_local_the_digest_of_yesterday_is_posted_once_with_its_chart_in_
         notices = {n.key: n for n in session.exec(select(Notice)).all()}
     assert notices["digest:daily:2026-11-24"].sent_at is not None
     assert notices["digest-chart:daily:2026-11-24"].sent_at is not None
+
+
+def test_the_digest_lists_the_crises_that_started_ran_or_ended_in_its_day(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandin
+) -> None:
+    seed_tuesday(runtime.engine)
+
+    def crisis(cid: int, title: str, start: datetime, end: datetime | None, severity: str = "sev2") -> Crisis:
+        return Crisis(
+            id=cid,
+            playbook_id=f"playbook-{cid}",  # one active crisis per playbook
+            title=title,
+            severity=severity,
+            status=CrisisStatus.ACTIVE if end is None else CrisisStatus.ENDED,
+            started_at=start,
+            started_by="U0AGENT01",
+            ended_at=end,
+            war_room=f"outage-{cid}",
+        )
+
+    with Session(runtime.engine) as session:
+        session.add(crisis(1, "Over by Monday lunch", at(23, 10), at(23, 12)))
+        session.add(crisis(2, "Overnight checkout errors", at(23, 20), at(24, 2), "sev1"))
+        session.add(crisis(3, "Login failures in EU", at(24, 9, 12), None))
+        session.add(crisis(4, "Started on Wednesday", at(25, 0, 30), None))
+        session.flush()
+        for case in session.exec(select(Case).where(col(Case.opened_at) >= at(24, 9))).all()[:2]:
+            case.crisis_id = 3
+            session.add(case)
+        session.commit()
+    run_job(runtime, clock, at(25, 8, 0))
+    [post] = digests(standin)
+    assert validate_blocks(post.blocks, surface="message") == []
+    text = all_text(post)
+    assert "No crises" not in text and "*Crises* 2 in this period" in text
+    assert (
+        "🚨 *Crisis 2: Overnight checkout errors* · sev1 · started Mon 23 Nov 20:00, ended Tue 24 Nov 02:00 "
+        "(6 h) · 0 cases · #outage-2"
+    ) in text
+    assert (
+        "🚨 *Crisis 3: Login failures in EU* · sev2 · started Tue 24 Nov 09:12, still running (22 h 48 min "
+        "so far) · 2 cases · #outage-3"
+    ) in text
+    assert "Over by Monday lunch" not in text and "Started on Wednesday" not in text
 
 
 def test_a_day_through_the_real_pipeline(

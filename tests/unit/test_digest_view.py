@@ -19,6 +19,7 @@ from bot.digest.model import (
     CannedUse,
     ChartData,
     Count,
+    CrisisInPeriod,
     Digest,
     GroupReport,
     OpenNow,
@@ -156,6 +157,36 @@ def test_an_empty_day_still_renders() -> None:
     body = texts(message.blocks)
     assert "*Cases opened*\n0" in body and "*SLA met*\n—" in body and "no survey answers" in body
     assert "*By platform* no cases" in body and "*Escalations* none" in body and "No crises" in body
+
+
+def test_the_crises_of_the_day_are_listed_with_severity_and_local_times() -> None:
+    ended = CrisisInPeriod(
+        3,
+        "Login failures <!here>",
+        "sev2",
+        datetime(2026, 11, 24, 9, 12, tzinfo=UTC),
+        datetime(2026, 11, 24, 11, 40, tzinfo=UTC),
+        "outage-3-login-failures",
+        40,
+    )
+    running = CrisisInPeriod(
+        4, "Checkout errors", "sev1", datetime(2026, 11, 24, 22, 0, tzinfo=UTC), None, "outage-4", 1
+    )
+    message = render_digest(digest(crises=[ended, running]))
+    assert validate_blocks(message.blocks, surface="message") == []
+    body = texts(message.blocks)
+    assert "No crises" not in body and "*Crises* 2 in this period" in body
+    assert (
+        "🚨 *Crisis 3: Login failures &lt;!here&gt;* · sev2 · started Tue 24 Nov 09:12, ended Tue 24 Nov "
+        "11:40 (2 h 28 min) · 40 cases · #outage-3-login-failures"
+    ) in body
+    assert (
+        "🚨 *Crisis 4: Checkout errors* · sev1 · started Tue 24 Nov 22:00, still running (10 h so far) · "
+        "1 case · #outage-4"
+    ) in body
+    # Summer time: the same instants read an hour later in London in July.
+    july = CrisisInPeriod(5, "Recall", "sev3", datetime(2026, 7, 1, 9, 0, tzinfo=UTC), None, "recall-5", 0)
+    assert "started Wed 01 Jul 10:00" in texts(render_digest(digest(crises=[july])).blocks)
 
 
 def test_many_teams_and_agents_stay_within_slacks_limits() -> None:
