@@ -191,8 +191,12 @@ class DigestBuilder:
         return {c.id: c.title for c in self._config.canned_replies}
 
     def _brand_words(self) -> list[str]:
-        handles = [h.lstrip("@") for hs in self._config.ingest.brand_handles.values() for h in hs]
-        return [w for h in handles for w in h.replace("_", " ").split()]
+        """Our own handles (config `ingest.brand_handles`), whole and in parts: "acme_help" is left out of
+        the words as itself ("acme_help is useless"), and as "acme" and "help". With the @ they are
+        left out anyway, as every handle is (`metrics.top_keywords`)."""
+        handles = [h.strip().lstrip("@") for hs in self._config.ingest.brand_handles.values() for h in hs]
+        parts = [w for h in handles for w in h.replace("_", " ").replace(".", " ").split()]
+        return list(dict.fromkeys([*handles, *parts]))
 
 
 def _merge(parts: Iterable[Mapping[str, Mapping[int, int]]]) -> dict[str, dict[int, int]]:

@@ -19,10 +19,11 @@ from bot.app import Runtime
 from bot.cli import cli
 from bot.clock import ManualClock
 from bot.config import Config
+from bot.digest.build import DigestBuilder, daily_key
 from bot.digest.chart import PNG_SIGNATURE
 from bot.digest.service import DigestService, PeriodNotOver
 from bot.domain.crisis_models import Crisis, CrisisStatus
-from bot.domain.enums import OutboxStatus
+from bot.domain.enums import Category, OutboxStatus, Platform, Sentiment
 from bot.domain.models import Case, Notice, OutboxMessage
 from bot.leader import LeaderElector
 from bot.services import start_background
@@ -147,6 +148,36 @@ def test_the_digest_lists_the_crises_that_started_ran_or_ended_in_its_day(
         "so far) · 2 cases · #outage-3"
     ) in text
     assert "Over by Monday lunch" not in text and "Started on Wednesday" not in text
+
+
+def test_the_words_of_negative_posts_leave_out_our_own_handles(
+    runtime: Runtime, clock: ManualClock, config: Config
+) -> None:
+    """The brand's handles (config `ingest.brand_handles`) are who customers write to, not what about."""
+    ingest = config.ingest.model_copy(update={"brand_handles": {Platform.X: ["@Acme_Support"]}})
+    ours = config.model_copy(update={"ingest": ingest})
+    texts = [
+        "@Acme_Support my login fails again, useless",
+        "@Acme_Support login broken for hours @AcmeHelp",  # AcmeHelp: not configured, still a handle
+        "acme_support never answers, login still broken",
+    ]
+    with Session(runtime.engine) as session:
+        for hour, text in enumerate(texts, start=9):
+            add_case(
+                session,
+                opened=at(24, hour),
+                text=text,
+                sentiment=Sentiment.NEGATIVE,
+                category=Category.COMPLAINT,
+            )
+        session.commit()
+    digest = DigestBuilder(engine=runtime.engine, config=ours).build(
+        daily_key(at(24, 0).date(), ours), now=at(25, 8)
+    )
+    words = dict(digest.negative_keywords)
+    assert words["login"] == 3 and words["broken"] == 2
+    assert "acmesupport" not in words and not any("acme" in w for w in words)
+    assert [t.name for t in digest.negative_topics] == ["complaint"]
 
 
 def test_a_day_through_the_real_pipeline(

@@ -234,6 +234,20 @@ def test_top_keywords_count_texts_not_repeats_and_skip_noise() -> None:
     ]
 
 
+def test_top_keywords_leave_out_every_handle_and_our_own_names() -> None:
+    texts = [
+        "@AcmeSupport my login fails again",
+        "@acme_help login broken, acme_help never answers",
+        "Login broken since the update @AppleSupport @jane.doe_99.",
+        "AcmeSupport ignores me, login still broken",
+        "write to support@acme.com about the login",  # an address (unmasked here): not a handle
+    ]
+    words = dict(metrics.top_keywords(texts, limit=20, ignore=["@AcmeSupport", "acme_help"]))
+    assert words["login"] == 5 and words["broken"] == 3
+    assert not {"acmesupport", "acme_help", "applesupport", "jane.doe_99", "jane", "doe_99"} & set(words)
+    assert "support" in words  # the address's local part is a word like any other
+
+
 def test_agent_table_joins_resolutions_and_first_replies() -> None:
     rows = metrics.agent_table(
         {"U1": 3, "U2": 5},

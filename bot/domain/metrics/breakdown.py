@@ -97,6 +97,9 @@ def negative_topics(
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]", re.UNICODE)
 _MASKED = re.compile(r"\[[a-z_ ]+\]")  # what redaction leaves behind: "[email]", "[phone]"
+# An @handle (ours, another brand's, a customer's): whom a post is addressed to, never what it is about.
+# Not inside a word or an address ("a@b.com"); X, Instagram and Threads handles take dots and underscores.
+_HANDLE = re.compile(r"(?<![\w@.])@[\w.]*\w")
 # Whitespace-separated for readability: the list is edited by people, not generated.
 STOPWORDS = frozenset(
     """a about after again all also am an and any are as at be been before being but by can cant could
@@ -115,12 +118,14 @@ def top_keywords(
     number of texts containing it (a rant repeating "refund" five times counts once).
 
     Words are lowercased; stop words, words under three letters, numbers, redaction placeholders
-    ("[email]") and ``ignore`` (our own brand names) are left out. Biggest first, ties alphabetically.
+    ("[email]"), @handles (whoever they name) and ``ignore`` (our own handles and brand names, written
+    without the @) are left out. Biggest first, ties alphabetically.
     """
-    skip = stopwords | {w.lower() for w in ignore}
+    skip = stopwords | {w.lower().lstrip("@") for w in ignore}
     counts: Counter[str] = Counter()
     for text in texts:
-        words = {w.replace("’", "'").strip("'-") for w in _WORD.findall(_MASKED.sub(" ", text.lower()))}
+        plain = _HANDLE.sub(" ", _MASKED.sub(" ", text.lower()))
+        words = {w.replace("’", "'").strip("'-") for w in _WORD.findall(plain)}
         counts.update(w for w in words if len(w) >= 3 and w not in skip and w.replace("'", "") not in skip)
     return ranked(counts)[:limit]
 
