@@ -15,6 +15,7 @@ from handlers import (
     replies,
     rollup,
     sla,
+    triage,
     views,
 )
 from handlers.context import HandlerContext
@@ -32,3 +33,4 @@ def register_all(app: App, ctx: HandlerContext) -> None:
     crisis.register(app, ctx)
     crisis_actions.register(app, ctx)
     rollup.register(app, ctx)
+    triage.register(app, ctx)

@@ -28,6 +28,7 @@ from handlers.privacy import privacy_command
 from handlers.replies import reply_command
 from handlers.sla import snooze_command
 from handlers.stats import stats_message
+from handlers.triage import triage_command
 
 _USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
 
@@ -198,5 +199,6 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "dm": _reply(ReplyVisibility.PRIVATE),
     "stats": lambda call: stats_message(call.ctx, call.cmd.args, call.actor),
     "snooze": snooze_command,
+    "triage": triage_command,
     "privacy": privacy_command,
 }

@@ -1,4 +1,5 @@
-"""Case actions (claim, unclaim, assign, escalate, resolve, reopen, note, spam) as keyword-only services.
+"""Case actions (claim, unclaim, assign, escalate, resolve, reopen, note, spam, triage corrections) as
+keyword-only services.
 
 Each action runs in one transaction that locks the case row (`SELECT ... FOR UPDATE` on PostgreSQL,
 `BEGIN IMMEDIATE` on SQLite), so two simultaneous claims serialise and the second sees the first's
@@ -18,6 +19,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.casework.roles import Actor, Capability
+from bot.casework.triage import TriageOutcome, correct_triage, label_as_spam
 from bot.clock import Clock
 from bot.config import Config
 from bot.domain import casework as rules
@@ -25,6 +27,8 @@ from bot.domain.casework import EventKind
 from bot.domain.errors import CaseNotFound, DomainError
 from bot.domain.models import Case, CaseEvent
 from bot.domain.notify import CaseNotifier
+from bot.domain.sla import SlaPolicy
+from bot.domain.triage_fix import TriageChange
 from bot.store import events_repo
 from bot.store.db import writer
 from bot.surveys.schedule import schedule_after_resolve
@@ -59,6 +63,7 @@ class CaseWork:
         self._config = config
         self._clock = clock
         self._notifier = notifier
+        self._sla = SlaPolicy(config)
 
     # --- the actions ----------------------------------------------------------------------------
 
@@ -127,13 +132,39 @@ class CaseWork:
 
     def mark_spam(self, *, case_id: int, actor: Actor) -> Outcome:
         actor.require(Capability.WORK_CASES)
-        return self._change(
-            case_id,
-            actor,
-            EventKind.SPAM,
-            lambda _s, c, now: rules.mark_spam(c, now),
-            f"#{case_id} marked as spam.",
-        )
+
+        def apply(session: Session, case: Case, now: datetime) -> dict[str, Any]:
+            rules.mark_spam(case, now)
+            # Triage that did not say spam was wrong: the correction is kept as a labelled example.
+            fixed = label_as_spam(session, case=case, actor=actor, now=now)
+            return {"corrected": [f.field.value for f in fixed]} if fixed else {}
+
+        return self._change(case_id, actor, EventKind.SPAM, apply, f"#{case_id} marked as spam.")
+
+    def correct_triage(
+        self, *, case_id: int, actor: Actor, change: TriageChange, now: datetime | None = None
+    ) -> TriageOutcome:
+        """An agent corrects the category, the priority or "needs a reply" (bot/casework/triage.py):
+        one transaction for the case, its SLA clock, its route, the events, the labelled examples and
+        the card. `now` defaults to the service's clock."""
+        actor.require(Capability.WORK_CASES)
+        now = now or self._clock.now()
+        with Session(self._writer, expire_on_commit=False) as session:
+            case = session.exec(select(Case).where(col(Case.id) == case_id).with_for_update()).first()
+            if case is None or case.id is None:
+                raise CaseNotFound(case_id)
+            outcome = correct_triage(
+                session,
+                case=case,
+                actor=actor,
+                change=change,
+                now=now,
+                config=self._config,
+                sla=self._sla,
+                notifier=self._notifier,
+            )
+            session.commit()
+            return outcome
 
     def reopen(self, *, case_id: int, actor: Actor) -> Outcome:
         actor.require(Capability.WORK_CASES)

@@ -201,6 +201,11 @@ def _actions(block: Mapping[str, Any], users: Mapping[str, str]) -> list[Rendera
         action_id = str(element.get("action_id", ""))
         if line:
             line.append(" ")
+        if element.get("type") == "static_select" and action_id == "case.triage":
+            # The card's triage menu: the demo corrects triage with `/social triage <case> <word>`.
+            placeholder = str((element.get("placeholder") or {}).get("text", ""))
+            line.append(f"[▾ {sanitize(placeholder)}]", style="bold")
+            continue
         if element.get("type") == "overflow":
             options = [o for o in element.get("options") or () if isinstance(o, Mapping)]
             labels = " | ".join(sanitize(str((o.get("text") or {}).get("text", ""))) for o in options)

@@ -75,6 +75,7 @@ class CaseView:
     sla_due: datetime | None = None
     sla_paused: bool = False  # the resolution clock stands still while the customer is being waited on
     snoozed_until: datetime | None = None  # a lead silenced SLA alerts until then
+    needs_reply: bool = True  # False: spam, praise and the like; no SLA clock (an agent can change it)
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ class EventKind(StrEnum):
     NOTE = "note"
     SPAM = "spam"
     MOVED_PRIVATE = "moved_private"
+    TRIAGE_CORRECTED = "triage_corrected"  # an agent changed category, priority or "needs a reply"
 
 
 class WrongState(DomainError):
@@ -129,6 +130,19 @@ def escalate(case: Case, team: str, known_teams: list[str]) -> str:
     case.claimed_at = None
     case.escalation_count += 1
     case.status = CaseStatus.ESCALATED
+    return previous
+
+
+def reroute(case: Case, team: str, rule: str) -> str:
+    """A triage correction changed what routing picks: the case moves to `team` as if routed there at
+    open (no escalation is counted) and its new team claims it afresh. Returns the team it came from."""
+    require_open(case, "move it")
+    previous = case.team
+    case.team = team
+    case.route = rule
+    case.assignee = None
+    case.claimed_at = None
+    case.status = _unclaimed_status(case)
     return previous
 
 

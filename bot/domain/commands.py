@@ -7,6 +7,7 @@ import shlex
 from dataclasses import dataclass
 
 from bot.domain.errors import DomainError, InvalidCaseRef
+from bot.domain.triage_fix import TriageChange, parse_triage_words
 
 SOCIAL_USAGE: dict[str, str] = {
     "queue": "`/social queue [team|platform|crisis] [--mine]`: open cases by priority and SLA due time",
@@ -20,6 +21,10 @@ SOCIAL_USAGE: dict[str, str] = {
     "resolve": "`/social resolve <case> [outcome]`: close a case",
     "reopen": "`/social reopen <case>`: bring a closed case back",
     "note": "`/social note <case> <text>`: an internal note, never sent to the customer",
+    "triage": (
+        "`/social triage <case> <category|P1..P4|spam|no-reply|needs-reply>`: correct the category "
+        "(complaint, incident, question, praise, spam, other), the priority or whether it needs a reply"
+    ),
     "snooze": "`/social snooze <case> <minutes|2h|until HH:MM|off>`: pause a case's SLA alerts (leads)",
     "stats": "`/social stats [today|week]`: volume and response times",
     "privacy": "`/social privacy export|erase <platform>:<id|@handle>`: a customer's personal data (leads)",
@@ -50,6 +55,15 @@ class SocialCommand:
 
     def rest(self, start: int = 1) -> str:
         return " ".join(self.args[start:]).strip()
+
+
+def parse_triage(cmd: SocialCommand) -> tuple[int, TriageChange]:
+    """`/social triage 42 P2` (up to one word per field: `triage 42 incident P1`)."""
+    case_id = cmd.case_id()
+    try:
+        return case_id, parse_triage_words(cmd.args[1:])
+    except ValueError as exc:
+        raise UsageError(str(exc), "triage") from exc
 
 
 def parse_case_ref(text: str) -> int:

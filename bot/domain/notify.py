@@ -22,9 +22,10 @@ class CaseNotifier(Protocol):
         """A person acted on the case: a short line in the card's thread says who did what."""
         ...
 
-    def case_moved(self, session: Session, case: Case, *, now: datetime) -> None:
+    def case_moved(self, session: Session, case: Case, *, now: datetime, why: str = "escalated") -> None:
         """The case changed team: the old card says where it went, a new card opens in the new channel.
-        Called after `case.team` changed and before the commit."""
+        Called after `case.team` changed and before the commit. `why`: "escalated" (a person moved
+        it) or "rerouted" (a triage correction made the routing rules pick another team)."""
         ...
 
     def tell_user(self, session: Session, case: Case, *, user: str, text: str, now: datetime) -> None:

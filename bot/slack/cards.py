@@ -52,6 +52,7 @@ from bot.slack.card_text import (
 from bot.slack.history_card import render_history
 from bot.slack.ids import ActionId, OverflowOption, case_block_id, encode_case_value, encode_overflow_value
 from bot.slack.sla_alerts import sla_header_marker, sla_status
+from bot.slack.triage_view import triage_menu
 
 # The labels and the history view moved to their own modules; importers of this one keep working.
 __all__ = [
@@ -143,6 +144,8 @@ def _facts(case: CaseView) -> list[str]:
 
 
 def _sla(case: CaseView) -> str:
+    if case.first_response_at is None and not case.needs_reply:
+        return "No reply needed · no SLA clock"
     if case.first_response_at is not None:
         answered = utc(case.first_response_at)
         late = answered > utc(case.first_response_due)
@@ -177,6 +180,8 @@ def _actions(case: CaseView) -> list[dict[str, Any]]:
                 ("Show history", encode_overflow_value(case.id, OverflowOption.SHOW_HISTORY)),
             ],
         ),
+        # Category, priority, "needs a reply": wrong triage fixed in one pick (bot/slack/triage_view.py).
+        triage_menu(case),
     ]
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.domain.casework import OUTCOMES, EventKind
 from bot.domain.sla import SlaEventKind
+from bot.domain.triage_fix import TriageField, value_label
 from bot.slack.blocks import (
     MAX_FALLBACK_TEXT,
     MAX_SECTION_TEXT,
@@ -77,6 +78,8 @@ def _describe(kind: str, who: str, d: dict[str, Any]) -> tuple[str, str | None]:
             return f"📝 Internal note from {who} (not sent to the customer)", str(d.get("text") or "")
         case EventKind.MOVED_PRIVATE:
             return f"🔒 {who} moved the conversation to private messages", None
+        case EventKind.TRIAGE_CORRECTED:
+            return _triage_line(who, d), None
         # Satisfaction surveys (bot/surveys): sent by socialdesk itself, answered by the customer.
         case "survey_sent":
             where = _VISIBILITY.get(str(d.get("visibility")), "")
@@ -94,6 +97,22 @@ def _describe(kind: str, who: str, d: dict[str, Any]) -> tuple[str, str | None]:
             return f"🔔 {who} turned SLA alerts back on", None
         case _:
             return f"{escape_mrkdwn(kind)} by {who}", None
+
+
+def _triage_line(who: str, d: dict[str, Any]) -> str:
+    """``🏷️ @maria corrected the priority: P4 → *P2*``, with what followed (moved, closed as spam)."""
+    field = str(d.get("field") or "")
+    try:
+        name = TriageField(field).label
+        before, after = (value_label(field, str(d.get(k) or "")) for k in ("from", "to"))
+    except ValueError:
+        name, before, after = field, str(d.get("from") or ""), str(d.get("to") or "")
+    line = f"🏷️ {who} corrected the {escape_mrkdwn(name)}: {escape_mrkdwn(before)} → *{escape_mrkdwn(after)}*"
+    if d.get("to_team"):
+        line += f" · moved to *{escape_mrkdwn(str(d['to_team']))}*"
+    if d.get("closed_as_spam"):
+        line += " · closed as spam"
+    return line
 
 
 def _survey_name(d: dict[str, Any]) -> str:
@@ -119,18 +138,22 @@ def _plain(kind: str, actor: str, d: dict[str, Any]) -> str:
         return _survey_answer(d)
     if kind in ("survey_sent", "survey_failed"):
         return f"satisfaction survey {kind.removeprefix('survey_')}"
+    if kind == EventKind.TRIAGE_CORRECTED:
+        return f"triage corrected by {actor}: {d.get('field')} {d.get('from')} → {d.get('to')}"
     extra = d.get("to_team") or d.get("outcome") or d.get("assignee") or ""
     return f"{kind.replace('_', ' ')} by {actor}" + (f" ({extra})" if extra else "")
 
 
-def render_moved_card(*, case_id: int, to_team: str, to_channel: str) -> SlackMessage:
-    """What is left of a card in the old channel after an escalation: where the case went."""
+def render_moved_card(*, case_id: int, to_team: str, to_channel: str, why: str = "escalated") -> SlackMessage:
+    """What is left of a card in the old channel after an escalation (or a triage correction that
+    re-routed the case): where the case went."""
     target = (
         f"<#{to_channel}>"
         if re.fullmatch(r"[CG][A-Z0-9]{2,}", to_channel)
         else escape_mrkdwn("#" + to_channel.lstrip("#"))
     )
-    text = f"➡️ #{case_id} was escalated to *{escape_mrkdwn(to_team)}* and continues in {target}."
+    how = "was re-routed after a triage correction" if why == "rerouted" else "was escalated"
+    text = f"➡️ #{case_id} {how} to *{escape_mrkdwn(to_team)}* and continues in {target}."
     return SlackMessage(
         text=fit_mrkdwn(f"#{case_id} moved to {to_team}", MAX_FALLBACK_TEXT),
         blocks=[section_block(text, block_id=case_block_id(case_id, "moved"))],

@@ -8,10 +8,12 @@ grow (a new key, a new version) while cards already posted in Slack keep decodin
 from __future__ import annotations
 
 import json
+import re
 from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "TRIAGE_EDIT",
     "VALUE_VERSION",
     "ActionId",
     "AlertActionId",
@@ -22,8 +24,10 @@ __all__ = [
     "case_block_id",
     "decode_case_value",
     "decode_overflow_value",
+    "decode_triage_value",
     "encode_case_value",
     "encode_overflow_value",
+    "encode_triage_value",
 ]
 
 
@@ -37,6 +41,7 @@ class ActionId(StrEnum):
     OVERFLOW = "case.overflow"
     UNCLAIM = "case.unclaim"
     REOPEN = "case.reopen"
+    TRIAGE = "case.triage"  # the card's "Correct triage" menu (a static select)
 
     @property
     def verb(self) -> str:
@@ -72,6 +77,7 @@ class CallbackId(StrEnum):
     ESCALATE_MODAL = "case.escalate_modal"
     RESOLVE_MODAL = "case.resolve_modal"
     ASSIGN_MODAL = "case.assign_modal"
+    TRIAGE_MODAL = "case.triage_modal"
 
 
 class InputId(StrEnum):
@@ -86,6 +92,9 @@ class InputId(StrEnum):
     RESOLVE_OUTCOME = "resolve_outcome"
     RESOLVE_NOTE = "resolve_note"
     ASSIGN_USER = "assign_user"
+    TRIAGE_CATEGORY = "triage_category"
+    TRIAGE_PRIORITY = "triage_priority"
+    TRIAGE_REPLY = "triage_reply"
 
 
 VALUE_VERSION = 1
@@ -106,6 +115,33 @@ def encode_overflow_value(case_id: int, option: OverflowOption) -> str:
     The option leads so a handler (or a person reading a payload log) can see the choice at a glance.
     """
     return f"{OverflowOption(option).value}|{encode_case_value(case_id)}"
+
+
+TRIAGE_EDIT = "edit"  # the menu's last choice: the form with all three fields
+_TRIAGE_PREFIX = "triage:"
+_TRIAGE_WORD = re.compile(r"^[a-z0-9-]{1,16}$")
+
+
+def encode_triage_value(case_id: int, word: str) -> str:
+    """A choice in the card's triage menu: ``triage:P2|{"v":1,"case":42}``.
+
+    The word is the one `/social triage` takes (``complaint``, ``P2``, ``no-reply``...) or
+    ``edit`` (open the form), so the menu and the command share one vocabulary; the case value
+    travels inside each option, as in the overflow menu."""
+    if not _TRIAGE_WORD.match(word.lower()):
+        raise ValueError(f"not a triage word: {_show(word)}")
+    return f"{_TRIAGE_PREFIX}{word}|{encode_case_value(case_id)}"
+
+
+def decode_triage_value(value: str) -> tuple[int, str]:
+    """The case id and the word of a triage menu choice; ``ValueError`` on anything else (the word's
+    meaning is checked by the domain, bot/domain/triage_fix.py)."""
+    if not isinstance(value, str) or not value.startswith(_TRIAGE_PREFIX) or "|" not in value:
+        raise ValueError(f"not a socialdesk triage value: {_show(value)}")
+    word, _, case_value = value.removeprefix(_TRIAGE_PREFIX).partition("|")
+    if not _TRIAGE_WORD.match(word.lower()):
+        raise ValueError(f"triage value names no valid choice: {_show(value)}")
+    return decode_case_value(case_value), word
 
 
 def decode_case_value(value: str) -> int:

@@ -42,8 +42,10 @@ def build_manifest(url: str, *, name: str = "socialdesk") -> dict[str, Any]:
                 {
                     "command": "/social",
                     "url": events_url,
-                    "description": "Work the social queue: queue, claim, reply, escalate, resolve, show",
-                    "usage_hint": "queue | claim 42 | reply 42 | escalate 42 billing | help",
+                    "description": (
+                        "Work the social queue: queue, claim, reply, escalate, resolve, triage, show"
+                    ),
+                    "usage_hint": "queue | claim 42 | reply 42 | escalate 42 billing | triage 42 P2 | help",
                     "should_escape": True,
                 },
                 {

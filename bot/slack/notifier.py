@@ -114,7 +114,7 @@ class OutboxNotifier:
             now=now,
         )
 
-    def case_moved(self, session: Session, case: Case, *, now: datetime) -> None:
+    def case_moved(self, session: Session, case: Case, *, now: datetime, why: str = "escalated") -> None:
         assert case.id is not None
         new_channel = self._team_channel(case.team)
         if self._flood.without_card(session, case):
@@ -137,6 +137,7 @@ class OutboxNotifier:
                     "ts": case.slack_ts,
                     "to_team": case.team,
                     "to_channel": new_channel,
+                    "why": why,
                 },
                 case_id=case.id,
                 now=now,

@@ -89,7 +89,10 @@ def render_call(session: Session, item: OutboxMessage, *, now: datetime) -> dict
     if render == RENDER_MOVED_CARD:
         assert item.case_id is not None
         moved = render_moved_card(
-            case_id=item.case_id, to_team=str(payload["to_team"]), to_channel=str(payload["to_channel"])
+            case_id=item.case_id,
+            to_team=str(payload["to_team"]),
+            to_channel=str(payload["to_channel"]),
+            why=str(payload.get("why") or "escalated"),
         )
         return {"channel": item.channel, "ts": payload["ts"], "text": moved.text, "blocks": moved.blocks}
     if render == RENDER_ROLLUP:

@@ -85,6 +85,7 @@ def case_view(session: Session, case: Case, *, now: datetime) -> CaseView:
         claimed_at=as_utc(case.claimed_at) if case.claimed_at else None,
         outcome=case.outcome,
         now=now,
+        needs_reply=case.needs_reply,
         **_sla_fields(case),
     )
 

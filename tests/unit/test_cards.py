@@ -30,6 +30,7 @@ from bot.slack.ids import (
     case_block_id,
     decode_case_value,
     decode_overflow_value,
+    decode_triage_value,
     encode_case_value,
     encode_overflow_value,
 )
@@ -161,6 +162,17 @@ def _assert_element(element: dict[str, Any]) -> None:
         _assert_text(element["text"], 75, plain_only=True)
         assert 0 < len(element["value"]) <= 2000
         assert element.get("style") in (None, "primary", "danger")
+    elif element["type"] == "static_select":
+        _assert_text(element["placeholder"], 150, plain_only=True)
+        groups = element["option_groups"]
+        assert 1 <= len(groups) <= 100
+        options = [o for g in groups for o in g["options"]]
+        assert 1 <= len(options) <= 100
+        for group in groups:
+            _assert_text(group["label"], 75, plain_only=True)
+        for option in options:
+            _assert_text(option["text"], 75, plain_only=True)
+            assert 0 < len(option["value"]) <= 150
     else:
         assert element["type"] == "overflow"
         assert 2 <= len(element["options"]) <= 5
@@ -210,6 +222,7 @@ def test_action_ids_are_the_documented_strings() -> None:
         "case.overflow",
         "case.unclaim",
         "case.reopen",
+        "case.triage",
     ]
     assert [o.value for o in OverflowOption] == [
         "private_reply",
@@ -324,6 +337,7 @@ def test_new_case_offers_claim_as_the_one_primary_action() -> None:
         "case.escalate",
         "case.resolve",
         "case.overflow",
+        "case.triage",
     ]
     assert [e["text"]["text"] for e in elements[:4]] == ["Claim", "Reply", "Escalate", "Resolve"]
     styles = {e["action_id"]: e.get("style") for e in elements}
@@ -333,6 +347,7 @@ def test_new_case_offers_claim_as_the_one_primary_action() -> None:
         "case.escalate": None,
         "case.resolve": None,
         "case.overflow": None,
+        "case.triage": None,
     }
     overflow = elements[4]
     assert [o["text"]["text"] for o in overflow["options"]] == [
@@ -361,6 +376,9 @@ def test_every_button_value_names_its_case() -> None:
     for element in block(message, "actions", case_id=314)["elements"]:
         if element["type"] == "button":
             assert decode_case_value(element["value"]) == 314
+        elif element["type"] == "static_select":
+            values = [o["value"] for g in element["option_groups"] for o in g["options"]]
+            assert {decode_triage_value(v)[0] for v in values} == {314}
         else:
             assert {decode_overflow_value(o["value"])[0] for o in element["options"]} == {314}
 
