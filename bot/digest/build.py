@@ -96,6 +96,7 @@ class DigestBuilder:
             [
                 ("backlog", detail.backlog_now),
                 ("mix", lambda s: detail.volume_mix(s, both)),
+                ("spam", lambda s: detail.spam_counts(s, both)),
                 ("topics", lambda s: detail.negative_by_category(s, period)),
                 ("keywords", lambda s: metrics.top_keywords(detail.negative_texts(s, period), ignore=brand)),
                 ("surveys", lambda s: [detail.survey_histograms(s, p) for p in (period, *earlier)]),
@@ -160,6 +161,7 @@ class DigestBuilder:
                 for c in got["crises"]
             ],
             review=review,
+            spam=Count("spam", *got["spam"]),
         )
 
     def _teams(

@@ -120,7 +120,7 @@ class Digest:
     overall: GroupReport
     teams: list[GroupReport]
     platforms: list[Count]
-    categories: list[Count]
+    categories: list[Count]  # spam left out, as everywhere
     sentiment: dict[Sentiment, float]  # `metrics.sentiment_mix`
     negative_topics: list[Topic]
     negative_keywords: list[tuple[str, int]]
@@ -130,6 +130,7 @@ class Digest:
     canned_share: float | None
     chart: ChartData
     crises: list[CrisisInPeriod] = field(default_factory=list)  # oldest first
+    spam: Count = Count("spam", 0, 0)  # spam cases opened, left out of every other figure
     review: Review | None = None
 
     @property

@@ -37,7 +37,8 @@ NO_DATA = "—"
 TOP_AGENTS = 15  # busiest first; a manager scans the top of the table, the rest is one line
 _SECTION_BUDGET = 2900  # under Slack's 3,000 per section text, with room for the joining newlines
 DEFINITIONS = (
-    "Local days in the desk's time zone; spam left out. First response: post to our first reply, for "
+    "Local days in the desk's time zone; spam (marked by an agent or categorised by triage) left out of "
+    "every figure. First response: post to our first reply, for "
     "cases first answered in the period (median · p90). SLA: a case counts when answered on time, or when "
     "its due time passed unanswered. Resolution rate: cases opened in the period and resolved by its end. "
     "FCR: resolved with one reply, no escalation, no reopen within 7 days. AHT: claim to resolve. CSAT: "
@@ -203,10 +204,13 @@ def _volume_lines(digest: Digest) -> list[str]:
         body = " · ".join(f"{escape_mrkdwn(name)} {_count(now, before)}" for name, now, before in counts)
         return f"*{label}* {body}"
 
-    return [
+    lines = [
         line("By platform", [(_platform_label(c.name), c.now, c.before) for c in digest.platforms]),
         line("By category", [(c.name, c.now, c.before) for c in digest.categories]),
     ]
+    if digest.spam.now or digest.spam.before:
+        lines.append(f"*Spam* {_count(digest.spam.now, digest.spam.before)}, left out of every figure")
+    return lines
 
 
 def _platform_label(value: str) -> str:

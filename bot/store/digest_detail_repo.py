@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Integer, Table, and_, case, func, literal, or_, select
+from sqlalchemy import Integer, Table, and_, case, func, literal, not_, or_, select
 from sqlalchemy import cast as sa_cast
 from sqlmodel import Session
 
@@ -66,6 +66,20 @@ def volume_mix(session: Session, periods: Sequence[Period]) -> list[dict[tuple[s
     for index, platform, category, sentiment, count in session.connection().execute(stmt):
         if 0 <= int(index) < len(periods):
             out[int(index)][(str(platform), str(category), str(sentiment))] = int(count)
+    return out
+
+
+def spam_counts(session: Session, periods: Sequence[Period]) -> list[int]:
+    """For each period, the spam cases opened in it (marked or categorised as spam): what every other
+    figure leaves out, counted so that the digest can say how much it left out."""
+    which = _which(C.opened_at, periods)
+    stmt: Any = (
+        select(which, func.count()).where(not_(not_spam()), _any(C.opened_at, periods)).group_by(which)
+    )
+    out = [0 for _ in periods]
+    for index, count in session.connection().execute(stmt):
+        if 0 <= int(index) < len(periods):
+            out[int(index)] = int(count)
     return out
 
 
@@ -130,7 +144,7 @@ def backlog_now(session: Session) -> dict[str, OpenCases]:
     ``opened_at`` (lowest id on a tie), as `metrics.open_backlog` / `metrics.oldest_open` at now.
     Reads the status index; the oldest case of each team is then one look-up on ``opened_at``."""
     team = group_key(C.team)
-    is_open = C.status.in_([s.value for s in OPEN_STATUSES])
+    is_open = and_(C.status.in_([s.value for s in OPEN_STATUSES]), not_spam())  # spam is no backlog
     rows = session.connection().execute(
         select(team, func.count(), func.min(C.opened_at)).where(is_open).group_by(team)
     )

@@ -39,7 +39,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session
 
 from bot.domain.casework import EventKind
-from bot.domain.enums import CaseStatus, ReplyStatus
+from bot.domain.enums import CaseStatus, Category, ReplyStatus
 from bot.domain.metrics import FCR_REOPEN_WINDOW, Period, Tally, WaitStats, median, nearest_rank
 from bot.domain.models import Case, CaseEvent, PlatformReply
 
@@ -123,7 +123,8 @@ def first_contact() -> ColumnElement[bool]:
 
 
 def not_spam() -> ColumnElement[bool]:
-    return C.status != CaseStatus.SPAM
+    """`CaseFacts.is_spam` in SQL: marked as spam by an agent, or categorised as spam by triage."""
+    return and_(C.status != CaseStatus.SPAM, C.category != Category.SPAM)
 
 
 def bucket(column: Any, periods: Sequence[Period]) -> Any:

@@ -180,6 +180,35 @@ def test_the_words_of_negative_posts_leave_out_our_own_handles(
     assert [t.name for t in digest.negative_topics] == ["complaint"]
 
 
+def test_spam_is_left_out_of_every_figure_as_the_footnote_says(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandin
+) -> None:
+    """Spam categorised by triage (still open, nobody closed it) counts like spam marked by an agent:
+    in no figure, category, sentiment, word or backlog; the digest says how many it left out."""
+    seed_tuesday(runtime.engine)  # its case D was marked as spam by an agent
+    with Session(runtime.engine) as session:
+        for minute in (0, 10, 20):
+            add_case(
+                session,
+                opened=at(24, 16, minute),
+                text="Cheap followers!!! Buy followers now, terrible deals",
+                sentiment=Sentiment.NEGATIVE,
+                category=Category.SPAM,
+            )
+        session.commit()
+    run_job(runtime, clock, at(25, 8, 0))
+    [post] = digests(standin)
+    fields, text = field_texts(post), all_text(post)
+    assert "*Cases opened*\n4 ▲ 300%" in fields and "*SLA met*\n33% ▲ 33 pts (1/3)" in fields
+    assert any(f.startswith("*Open now*\n2 (oldest #") for f in fields)
+    category = next(line for line in text.splitlines() if line.startswith("*By category*"))
+    assert category == "*By category* complaint 2 · question 2 ▲ 100%"
+    assert "*By platform* X 2 ▲ 100% · Facebook 1 · Instagram 1" in text  # no Reddit (D) either
+    assert "*Spam* 4, left out of every figure" in text
+    assert "followers" not in text and "cheap" not in text
+    assert "spam (marked by an agent or categorised by triage) left out of every figure" in text
+
+
 def test_a_day_through_the_real_pipeline(
     server: str, runtime: Runtime, clock: ManualClock, standin: SlackStandin
 ) -> None:

@@ -72,7 +72,8 @@ class CaseFacts:
 
     @property
     def is_spam(self) -> bool:
-        return self.status is CaseStatus.SPAM
+        """Marked as spam by an agent, or categorised as spam by triage: left out of every figure."""
+        return self.status is CaseStatus.SPAM or self.category is Category.SPAM
 
 
 def _counted(cases: Iterable[CaseFacts]) -> list[CaseFacts]:
