@@ -12,7 +12,13 @@ from urllib.parse import urlencode
 
 import httpx
 
-from bot.slack.ids import ActionId, OverflowOption, encode_case_value, encode_overflow_value
+from bot.slack.ids import (
+    ActionId,
+    OverflowOption,
+    encode_case_value,
+    encode_overflow_value,
+    encode_triage_value,
+)
 from bot.standin import SlackStandin
 from bot.standin.models import StoredView
 from tests import support
@@ -119,6 +125,22 @@ class SlackDriver:
             "type": "overflow",
             "action_id": ActionId.OVERFLOW.value,
             "selected_option": {"text": {"type": "plain_text", "text": option.value}, "value": value},
+        }
+        assert self._post(self._action_body(element, user, token, channel)).status_code == 200
+        return self.answers(token)
+
+    def pick(
+        self, case_id: int, word: str, *, user: str = "U0AGENT01", channel: str = "C0SUPPORT1"
+    ) -> list[str]:
+        """A choice in the card's "Correct triage" menu (a static select): `P1`, `incident`, `edit`..."""
+        token = f"sel{next(_counter)}"
+        element = {
+            "type": "static_select",
+            "action_id": ActionId.TRIAGE.value,
+            "selected_option": {
+                "text": {"type": "plain_text", "text": word},
+                "value": encode_triage_value(case_id, word),
+            },
         }
         assert self._post(self._action_body(element, user, token, channel)).status_code == 200
         return self.answers(token)
