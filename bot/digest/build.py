@@ -25,6 +25,7 @@ from bot.digest.model import (
     Satisfaction,
 )
 from bot.digest.review import build_review
+from bot.digest.triage_review import triage_review
 from bot.domain import metrics
 from bot.domain.enums import Sentiment
 from bot.domain.metrics import Period, Tally, local_days
@@ -34,6 +35,7 @@ from bot.store import digest_detail_repo as detail
 from bot.store import digest_repo
 from bot.store.digest_repo import PeriodTallies
 from bot.store.digest_review_repo import outcomes_by_canned, outcomes_by_route
+from bot.store.triage_review_repo import triage_tallies
 
 SLA_TREND_DAYS = 14
 REVIEW_WEEKS = 4
@@ -106,6 +108,7 @@ class DigestBuilder:
             history = earlier[1:]
             lanes[0].append(("routes", lambda s: outcomes_by_route(s, period)))
             lanes[1].append(("history_counts", lambda s: digest_repo.counts(s, history)))
+            lanes[1].append(("triage", lambda s: triage_tallies(s, period)))
             lanes[2].append(
                 ("history_waits", lambda s: digest_repo.frt_stats(s, history, agents=False, teams=False))
             )
@@ -126,6 +129,7 @@ class DigestBuilder:
                 canned=got["canned_outcomes"],
                 weeks=earlier,
                 canned_titles=titles,
+                triage=triage_review(got["triage"]),
             )
         overall = GroupReport(
             name="All teams",

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
 
+from bot.digest.triage_review import TriageReview
 from bot.domain.enums import Sentiment
 from bot.domain.metrics import AgentRow, Figures, Outcome, Period, Shift, Topic
 
@@ -105,6 +106,7 @@ class Review:
     worst_routes: list[Outcome]
     min_cases: int
     canned_titles: dict[str, str] = field(default_factory=dict)
+    triage: TriageReview | None = None  # how often agents corrected triage (bot/digest/triage_review.py)
 
 
 @dataclass(frozen=True, slots=True)

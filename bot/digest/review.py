@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 
 from bot.digest.model import Review
+from bot.digest.triage_review import TriageReview
 from bot.domain import metrics
 from bot.domain.metrics import Figures, Outcome, Period
 from bot.store.digest_repo import PeriodTallies
@@ -60,6 +61,7 @@ def build_review(
     canned: Sequence[Outcome],
     weeks: Sequence[Period],
     canned_titles: Mapping[str, str],
+    triage: TriageReview | None = None,
 ) -> Review:
     """``weeks_tallies[0]`` and ``weeks_surveys[0]`` are this week, the rest the previous weeks, newest
     first; ``weeks`` are those previous weeks."""
@@ -90,4 +92,5 @@ def build_review(
         worst_routes=metrics.worst_outcomes(routes, min_cases=MIN_CASES, limit=WORST),
         min_cases=MIN_CASES,
         canned_titles=dict(canned_titles),
+        triage=triage,
     )

@@ -32,6 +32,7 @@ from bot.slack.blocks import (
     user_mention,
 )
 from bot.slack.cards import SlackMessage
+from bot.slack.triage_review_view import triage_review_lines
 
 NO_DATA = "—"
 TOP_AGENTS = 15  # busiest first; a manager scans the top of the table, the rest is one line
@@ -333,6 +334,8 @@ def review_lines(review: Review) -> list[str]:
     lines += canned or ["not enough data"]
     lines.append(f"*Routes with the worst outcomes* (at least {review.min_cases} resolved cases)")
     lines += [_outcome_line(o, {}, code=False) for o in review.worst_routes] or ["not enough data"]
+    if review.triage is not None:
+        lines += triage_review_lines(review.triage)
     return lines
 
 

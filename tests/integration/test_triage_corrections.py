@@ -5,8 +5,9 @@ stored case (SLA due time, `sla_check_at`, team) and its events."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,9 +16,11 @@ from sqlmodel import Session, col, select
 from bot.app import Runtime
 from bot.clock import ManualClock, as_utc
 from bot.config import Config, Roles, load_config
+from bot.digest.build import DigestBuilder, weekly_key
 from bot.domain.enums import CaseStatus, Category, Platform, Priority
 from bot.domain.models import Case, CaseEvent, TriageCorrection
-from bot.slack.ids import ActionId, CallbackId, InputId
+from bot.slack.digest_view import render_digest
+from bot.slack.ids import ActionId, CallbackId, InputId, OverflowOption
 from bot.standin import SlackStandin
 from tests.conftest import SAMPLE_CONFIG
 from tests.integration.helpers import generic_mention, post_generic, settle
@@ -244,8 +247,6 @@ def test_the_form_changes_several_fields_at_once_and_refuses_no_change(
 def test_mark_spam_from_the_card_is_kept_as_a_correction(
     server: str, runtime: Runtime, clock: ManualClock, slack: SlackDriver
 ) -> None:
-    from bot.slack.ids import OverflowOption
-
     case_id = open_case(server, runtime, clock, "is the shop open on sunday?")
     assert slack.choose(case_id, OverflowOption.MARK_SPAM, user=MARIA) == [f"#{case_id} marked as spam."]
     after = stored(runtime, case_id)
@@ -254,3 +255,73 @@ def test_mark_spam_from_the_card_is_kept_as_a_correction(
         ("category", "spam", MARIA),
         ("needs_reply", "false", MARIA),
     ]
+
+
+def _all_text(blocks: list[dict[str, Any]] | None) -> str:
+    parts: list[str] = []
+    for block in blocks or []:
+        if "text" in block:
+            parts.append(block["text"]["text"])
+        parts += [f["text"] for f in block.get("fields", [])]
+        parts += [e.get("text", "") for e in block.get("elements", [])]
+    return "\n".join(parts)
+
+
+def _shares(values: list[str], corrected: list[str]) -> list[str]:
+    """``name k of n (p%)`` per value, as the review words them (most cases first for categories)."""
+    totals, fixed = Counter(values), Counter(corrected)
+    return [f"{name} {fixed[name]} of {n} ({round(100 * fixed[name] / n)}%)" for name, n in totals.items()]
+
+
+def test_the_weekly_review_reports_the_corrections_of_its_week(
+    server: str, runtime: Runtime, clock: ManualClock, standin: SlackStandin, slack: SlackDriver
+) -> None:
+    texts = [
+        "my parcel never arrived",
+        "where is my refund for order 1182",
+        "the app keeps crashing",
+        "thanks!",
+    ]
+    ids = [open_case(server, runtime, clock, text) for text in texts]
+    at_open = {i: stored(runtime, i) for i in ids}
+    first, second, third, _untouched = ids
+    # One certain change per field, on three different cases (whatever triage said at open).
+    slack.command(f"triage {first} {other_priority(at_open[first].priority).value}", user=MARIA)
+    new_category = "incident" if at_open[second].category is not Category.INCIDENT else "question"
+    slack.command(f"triage {second} {new_category}", user=MARIA)
+    slack.command(f"triage {third} {'no-reply' if at_open[third].needs_reply else 'needs-reply'}", user=MARIA)
+    assert [len(labelled(runtime, i)) for i in ids] == [1, 1, 1, 0]
+    settle(runtime, clock)
+
+    clock.set(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))  # Monday 08:00 in London: the week's review
+    runtime.jobs["digest"].func()
+    runtime.run_until_idle(clock)
+
+    weekly = [m for m in standin.messages("social-managers") if m.text.startswith("📈 Weekly review")]
+    assert len(weekly) == 1 and "(2026-W48)" in weekly[0].text
+    text = _all_text(weekly[0].blocks)
+    assert "*Triage corrected by agents* · 3 of 4 cases opened this week (75%)" in text
+    assert "Model's agreement with agents: category 75% · priority 75% · needs a reply 75%" in text
+    corrected = [first, second, third]
+    categories = [at_open[i].category.value for i in ids]
+    by_category = text.split("By category triage gave: ", 1)[1].split("\n", 1)[0]
+    for share in _shares(categories, [at_open[i].category.value for i in corrected]):
+        assert share in by_category
+    priorities = sorted(at_open[i].priority.value for i in ids)
+    by_priority = text.split("By priority triage gave: ", 1)[1].split("\n", 1)[0]
+    expected = _shares(priorities, [at_open[i].priority.value for i in corrected])
+    assert by_priority == " · ".join(expected)
+
+
+def test_a_week_without_corrections_says_so_in_the_review(
+    server: str, runtime: Runtime, clock: ManualClock, config: Config
+) -> None:
+    open_case(server, runtime, clock)
+    open_case(server, runtime, clock, "is the shop open on sunday?")
+    digest = DigestBuilder(engine=runtime.engine, config=config).build(
+        weekly_key(date(2026, 11, 29), config), now=datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    )
+    assert digest.review is not None and digest.review.triage is not None
+    assert digest.review.triage.cases == 2 and digest.review.triage.corrected == 0
+    text = _all_text(render_digest(digest).blocks)
+    assert "*Triage corrected by agents* · no corrections this week (2 cases opened)" in text
