@@ -43,6 +43,7 @@ from bot.domain.triage_fix import (
     unchanged_message,
     value_label,
     values_at_open,
+    with_implied,
 )
 from bot.ingest.routing import RouteInput, route
 from bot.store import cases_repo, events_repo
@@ -81,6 +82,7 @@ def correct_triage(
     """Apply ``change`` to ``case`` (locked by the caller) inside ``session``; the caller commits."""
     assert case.id is not None
     before = current_values(case)
+    change = with_implied(before, change)
     changes = planned_changes(before, change)
     if not changes:
         raise rules.WrongState(unchanged_message(case.id, before, change))
@@ -235,7 +237,9 @@ def _reroute(
 def _reclock(case: Case, sla: SlaPolicy, now: datetime, *, new_promise: bool) -> None:
     """The SLA clock after a correction. Due times are measured from when the case opened (its first
     post), as at ingest; the resolution target keeps the time already spent waiting on the customer."""
-    if not case.status.is_open or not case.needs_reply:
+    # No clock on spam, on a case that needs no reply, or on one from history (it never alerts about
+    # the past): the same cases as `bot.domain.sla`'s rule for the scan.
+    if not case.status.is_open or not case.needs_reply or case.historical or case.category is Category.SPAM:
         case.sla_check_at = None
         return
     if not new_promise:

@@ -32,6 +32,7 @@ __all__ = [
     "unchanged_message",
     "value_label",
     "values_at_open",
+    "with_implied",
 ]
 
 NO_REPLY_WORD = "no-reply"
@@ -142,6 +143,19 @@ def parse_triage_words(words: Sequence[str]) -> TriageChange:
     change = TriageChange()
     for word in words:
         change = change.merged(change_of(word))
+    return change
+
+
+def with_implied(current: TriageValues, change: TriageChange) -> TriageChange:
+    """What a one-word correction implies: spam needs no reply (``change_of`` says so), and a case taken
+    out of spam needs a reply again unless the agent said otherwise in the same correction."""
+    leaves_spam = (
+        change.category is not None
+        and change.category is not Category.SPAM
+        and current.category is Category.SPAM
+    )
+    if leaves_spam and change.needs_reply is None and not current.needs_reply:
+        return TriageChange(category=change.category, priority=change.priority, needs_reply=True)
     return change
 
 

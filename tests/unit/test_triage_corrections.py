@@ -267,6 +267,31 @@ def test_spam_closes_the_case_with_no_clock_and_two_labelled_examples(
     assert notifier.kinds() == ["changed", "event", "event"]
 
 
+def test_taking_an_open_case_out_of_spam_gives_it_back_its_reply_and_clock(
+    engine: Engine, config: Config, work: CaseWork
+) -> None:
+    case_id = open_case(engine, config, category=Category.SPAM, needs_reply=False, sla_check_at=None)
+    outcome = work.correct_triage(case_id=case_id, actor=MARIA, change=change_of("complaint"))
+    after = load(engine, case_id)
+    assert after.category is Category.COMPLAINT and after.needs_reply is True
+    assert after.sla_check_at is not None
+    assert outcome.message == (
+        f"#{case_id} corrected: category spam → complaint; needs a reply no → yes. "
+        "Its SLA clock now follows the P4 target."
+    )
+    # Said explicitly in the same correction, "no reply" stands.
+    other = open_case(engine, config, category=Category.SPAM, needs_reply=False, sla_check_at=None)
+    work.correct_triage(case_id=other, actor=MARIA, change=parse_triage_words(["praise", "no-reply"]))
+    assert load(engine, other).needs_reply is False and load(engine, other).sla_check_at is None
+
+
+def test_a_case_from_history_gets_no_clock_back(engine: Engine, config: Config, work: CaseWork) -> None:
+    case_id = open_case(engine, config, historical=True, needs_reply=False, sla_check_at=None)
+    work.correct_triage(case_id=case_id, actor=MARIA, change=change_of("needs-reply"))
+    after = load(engine, case_id)
+    assert after.needs_reply is True and after.sla_check_at is None  # it never alerts about the past
+
+
 def test_mark_spam_on_the_card_is_a_correction_too(engine: Engine, config: Config, work: CaseWork) -> None:
     case_id = open_case(engine, config, category=Category.COMPLAINT)
     work.mark_spam(case_id=case_id, actor=MARIA)
