@@ -276,7 +276,9 @@ def build_runtime(
     )
     runtime.jobs.update({job.id: job for job in surveys.jobs})  # sends due surveys; leader-only
     # wiring: crisis playbooks
-    crisis = build_crisis(settings=settings, engine=engine, config=config, clock=clock, directory=roles)
+    crisis = build_crisis(
+        settings=settings, engine=engine, config=config, clock=clock, directory=roles, cards=notifier
+    )
     runtime.crisis = crisis
     pipeline.crisis_intake = crisis.intake
     if crisis.desk is not None:

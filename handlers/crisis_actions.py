@@ -85,7 +85,11 @@ def register(app: App, ctx: HandlerContext) -> None:
         client.views_open(
             trigger_id=body.get("trigger_id"),
             view=start_modal(
-                desk.playbook_list(), chosen=value.playbook_id, severity=value.severity, summary=value.summary
+                desk.playbook_list(),
+                chosen=value.playbook_id,
+                severity=value.severity,
+                detected=value.summary,  # what the warning saw: context on the form, never the headline
+                warning=value.warning,
             ),
         )
 
@@ -207,6 +211,19 @@ def register_views(app: App, ctx: HandlerContext) -> None:
         if not playbook:
             ack(response_action="errors", errors={CrisisInput.PLAYBOOK: "Choose a playbook."})
             return
+        # The warning this form came from (an old form has none): recorded as the crisis's trigger,
+        # and its cases join the crisis.
+        origin = CrisisValue()
+        if view.get("private_metadata"):
+            found = meta(ack, view, CrisisInput.SUMMARY)
+            if found is None:
+                return
+            origin = found
+        trigger: dict[str, object] = {"via": "early warning"}
+        if origin.warning:
+            trigger["warning"] = origin.warning
+        if origin.summary:
+            trigger["detected"] = origin.summary
         _submit(
             ack,
             CrisisInput.SUMMARY,
@@ -215,7 +232,8 @@ def register_views(app: App, ctx: HandlerContext) -> None:
                 severity=severity,
                 summary=summary,
                 actor=ctx.actor(body),
-                trigger={"via": "early warning"},
+                trigger=trigger,
+                warning=origin.warning,
             ),
         )
 

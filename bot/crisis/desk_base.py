@@ -20,6 +20,7 @@ from bot.crisis.roles import PlaybookRoles
 from bot.crisis.views import CrisisView, StatementView, crisis_view, statement_view
 from bot.domain.crisis import CrisisError, RoleNeeded, text_sha
 from bot.domain.crisis_models import Crisis, CrisisStatement, StatementStatus
+from bot.domain.notify import CaseNotifier
 from bot.domain.playbooks.render import format_time, render_all, slots_for
 from bot.domain.playbooks.schema import Playbook, StatementKind
 from bot.store import crisis_repo
@@ -48,6 +49,7 @@ class DeskBase:
         roles: PlaybookRoles,
         notifier: CrisisNotifier,
         poster: BrandPoster,
+        cards: CaseNotifier | None = None,
     ) -> None:
         self._engine = engine
         self._writer = writer(engine)
@@ -57,6 +59,7 @@ class DeskBase:
         self._roles = roles
         self._notifier = notifier
         self._poster = poster
+        self._cards = cards  # case cards: those a crisis takes in move to its war room
         self._zone = ZoneInfo(config.timezone)
 
     def _at(self, moment: datetime) -> str:

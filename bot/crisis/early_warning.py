@@ -178,7 +178,7 @@ class EarlyWarning:
                 key = f"crisis-warning:{book.id}:{number}"
                 detail = _alert_detail(book, reading, number, now)
                 if claim_notice(session, key, WARNING_KIND, now, detail=detail):
-                    view = self._spike_view(session, book, reading)
+                    view = self._spike_view(session, book, reading, key)
                     self._post(session, key, render_spike_warning(view, leads=self._config.duty_leads), now)
                     report.warnings += 1
             elif notice is not None and move is not Move.NOTHING:
@@ -193,7 +193,7 @@ class EarlyWarning:
                 notice.detail = detail  # a new dict: JSON columns track assignment, not mutation
                 session.add(notice)
 
-    def _spike_view(self, session: Session, book: Playbook, reading: TopicReading) -> SpikeWarning:
+    def _spike_view(self, session: Session, book: Playbook, reading: TopicReading, key: str) -> SpikeWarning:
         # High reach first, then the most negative, then the newest: the posts most likely to matter.
         ranked = sorted(reading.window, key=lambda p: (-(p.followers or 0), p.sentiment, -p.id))
         found = dict(_posts(session, [p.id for p in ranked[:MAX_SAMPLES]]))
@@ -211,6 +211,7 @@ class EarlyWarning:
                 if r.current > 0
             ),
             samples=tuple(found[p.id] for p in ranked[:MAX_SAMPLES] if p.id in found),
+            notice_key=key,
         )
 
     # --- high reach -----------------------------------------------------------------------------
@@ -251,7 +252,7 @@ class EarlyWarning:
             with session_scope(self._writer) as session:
                 detail = {"playbook_id": book.id, "mention_id": mid, "followers": post.followers}
                 if claim_notice(session, key, REACH_KIND, now, case_id=post.case_id, detail=detail):
-                    view = ReachWarning(playbook=_suggested(book), keyword=keyword, post=post)
+                    view = ReachWarning(playbook=_suggested(book), keyword=keyword, post=post, notice_key=key)
                     self._post(session, key, render_reach_warning(view, leads=self._config.duty_leads), now)
                     report.reach_warnings += 1
 

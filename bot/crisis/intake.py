@@ -51,15 +51,20 @@ class CrisisIntake:
         return word
 
     def _tighten(self, case: Case, playbook: Playbook, opened: datetime) -> None:
-        assert playbook.sla is not None
-        first = opened + timedelta(minutes=playbook.sla.first_response_minutes)
-        case.first_response_due = min(as_utc(case.first_response_due), first)
-        checks = [opened + (first - opened) * self._at_risk_fraction]
-        if playbook.sla.resolution_minutes is not None:
-            resolution = opened + timedelta(minutes=playbook.sla.resolution_minutes)
-            current = as_utc(case.resolution_due) if case.resolution_due else None
-            case.resolution_due = resolution if current is None else min(current, resolution)
-            checks.append(opened + (as_utc(case.resolution_due) - opened) * self._at_risk_fraction)
-        if case.sla_check_at is not None:
-            checks.append(as_utc(case.sla_check_at))
-        case.sla_check_at = min(checks)
+        tighten(case, playbook, opened, at_risk_fraction=self._at_risk_fraction)
+
+
+def tighten(case: Case, playbook: Playbook, opened: datetime, *, at_risk_fraction: float) -> None:
+    """The playbook's SLA targets (if tighter), counted from the customer's post at ``opened``."""
+    assert playbook.sla is not None
+    first = opened + timedelta(minutes=playbook.sla.first_response_minutes)
+    case.first_response_due = min(as_utc(case.first_response_due), first)
+    checks = [opened + (first - opened) * at_risk_fraction]
+    if playbook.sla.resolution_minutes is not None:
+        resolution = opened + timedelta(minutes=playbook.sla.resolution_minutes)
+        current = as_utc(case.resolution_due) if case.resolution_due else None
+        case.resolution_due = resolution if current is None else min(current, resolution)
+        checks.append(opened + (as_utc(case.resolution_due) - opened) * at_risk_fraction)
+    if case.sla_check_at is not None:
+        checks.append(as_utc(case.sla_check_at))
+    case.sla_check_at = min(checks)

@@ -6,18 +6,26 @@ import re
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.casework.roles import Actor
 from bot.clock import as_utc
 from bot.crisis.desk_base import CrisisOutcome, DeskBase
+from bot.crisis.intake import tighten
+from bot.crisis.spike_cases import CHUNK, warning_case_ids
 from bot.domain.crisis import CrisisError
 from bot.domain.crisis_models import Crisis, CrisisStatus, StatementStatus
+from bot.domain.models import Case
 from bot.domain.playbooks.schema import Playbook, StatementKind
 from bot.store import crisis_repo
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 MAX_SUMMARY = 500
+MAX_LISTED_CASES = 50  # case numbers named in the war room's line and the timeline event
+
+
+def _cases(count: int) -> str:
+    return f"{count} case" if count == 1 else f"{count} cases"
 
 
 def war_room_name(playbook: Playbook, crisis_id: int, summary: str) -> str:
@@ -35,7 +43,11 @@ class Lifecycle(DeskBase):
         summary: str,
         actor: Actor,
         trigger: dict[str, object] | None = None,
+        warning: str | None = None,
     ) -> CrisisOutcome:
+        """Start the playbook: the crisis, its war room and the holding draft, in one transaction.
+        ``warning`` (an early warning's notice key, when started from its button): the warning's open
+        cases join the crisis and their cards move to the war room (`bot.crisis.spike_cases`)."""
         playbook = self.playbook(playbook_id)
         level = playbook.severity_name(severity) if severity else playbook.default_severity
         if level is None:
@@ -85,6 +97,7 @@ class Lifecycle(DeskBase):
                     f"ask:{statement.id}",
                     now,
                 )
+                taken = self._take_in(session, crisis, playbook, warning, actor, now) if warning else 0
                 session.commit()
         except IntegrityError:
             # Another lead started the same playbook at the same moment: theirs is the running one.
@@ -94,12 +107,76 @@ class Lifecycle(DeskBase):
                 raise
             raise self._already_running(running) from None
         assert crisis.id is not None
+        joined = f" {_cases(taken)} from the early warning moved there." if taken else ""
         return CrisisOutcome(
             f"Crisis {crisis.id} started at {level}: war room #{crisis.war_room}. The holding statement "
-            "is drafted there and waits for approval.",
+            f"is drafted there and waits for approval.{joined}",
             crisis_id=crisis.id,
             statement_id=statement.id,
         )
+
+    def _take_in(
+        self,
+        session: Session,
+        crisis: Crisis,
+        playbook: Playbook,
+        warning: str,
+        actor: Actor,
+        now: datetime,
+    ) -> int:
+        """The warning's open cases join the crisis, as if it had been running when they arrived
+        (`bot.crisis.intake`): tagged, held to the playbook's targets while unanswered, and their cards
+        moved to the war room. Returns how many joined."""
+        assert crisis.id is not None
+        ids = warning_case_ids(session, warning, self._playbooks(), now=now)
+        taken: list[int] = []
+        for start in range(0, len(ids), CHUNK):
+            cases = session.exec(
+                select(Case)
+                .where(col(Case.id).in_(ids[start : start + CHUNK]))
+                .order_by(col(Case.id))
+                .with_for_update()
+            ).all()
+            for case in cases:
+                if case.crisis_id is not None or not case.status.is_open:
+                    continue  # taken by another crisis, or closed, since the look-up
+                case.crisis_id = crisis.id
+                if playbook.sla is not None and case.first_response_at is None and case.sla_check_at:
+                    tighten(
+                        case,
+                        playbook,
+                        as_utc(case.opened_at),
+                        at_risk_fraction=self._config.sla.at_risk_fraction,
+                    )
+                case.version += 1
+                session.add(case)
+                if self._cards is not None:
+                    self._cards.case_moved(session, case, now=now, why="crisis")
+                assert case.id is not None
+                taken.append(case.id)
+        if not taken:
+            return 0
+        crisis_repo.record(
+            session,
+            crisis.id,
+            actor=actor.user_id,
+            kind="cases_joined",
+            at=now,
+            warning=warning,
+            count=len(taken),
+            cases=taken[:MAX_LISTED_CASES],
+        )
+        listed = ", ".join(f"#{i}" for i in taken[:MAX_LISTED_CASES])
+        more = f" and {len(taken) - MAX_LISTED_CASES} more" if len(taken) > MAX_LISTED_CASES else ""
+        self._line(
+            session,
+            crisis,
+            f"📥 {_cases(len(taken))} from the early warning are worked here now, with the playbook's "
+            f"targets: {listed}{more}.",
+            "cases-joined",
+            now,
+        )
+        return len(taken)
 
     def _already_running(self, running: Crisis) -> CrisisError:
         return CrisisError(

@@ -18,6 +18,7 @@ from bot.crisis.intake import CrisisIntake
 from bot.crisis.reminders import CrisisReminders
 from bot.crisis.roles import PlaybookRoles
 from bot.crisis.service import CrisisDesk
+from bot.domain.notify import CaseNotifier
 from bot.domain.playbooks.loader import load_playbooks
 from bot.domain.playbooks.schema import Playbook
 from bot.jobs import Job
@@ -37,8 +38,15 @@ class CrisisParts:
 
 
 def build_crisis(
-    *, settings: Settings, engine: Engine, config: Config, clock: Clock, directory: RoleDirectory
+    *,
+    settings: Settings,
+    engine: Engine,
+    config: Config,
+    clock: Clock,
+    directory: RoleDirectory,
+    cards: CaseNotifier | None = None,
 ) -> CrisisParts:
+    """``cards`` moves the cards of the cases a crisis takes in (from its early warning) to its war room."""
     playbooks = load_playbooks(settings.playbooks_path())
     if not playbooks:
         log.info("no crisis playbooks in %s: /crisis is off", settings.playbooks_path())
@@ -57,7 +65,7 @@ def build_crisis(
         "notifier": CrisisMessages(),
         "poster": posters,
     }
-    desk = CrisisDesk(**common)  # type: ignore[arg-type]
+    desk = CrisisDesk(**common, cards=cards)  # type: ignore[arg-type]
     reminders = CrisisReminders(**common)  # type: ignore[arg-type]
     warning = EarlyWarning(engine=engine, config=config, playbooks=library, clock=clock)
     return CrisisParts(

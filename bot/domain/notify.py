@@ -25,7 +25,8 @@ class CaseNotifier(Protocol):
     def case_moved(self, session: Session, case: Case, *, now: datetime, why: str = "escalated") -> None:
         """The case changed team: the old card says where it went, a new card opens in the new channel.
         Called after `case.team` changed and before the commit. `why`: "escalated" (a person moved
-        it) or "rerouted" (a triage correction made the routing rules pick another team)."""
+        it), "rerouted" (a triage correction made the routing rules pick another team) or "crisis" (a
+        crisis took it in, `case.crisis_id` set: the card moves to the war room)."""
         ...
 
     def tell_user(self, session: Session, case: Case, *, user: str, text: str, now: datetime) -> None:

@@ -47,12 +47,15 @@ class CrisisValue:
     statement_id: int | None = None
     playbook_id: str | None = None  # early warnings: the playbook to start
     severity: str | None = None
-    summary: str | None = None  # early warnings: a suggested summary ("Spike: 40 negative posts…")
+    # Early warnings: what the warning saw ("Spike of negative posts about login on X"). Internal: the
+    # start form shows it as context and never fills a public field with it.
+    summary: str | None = None
+    warning: str | None = None  # early warnings: the warning's notice key, whose cases join the crisis
 
 
 def encode_crisis_value(value: CrisisValue) -> str:
     body: dict[str, Any] = {"v": CRISIS_VALUE_VERSION}
-    for key in ("crisis_id", "statement_id", "playbook_id", "severity", "summary"):
+    for key in ("crisis_id", "statement_id", "playbook_id", "severity", "summary", "warning"):
         item = getattr(value, key)
         if item is not None:
             body[key] = item
@@ -93,4 +96,5 @@ def decode_crisis_value(raw: str) -> CrisisValue:
         playbook_id=_str("playbook_id"),
         severity=_str("severity"),
         summary=_str("summary"),
+        warning=_str("warning"),
     )

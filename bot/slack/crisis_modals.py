@@ -40,12 +40,30 @@ EDITABLE_SLOTS: tuple[tuple[str, str, bool], ...] = (
 
 
 def start_modal(
-    playbooks: Sequence[Playbook], *, chosen: str | None, severity: str | None, summary: str | None
+    playbooks: Sequence[Playbook],
+    *,
+    chosen: str | None,
+    severity: str | None,
+    detected: str | None = None,
+    warning: str | None = None,
 ) -> dict[str, Any]:
+    """The form that starts a playbook. From an early warning, ``detected`` is what the warning saw
+    ("Spike of negative posts about login on Facebook and X"): internal words, shown as context and
+    never put in the summary, which becomes the public headline of the holding statement. The lead
+    writes that (or leaves the playbook's template to carry it). ``warning`` (the warning's notice key)
+    rides in the form's metadata, so the crisis takes the warning's cases in."""
     options = [(p.title, p.id) for p in playbooks]
     picked = next((p for p in playbooks if p.id == chosen), playbooks[0] if playbooks else None)
     severities = [(s.label, name) for name, s in (picked.severities.items() if picked else [])]
-    blocks = [
+    blocks: list[dict[str, Any]] = []
+    if detected:
+        blocks.append(
+            section_block(
+                f"*What the early warning saw* (internal, never published):\n{escape_mrkdwn(detected)}",
+                block_id="crisis-start-detected",
+            )
+        )
+    blocks += [
         input_block(CrisisInput.PLAYBOOK, "Playbook", static_select(options, initial=chosen)),
         input_block(
             CrisisInput.SEVERITY,
@@ -55,16 +73,21 @@ def start_modal(
         ),
         input_block(
             CrisisInput.SUMMARY,
-            "Summary (becomes the statements' headline)",
-            text_input(initial=summary, max_length=300, placeholder="Login failures for customers in the EU"),
+            "Public headline (customers read it in the statements)",
+            text_input(max_length=300, placeholder="Some customers cannot log in to the app"),
+            hint="One factual line for customers: the holding statement's headline, the crisis name "
+            "and its war room's. Approvers see the whole statement before anything is published.",
         ),
     ]
+    metadata = ""
+    if detected or warning:
+        metadata = encode_crisis_value(CrisisValue(playbook_id=chosen, summary=detected, warning=warning))
     return modal(
         callback_id=CrisisCallbackId.START,
         title="Start a playbook",
         blocks=blocks,
         submit="Start",
-        private_metadata="",
+        private_metadata=metadata,
     )
 
 

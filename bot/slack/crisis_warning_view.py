@@ -1,9 +1,11 @@
 """Crisis early warnings as Block Kit, for the duty channel: a spike of negative posts about a playbook's
 topic, or one severe complaint from an author with a large following. Pure functions of their views.
 
-Both offer the matching playbook with two buttons: "Start playbook" (opens the start modal, prefilled
-with the playbook, its default severity and a summary) and "Not a crisis". Customer text is masked
-before it gets here and escaped here.
+Both offer the matching playbook with two buttons: "Start playbook" (opens the start modal with the
+playbook and its default severity chosen, and what the warning saw shown as internal context: never
+as the public headline, which the lead writes) and "Not a crisis". The button names the warning's
+notice, so the crisis started from it takes the warning's cases into its war room. Customer text is
+masked before it gets here and escaped here.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ class SpikeWarning:
     factor: float
     platforms: tuple[PlatformCount, ...]  # every watched platform with posts in the window
     samples: tuple[WarningPost, ...]
+    notice_key: str | None = None  # "crisis-warning:<playbook>:<episode>": the spike a start takes in
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +85,7 @@ class ReachWarning:
     playbook: SuggestedPlaybook
     keyword: str
     post: WarningPost
+    notice_key: str | None = None  # "crisis-reach:<mention id>"
 
 
 def render_spike_warning(warning: SpikeWarning, *, leads: Sequence[str]) -> SlackMessage:
@@ -99,7 +103,7 @@ def render_spike_warning(warning: SpikeWarning, *, leads: Sequence[str]) -> Slac
     for index, post in enumerate(warning.samples[:MAX_SAMPLES]):
         blocks.append(section_block(post_text(post), block_id=f"crisis-warning:sample:{index}"))
     summary = f"Spike of negative posts about {warning.keyword}{_on_platforms(warning.platforms)}"
-    blocks.extend(_suggestion(warning.playbook, summary, block="crisis-warning"))
+    blocks.extend(_suggestion(warning.playbook, summary, warning.notice_key, block="crisis-warning"))
     fallback = (
         f"{head}: {warning.current} in {warning.window_minutes} min, usually {usual(warning.expected)}. "
         f"Suggested playbook: {warning.playbook.title}"
@@ -124,7 +128,7 @@ def render_reach_warning(warning: ReachWarning, *, leads: Sequence[str]) -> Slac
         section_block(post_text(post), block_id="crisis-reach:post"),
     ]
     summary = f"Severe complaint about {warning.keyword} from {who} ({followers}) on {post.platform.label}"
-    blocks.extend(_suggestion(warning.playbook, summary, block="crisis-reach"))
+    blocks.extend(_suggestion(warning.playbook, summary, warning.notice_key, block="crisis-reach"))
     fallback = f"{head} on {post.platform.label}. Suggested playbook: {warning.playbook.title}"
     return SlackMessage(text=fit_mrkdwn(fallback, MAX_FALLBACK_TEXT), blocks=blocks)
 
@@ -179,12 +183,15 @@ def _on_platforms(platforms: Sequence[PlatformCount]) -> str:
     return " on " + (spiked[0] if len(spiked) == 1 else ", ".join(spiked[:-1]) + " and " + spiked[-1])
 
 
-def _suggestion(playbook: SuggestedPlaybook, summary: str, *, block: str) -> list[Block]:
+def _suggestion(playbook: SuggestedPlaybook, seen: str, notice_key: str | None, *, block: str) -> list[Block]:
+    """The playbook and its buttons; ``seen`` (what the warning saw, internal) rides in the value as
+    context for the start form, ``notice_key`` names the warning whose cases a start takes in."""
     value = encode_crisis_value(
         CrisisValue(
             playbook_id=playbook.playbook_id,
             severity=playbook.severity,
-            summary=truncate(summary, MAX_SUMMARY),
+            summary=truncate(seen, MAX_SUMMARY),
+            warning=notice_key,
         )
     )
     return [

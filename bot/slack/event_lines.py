@@ -146,7 +146,7 @@ def _plain(kind: str, actor: str, d: dict[str, Any]) -> str:
 
 def render_moved_card(*, case_id: int, to_team: str, to_channel: str, why: str = "escalated") -> SlackMessage:
     """What is left of a card in the old channel after an escalation (or a triage correction that
-    re-routed the case): where the case went."""
+    re-routed the case, or a crisis that took it in: ``why``): where the case went."""
     target = (
         f"<#{to_channel}>"
         if re.fullmatch(r"[CG][A-Z0-9]{2,}", to_channel)
@@ -154,6 +154,8 @@ def render_moved_card(*, case_id: int, to_team: str, to_channel: str, why: str =
     )
     how = "was re-routed after a triage correction" if why == "rerouted" else "was escalated"
     text = f"➡️ #{case_id} {how} to *{escape_mrkdwn(to_team)}* and continues in {target}."
+    if why == "crisis":
+        text = f"🚨 #{case_id} is part of a crisis now and continues in its war room, {target}."
     return SlackMessage(
         text=fit_mrkdwn(f"#{case_id} moved to {to_team}", MAX_FALLBACK_TEXT),
         blocks=[section_block(text, block_id=case_block_id(case_id, "moved"))],

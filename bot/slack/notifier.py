@@ -116,7 +116,8 @@ class OutboxNotifier:
 
     def case_moved(self, session: Session, case: Case, *, now: datetime, why: str = "escalated") -> None:
         assert case.id is not None
-        new_channel = self._team_channel(case.team)
+        # A case that joined a crisis moves to its war room; otherwise to its (new) team's channel.
+        new_channel = self._card_channel(session, case) if why == "crisis" else self._team_channel(case.team)
         if self._flood.without_card(session, case):
             self._flood.promote(session, case, new_channel, now=now)  # nothing was posted to move
             return

@@ -20,9 +20,10 @@ from sqlmodel import Session, col, select
 from bot.app import Runtime, build_runtime
 from bot.clock import ManualClock, as_utc
 from bot.config import Config
+from bot.crisis.early_warning import EarlyWarning
 from bot.domain.crisis_models import Crisis, CrisisEvent, CrisisPublication, CrisisStatement, StatementStatus
 from bot.domain.enums import ReplyStatus
-from bot.domain.models import Case
+from bot.domain.models import Case, Mention
 from bot.slack.crisis_ids import CrisisActionId, CrisisCallbackId, CrisisValue, encode_crisis_value
 from bot.standin import SlackStandin
 from bot.standin.platforms import GraphApiStandIn, XApiStandIn
@@ -32,6 +33,11 @@ from tests.integration.test_replies_platforms import graph, platform_settings, x
 
 MARIA, SAM, PRIYA = "U0AGENT01", "U0AGENT02", "U0MANAGER1"
 ROOM = "outage-1-login-failures-in-eu"  # the playbook names its war rooms "outage-…"
+SPIKE_TEXTS = [
+    "The app is down again and login fails, this is terrible",
+    "Login is down, useless service, I am furious",
+    "Can't login, everything is down. Awful.",
+]
 
 
 @pytest.fixture
@@ -376,8 +382,178 @@ def test_start_from_the_early_warning_button_opens_the_form(room: Room) -> None:
     settle(room.runtime, room.clock)
     with Session(room.runtime.engine) as session:
         crisis = session.get(Crisis, 1)
-    assert crisis is not None and crisis.severity == "sev2" and crisis.trigger == {"via": "early warning"}
+    assert crisis is not None and crisis.severity == "sev2"
+    # What the warning saw is kept as the trigger (internal), never as the crisis's public words.
+    assert crisis.trigger == {"via": "early warning", "detected": "Spike of negative posts about login"}
+    assert crisis.summary == "Login failures in EU"
     assert "Crisis 1: Login failures in EU" in room.room_texts()
+
+
+def test_a_crisis_started_from_a_spike_warning_takes_in_its_cases_and_never_its_words(room: Room) -> None:
+    """Forty negative posts about login in five minutes, through the signed webhook: the early warning
+    posts in the duty channel; Maria presses its Start button. The form shows what the warning saw as
+    internal context and leaves the public headline to her; the forty cases join the crisis and their
+    cards move to the war room. Posts off the topic, or not negative, or from before the spike stay."""
+    rt, clock = room.runtime, room.clock
+    assert rt.crisis is not None and rt.crisis.desk is not None
+    playbooks = rt.crisis.playbooks
+    warning = EarlyWarning(rt.engine, rt.config, lambda: playbooks, clock)
+    t0 = clock.now() + timedelta(hours=2)
+    stray = [
+        (t0 - timedelta(hours=2), "x", "Login is down for me, useless"),  # on the topic, long before
+        (t0 + timedelta(minutes=1), "x", "My parcel is late, this is terrible and useless"),  # off topic
+        (t0 + timedelta(minutes=2), "x", "Love the new login page, great job!"),  # not negative
+    ]
+    spike = [
+        (t0 + timedelta(seconds=7 * i), "facebook" if i % 4 == 0 else "x", SPIKE_TEXTS[i % len(SPIKE_TEXTS)])
+        for i in range(40)
+    ]
+    warned = 0
+    for index, (at, platform, text) in enumerate(sorted(stray + spike)):
+        clock.set(max(at, clock.now()))
+        mention = generic_mention(
+            f"spike-{index}", text, platform=platform, handle=f"c{index}", created_at=at
+        )
+        assert post_generic(room.server, mention).status_code == 200
+        settle(rt, clock)
+        if at >= t0:
+            warned += warning.scan().warnings
+            settle(rt, clock)
+    assert warned == 1
+    with Session(rt.engine) as session:
+        cases = {c.id: c for c in session.exec(select(Case)).all()}
+        spike_ids = sorted(c.id for c in cases.values() if c.opened_at and as_utc(c.opened_at) >= t0)
+    stray_ids = {i for i, c in cases.items() if _first_text(rt, i) in {t for _, _, t in stray}}
+    spike_ids = [i for i in spike_ids if i not in stray_ids]
+    assert len(cases) == 43 and len(spike_ids) == 40 and len(stray_ids) == 3
+
+    [alert] = [
+        m
+        for m in room.standin.messages("social-duty")
+        if (m.blocks or [{}])[0].get("block_id") == "crisis-warning:head"
+    ]
+    start = next(
+        e
+        for b in alert.blocks or []
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == CrisisActionId.START_FROM_WARNING
+    )
+    room.slack.press(CrisisActionId.START_FROM_WARNING.value, start["value"], user=MARIA)
+    modal = room.slack.last_view(CrisisCallbackId.START.value)
+    form = json.dumps(modal.payload["blocks"], ensure_ascii=False)
+    assert "What the early warning saw" in form and "Spike of negative posts about" in form
+    [summary] = [b for b in modal.payload["blocks"] if b.get("block_id") == "crisis_summary"]
+    assert "initial_value" not in summary["element"]  # the public headline is not pre-filled
+    answer = room.slack.submit(
+        modal,
+        {
+            "crisis_playbook": selected("service-outage"),
+            "crisis_severity": selected("sev2"),
+            "crisis_summary": typed("Some customers cannot log in"),
+        },
+        user=MARIA,
+    )
+    assert answer.status_code == 200 and "errors" not in answer.text
+    settle(rt, clock)
+
+    war_room = "outage-1-some-customers-cannot-log-in"
+    with Session(rt.engine) as session:
+        crisis = session.get(Crisis, 1)
+        joined = sorted(c.id for c in session.exec(select(Case).where(Case.crisis_id == 1)).all())
+        tightened = session.exec(select(Case).where(col(Case.id).in_(spike_ids))).all()
+        events = session.exec(select(CrisisEvent).where(CrisisEvent.kind == "cases_joined")).all()
+    assert crisis is not None and crisis.summary == "Some customers cannot log in"
+    assert crisis.trigger["warning"] == "crisis-warning:service-outage:1"
+    assert crisis.trigger["detected"].startswith("Spike of negative posts about")
+    assert joined == spike_ids  # the forty, and none of the strays
+    assert all(as_utc(c.first_response_due) <= as_utc(c.opened_at) + timedelta(minutes=15) for c in tightened)
+    [event] = events
+    assert event.detail["count"] == 40 and event.actor == MARIA
+    # Each of the forty has its card in the war room; the team channel's card says where it went.
+    cards = {
+        int(m.blocks[0]["block_id"].split(":")[1])
+        for m in room.standin.messages(war_room)
+        if m.blocks and m.blocks[0].get("block_id", "").startswith("case:")
+    }
+    assert cards == set(spike_ids)
+    stubs = {
+        int(block["block_id"].split(":")[1]): block["text"]["text"]
+        for call in room.standin.calls_to("chat.update")
+        for block in (call.args.get("blocks") or [])[:1]
+        if block.get("block_id", "").endswith(":moved") and call.args.get("channel") != war_room
+    }
+    assert set(stubs) == set(spike_ids)  # the old cards (team channels) point to the war room
+    assert all("is part of a crisis now and continues in its war room" in t for t in stubs.values())
+    assert "40 cases from the early warning are worked here now" in room.texts(war_room)
+    # The public statement is the playbook's template with Maria's headline, never the warning's words.
+    (holding,) = room.statements()
+    for text in holding.texts.values():
+        assert "Some customers cannot log in" in text and "Spike" not in text and "negative posts" not in text
+
+
+def test_a_crisis_started_from_a_reach_warning_takes_in_that_post(room: Room) -> None:
+    rt, clock = room.runtime, room.clock
+    assert rt.crisis is not None
+    playbooks = rt.crisis.playbooks
+    warning = EarlyWarning(rt.engine, rt.config, lambda: playbooks, clock)
+    loud = generic_mention(
+        "loud-1",
+        "Your login is down for hours, worst service ever, I am furious",
+        platform="x",
+        handle="bigvoice",
+        created_at=clock.now(),
+        followers=250_000,
+    )
+    other = generic_mention(
+        "quiet-1", "Login down, awful", platform="x", handle="small", created_at=clock.now()
+    )
+    for mention in (loud, other):
+        assert post_generic(room.server, mention).status_code == 200
+    settle(rt, clock)
+    clock.set(clock.now() + timedelta(minutes=1))
+    assert warning.scan().reach_warnings == 1
+    settle(rt, clock)
+    [alert] = [
+        m
+        for m in room.standin.messages("social-duty")
+        if (m.blocks or [{}])[0].get("block_id") == "crisis-reach:head"
+    ]
+    start = next(
+        e
+        for b in alert.blocks or []
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == CrisisActionId.START_FROM_WARNING
+    )
+    room.slack.press(CrisisActionId.START_FROM_WARNING.value, start["value"], user=MARIA)
+    modal = room.slack.last_view(CrisisCallbackId.START.value)
+    [summary] = [b for b in modal.payload["blocks"] if b.get("block_id") == "crisis_summary"]
+    assert "initial_value" not in summary["element"]
+    assert "@bigvoice" in json.dumps(modal.payload["blocks"])  # shown to the lead as context only
+    room.slack.submit(
+        modal,
+        {
+            "crisis_playbook": selected("service-outage"),
+            "crisis_severity": selected("sev2"),
+            "crisis_summary": typed("Login failures in EU"),
+        },
+        user=MARIA,
+    )
+    settle(rt, clock)
+    with Session(rt.engine) as session:
+        joined = session.exec(select(Case).where(Case.crisis_id == 1)).all()
+    assert [_first_text(rt, c.id) for c in joined if c.id is not None] == [loud["text"]]
+    (holding,) = room.statements()
+    assert not any("bigvoice" in text or "Severe complaint" in text for text in holding.texts.values())
+
+
+def _first_text(runtime: Runtime, case_id: int) -> str:
+    with Session(runtime.engine) as session:
+        mention = session.exec(
+            select(Mention).where(Mention.case_id == case_id).order_by(col(Mention.id))
+        ).first()
+    return mention.text_raw if mention is not None else ""
 
 
 def test_wrong_crisis_commands_get_a_private_explanation(room: Room) -> None:

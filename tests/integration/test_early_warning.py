@@ -211,6 +211,7 @@ def test_a_burst_against_a_normal_day_warns_once_with_numbers_platforms_samples_
     value = decode_crisis_value(start["value"])
     assert (value.playbook_id, value.severity) == ("service-outage", "sev2")
     assert value.summary is not None and value.summary.endswith(" on X")
+    assert value.warning == "crisis-warning:service-outage:1"  # whose cases a start takes in
     assert dismiss["value"] == start["value"]
     assert message.text.startswith("Early warning: negative posts about")
 
@@ -373,6 +374,7 @@ def test_a_severe_complaint_from_a_big_author_warns_once_and_a_happy_one_does_no
     value = decode_crisis_value(buttons(furious)[CrisisActionId.START_FROM_WARNING]["value"])
     assert (value.playbook_id, value.severity) == ("service-outage", "sev2")
     assert value.summary is not None and "@cust" in value.summary and "(250k followers) on X" in value.summary
+    assert value.warning is not None and value.warning.startswith("crisis-reach:")
     with Session(runtime.engine) as session:
         big = session.exec(select(Mention.id).where(col(Mention.author_followers) >= 250_000)).all()
         by_followers = {

@@ -214,7 +214,7 @@ def test_crisis_message_kinds_from_their_block_ids() -> None:
 
 
 def test_crisis_forms_are_filled_with_form_words() -> None:
-    start = OpenForm.opened(a_view(start_modal([OUTAGE], chosen=OUTAGE.id, severity=None, summary="Spike")))
+    start = OpenForm.opened(a_view(start_modal([OUTAGE], chosen=OUTAGE.id, severity=None, detected="Spike")))
     assert start.words() == ["playbook", "severity", "summary"]
     start.set("severity", "sev1", {})
     start.set("summary", "Login failures in EU", {})
