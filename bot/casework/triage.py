@@ -24,6 +24,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot.casework.roles import Actor
+from bot.clock import as_utc
 from bot.config import Config
 from bot.domain import casework as rules
 from bot.domain.casework import EventKind
@@ -278,9 +279,9 @@ def _effects(
         out.update(from_team=moved_from, to_team=case.team, route=case.route)
     if closed_as_spam:
         out["closed_as_spam"] = True
-    out["sla_check_at"] = case.sla_check_at.isoformat() if case.sla_check_at is not None else None
+    out["sla_check_at"] = as_utc(case.sla_check_at).isoformat() if case.sla_check_at is not None else None
     if case.needs_reply and case.first_response_at is None:
-        out["first_response_due"] = case.first_response_due.isoformat()
+        out["first_response_due"] = as_utc(case.first_response_due).isoformat()
     return out
 
 
