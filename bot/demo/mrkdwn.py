@@ -18,8 +18,9 @@ from rich.text import Text
 __all__ = ["markup_text", "mrkdwn_to_rich", "sanitize"]
 
 _UNSAFE_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-# What rich treats as a tag: the same pattern rich.markup uses, with the backslashes in front of it.
-_TAG_LIKE = re.compile(r"(\\*)(\[[a-z#/@][^[]*?])")
+# Every '[' with the backslashes in front of it; group 2 is what rich treats as a tag (the pattern
+# rich.markup uses), or a lone '[' when the bracket starts no tag.
+_BRACKET = re.compile(r"(\\*)(\[(?:[a-z#/@][^[]*?])?)")
 _ANGLE = re.compile(r"<([^<>\n]*)>")
 _PLACEHOLDER = re.compile(r"\x00(\d+)\x00")
 # Slack's inline formats need a non-word character (or the edge) outside and no space just inside.
@@ -171,8 +172,18 @@ def _escape_markup(text: str, *, before_tag: bool) -> str:
     Rich reads a run of backslashes before a tag by its parity; ``rich.markup.escape`` gets a trailing
     run wrong (three backslashes before our closing tag would escape it). Doubling the run right before
     one of our tags, and only then, keeps both the backslashes and the tag.
+
+    Rich also turns every ``\\[`` left in plain text into ``[``, even where the bracket starts no tag,
+    so a backslash in front of such a bracket needs one more backslash to survive: ``\\[`` -> ``\\\\[``.
     """
-    escaped = _TAG_LIKE.sub(lambda m: m.group(1) * 2 + "\\" + m.group(2), text)
+
+    def bracket(match: re.Match[str]) -> str:
+        backslashes, bracket = match.groups()
+        if bracket == "[":
+            return backslashes + ("\\" if backslashes else "") + bracket
+        return backslashes * 2 + "\\" + bracket
+
+    escaped = _BRACKET.sub(bracket, text)
     if before_tag:
         trailing = len(escaped) - len(escaped.rstrip("\\"))
         escaped += "\\" * trailing
