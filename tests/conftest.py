@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
@@ -23,6 +24,13 @@ from tests import support
 SAMPLE_CONFIG = PROJECT_ROOT / "socialdesk.example.yaml"
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+# Property tests have no per-example deadline: a deadline is a timing assertion, and on a busy or cold
+# machine one slow example (a lexicon or model loading on first use) fails a run that the next run passes.
+# Speed is measured in benchmarks/. A failure prints its reproduce blob, for a CI log. `--hypothesis-profile`
+# still picks another profile.
+hypothesis_settings.register_profile("socialdesk", deadline=None, print_blob=True)
+hypothesis_settings.load_profile("socialdesk")
 
 
 @pytest.fixture(scope="session")
