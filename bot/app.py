@@ -42,6 +42,7 @@ from bot.slack.slack_health import SlackStatus
 from bot.slack.usergroups import group_members_via
 from bot.store.db import make_engine
 from bot.store.migrate import upgrade
+from bot.triage.bundle import ModelFileError
 from bot.web.limits import body_limits
 from bot.web.ops import ops_routes
 from bot.web.webhooks import WebhookDeps, WebhookRoutes
@@ -195,7 +196,17 @@ def build_runtime(
     )
     channels = ChannelDirectory(client=slack, engine=engine)
     notifier = OutboxNotifier(config)
-    pipeline = IngestPipeline(engine=engine, config=config, notifier=notifier, clock=clock, metrics=metrics)
+    try:
+        pipeline = IngestPipeline(
+            engine=engine,
+            config=config,
+            notifier=notifier,
+            clock=clock,
+            metrics=metrics,
+            triage_model=settings.socialdesk_triage_model,
+        )
+    except ModelFileError as exc:
+        raise StartupError(f"SOCIALDESK_TRIAGE_MODEL: {exc}") from None
     outbox = OutboxSender(
         engine=engine,
         client=slack,

@@ -22,6 +22,7 @@ from bot.cli_digest import register as register_digest
 from bot.cli_playbooks import register as register_playbooks
 from bot.cli_privacy import register as register_privacy
 from bot.cli_sla import register as register_sla
+from bot.cli_triage import register as register_triage
 from bot.config import ConfigError
 from bot.logging_setup import setup_logging
 from bot.settings import Settings
@@ -34,6 +35,7 @@ register_digest(cli)  # `socialdesk digest send | preview` (bot/cli_digest.py)
 register_playbooks(cli)  # `socialdesk playbooks validate [DIR]` (bot/cli_playbooks.py)
 register_crisis(cli)  # `socialdesk crisis review <id>` (bot/cli_crisis.py)
 register_privacy(cli)  # `socialdesk privacy export | erase` (bot/cli_privacy.py)
+register_triage(cli)  # `socialdesk triage classify | evaluate | train | adopt` (bot/cli_triage.py)
 err = Console(stderr=True)
 
 
@@ -188,6 +190,12 @@ def manifest(
 @cli.command()
 def ingest(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSON Lines of generic mentions"),
+    historical: bool = typer.Option(
+        False,
+        "--historical",
+        help="History: the cases open without an SLA clock and never alert (no nudge, breach, page, "
+        "early warning). Posts older than ingest.historical_after_minutes are history anyway.",
+    ),
 ) -> None:
     """Import mentions from a JSON Lines file (the generic webhook schema), one per line."""
     from bot.config import load_config
@@ -202,7 +210,9 @@ def ingest(
     lines = file.read_text(encoding="utf-8").splitlines()
     with Progress(console=err) as progress:
         task = progress.add_task(f"importing {file.name}", total=len(lines))
-        report = import_lines(settings, config, lines, on_line=lambda: progress.advance(task))
+        report = import_lines(
+            settings, config, lines, on_line=lambda: progress.advance(task), historical=historical
+        )
     typer.echo(json.dumps(report.as_dict()))
     if report.rejected:
         raise typer.Exit(1)

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # WEBHOOK_SECRET; unset means those mentions cannot be answered from Slack.
     generic_reply_url: str | None = Field(default=None, alias="GENERIC_REPLY_URL")
 
+    # A team triage model adopted with `socialdesk triage adopt` (bot/triage/); unset: the shipped one.
+    socialdesk_triage_model: Path | None = Field(default=None, alias="SOCIALDESK_TRIAGE_MODEL")
+
     log_level: str = Field(default="INFO", alias="SOCIALDESK_LOG_LEVEL")
     # Slack allows about one message per second per channel; lower this only against a stand-in.
     slack_channel_interval: float = Field(default=1.0, ge=0, le=60, alias="SLACK_CHANNEL_INTERVAL")

@@ -19,7 +19,7 @@ from typing import Final, Literal
 
 from bot.config import BrandVoice, Masking
 from bot.domain.enums import Platform, ReplyVisibility
-from bot.ingest.keywords import matcher_for
+from bot.domain.keywords import matcher_for
 from bot.ingest.redact import CARD, EMAIL, IBAN, ORDER, PHONE, POSTCODE, find_personal_data
 
 Level = Literal["block", "warn"]

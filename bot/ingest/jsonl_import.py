@@ -1,13 +1,18 @@
-"""`socialdesk ingest FILE`: JSON Lines of generic mentions into the inbox, then through the pipeline."""
+"""`socialdesk ingest FILE`: JSON Lines of generic mentions into the inbox, then through the pipeline.
+
+`historical=True` (`--historical`) stores the lines under the inbox source `history`: their cases open
+without an SLA clock and never alert, whichever process drains them (bot/ingest/history.py). Posts
+older than `ingest.historical_after_minutes` are history either way."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from bot.clock import SystemClock
+from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.ingest import inbox
+from bot.ingest.history import HISTORY_SOURCE
 from bot.ingest.normalizers import normalize
 from bot.ingest.normalizers.base import BrandAccounts
 from bot.ingest.pipeline import IngestPipeline
@@ -40,9 +45,16 @@ class ImportReport:
 
 
 def import_lines(
-    settings: Settings, config: Config, lines: Iterable[str], *, on_line: Callable[[], None] = lambda: None
+    settings: Settings,
+    config: Config,
+    lines: Iterable[str],
+    *,
+    on_line: Callable[[], None] = lambda: None,
+    historical: bool = False,
+    clock: Clock | None = None,
 ) -> ImportReport:
-    clock = SystemClock()
+    clock = clock or SystemClock()
+    source = HISTORY_SOURCE if historical else "generic"
     engine = make_engine(settings.database_url)
     upgrade(engine)
     brand = BrandAccounts.from_config(config.ingest)
@@ -57,7 +69,7 @@ def import_lines(
         except MalformedPayload as exc:
             inbox.reject(
                 engine,
-                source="generic",
+                source=source,
                 body=body,
                 content_type="application/json",
                 reason=str(exc),
@@ -67,14 +79,19 @@ def import_lines(
             report.errors.append(f"line {number}: {exc}")
             continue
         result = inbox.accept(
-            engine, source="generic", body=body, content_type="application/json", now=clock.now()
+            engine, source=source, body=body, content_type="application/json", now=clock.now()
         )
         if result.duplicate:
             report.duplicates += 1
         else:
             report.accepted += 1
     pipeline = IngestPipeline(
-        engine=engine, config=config, notifier=OutboxNotifier(config), clock=clock, metrics=Metrics()
+        engine=engine,
+        config=config,
+        notifier=OutboxNotifier(config),
+        clock=clock,
+        metrics=Metrics(),
+        triage_model=settings.socialdesk_triage_model,
     )
     drained = pipeline.drain()
     report.cases_opened, report.followups = drained.cases_opened, drained.followups

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -13,32 +14,34 @@ from sqlmodel import Session, select
 from bot.clock import Clock
 from bot.config import Config
 from bot.crisis.intake import CrisisIntake
-from bot.domain.enums import CaseStatus, InboxStatus
+from bot.domain.enums import CaseStatus, Category, InboxStatus
 from bot.domain.models import Case, InboxItem, Mention
 from bot.domain.notify import CaseNotifier
-from bot.domain.sla import SlaPolicy
+from bot.domain.sla import SlaPolicy, has_sla_clock
 from bot.failpoints import failpoint
 from bot.ingest import inbox
-from bot.ingest.classify import categorize
+from bot.ingest.history import is_history
 from bot.ingest.normalizers import normalize
 from bot.ingest.normalizers.base import BrandAccounts
-from bot.ingest.priority import PriorityInput, prioritize
 from bot.ingest.redact import mask
 from bot.ingest.routing import RouteInput, route
-from bot.ingest.sentiment import score
 from bot.ingest.types import MalformedPayload, NormalizedMention
 from bot.metrics import Metrics
 from bot.store import cases_repo, events_repo
 from bot.store.db import writer
 from bot.surveys.answers import SurveyAnswers
+from bot.triage.path import Author, Triage, TriageResult
 
 log = logging.getLogger(__name__)
+
+# Incident cases on the same platform within this span count as "reported by several customers".
+INCIDENT_WINDOW = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
 class _Prepared:
     now: datetime
-    mentions: list[tuple[NormalizedMention, Mention]]
+    mentions: list[tuple[NormalizedMention, Mention, TriageResult]]
     skipped: list[str]
     malformed: str | None = None
 
@@ -58,7 +61,15 @@ class DrainReport:
 
 class IngestPipeline:
     def __init__(
-        self, *, engine: Engine, config: Config, notifier: CaseNotifier, clock: Clock, metrics: Metrics
+        self,
+        *,
+        engine: Engine,
+        config: Config,
+        notifier: CaseNotifier,
+        clock: Clock,
+        metrics: Metrics,
+        triage: Triage | None = None,
+        triage_model: Path | None = None,
     ) -> None:
         self._engine = engine
         self._config = config
@@ -68,6 +79,12 @@ class IngestPipeline:
         self._brand = BrandAccounts.from_config(config.ingest)
         self._survey_answers = SurveyAnswers(config=config, notifier=notifier)
         self._sla = SlaPolicy(config)
+        # The one triage path (bot/triage/): the team's rules, then the learned models.
+        self._triage = triage or Triage(
+            category_rules=config.category_rules,
+            priority_rules=config.priority_rules,
+            model_path=triage_model,  # None: the shipped model (SOCIALDESK_TRIAGE_MODEL names a team's)
+        )
         self._writer = writer(engine)
         # Set by the composition root when playbooks are installed (bot/crisis/intake.py).
         self.crisis_intake: CrisisIntake | None = None
@@ -135,7 +152,7 @@ class IngestPipeline:
             return _Prepared(now=now, mentions=[], skipped=[], malformed=str(exc))
         return _Prepared(
             now=now,
-            mentions=[(nm, self._enriched_mention(nm, inbox_id, now)) for nm in result.mentions],
+            mentions=[self._enriched(nm, inbox_id, now) for nm in result.mentions],
             skipped=[s.reason for s in result.skipped],
         )
 
@@ -166,8 +183,8 @@ class IngestPipeline:
         if prepared.malformed is not None:
             item.status, item.reason = InboxStatus.REJECTED, prepared.malformed
         else:
-            for normalized, mention in prepared.mentions:
-                self._ingest_mention(session, normalized, mention, now, report)
+            for normalized, mention, triaged in prepared.mentions:
+                self._ingest_mention(session, normalized, mention, triaged, now, report)
             if prepared.mentions:
                 item.status = InboxStatus.PROCESSED
                 item.reason = "; ".join(prepared.skipped) or None
@@ -179,7 +196,13 @@ class IngestPipeline:
         self._metrics.inbox_processed.labels(status=item.status.value).inc()
 
     def _ingest_mention(
-        self, session: Session, nm: NormalizedMention, mention: Mention, now: datetime, report: DrainReport
+        self,
+        session: Session,
+        nm: NormalizedMention,
+        mention: Mention,
+        triaged: TriageResult,
+        now: datetime,
+        report: DrainReport,
     ) -> None:
         report.mentions += 1
         if cases_repo.mention_exists(session, nm.platform, nm.external_id):
@@ -192,7 +215,11 @@ class IngestPipeline:
             conversation_key=nm.conversation_key,
             parent_external_id=nm.parent_external_id,
             author_id=nm.author.id,
-            window_start=cases_repo.window_start(now, self._config.ingest.same_author_window_minutes),
+            # From the post's own time: an import of old posts must join a follow-up to the post it
+            # followed, not to whatever the same author wrote in the minutes before the import ran.
+            window_start=cases_repo.window_start(
+                min(nm.posted_at, now), self._config.ingest.same_author_window_minutes
+            ),
         )
         # A score answering our satisfaction survey is stored on the surveyed (resolved) case. A bare
         # score opens nothing; one with something to act on carries on below like any mention.
@@ -205,15 +232,20 @@ class IngestPipeline:
             report.followups += 1
             self._metrics.mentions.labels(platform=nm.platform.value, result="followup").inc()
         else:
-            case = self._open(session, mention, now)
+            case = self._open(session, mention, triaged, now)
             report.cases_opened += 1
             self._metrics.mentions.labels(platform=nm.platform.value, result="case").inc()
         assert case.id is not None
         report.case_ids.append(case.id)
 
-    def _enriched_mention(self, nm: NormalizedMention, inbox_id: int, now: datetime) -> Mention:
-        sentiment = score(nm.text)
-        category = categorize(nm.text, sentiment.compound, self._config.category_rules)
+    def _enriched(
+        self, nm: NormalizedMention, inbox_id: int, now: datetime
+    ) -> tuple[NormalizedMention, Mention, TriageResult]:
+        author = Author(followers=nm.author.followers, verified=nm.author.verified)
+        triaged = self._triage.classify(nm.text, author)
+        return nm, self._mention(nm, inbox_id, now, triaged), triaged
+
+    def _mention(self, nm: NormalizedMention, inbox_id: int, now: datetime, triaged: TriageResult) -> Mention:
         return Mention(
             platform=nm.platform,
             external_id=nm.external_id,
@@ -234,26 +266,27 @@ class IngestPipeline:
             extra=dict(nm.extra),
             posted_at=nm.posted_at,
             received_at=now,
-            sentiment_score=sentiment.compound,
-            sentiment=sentiment.band,
-            category=category,
+            sentiment_score=triaged.sentiment_score,
+            sentiment=triaged.sentiment,
+            category=triaged.category,
         )
 
-    def _open(self, session: Session, mention: Mention, now: datetime) -> Case:
+    def _open(self, session: Session, mention: Mention, triaged: TriageResult, now: datetime) -> Case:
         repeat = cases_repo.count_earlier_cases(
             session, platform=mention.platform, author_id=mention.author_id
         )
-        decision = prioritize(
-            PriorityInput(
-                text=mention.text_raw,
-                category=mention.category,
-                sentiment_compound=mention.sentiment_score,
-                sentiment_band=mention.sentiment,
-                followers=mention.author_followers,
-                verified=mention.author_verified,
-                repeat_contacts=repeat,
+        incidents = (
+            1 + cases_repo.count_recent_incidents(session, since=mention.posted_at - INCIDENT_WINDOW)
+            if triaged.category is Category.INCIDENT
+            else 0
+        )
+        decision = self._triage.prioritize(
+            mention.text_raw,
+            triaged,
+            Author(
+                followers=mention.author_followers, verified=mention.author_verified, repeat_contacts=repeat
             ),
-            self._config.priority_rules,
+            incident_reports=incidents,
         )
         routed = route(
             self._config.routing,
@@ -276,9 +309,10 @@ class IngestPipeline:
             conversation_key=mention.conversation_key,
             status=CaseStatus.NEW,
             priority=decision.priority,
-            priority_reason=decision.reason,
+            priority_reason=decision.reason[:512],
             category=mention.category,
             sentiment=mention.sentiment,
+            needs_reply=triaged.needs_reply,
             is_private=mention.is_private,
             team=routed.team,
             route=routed.rule,
@@ -290,8 +324,13 @@ class IngestPipeline:
             resolution_due=dues.resolution,
             sla_check_at=dues.check_at,
             last_activity_at=now,
+            historical=self._is_history(session, mention, now),
         )
-        matched = self.crisis_intake.tag(session, case, mention) if self.crisis_intake is not None else None
+        matched = None
+        if self.crisis_intake is not None and not case.historical:  # history is not part of a crisis
+            matched = self.crisis_intake.tag(session, case, mention)
+        if not has_sla_clock(case):
+            case.sla_check_at = None  # spam, no reply needed, history: nothing to nudge, alert or page
         session.add(case)
         session.flush()
         assert case.id is not None
@@ -309,10 +348,29 @@ class IngestPipeline:
             route=case.route,
             priority=case.priority.value,
             reason=case.priority_reason,
+            # The model's own answer, before the team's rules: corrections measure the model by it.
+            triage={
+                "category": triaged.model_category.value,
+                "priority": decision.priority.value,
+                "needs_reply": triaged.needs_reply,
+                "model_version": triaged.model_version,
+                "private_reply_suggested": decision.private_reply_suggested,
+            },
             **({"crisis_id": case.crisis_id, "crisis_keyword": matched} if matched else {}),
         )
         self._notifier.case_opened(session, case, now=now)
         return case
+
+    def _is_history(self, session: Session, mention: Mention, now: datetime) -> bool:
+        """Imported as history (`socialdesk ingest --historical`), or already old when it reached us
+        (`ingest.historical_after_minutes`, from when the inbox took it: a backlog is not history)."""
+        item = session.get(InboxItem, mention.inbox_id) if mention.inbox_id is not None else None
+        return is_history(
+            posted_at=mention.posted_at,
+            received_at=item.received_at if item is not None else now,
+            after_minutes=self._config.ingest.historical_after_minutes,
+            source=item.source if item is not None else "",
+        )
 
     def _join(self, session: Session, case: Case, mention: Mention, now: datetime) -> None:
         assert case.id is not None

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.config import Routing, RoutingRule
 from bot.domain.enums import Category, Platform, Priority
-from bot.ingest.keywords import matcher_for
+from bot.domain.keywords import matcher_for
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.domain.enums import OPEN_STATUSES, CaseStatus, Platform
+from bot.domain.enums import OPEN_STATUSES, CaseStatus, Category, Platform
 from bot.domain.models import Case, Mention, PlatformReply
 
 
@@ -83,6 +83,16 @@ def earlier_cases(
 def count_earlier_cases(session: Session, *, platform: Platform, author_id: str) -> int:
     stmt = (
         select(func.count()).select_from(Case).where(Case.platform == platform, Case.author_id == author_id)
+    )
+    return int(session.exec(stmt).one())
+
+
+def count_recent_incidents(session: Session, *, since: datetime) -> int:
+    """Incident cases opened since `since`, on any platform: an outage is reported wherever customers are."""
+    stmt = (
+        select(func.count())
+        .select_from(Case)
+        .where(Case.category == Category.INCIDENT, col(Case.opened_at) >= since)
     )
     return int(session.exec(stmt).one())
 

@@ -4,8 +4,8 @@ import pytest
 
 from bot.config import CategoryRule
 from bot.domain.enums import Category
-from bot.ingest.classify import DEFAULT_CATEGORY_RULES, categorize, has_question_mark, rule_matches
-from bot.ingest.sentiment import score
+from bot.triage.rules import DEFAULT_CATEGORY_RULES, categorize, has_question_mark, rule_matches
+from bot.triage.vader import score
 
 
 def classify(text: str) -> Category:

@@ -22,14 +22,14 @@ from bot.demo.spike import COMPLAINTS, SPIKE_SPAN, build_spike, customer_post
 from bot.demo.steps import DemoStats, Stage, run_line
 from bot.domain.playbooks.loader import load_playbook
 from bot.domain.playbooks.matching import topic_keyword
-from bot.ingest.priority import CRISIS_KEYWORDS
-from bot.ingest.sentiment import score
 from bot.settings import PROJECT_ROOT
 from bot.slack.crisis_ids import CrisisActionId, CrisisValue, encode_crisis_value
 from bot.slack.crisis_modals import CrisisInput, end_modal, start_modal, update_modal
 from bot.slack.inputs import input_block, modal, text_input
 from bot.standin import StoredMessage
 from bot.standin.models import StoredView
+from bot.triage.rule_priority import CRISIS_KEYWORDS
+from bot.triage.vader import score
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 OUTAGE = load_playbook(PROJECT_ROOT / "playbooks" / "service-outage.yaml")

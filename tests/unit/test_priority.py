@@ -8,14 +8,14 @@ from hypothesis import strategies as st
 
 from bot.config import PriorityRule, PriorityWhen
 from bot.domain.enums import Category, Priority, Sentiment
-from bot.ingest.priority import (
+from bot.triage.rule_priority import (
     DEFAULT_PRIORITY_RULES,
     PriorityDecision,
     PriorityInput,
     compact_count,
     prioritize,
 )
-from bot.ingest.sentiment import band_of
+from bot.triage.vader import band_of
 
 CALM = PriorityInput(
     text="hello there",

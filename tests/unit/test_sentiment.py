@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.domain.enums import Sentiment
-from bot.ingest import sentiment
-from bot.ingest.sentiment import SentimentScore, band_of, score
+from bot.triage import vader as sentiment
+from bot.triage.vader import SentimentScore, band_of, score
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.domain.enums import Platform
+from bot.domain.keywords import matcher_for
 from bot.domain.playbooks.schema import Detection
-from bot.ingest.keywords import matcher_for
 
 
 def topic_keyword(detection: Detection, text: str) -> str | None:

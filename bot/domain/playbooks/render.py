@@ -28,6 +28,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from bot.config import Masking
 from bot.domain.enums import Platform
 from bot.domain.errors import DomainError
+from bot.domain.keywords import matcher_for
 from bot.domain.playbooks.schema import (
     PLATFORM_OF_TARGET,
     SLOTS,
@@ -37,7 +38,6 @@ from bot.domain.playbooks.schema import (
     StatementKind,
 )
 from bot.domain.voice import platform_length
-from bot.ingest.keywords import matcher_for
 from bot.ingest.redact import CARD, EMAIL, IBAN, ORDER, PHONE, POSTCODE, find_personal_data
 
 # Besides the slots, every template may name the company and the playbook.

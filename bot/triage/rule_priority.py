@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from bot.config import PriorityRule, PriorityWhen
 from bot.domain.enums import Category, Priority, Sentiment
-from bot.ingest.keywords import matcher_for
+from bot.domain.keywords import matcher_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +164,17 @@ def _matched_parts(rule: PriorityRule, inp: PriorityInput) -> list[str] | None:
         n = inp.repeat_contacts
         parts.append(f"repeat contact ({n} earlier case{'' if n == 1 else 's'})")
     return parts
+
+
+def match_rules(inp: PriorityInput, rules: Sequence[PriorityRule]) -> PriorityDecision | None:
+    """The first of the team's `rules` that matches, or None: the built-in policy (bot/triage/
+    priority.py) then decides."""
+    for rule in rules:
+        parts = _matched_parts(rule, inp)
+        if parts is not None:
+            detail = ", ".join(parts) or "matched a rule with no conditions"
+            return PriorityDecision(rule.priority, f"{rule.priority.value}: {detail}")
+    return None
 
 
 def prioritize(inp: PriorityInput, rules: Sequence[PriorityRule] = ()) -> PriorityDecision:

@@ -1,0 +1,1 @@
+"""Triage: category, sentiment, needs-reply and priority of a mention (see path.py)."""
