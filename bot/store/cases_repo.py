@@ -59,14 +59,17 @@ def find_joinable_case(
     ).first()
     if by_thread is not None:
         return by_thread
+    # The author's recent case: one of its posts was written within the window before this one. The
+    # post times, not when socialdesk processed them: an import of old posts must not join a post to
+    # whatever the same author wrote a day later just because both were imported in the same minute.
+    recent_post = (
+        select(Mention.id)
+        .where(Mention.case_id == Case.id, col(Mention.posted_at) >= window_start)
+        .exists()
+    )
     return session.exec(
         select(Case)
-        .where(
-            Case.platform == platform,
-            Case.author_id == author_id,
-            open_filter,
-            col(Case.last_activity_at) >= window_start,
-        )
+        .where(Case.platform == platform, Case.author_id == author_id, open_filter, recent_post)
         .order_by(col(Case.id).desc())
     ).first()
 

@@ -78,11 +78,11 @@ class TriageBundle:
 
     def probabilities(self, model: LinearModel, encoded: Encoded) -> dict[str, float]:
         """The same answer as `model.probabilities(features)`, from the shared rows."""
-        z = model.bias.astype(np.float64)
+        z = model.bias
         if encoded.rows:
             weights: np.ndarray = self._joint[model.name]
-            z = z + np.asarray(encoded.values, dtype=np.float64) @ weights[encoded.rows].astype(np.float64)
-        return model.softmax(z)
+            z = z + np.asarray(encoded.values, dtype=np.float32) @ weights[encoded.rows]
+        return model.softmax(z.astype(np.float64))
 
     def predict(self, model: LinearModel, encoded: Encoded) -> tuple[str, dict[str, float]]:
         return model.decide(self.probabilities(model, encoded))
