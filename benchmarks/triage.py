@@ -100,7 +100,11 @@ def baseline(root: Path) -> None:
     senti = datasets.sentiment(root, "heldout")
     care = datasets.customer_care(root, "heldout")
     for rep in (
-        report("BASELINE complaint vs not", [e.label for e in comp], [_complaint_flag(category(e.text)) for e in comp]),
+        report(
+            "BASELINE complaint vs not",
+            [e.label for e in comp],
+            [_complaint_flag(category(e.text)) for e in comp],
+        ),
         report("BASELINE sentiment (VADER)", [e.label for e in senti], [vader_label(e.text) for e in senti]),
         report("BASELINE care category", [e.category for e in care], [category(e.text) for e in care]),
         report(
@@ -135,8 +139,12 @@ def cost(model: Path, texts: Sequence[str]) -> dict[str, float]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=None, help="datasets folder (default ../shared/data/datasets)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--data", type=Path, default=None, help="datasets folder (default ../shared/data/datasets)"
+    )
     parser.add_argument("--model", type=Path, default=SHIPPED_MODEL)
     parser.add_argument("--baseline", action="store_true", help="also score the old keyword rules and VADER")
     args = parser.parse_args(argv)
@@ -150,8 +158,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     texts = [e.text for e in datasets.sentiment(root, "heldout")][:1000]
     spent = cost(args.model, texts)
     figures: list[tuple[str, float, int, Callable[[float], bool]]] = [
-        ("complaints_macro_f1", reports["complaints"].macro_f1, reports["complaints"].size, lambda v: v >= 0.80),
-        ("sentiment_macro_recall", reports["sentiment"].macro_recall, reports["sentiment"].size, lambda v: v >= 0.66),
+        (
+            "complaints_macro_f1",
+            reports["complaints"].macro_f1,
+            reports["complaints"].size,
+            lambda v: v >= 0.80,
+        ),
+        (
+            "sentiment_macro_recall",
+            reports["sentiment"].macro_recall,
+            reports["sentiment"].size,
+            lambda v: v >= 0.66,
+        ),
         (
             "care_complaint_recall",
             reports["care_complaint"].recall_of("1"),

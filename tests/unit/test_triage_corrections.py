@@ -399,7 +399,9 @@ def test_a_correction_to_the_same_value_is_refused_and_writes_nothing(
     before = load(engine, case_id)
     with pytest.raises(WrongState, match=rf"^#{case_id} is already P4; nothing changed\.$"):
         work.correct_triage(case_id=case_id, actor=MARIA, change=change_of("P4"))
-    with pytest.raises(WrongState, match=r"is already category question and needs a reply; nothing changed"):
+    with pytest.raises(
+        WrongState, match=r"is already in category question and already needs a reply; nothing changed"
+    ):
         work.correct_triage(case_id=case_id, actor=MARIA, change=parse_triage_words(["question", "reply"]))
     assert corrections(engine, case_id) == [] and triage_events(engine, case_id) == []
     assert notifier.calls == []
