@@ -186,12 +186,12 @@ def unchanged_message(case_id: int, current: TriageValues, change: TriageChange)
     """The refusal of a correction that changes nothing, naming what the case already is."""
     already: list[str] = []
     if change.category is not None:
-        already.append(f"category {current.category.value}")
+        already.append(f"is already in category {current.category.value}")
     if change.priority is not None:
-        already.append(current.priority.value)
+        already.append(f"is already {current.priority.value}")
     if change.needs_reply is not None:
-        already.append("needs a reply" if current.needs_reply else "needs no reply")
-    return f"#{case_id} is already {' and '.join(already)}; nothing changed."
+        already.append("already needs a reply" if current.needs_reply else "already needs no reply")
+    return f"#{case_id} {' and '.join(already)}; nothing changed."
 
 
 def priority_reason(new: Priority, old: Priority, who: str) -> str:

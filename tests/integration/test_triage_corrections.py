@@ -128,6 +128,18 @@ def test_a_priority_picked_from_the_card_menu_moves_the_due_time_and_updates_the
         opened.priority.value,
         target.value,
     )
+    (example,) = labelled(runtime, case_id)
+    with Session(runtime.engine) as session:
+        opened_event = session.exec(
+            select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.kind == "opened")
+        ).one()
+    model = opened_event.detail["triage"]  # what ingest recorded: the model's own answer
+    assert (example.model_category, example.model_priority, example.model_version) == (
+        model["category"],
+        model["priority"],
+        model["model_version"],
+    )
+    assert example.model_version and example.text_masked == "my parcel never arrived"
     settle(runtime, clock)
     updates = card_updates(standin)[updates_before:]
     assert updates, "the card was not updated (no chat.update reached the stand-in)"
@@ -172,8 +184,8 @@ def test_slash_command_reroutes_an_incident_to_its_team_and_moves_the_card(
 def test_no_reply_by_command_stops_the_sla_clock_and_the_card_says_so(
     server: str, runtime: Runtime, clock: ManualClock, standin: SlackStandin, slack: SlackDriver
 ) -> None:
-    case_id = open_case(server, runtime, clock, "love the new app, great work")
-    assert stored(runtime, case_id).sla_check_at is not None
+    case_id = open_case(server, runtime, clock, "my parcel never arrived")
+    assert stored(runtime, case_id).needs_reply and stored(runtime, case_id).sla_check_at is not None
     answers = slack.command(f"triage {case_id} no-reply", user=MARIA)
     assert answers == [f"#{case_id} corrected: needs a reply yes → no. No SLA clock runs on it now."]
     after = stored(runtime, case_id)
@@ -183,8 +195,29 @@ def test_no_reply_by_command_stops_the_sla_clock_and_the_card_says_so(
     assert "No reply needed · no SLA clock" in drawn
     assert "needs-reply" in menu_words(standin.messages("social-support")[-1].blocks or [])
     assert slack.command(f"triage {case_id} no-reply", user=MARIA) == [
-        f"#{case_id} is already needs no reply; nothing changed."
+        f"#{case_id} already needs no reply; nothing changed."
     ]
+
+
+def test_needs_reply_from_the_card_gives_praise_an_sla_clock(
+    server: str, runtime: Runtime, clock: ManualClock, standin: SlackStandin, slack: SlackDriver
+) -> None:
+    case_id = open_case(server, runtime, clock, "love the new app, great work")
+    praise = stored(runtime, case_id)
+    assert praise.needs_reply is False and praise.sla_check_at is None  # triage: praise needs no reply
+    assert "needs-reply" in menu_words(standin.messages("social-support")[-1].blocks or [])
+    answers = slack.pick(case_id, "needs-reply", user=MARIA)
+    assert answers == [
+        f"#{case_id} corrected: needs a reply no → yes. Its SLA clock now follows the "
+        f"{praise.priority.value} target."
+    ]
+    after = stored(runtime, case_id)
+    due = as_utc(praise.opened_at) + timedelta(minutes=TARGETS[praise.priority.value])
+    assert after.needs_reply and as_utc(after.first_response_due) == due
+    assert after.sla_check_at is not None
+    settle(runtime, clock)
+    drawn = json.dumps(standin.messages("social-support")[-1].blocks, ensure_ascii=False)
+    assert "No reply needed · no SLA clock" not in drawn and "*First response*\\ndue <!date" in drawn
 
 
 def test_a_wrong_triage_command_gets_the_usage_privately(
