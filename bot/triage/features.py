@@ -85,7 +85,8 @@ _CHAR_SIZES = (2, 3, 4, 5)
 # "the app is down", "servers down", "outage", "anyone else": the customer believes the service is
 # broken for others too. A hint for the incident class, learned weight decides how much it counts.
 _OUTAGE = re.compile(
-    r"\b(outage|is down|are down|down again|down for|servers?\b.*\b(down|offline|issues?)|"
+    r"\b(outage|is down|are down|down again|down for|down across|(is|are) (the |your )?\w+ down|"
+    r"servers?\b.*\b(down|offline|issues?)|"
     r"anyone else|any one else|everyone|for all users|widespread|service(s)? (is |are )?(down|unavailable)|"
     r"status page|not loading for)\b",
     re.IGNORECASE,

@@ -18,7 +18,6 @@ Held-out parts are never read here.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -245,7 +244,7 @@ def train(
     }
     cv = {"sentiment_macro_recall_oof": round(cv_recall, 4)}
     meta: dict[str, Any] = {
-        "version": _version(version_prefix, sizes),
+        "version": _version(version_prefix, (sentiment, complaint, care_model)),
         "sizes": sizes,
         "cv": cv,
         "features": "word 1-2-grams with negation, char 2-5-grams, VADER and cue flags",
@@ -254,6 +253,11 @@ def train(
     return bundle, TrainReport(sizes=sizes, seconds=time.perf_counter() - started, cv=cv)
 
 
-def _version(prefix: str, sizes: dict[str, int]) -> str:
-    digest = hashlib.sha256(json.dumps(sizes, sort_keys=True).encode()).hexdigest()[:8]
-    return f"{prefix}-{digest}"
+def _version(prefix: str, models: Sequence[LinearModel]) -> str:
+    """Names the weights, so two different models never share a version."""
+    digest = hashlib.sha256()
+    for model in models:
+        digest.update("\n".join(model.feature_names).encode("utf-8"))
+        digest.update(model.weights.astype(np.float16).tobytes())
+        digest.update(model.bias.astype(np.float32).tobytes())
+    return f"{prefix}-{digest.hexdigest()[:8]}"
