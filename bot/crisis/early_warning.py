@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, select
+from sqlalchemy import Engine, Table, or_, select
 from sqlmodel import Session, col
 from sqlmodel import select as model_select
 
@@ -73,6 +73,8 @@ CLOSE_GRACE = timedelta(minutes=2)
 _MENTION = cast(Table, Mention.__table__)  # type: ignore[attr-defined]  # SQLModel sets it at class creation
 _CASE = cast(Table, Case.__table__)  # type: ignore[attr-defined]
 M, C = _MENTION.c, _CASE.c
+# A mention without a case yet, or whose case is not from history (bot/ingest/history.py).
+_NOT_HISTORY = or_(C.id.is_(None), C.historical.is_(False))
 
 
 @dataclass
@@ -118,7 +120,11 @@ class EarlyWarning:
         report.skipped_active = len(books) - len(watching)
         if watching:
             self._spikes(watching, now, report)
-        self._reach(books, active, now, report)
+        with Session(self._engine) as session:
+            spiking = {book.id for book in books if _episode_open(session, book.id)}
+        # A big author's post on a topic whose spike was just reported adds a second page about the
+        # same thing; the spike warning (and its crisis, if started) already covers it.
+        self._reach(books, active | spiking, now, report)
         report.seconds = round(time.monotonic() - started, 4)
         if report.warnings or report.reach_warnings or report.episodes_closed:
             log.info("crisis early warning: %s", report.as_dict())
@@ -231,7 +237,13 @@ class EarlyWarning:
                 .execute(
                     select(M.id, M.received_at)
                     .select_from(_MENTION.outerjoin(_CASE, C.id == M.case_id))
-                    .where(M.received_at >= since, M.received_at < now, M.author_followers >= least, severe)
+                    .where(
+                        M.received_at >= since,
+                        M.received_at < now,
+                        M.author_followers >= least,
+                        severe,
+                        _NOT_HISTORY,
+                    )
                 )
                 .all()
             )
@@ -259,12 +271,18 @@ class EarlyWarning:
     # --- reading and sending --------------------------------------------------------------------
 
     def _negative(self, start: datetime, end: datetime, sentiment: float) -> Iterator[NegativePost]:
-        """Mentions received in [start, end) at or under `sentiment`: only the columns counting needs."""
+        """Mentions received in [start, end) at or under `sentiment`: only the columns counting needs.
+        Posts of cases opened from history are not counted: an import of last month is no spike."""
         with Session(self._engine) as session:
             result = session.connection().execute(
-                select(
-                    M.id, M.received_at, M.platform, M.sentiment_score, M.text_masked, M.author_followers
-                ).where(M.received_at >= start, M.received_at < end, M.sentiment_score <= sentiment)
+                select(M.id, M.received_at, M.platform, M.sentiment_score, M.text_masked, M.author_followers)
+                .select_from(_MENTION.outerjoin(_CASE, C.id == M.case_id))
+                .where(
+                    M.received_at >= start,
+                    M.received_at < end,
+                    M.sentiment_score <= sentiment,
+                    _NOT_HISTORY,
+                )
             )
             for mid, at, platform, score, text, followers in result:
                 yield NegativePost(mid, as_utc(at), platform, score, text, followers)
@@ -310,6 +328,11 @@ def _latest_episode(session: Session, playbook_id: str) -> tuple[Notice, Episode
         closed=bool(notice.detail.get("closed", False)),
     )
     return notice, episode
+
+
+def _episode_open(session: Session, playbook_id: str) -> bool:
+    latest = _latest_episode(session, playbook_id)
+    return latest is not None and not latest[1].closed
 
 
 def _claimed(session: Session, keys: Sequence[str]) -> set[str]:

@@ -308,9 +308,9 @@ def build_feed(start: datetime) -> list[FeedItem]:
     ]
     outage_texts = [
         "@acme_help is the app down? can't log in since 9:55",
-        "@acme_help login failed again and again. error 500. this is useless",
+        "@acme_help login failed again and again. error 500. anyone else? this is useless",
         "@acme_help your service is down for the whole EU team, we can't work",
-        "@acme_help not working, login page just spins",
+        "@acme_help not working, login page just spins. down for everyone here",
         "@acme_help users report Acme is down across Europe — login failures. Any statement?",
     ]
     for i, ((uid, handle, name, followers), text) in enumerate(zip(outage_users, outage_texts, strict=True)):

@@ -252,7 +252,9 @@ def test_a_spike_that_never_calms_down_stays_one_episode(
 @pytest.mark.parametrize(
     ("texts", "why"),
     [
-        (["Love the new login page, great job!", "The login is down? no, it works, great"], "positive"),
+        # (Was "The login is down? no, it works, great": the learned sentiment model reads that one as a
+        # negative outage report, a known miss on a rhetorical question; this test is about the filter.)
+        (["Love the new login page, great job!", "Login works again, thanks for the quick fix!"], "positive"),
         (["My parcel is late, this is terrible and useless", "Refund now, awful service"], "no keyword"),
     ],
 )
