@@ -1,14 +1,8 @@
-"""Priority P1-P4 of a new case, with a reason an agent can read on the card.
+"""The team's own priority rules (config `priority_rules`): matching, and the reason they give.
 
-Priority weighs urgency, complexity and reputational impact (seeds/003): crisis words (legal, safety,
-security) are urgent whatever the reach; a negative post from a large or verified account is a
-reputational risk; an outage affects many customers; a customer writing again is a service failure.
-
-Rules come from config `priority_rules` and are tried in order; the first whose conditions all hold
-wins. An empty list means DEFAULT_PRIORITY_RULES. When nothing matches the case is P4.
-
-The reason is built from the conditions that decided it, e.g. "P2: negative complaint, 48k followers",
-so a lead reading the card can tell why without opening the config.
+Rules are tried in order; the first whose conditions all hold wins, and its reason is built from the
+conditions that decided it, e.g. "P2: VIP, 1.3M followers", so a lead reading the card can tell why
+without opening the config. Where no rule matches, the built-in policy decides (bot/triage/priority.py).
 """
 
 from __future__ import annotations
@@ -37,46 +31,6 @@ class PriorityDecision:
     priority: Priority
     reason: str
 
-
-# fmt: off
-CRISIS_KEYWORDS = (
-    # legal
-    "lawsuit", "lawyer", "lawyers", "solicitor", "legal action", "sue you", "suing", "going to sue",
-    "trading standards", "ombudsman",
-    # safety and health
-    "food poisoning", "poisoned", "injured", "injury", "hospital", "hospitalised", "hospitalized",
-    "allergic reaction", "caught fire", "fire hazard", "burst into flames", "exploded", "electric shock",
-    "product recall", "recalled", "unsafe", "choking",
-    # security and privacy
-    "data breach", "breach", "hacked", "leaked", "identity theft", "fraud", "fraudulent",
-    # conduct
-    "discrimination", "discriminated", "racist", "racism", "sexist", "harassment", "harassed", "assault",
-    # safeguarding: a person at risk goes to a human at once
-    "suicide", "suicidal", "kill myself", "self harm",
-)
-# fmt: on
-
-HIGH_REACH_FOLLOWERS = 10_000
-NEGATIVE_AT_MOST = -0.05  # the top of the "negative" sentiment band
-
-DEFAULT_PRIORITY_RULES: tuple[PriorityRule, ...] = (
-    # Spam must never page anyone, even when it shouts "hacked" or "lawsuit".
-    PriorityRule(priority=Priority.P4, when=PriorityWhen(categories=[Category.SPAM]), label="spam"),
-    PriorityRule(
-        priority=Priority.P1, when=PriorityWhen(keywords_any=list(CRISIS_KEYWORDS)), label="crisis keyword"
-    ),
-    PriorityRule(
-        priority=Priority.P2,
-        when=PriorityWhen(sentiment_at_most=NEGATIVE_AT_MOST, followers_at_least=HIGH_REACH_FOLLOWERS),
-    ),
-    PriorityRule(priority=Priority.P2, when=PriorityWhen(verified=True, sentiment_at_most=NEGATIVE_AT_MOST)),
-    PriorityRule(priority=Priority.P2, when=PriorityWhen(categories=[Category.INCIDENT])),
-    PriorityRule(priority=Priority.P3, when=PriorityWhen(categories=[Category.COMPLAINT])),
-    PriorityRule(priority=Priority.P3, when=PriorityWhen(sentiment_at_most=NEGATIVE_AT_MOST)),
-    PriorityRule(priority=Priority.P3, when=PriorityWhen(repeat_contacts_at_least=2)),
-)
-
-_DEFAULT_PRIORITY = Priority.P4
 
 _BAND_WORDS = {
     Sentiment.VERY_NEGATIVE: "very negative",
@@ -175,13 +129,3 @@ def match_rules(inp: PriorityInput, rules: Sequence[PriorityRule]) -> PriorityDe
             detail = ", ".join(parts) or "matched a rule with no conditions"
             return PriorityDecision(rule.priority, f"{rule.priority.value}: {detail}")
     return None
-
-
-def prioritize(inp: PriorityInput, rules: Sequence[PriorityRule] = ()) -> PriorityDecision:
-    """The first matching rule's priority and a reason like "P1: crisis keyword 'data breach'"."""
-    for rule in rules or DEFAULT_PRIORITY_RULES:
-        parts = _matched_parts(rule, inp)
-        if parts is not None:
-            detail = ", ".join(parts) or "matched a rule with no conditions"
-            return PriorityDecision(rule.priority, f"{rule.priority.value}: {detail}")
-    return PriorityDecision(_DEFAULT_PRIORITY, f"{_DEFAULT_PRIORITY.value}: routine, no rule matched")

@@ -28,7 +28,7 @@ from bot.slack.crisis_modals import CrisisInput, end_modal, start_modal, update_
 from bot.slack.inputs import input_block, modal, text_input
 from bot.standin import StoredMessage
 from bot.standin.models import StoredView
-from bot.triage.rule_priority import CRISIS_KEYWORDS
+from bot.triage.priority import CRISIS_KEYWORDS
 from bot.triage.vader import score
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)

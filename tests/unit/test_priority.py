@@ -1,3 +1,6 @@
+"""Priority: the team's config rules (first match wins, every condition must hold) and the built-in
+policy that decides where none matches, each with a reason that reads as a sentence."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -8,13 +11,8 @@ from hypothesis import strategies as st
 
 from bot.config import PriorityRule, PriorityWhen
 from bot.domain.enums import Category, Priority, Sentiment
-from bot.triage.rule_priority import (
-    DEFAULT_PRIORITY_RULES,
-    PriorityDecision,
-    PriorityInput,
-    compact_count,
-    prioritize,
-)
+from bot.triage.priority import PriorityFacts, decide
+from bot.triage.rule_priority import PriorityDecision, PriorityInput, compact_count, match_rules
 from bot.triage.vader import band_of
 
 CALM = PriorityInput(
@@ -26,6 +24,15 @@ CALM = PriorityInput(
     verified=False,
     repeat_contacts=0,
 )
+FACTS = PriorityFacts(
+    text="my parcel never arrived",
+    category=Category.COMPLAINT,
+    sentiment=Sentiment.NEGATIVE,
+    sentiment_score=-0.4,
+    needs_reply=True,
+    followers=120,
+    verified=False,
+)
 
 
 def make(**changes: object) -> PriorityInput:
@@ -33,6 +40,10 @@ def make(**changes: object) -> PriorityInput:
     if "sentiment_compound" in changes and "sentiment_band" not in changes:
         inp = replace(inp, sentiment_band=band_of(inp.sentiment_compound))
     return inp
+
+
+def facts(**changes: object) -> PriorityFacts:
+    return replace(FACTS, **changes)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -67,76 +78,96 @@ def test_compact_count(n: int, text: str) -> None:
     assert compact_count(n) == text
 
 
-def test_crisis_keyword_is_p1_with_the_keyword_in_the_reason() -> None:
-    decision = prioritize(make(text="Was there a DATA BREACH? My account was emptied"), [])
-    assert decision == PriorityDecision(Priority.P1, "P1: crisis keyword 'data breach'")
+# --- the built-in policy -------------------------------------------------------------------------
 
 
-def test_crisis_keyword_beats_everything_but_spam() -> None:
-    inp = make(text="my lawyer will hear about this", sentiment_compound=-0.9, followers=2_000_000)
-    assert prioritize(inp, []).priority is Priority.P1
-    spam = make(text="hacked accounts for sale, dm me for prices", category=Category.SPAM)
-    assert prioritize(spam, []) == PriorityDecision(Priority.P4, "P4: spam")
+def test_crisis_words_are_p1_and_beat_everything_but_spam() -> None:
+    d = decide(facts(text="Was there a DATA BREACH at your company?"))
+    assert d == type(d)(Priority.P1, "P1: crisis keyword 'data breach'")
+    assert decide(facts(text="data breach", category=Category.SPAM)).reason == "P4: spam, no reply needed"
 
 
-def test_negative_with_big_reach_is_p2() -> None:
-    inp = make(category=Category.COMPLAINT, sentiment_compound=-0.6, followers=48_000)
-    assert prioritize(inp, []) == PriorityDecision(Priority.P2, "P2: very negative complaint, 48k followers")
-    inp = make(category=Category.COMPLAINT, sentiment_compound=-0.3, followers=48_000)
-    assert prioritize(inp, []).reason == "P2: negative complaint, 48k followers"
+def test_one_customers_hacked_account_is_p2_private_not_a_crisis() -> None:
+    d = decide(facts(text="my account was hacked and they changed my email"))
+    assert d.priority is Priority.P2 and d.private_reply_suggested
+    assert d.reason == "P2: account security ('hacked'), reply privately"
 
 
-def test_reach_threshold_is_inclusive_and_unknown_reach_is_not_big() -> None:
-    at = make(sentiment_compound=-0.3, followers=10_000)
-    below = make(sentiment_compound=-0.3, followers=9_999)
-    unknown = make(sentiment_compound=-0.3, followers=None)
-    assert prioritize(at, []).priority is Priority.P2
-    assert prioritize(below, []) == PriorityDecision(Priority.P3, "P3: negative")
-    assert prioritize(unknown, []).priority is Priority.P3
+def test_an_outage_reported_by_several_customers_is_p1_one_report_p2() -> None:
+    one = decide(facts(text="is the app down?", category=Category.INCIDENT, incident_reports=1))
+    assert one.reason == "P2: incident about the app (possible outage)"
+    several = decide(facts(text="is the app down?", category=Category.INCIDENT, incident_reports=3))
+    assert several.reason == "P1: incident reported by 3 customers in the last hour"
 
 
-def test_verified_and_negative_is_p2() -> None:
-    inp = make(verified=True, sentiment_compound=-0.3, followers=50)
-    assert prioritize(inp, []) == PriorityDecision(Priority.P2, "P2: verified author, negative")
+def test_reach_makes_a_complaint_louder() -> None:
+    assert decide(facts(followers=12_000)).reason == "P2: complaint about delivery, 12k followers"
+    assert decide(facts(verified=True)).reason == "P2: complaint about delivery, verified author"
+    severe = decide(facts(followers=250_000, sentiment=Sentiment.VERY_NEGATIVE))
+    assert severe.reason == "P1: severe complaint about delivery, 250k followers"
+    # Big reach but calm: not raised for reach.
+    assert decide(facts(followers=250_000, sentiment=Sentiment.NEUTRAL)).priority is Priority.P3
+    # Unknown reach is not big.
+    assert decide(facts(followers=None)).priority is Priority.P3
 
 
-def test_verified_but_happy_is_not_raised() -> None:
-    inp = make(verified=True, sentiment_compound=0.8, category=Category.PRAISE, followers=3_000_000)
-    assert prioritize(inp, []).priority is Priority.P4
+def test_a_complaint_is_p3_and_a_second_contact_p2() -> None:
+    assert decide(facts()).reason == "P3: complaint about delivery"
+    assert decide(facts(repeat_contacts=1)).reason == "P2: complaint about delivery, second contact"
 
 
-def test_incident_is_p2() -> None:
-    assert prioritize(make(category=Category.INCIDENT), []) == PriorityDecision(Priority.P2, "P2: incident")
-
-
-def test_complaint_is_p3() -> None:
-    decision = prioritize(make(category=Category.COMPLAINT, sentiment_compound=0.2), [])
-    assert decision == PriorityDecision(Priority.P3, "P3: complaint")
-
-
-def test_repeat_contact_is_p3() -> None:
-    assert prioritize(make(repeat_contacts=3), []) == PriorityDecision(
-        Priority.P3, "P3: repeat contact (3 earlier cases)"
+def test_no_reply_needed_is_p4_and_routine_questions_too() -> None:
+    praise = decide(facts(category=Category.PRAISE, sentiment=Sentiment.POSITIVE, needs_reply=False))
+    assert praise.reason == "P4: praise, no reply needed"
+    question = decide(
+        facts(text="do you ship to Canada?", category=Category.QUESTION, sentiment=Sentiment.NEUTRAL)
     )
-    assert prioritize(make(repeat_contacts=1), []).priority is Priority.P4
+    assert question.reason == "P4: routine question"
+    unhappy = decide(facts(text="why is this so hard?", category=Category.QUESTION))
+    assert unhappy.reason == "P3: negative question"
 
 
-def test_nothing_special_is_p4() -> None:
-    assert prioritize(CALM, []) == PriorityDecision(Priority.P4, "P4: routine, no rule matched")
+@given(
+    category=st.sampled_from(list(Category)),
+    sentiment=st.sampled_from(list(Sentiment)),
+    followers=st.none() | st.integers(min_value=0, max_value=10**9),
+    verified=st.booleans(),
+    needs_reply=st.booleans(),
+    repeat=st.integers(min_value=0, max_value=50),
+    reports=st.integers(min_value=0, max_value=50),
+    text=st.text(max_size=80),
+)
+def test_the_policy_always_decides_with_a_reason_that_names_the_priority(
+    category: Category,
+    sentiment: Sentiment,
+    followers: int | None,
+    verified: bool,
+    needs_reply: bool,
+    repeat: int,
+    reports: int,
+    text: str,
+) -> None:
+    d = decide(
+        PriorityFacts(text, category, sentiment, 0.0, needs_reply, followers, verified, repeat, reports)
+    )
+    assert d.reason.startswith(f"{d.priority.value}: ")
+    assert len(d.reason) > len("P1: ")
+    if category is Category.SPAM:
+        assert d.priority is Priority.P4
 
 
-def test_custom_rules_first_match_wins_and_replace_defaults() -> None:
+# --- the team's rules ----------------------------------------------------------------------------
+
+
+def test_custom_rules_first_match_wins_and_none_means_the_policy_decides() -> None:
     rules = [
         PriorityRule(priority=Priority.P3, when=PriorityWhen(keywords_any=["refund"])),
         PriorityRule(priority=Priority.P1, when=PriorityWhen(keywords_any=["refund"]), label="never reached"),
     ]
-    assert prioritize(make(text="refund please"), rules) == PriorityDecision(
+    assert match_rules(make(text="refund please"), rules) == PriorityDecision(
         Priority.P3, "P3: keyword 'refund'"
     )
-    # The defaults are not consulted once rules are configured: no crisis P1 here.
-    assert prioritize(make(text="data breach"), rules) == PriorityDecision(
-        Priority.P4, "P4: routine, no rule matched"
-    )
+    assert match_rules(make(text="data breach"), rules) is None
 
 
 def test_every_condition_must_hold() -> None:
@@ -160,7 +191,7 @@ def test_every_condition_must_hold() -> None:
         verified=True,
         repeat_contacts=2,
     )
-    assert prioritize(good, [rule]) == PriorityDecision(
+    assert match_rules(good, [rule]) == PriorityDecision(
         Priority.P1,
         "P1: recall from a VIP 'recall', verified author, very negative complaint, 1.3k followers, "
         "repeat contact (2 earlier cases)",
@@ -174,43 +205,22 @@ def test_every_condition_must_hold() -> None:
         {"verified": False},
         {"repeat_contacts": 1},
     ):
-        assert prioritize(replace(good, **change), [rule]).priority is Priority.P4, change
+        assert match_rules(replace(good, **change), [rule]) is None, change  # type: ignore[arg-type]
 
 
 def test_label_names_a_rule_without_keywords() -> None:
     rule = PriorityRule(priority=Priority.P2, when=PriorityWhen(followers_at_least=100_000), label="VIP")
-    assert prioritize(make(followers=1_300_000), [rule]).reason == "P2: VIP, 1.3M followers"
+    decision = match_rules(make(followers=1_300_000), [rule])
+    assert decision is not None and decision.reason == "P2: VIP, 1.3M followers"
 
 
 def test_custom_threshold_inside_the_neutral_band_shows_the_score() -> None:
     rule = PriorityRule(priority=Priority.P3, when=PriorityWhen(sentiment_at_most=0.0))
-    assert prioritize(make(sentiment_compound=-0.02), [rule]).reason == "P3: sentiment -0.02"
+    decision = match_rules(make(sentiment_compound=-0.02), [rule])
+    assert decision is not None and decision.reason == "P3: sentiment -0.02"
 
 
 def test_repeat_contact_singular() -> None:
     rule = PriorityRule(priority=Priority.P3, when=PriorityWhen(repeat_contacts_at_least=1))
-    assert prioritize(make(repeat_contacts=1), [rule]).reason == "P3: repeat contact (1 earlier case)"
-
-
-def test_default_rules_are_valid_config() -> None:
-    for rule in DEFAULT_PRIORITY_RULES:
-        assert PriorityRule.model_validate(rule.model_dump()) == rule
-
-
-@given(
-    category=st.sampled_from(list(Category)),
-    compound=st.floats(min_value=-1, max_value=1),
-    followers=st.none() | st.integers(min_value=0, max_value=10**9),
-    verified=st.booleans(),
-    repeat=st.integers(min_value=0, max_value=50),
-    text=st.text(max_size=80),
-)
-def test_always_decides_with_a_reason_that_names_the_priority(
-    category: Category, compound: float, followers: int | None, verified: bool, repeat: int, text: str
-) -> None:
-    inp = PriorityInput(text, category, compound, band_of(compound), followers, verified, repeat)
-    decision = prioritize(inp, [])
-    assert decision.reason.startswith(f"{decision.priority.value}: ")
-    assert len(decision.reason) > len("P1: ")
-    if category is Category.SPAM:
-        assert decision.priority is Priority.P4
+    decision = match_rules(make(repeat_contacts=1), [rule])
+    assert decision is not None and decision.reason == "P3: repeat contact (1 earlier case)"
