@@ -55,6 +55,8 @@ class Team(_Strict):
     oncall_group: SlackId | None = None  # a user-group id pinged on escalation
     description: str = ""
     business_hours: BusinessHours | None = None
+    # The priorities whose cases page the duty leads; None: `sla.page_priorities`.
+    page_priorities: list[Priority] | None = None
 
     @property
     def channel_name(self) -> str:
@@ -103,6 +105,12 @@ class SlaTargets(_Strict):
     page_after_fraction: float = Field(default=1.5, gt=1, le=10)
     # The resolution clock stops while the case waits on the customer.
     pause_while_waiting: bool = True
+    # Only cases of these priorities page the duty leads (a team may set its own: `teams[].page_priorities`);
+    # the others stop at "breached" (red card, the team's grouped alert).
+    page_priorities: list[Priority] = [Priority.P1, Priority.P2]
+    # A grouped breach alert or a page is one message per channel for this long: breaches and pages in
+    # the meantime are added to it (chat.update) instead of posting a new message every scan.
+    alert_window_minutes: int = Field(default=10, ge=1, le=24 * 60)
 
     @field_validator("first_response", "resolution")
     @classmethod
@@ -265,6 +273,9 @@ class Retention(_Strict):
 
 class Ingest(_Strict):
     same_author_window_minutes: int = Field(default=120, ge=0)
+    # A post already older than this when it reaches us is history: its case opens without an SLA
+    # clock and never alerts (so does everything `socialdesk ingest --historical` imports).
+    historical_after_minutes: int = Field(default=24 * 60, ge=1)
     brand_handles: dict[Platform, list[str]] = {}  # our own accounts: their posts are not mentions
     brand_ids: dict[Platform, list[str]] = {}
 
@@ -333,6 +344,15 @@ class Config(_Strict):
             if team.name == name:
                 return team
         raise KeyError(name)
+
+    def page_priorities(self, team: str) -> frozenset[Priority]:
+        """The priorities that page the duty leads for `team`'s cases (the team's own list, else
+        `sla.page_priorities`; a team removed from the config uses the global list)."""
+        try:
+            own = self.team(team).page_priorities
+        except KeyError:
+            own = None
+        return frozenset(self.sla.page_priorities if own is None else own)
 
 
 def _format_error(path: Path, error: ValidationError) -> str:

@@ -75,6 +75,8 @@ class CaseView:
     sla_due: datetime | None = None
     sla_paused: bool = False  # the resolution clock stands still while the customer is being waited on
     snoozed_until: datetime | None = None  # a lead silenced SLA alerts until then
+    # Why no SLA clock runs at all ("spam", "no reply needed", "history"); None when one does.
+    no_clock: str | None = None
     needs_reply: bool = True  # False: spam, praise and the like; no SLA clock (an agent can change it)
 
 

@@ -115,3 +115,4 @@ class Source(StrEnum):
     X = "x"
     X_POLL = "x_poll"
     GENERIC = "generic"
+    HISTORY = "history"  # generic JSON imported with `socialdesk ingest --historical`: never alerts

@@ -4,7 +4,11 @@ Targets count working time when the case's team has business hours (nights, week
 not count; days are local days in the team's time zone, so DST moves the window with the local clock),
 and wall-clock time otherwise. Each clock (first response, resolution) climbs through levels that
 never go back: ok -> at_risk (at `at_risk_fraction` of the target) -> breached (the due time) -> paged
-(at `page_after_fraction`). The resolution clock stops while the case waits on the customer.
+(at `page_after_fraction`, only for the priorities that page: `Config.page_priorities`). The
+resolution clock stops while the case waits on the customer.
+
+No clock runs for spam, for a case that needs no reply, or for one opened from history
+(`no_clock_reason`): nobody is nudged, alerted or paged about those, whatever a row still says.
 
 Pure: everything here is a function of its arguments (`now` included).
 """
@@ -19,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import as_utc
 from bot.config import BusinessHours, Config, SlaTargets
-from bot.domain.enums import CaseStatus, Platform, Priority
+from bot.domain.enums import CaseStatus, Category, Platform, Priority
 from bot.domain.models import Case
 
 # A calendar whose working days are all holidays would never end a target; ten years is "never".
@@ -63,6 +67,21 @@ def higher(a: SlaLevel, b: SlaLevel) -> SlaLevel:
 class SlaClock(StrEnum):
     FIRST_RESPONSE = "first_response"
     RESOLUTION = "resolution"
+
+
+def no_clock_reason(case: Case) -> str | None:
+    """Why no SLA clock runs for this case (words for the card), or None when one does."""
+    if case.status is CaseStatus.SPAM or case.category is Category.SPAM:
+        return "spam"
+    if case.historical:
+        return "history"
+    if not case.needs_reply:
+        return "no reply needed"
+    return None
+
+
+def has_sla_clock(case: Case) -> bool:
+    return no_clock_reason(case) is None
 
 
 # --- working time ---------------------------------------------------------------------------------
@@ -207,6 +226,11 @@ class SlaPolicy:
         self._config = config
         self._sla = config.sla
 
+    def pages(self, case: Case) -> bool:
+        """Whether this case pages the duty leads once it is well past its target (its priority is
+        one its team's `page_priorities` lists)."""
+        return case.priority in self._config.page_priorities(case.team)
+
     def calendar(self, team: str) -> tuple[BusinessHours | None, str]:
         """The team's business hours (None: around the clock) and the zone they are read in."""
         try:
@@ -233,6 +257,7 @@ class SlaPolicy:
         if not case.status.is_open:
             return CaseSla(None, None)
         hours, zone = self.calendar(case.team)
+        pages = self.pages(case)
         first = None
         if case.first_response_at is None:
             first = self._read(
@@ -245,6 +270,7 @@ class SlaPolicy:
                 paused_since=None,
                 hours=hours,
                 zone=zone,
+                pages=pages,
             )
         resolution = None
         if case.resolution_due is not None:
@@ -258,6 +284,7 @@ class SlaPolicy:
                 paused_since=self.paused_since(case),
                 hours=hours,
                 zone=zone,
+                pages=pages,
             )
         return CaseSla(first, resolution)
 
@@ -313,16 +340,16 @@ class SlaPolicy:
         paused_since: datetime | None,
         hours: BusinessHours | None,
         zone: str,
+        pages: bool = True,
     ) -> ClockReading:
         start, due, now = as_utc(start), as_utc(due), as_utc(now)
         thresholds = [
             (SlaLevel.AT_RISK, self._at(start, due, self._sla.at_risk_fraction, paused_seconds, hours, zone)),
             (SlaLevel.BREACHED, due),
-            (
-                SlaLevel.PAGED,
-                self._at(start, due, self._sla.page_after_fraction, paused_seconds, hours, zone),
-            ),
         ]
+        if pages:  # a priority that does not page stops at breached: nothing is due after it
+            paged = self._at(start, due, self._sla.page_after_fraction, paused_seconds, hours, zone)
+            thresholds.append((SlaLevel.PAGED, paged))
         # While paused the clock reads as it did when the pause began, and nothing is due until it resumes.
         at = min(now, paused_since) if paused_since is not None else now
         reached = SlaLevel.OK

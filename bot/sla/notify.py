@@ -37,12 +37,13 @@ class SlaNotifier(Protocol):
         """At risk: a line in each card's thread for the assignee, or the team when nobody has it."""
         ...
 
-    def sla_breaches(
-        self, session: Session, *, team: str, alerts: list[Alert], key: str, now: datetime
-    ) -> None:
-        """One message in the team's channel listing every case of the team that breached in this scan."""
+    def sla_breaches(self, session: Session, breaches: list[tuple[Case, Alert]], *, now: datetime) -> None:
+        """The cases that breached in this scan, listed in one message per channel (the team's, or the
+        war room of the running crisis a case belongs to), updated rather than re-posted within
+        `sla.alert_window_minutes` (bot/sla/groups.py)."""
         ...
 
-    def sla_page(self, session: Session, *, alerts: list[Alert], key: str, now: datetime) -> None:
-        """One message in the duty channel mentioning the duty leads."""
+    def sla_page(self, session: Session, pages: list[tuple[Case, Alert]], *, now: datetime) -> None:
+        """The duty leads, mentioned in one message per channel (the duty channel, or a running crisis's
+        war room) per window, like the breaches."""
         ...

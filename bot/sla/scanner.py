@@ -10,19 +10,23 @@ queues its outbox rows and raises the levels, so a retry, a restart or a second 
 taken and sends nothing. On PostgreSQL the rows are locked with SKIP LOCKED: a case an agent is
 changing right now is simply looked at by the next scan.
 
-What people get: at risk, a nudge in the card's thread; a breach, one message per team listing every
-case that breached in this scan; a page, one message in the duty channel naming the duty leads. A
-snoozed case still changes colour but nobody is pinged; when the snooze ends, the level it reached
-and was not alerted for is alerted then. A case that jumps levels between scans (a scan missed, a
-snooze) is alerted for where it is now, never for what is already past (a late "at risk" is noise).
+What people get: at risk, a nudge in the card's thread; a breach, one message per team channel listing
+the cases that breached; a page, one message in the duty channel naming the duty leads, for the
+priorities that page (`sla.page_priorities`). A case of a running crisis is alerted in its war room
+instead. During a spike the grouped messages are updated, not re-posted: one per channel per
+`sla.alert_window_minutes` (bot/sla/groups.py). A snoozed case still changes colour but nobody is
+pinged; when the snooze ends, the level it reached and was not alerted for is alerted then. A case
+that jumps levels between scans (a scan missed, a snooze) is alerted for where it is now, never for
+what is already past (a late "at risk" is noise).
+
+Spam, a case that needs no reply and a case opened from history have no clock (`no_clock_reason`):
+a scan that meets one (an old row, a case corrected since) drops it without a word.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
-from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -33,7 +37,16 @@ from sqlmodel import Session, col, select
 from bot.clock import Clock, as_utc
 from bot.config import Config
 from bot.domain.models import Case
-from bot.domain.sla import CaseSla, ClockReading, SlaClock, SlaEventKind, SlaLevel, SlaPolicy, level_of
+from bot.domain.sla import (
+    CaseSla,
+    ClockReading,
+    SlaClock,
+    SlaEventKind,
+    SlaLevel,
+    SlaPolicy,
+    has_sla_clock,
+    level_of,
+)
 from bot.sla.claims import claim_alerts, claimed_keys
 from bot.sla.notify import Alert, SlaNotifier
 from bot.store import events_repo
@@ -57,6 +70,7 @@ class ScanReport:
     pages: int = 0
     silenced: int = 0  # alerts held back by a snooze, sent when it ends
     finished: int = 0  # resolved or spam since they were scheduled: dropped from the scan
+    no_clock: int = 0  # spam, no reply needed or history (an old row, a correction): dropped, no alert
     batches: int = 0  # transactions; more than one only while a backlog is worked off
     more: bool = False  # stopped at the time budget: the next scan carries on
     breached_by_team: dict[str, int] = field(default_factory=dict)
@@ -79,8 +93,8 @@ class _Look:
 @dataclass
 class _Queued:
     nudges: list[tuple[Case, Alert]] = field(default_factory=list)
-    breaches: dict[str, list[Alert]] = field(default_factory=lambda: defaultdict(list))
-    pages: list[Alert] = field(default_factory=list)
+    breaches: list[tuple[Case, Alert]] = field(default_factory=list)
+    pages: list[tuple[Case, Alert]] = field(default_factory=list)
 
 
 class SlaScanner:
@@ -107,8 +121,7 @@ class SlaScanner:
 
     def scan(self) -> ScanReport:
         """One pass over every case that is due a look now. Each batch of cases is one transaction
-        (levels, notices, outbox rows together), and so is each grouped alert: one per team per scan,
-        or per batch of `DEFAULT_BATCH` cases while a backlog is worked off."""
+        (levels, notices, outbox rows and the grouped alerts' lists together)."""
         now = self._clock.now()
         report = ScanReport()
         started = time.monotonic()
@@ -156,10 +169,13 @@ class SlaScanner:
         assert case.id is not None
         report.looked_at += 1
         look = _Look(case)
-        if not case.status.is_open:
+        if not case.status.is_open or not has_sla_clock(case):
             case.sla_check_at = None
             session.add(case)
-            report.finished += 1
+            if case.status.is_open:
+                report.no_clock += 1
+            else:
+                report.finished += 1
             return look
         look.reading = self._policy.read(case, now)
         look.snoozed = case.snoozed_until is not None and as_utc(case.snoozed_until) > now
@@ -241,27 +257,18 @@ class SlaScanner:
             case SlaLevel.AT_RISK:
                 queued.nudges.append((case, alert))
             case SlaLevel.BREACHED:
-                queued.breaches[case.team].append(alert)
+                queued.breaches.append((case, alert))
             case SlaLevel.PAGED:
-                queued.pages.append(alert)
+                queued.pages.append((case, alert))
 
     def _send(self, session: Session, queued: _Queued, now: datetime, report: ScanReport) -> None:
         self._notifier.sla_nudges(session, queued.nudges, now=now)
         report.nudges += len(queued.nudges)
-        for team, alerts in sorted(queued.breaches.items()):
-            self._notifier.sla_breaches(
-                session, team=team, alerts=alerts, key=f"sla-breach:{team}:{_digest(alerts)}", now=now
-            )
-            report.breaches += len(alerts)
-            report.breached_by_team[team] = report.breached_by_team.get(team, 0) + len(alerts)
+        if queued.breaches:
+            self._notifier.sla_breaches(session, queued.breaches, now=now)
+            report.breaches += len(queued.breaches)
+            for case, _ in queued.breaches:
+                report.breached_by_team[case.team] = report.breached_by_team.get(case.team, 0) + 1
         if queued.pages:
-            self._notifier.sla_page(
-                session, alerts=queued.pages, key=f"sla-page:{_digest(queued.pages)}", now=now
-            )
+            self._notifier.sla_page(session, queued.pages, now=now)
             report.pages += len(queued.pages)
-
-
-def _digest(alerts: list[Alert]) -> str:
-    """A stable outbox key for a group: its notice keys are unique forever, so is their hash."""
-    joined = "\n".join(sorted(a.notice_key for a in alerts))
-    return hashlib.sha256(joined.encode()).hexdigest()[:24]

@@ -146,6 +146,8 @@ def _facts(case: CaseView) -> list[str]:
 def _sla(case: CaseView) -> str:
     if case.first_response_at is None and not case.needs_reply:
         return "No reply needed · no SLA clock"
+    if case.first_response_at is None and case.no_clock is not None:  # spam, history
+        return f"{case.no_clock.capitalize()} · no SLA clock"
     if case.first_response_at is not None:
         answered = utc(case.first_response_at)
         late = answered > utc(case.first_response_due)

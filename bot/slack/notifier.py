@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from bot.config import Config
-from bot.domain.crisis_models import Crisis
+from bot.domain.crisis_models import Crisis, CrisisStatus
 from bot.domain.enums import OutboxStatus
 from bot.domain.models import Case, CaseEvent, Mention, OutboxMessage
 from bot.flood.gate import FloodGate
+from bot.sla.groups import GroupKind, add_to_group
 from bot.sla.notify import Alert
 from bot.slack.outbox_queue import (
     RENDER_CASE_CARD,
@@ -34,6 +35,7 @@ class OutboxNotifier:
     def __init__(self, config: Config) -> None:
         self._config = config
         self._flood = FloodGate(config.flood)
+        self._alert_window = timedelta(minutes=config.sla.alert_window_minutes)
 
     def _team_channel(self, team: str) -> str:
         return self._config.team(team).channel
@@ -215,7 +217,7 @@ class OutboxNotifier:
                 session,
                 key=key,
                 method="chat.postMessage",
-                channel=case.slack_channel or self._team_channel(case.team),
+                channel=case.slack_channel or self._card_channel(session, case),
                 payload={
                     "render": RENDER_SLA_NUDGE,
                     "clock": alert.clock.value,
@@ -228,29 +230,67 @@ class OutboxNotifier:
                 now=now,
             )
 
-    def sla_breaches(
-        self, session: Session, *, team: str, alerts: list[Alert], key: str, now: datetime
-    ) -> None:
-        enqueue(
-            session,
-            dedupe_key=key,
-            method="chat.postMessage",
-            channel=self._team_channel(team),
-            payload={"render": RENDER_SLA_BREACHES, "team": team, "alerts": _alert_refs(alerts)},
-            now=now,
-        )
+    def sla_breaches(self, session: Session, breaches: list[tuple[Case, Alert]], *, now: datetime) -> None:
+        by_channel: dict[str, list[Alert]] = {}
+        for case, alert in breaches:
+            channel = self._alert_channel(session, case) or self._team_channel(case.team)
+            by_channel.setdefault(channel, []).append(alert)
+        for channel, alerts in sorted(by_channel.items()):  # one lock order for every scan
+            self._grouped(session, GroupKind.BREACH, RENDER_SLA_BREACHES, channel, alerts, {}, now=now)
 
-    def sla_page(self, session: Session, *, alerts: list[Alert], key: str, now: datetime) -> None:
+    def sla_page(self, session: Session, pages: list[tuple[Case, Alert]], *, now: datetime) -> None:
+        by_channel: dict[str, list[Alert]] = {}
+        for case, alert in pages:
+            channel = self._alert_channel(session, case) or self._config.duty_channel
+            by_channel.setdefault(channel, []).append(alert)
+        leads = {"leads": list(self._config.duty_leads)}
+        for channel, alerts in sorted(by_channel.items()):
+            self._grouped(session, GroupKind.PAGE, RENDER_SLA_PAGE, channel, alerts, leads, now=now)
+
+    def _alert_channel(self, session: Session, case: Case) -> str | None:
+        """The war room of the running crisis the case belongs to: its alerts go there, not to the
+        team's or the duty channel. None when the case is in no crisis, or its crisis has ended."""
+        if case.crisis_id is None:
+            return None
+        crisis = session.get(Crisis, case.crisis_id)
+        if crisis is None or crisis.status is not CrisisStatus.ACTIVE:
+            return None
+        return "#" + crisis.war_room
+
+    def _grouped(
+        self,
+        session: Session,
+        kind: GroupKind,
+        render: str,
+        channel: str,
+        alerts: list[Alert],
+        extra: dict[str, Any],
+        *,
+        now: datetime,
+    ) -> None:
+        """Post the channel's grouped message, or, within its window, update the one already posted."""
+        change = add_to_group(
+            session, kind=kind, channel=channel, alerts=alerts, now=now, window=self._alert_window
+        )
+        payload = {"render": render, "group": change.key, **extra}
+        if change.opened:
+            enqueue(
+                session,
+                dedupe_key=change.key,
+                method="chat.postMessage",
+                channel=channel,
+                payload=payload,
+                now=now,
+            )
+            return
+        # Drawn from the group's list when sent; it waits for the post's ts (`after`). One per addition:
+        # an update already queued may be in flight with the list as it was.
         enqueue(
             session,
-            dedupe_key=key,
-            method="chat.postMessage",
-            channel=self._config.duty_channel,
-            payload={
-                "render": RENDER_SLA_PAGE,
-                "leads": list(self._config.duty_leads),
-                "alerts": _alert_refs(alerts),
-            },
+            dedupe_key=f"sla-update:{change.key}:{change.count}",
+            method="chat.update",
+            channel=channel,
+            payload={**payload, "after": change.key},
             now=now,
         )
 
@@ -259,10 +299,6 @@ class OutboxNotifier:
             return self._config.team(team).oncall_group
         except KeyError:
             return None
-
-
-def _alert_refs(alerts: list[Alert]) -> list[list[object]]:
-    return [[a.case_id, a.clock.value, a.level.value] for a in alerts]
 
 
 def _taken(session: Session, keys: list[str]) -> set[str]:

@@ -19,8 +19,11 @@ RENDER_MOVED_CARD = "moved_card"  # the old card of an escalated case, pointing 
 # A PNG uploaded into the thread of the post whose dedupe key is payload["after"] (bot/slack/outbox_upload.py)
 RENDER_DIGEST_CHART = "digest_chart"
 RENDER_SLA_NUDGE = "sla_nudge"  # at risk: a line in the card's thread for the assignee or the team
-RENDER_SLA_BREACHES = "sla_breaches"  # one message per team per scan listing the cases that breached
-RENDER_SLA_PAGE = "sla_page"  # the duty channel, mentioning the duty leads
+# One message per channel per `sla.alert_window_minutes` listing the cases that breached (the team's
+# channel, or a crisis war room), and the page (the duty channel, or a war room) mentioning the duty
+# leads; both drawn from their group's list (bot/sla/groups.py), and updated while the window runs.
+RENDER_SLA_BREACHES = "sla_breaches"
+RENDER_SLA_PAGE = "sla_page"
 RENDER_ROLLUP = "rollup"  # a flood roll-up message standing in for many cases (bot/flood/message.py)
 
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from bot.clock import as_utc
 from bot.domain.models import Case, CaseEvent, Mention, OutboxMessage
 from bot.flood.message import rollup_call
+from bot.sla.groups import group_alerts
 from bot.slack.cards import render_case_card, render_followup
 from bot.slack.event_lines import render_event_line, render_moved_card
 from bot.slack.outbox_queue import (
@@ -22,7 +23,7 @@ from bot.slack.outbox_queue import (
     RENDER_SLA_NUDGE,
     RENDER_SLA_PAGE,
 )
-from bot.slack.sla_alerts import render_breach_alert, render_page, render_sla_nudge
+from bot.slack.sla_alerts import MAX_LISTED, render_breach_alert, render_page, render_sla_nudge
 from bot.store.case_views import case_view, mention_view, sla_alert_view, sla_alert_views
 from bot.store.cases_repo import first_mention
 
@@ -109,14 +110,17 @@ def render_call(session: Session, item: OutboxMessage, *, now: datetime) -> dict
     return payload
 
 
-def _point_at_after(session: Session, item: OutboxMessage, payload: dict[str, Any]) -> None:
-    """Fill in the ts of the post this call refers to (an update, a pin, a thread reply)."""
+def _point_at_after(
+    session: Session, item: OutboxMessage, payload: dict[str, Any], *, into: dict[str, Any] | None = None
+) -> None:
+    """Fill in the ts of the post this call refers to (an update, a pin, a thread reply): in `into`,
+    by default the payload itself."""
     key = str(payload.pop("after"))
     field = str(payload.pop("after_field", "thread_ts"))
     post = session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == key)).first()
     if post is None or post.result_ts is None:
         raise LookupError(f"the post {key!r} that outbox {item.id} refers to was not sent")
-    payload[field] = post.result_ts
+    (payload if into is None else into)[field] = post.result_ts
 
 
 def _sla_alert(
@@ -136,10 +140,26 @@ def _sla_alert(
             "blocks": nudge.blocks,
             "unfurl_links": False,
         }
-    alerts = [(int(a[0]), str(a[1]), str(a[2])) for a in payload.get("alerts", [])]
-    views = sla_alert_views(session, alerts, now=now)
+    closes_at: datetime | None = None
+    group = payload.get("group")
+    if group is not None:
+        found = group_alerts(session, str(group))
+        if found is None:
+            raise LookupError(f"the SLA alert group {group!r} of outbox {item.id} was not found")
+        alerts, closes_at = found
+    else:  # queued before alerts were grouped per window: the list is in the payload
+        alerts = [(int(a[0]), str(a[1]), str(a[2])) for a in payload.get("alerts", [])]
+    views = sla_alert_views(session, alerts, now=now, snippets=MAX_LISTED)
+    collecting = closes_at if closes_at is not None and now < closes_at else None
     if render == RENDER_SLA_BREACHES:
-        message = render_breach_alert(views, team=str(payload.get("team", "")))
+        message = render_breach_alert(views, team=payload.get("team"), collecting_until=collecting)
     else:
-        message = render_page(views, leads=[str(lead) for lead in payload.get("leads", [])])
-    return {"channel": item.channel, "text": message.text, "blocks": message.blocks, "unfurl_links": False}
+        message = render_page(
+            views, leads=[str(lead) for lead in payload.get("leads", [])], collecting_until=collecting
+        )
+    args: dict[str, Any] = {"channel": item.channel, "text": message.text, "blocks": message.blocks}
+    if item.method == "chat.update":
+        _point_at_after(session, item, {**payload, "after_field": "ts"}, into=args)  # the group's post
+    else:
+        args["unfurl_links"] = False
+    return args

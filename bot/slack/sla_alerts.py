@@ -104,12 +104,17 @@ def render_sla_nudge(item: SlaAlertView, *, oncall_group: str | None) -> SlackMe
 # --- grouped alerts --------------------------------------------------------------------------------
 
 
-def render_breach_alert(items: Sequence[SlaAlertView], *, team: str) -> SlackMessage:
-    """One message for every case of `team` that breached in one scan, each with a "Snooze 1 h" button."""
+def render_breach_alert(
+    items: Sequence[SlaAlertView], *, team: str | None = None, collecting_until: datetime | None = None
+) -> SlackMessage:
+    """One message listing the cases that breached, each with a "Snooze 1 h" button: a team's (`team`,
+    else the one team its cases share), or a war room's, whose cases may be of several teams.
+    `collecting_until`: the message is updated with later breaches until then (bot/sla/groups.py)."""
     headline = _headline(items, "breached", "breached")
-    blocks: list[Block] = [
-        section_block(f"{RED} *{headline}* · team {escape_mrkdwn(team)}", block_id="sla:head")
-    ]
+    teams = sorted({i.team for i in items})
+    team = team or (teams[0] if len(teams) == 1 else None)
+    suffix = f" · team {escape_mrkdwn(team)}" if team else ""
+    blocks: list[Block] = [section_block(f"{RED} *{headline}*{suffix}", block_id="sla:head")]
     for item in items[:MAX_LISTED]:
         accessory = None
         if item.still_due:
@@ -118,18 +123,24 @@ def render_breach_alert(items: Sequence[SlaAlertView], *, team: str) -> SlackMes
             )
         blocks.append(
             section_block(
-                _item_line(item, show_team=False),
+                _item_line(item, show_team=team is None),
                 block_id=case_block_id(item.case_id, f"sla:{item.clock}"),
                 accessory=accessory,
             )
         )
     blocks.extend(_more(items))
+    if collecting_until is not None:
+        blocks.append(_collecting(collecting_until, "breaches", block_id="sla:window"))
     refs = ", ".join(f"#{i.case_id}" for i in items)
-    return SlackMessage(text=fit_mrkdwn(f"{headline} ({team}): {refs}", MAX_FALLBACK_TEXT), blocks=blocks)
+    where = f" ({team})" if team else ""
+    return SlackMessage(text=fit_mrkdwn(f"{headline}{where}: {refs}", MAX_FALLBACK_TEXT), blocks=blocks)
 
 
-def render_page(items: Sequence[SlaAlertView], *, leads: Sequence[str]) -> SlackMessage:
-    """The duty leads, by mention, for cases still unanswered well past their target."""
+def render_page(
+    items: Sequence[SlaAlertView], *, leads: Sequence[str], collecting_until: datetime | None = None
+) -> SlackMessage:
+    """The duty leads, by mention, for cases still unanswered well past their target. Updating the
+    message with later pages (`collecting_until`) mentions nobody again: Slack notifies on the post."""
     headline = _headline(items, "is still waiting, well past", "are still waiting, well past")
     who = (
         " ".join(_lead_mention(lead) for lead in leads) or "(no `duty_leads` in the config: nobody was paged)"
@@ -142,17 +153,22 @@ def render_page(items: Sequence[SlaAlertView], *, leads: Sequence[str]) -> Slack
         for item in items[:MAX_LISTED]
     )
     blocks.extend(_more(items))
-    blocks.append(
-        context_block(
-            [
-                "Snooze a case with the button on its team's alert or "
-                "`/social snooze &lt;case&gt; &lt;minutes&gt;`."
-            ],
-            block_id="sla:page:hint",
-        )
+    hint = (
+        "Snooze a case with the button on its team's alert or `/social snooze &lt;case&gt; &lt;minutes&gt;`."
     )
+    if collecting_until is not None:
+        hint += " " + _collecting_text(collecting_until, "pages")
+    blocks.append(context_block([hint], block_id="sla:page:hint"))
     refs = ", ".join(f"#{i.case_id}" for i in items)
     return SlackMessage(text=fit_mrkdwn(f"Paged: {headline}: {refs}", MAX_FALLBACK_TEXT), blocks=blocks)
+
+
+def _collecting_text(until: datetime, what: str) -> str:
+    return f"New {what} until {slack_date(until, fmt='{time}')} are added to this message."
+
+
+def _collecting(until: datetime, what: str, *, block_id: str) -> Block:
+    return context_block([_collecting_text(until, what)], block_id=block_id)
 
 
 def _headline(items: Sequence[SlaAlertView], one: str, many: str) -> str:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.clock import as_utc
 from bot.domain.case_view import AuthorView, CaseView, HistoryView, MentionView, SlaAlertView
 from bot.domain.enums import CaseStatus
 from bot.domain.errors import CaseNotFound
 from bot.domain.models import Case, Mention
+from bot.domain.sla import no_clock_reason
 from bot.store import cases_repo
+
+_CHUNK = 500  # ids per IN (...) list
 
 
 def author_view(mention: Mention) -> AuthorView:
@@ -95,6 +99,9 @@ def _sla_fields(case: Case) -> dict[str, Any]:
     fields: dict[str, Any] = {"snoozed_until": as_utc(case.snoozed_until) if case.snoozed_until else None}
     if not case.status.is_open:
         return fields
+    fields["no_clock"] = no_clock_reason(case)
+    if fields["no_clock"] is not None:
+        return fields  # no clock runs on spam, a case that needs no reply, or one from history
     if case.first_response_at is None:
         fields.update(
             sla_clock="first_response", sla_level=case.sla_level, sla_due=as_utc(case.first_response_due)
@@ -110,11 +117,25 @@ def _sla_fields(case: Case) -> dict[str, Any]:
 
 
 def sla_alert_views(
-    session: Session, alerts: list[tuple[int, str, str]], *, now: datetime
+    session: Session, alerts: list[tuple[int, str, str]], *, now: datetime, snippets: int | None = None
 ) -> list[SlaAlertView]:
-    """(case id, clock, level) triples as they stand now, most urgent first; missing cases are left out."""
-    views = [v for v in (sla_alert_view(session, *a, now=now) for a in alerts) if v is not None]
-    return sorted(views, key=lambda v: (v.priority.rank, v.due, v.case_id))
+    """(case id, clock, level) triples as they stand now, most urgent first; missing cases are left out.
+
+    The cases are read in a few queries however many there are (a spike's grouped alert may list
+    thousands); only the first `snippets` views (None: all) carry their post's text, which takes a
+    query each."""
+    wanted = sorted({a[0] for a in alerts})
+    cases: dict[int, Case] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        cases.update((c.id, c) for c in session.exec(select(Case).where(col(Case.id).in_(chunk))) if c.id)
+    views = [_alert_view(cases[cid], clock, level, now, "") for cid, clock, level in alerts if cid in cases]
+    views.sort(key=lambda v: (v.priority.rank, v.due, v.case_id))
+    limit = len(views) if snippets is None else min(snippets, len(views))
+    for i in range(limit):
+        first = cases_repo.first_mention(session, views[i].case_id)
+        views[i] = replace(views[i], snippet=first.text_masked if first is not None else "")
+    return views
 
 
 def sla_alert_view(
@@ -124,12 +145,17 @@ def sla_alert_view(
     if case is None:
         return None
     first = cases_repo.first_mention(session, case_id)
+    return _alert_view(case, clock, level, now, first.text_masked if first is not None else "")
+
+
+def _alert_view(case: Case, clock: str, level: str, now: datetime, snippet: str) -> SlaAlertView:
+    assert case.id is not None
     if clock == "first_response":
         due, still_due = case.first_response_due, case.first_response_at is None
     else:
         due, still_due = case.resolution_due or case.first_response_due, True
     return SlaAlertView(
-        case_id=case_id,
+        case_id=case.id,
         clock=clock,
         level=level,
         due=as_utc(due),
@@ -139,7 +165,7 @@ def sla_alert_view(
         opened_at=as_utc(case.opened_at),
         assignee=case.assignee,
         author_handle=case.author_handle,
-        snippet=first.text_masked if first is not None else "",
+        snippet=snippet,
         still_due=still_due and case.status.is_open,
         card_channel=case.slack_channel,
         card_ts=case.slack_ts,

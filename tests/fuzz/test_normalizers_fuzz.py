@@ -26,6 +26,7 @@ SAMPLES: dict[str, list[Any]] = {
     "x": [i.body for i in FEED if i.source == "x"],
     "x_poll": X_V2_SAMPLES,
     "generic": [i.body for i in FEED if i.source == "generic"],
+    "history": [i.body for i in FEED if i.source == "generic"],  # the same format, imported as history
 }
 BRAND = BrandAccounts.build(ids={}, handles={})
 

@@ -36,6 +36,7 @@ from pydantic import SecretStr
 from bot.app import Runtime, build_runtime
 from bot.clock import ManualClock
 from bot.config import Config, load_config
+from bot.domain.enums import Priority
 from bot.leader import LeaderElector
 from bot.scheduler import gated
 from bot.settings import PROJECT_ROOT, Settings
@@ -66,8 +67,11 @@ def settings_for(database_url: str, slack_api_url: str) -> Settings:
 
 
 def replica_config(duty_leads: list[str]) -> Config:
-    """The sample config with duty leads to page: the same in the test and in every replica."""
-    return load_config(SAMPLE_CONFIG).model_copy(update={"duty_leads": duty_leads})
+    """The sample config with duty leads to page, for every priority (the cases are routine ones): the
+    same in the test and in every replica."""
+    base = load_config(SAMPLE_CONFIG)
+    sla = base.sla.model_copy(update={"page_priorities": list(Priority)})
+    return base.model_copy(update={"duty_leads": duty_leads, "sla": sla})
 
 
 class Replica:

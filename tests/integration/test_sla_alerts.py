@@ -15,7 +15,7 @@ from bot.app import Runtime
 from bot.cli import cli
 from bot.clock import ManualClock
 from bot.config import Config, Roles, load_config
-from bot.domain.enums import Platform
+from bot.domain.enums import Platform, Priority
 from bot.domain.models import CaseEvent
 from bot.settings import PROJECT_ROOT
 from bot.sla.scanner import SlaScanner
@@ -45,8 +45,11 @@ DUTY_GROUP = "S0DUTYLEAD"
 @pytest.fixture
 def config() -> Config:
     base = load_config(SAMPLE_CONFIG)
-    # Reddit: 60 min to the first response (the sample's default), 10 h to resolve.
-    sla = base.sla.model_copy(update={"resolution": {Platform.REDDIT: {"default": 600}}})
+    # Reddit: 60 min to the first response (the sample's default), 10 h to resolve. Every priority pages
+    # here: these tests are about the levels (which priorities page: test_sla_alert_hygiene.py).
+    sla = base.sla.model_copy(
+        update={"resolution": {Platform.REDDIT: {"default": 600}}, "page_priorities": list(Priority)}
+    )
     return base.model_copy(
         update={"roles": Roles(leads=[PRIYA]), "duty_leads": [PRIYA, DUTY_GROUP], "sla": sla}
     )
@@ -215,7 +218,8 @@ def test_sla_scan_command(
     monkeypatch.setenv("SOCIALDESK_CONFIG", str(PROJECT_ROOT / "socialdesk.example.yaml"))
     result = CliRunner().invoke(cli, ["sla", "scan"])
     assert result.exit_code == 0, result.output
-    assert '"pages": 1' in result.output and '"breaches": 1' in result.output
+    # The shipped config pages for P1 and P2 only: a routine question breaches and pages nobody.
+    assert '"pages": 0' in result.output and '"breaches": 1' in result.output
     again = CliRunner().invoke(cli, ["sla", "scan"])
     assert '"pages": 0' in again.output and '"breaches": 0' in again.output
-    assert len(outbox_keys(runtime, "sla-page:")) == 1
+    assert len(outbox_keys(runtime, "sla-breach:")) == 1 and outbox_keys(runtime, "sla-page:") == []

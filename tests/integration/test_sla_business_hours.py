@@ -11,6 +11,7 @@ import pytest
 from bot.app import Runtime
 from bot.clock import ManualClock, as_utc
 from bot.config import BusinessHours, Config, load_config
+from bot.domain.enums import Priority
 from bot.standin import SlackStandin
 from tests.conftest import SAMPLE_CONFIG
 from tests.integration.sla_helpers import alerts, at, blocks_text, card, post_cases, stored, thread
@@ -26,7 +27,8 @@ def config() -> Config:
     teams = [
         t.model_copy(update={"business_hours": office}) if t.name == "support" else t for t in base.teams
     ]
-    return base.model_copy(update={"teams": teams})
+    sla = base.sla.model_copy(update={"page_priorities": list(Priority)})  # a routine question pages too
+    return base.model_copy(update={"teams": teams, "sla": sla})
 
 
 def test_friday_evening_post_is_due_monday_morning(

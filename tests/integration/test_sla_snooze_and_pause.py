@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from bot.app import Runtime, build_runtime
 from bot.clock import ManualClock, as_utc
 from bot.config import Config, Roles, load_config
-from bot.domain.enums import CaseStatus, Platform
+from bot.domain.enums import CaseStatus, Platform, Priority
 from bot.domain.models import Mention
 from bot.standin import SlackStandin
 from bot.standin.platforms.generic_receiver import GenericReceiverStandIn
@@ -40,7 +40,10 @@ from tests.integration.slack_driver import SlackDriver
 @pytest.fixture
 def config() -> Config:
     base = load_config(SAMPLE_CONFIG)
-    sla = base.sla.model_copy(update={"resolution": {Platform.REDDIT: {"default": 600}}})
+    # Every priority pages here: the snooze holds pages back whatever the priority.
+    sla = base.sla.model_copy(
+        update={"resolution": {Platform.REDDIT: {"default": 600}}, "page_priorities": list(Priority)}
+    )
     return base.model_copy(update={"roles": Roles(leads=[PRIYA]), "duty_leads": [PRIYA], "sla": sla})
 
 

@@ -27,7 +27,8 @@ SOURCES = sorted(NORMALIZERS)
 
 
 def test_table_covers_every_source() -> None:
-    assert set(NORMALIZERS) == {s.value for s in Source} == {"meta", "x", "x_poll", "generic"}
+    assert set(NORMALIZERS) == {s.value for s in Source} == {"meta", "x", "x_poll", "generic", "history"}
+    assert NORMALIZERS["history"] is NORMALIZERS["generic"]  # `ingest --historical`: the same JSON
 
 
 def test_unknown_source_is_a_lookup_error_not_a_bad_payload() -> None:

@@ -23,7 +23,9 @@ T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 def config() -> Config:
     base = load_config(SAMPLE_CONFIG)
     sla = SlaTargets(
-        first_response={Platform.REDDIT: {"default": 60}}, resolution={Platform.REDDIT: {"default": 600}}
+        first_response={Platform.REDDIT: {"default": 60}},
+        resolution={Platform.REDDIT: {"default": 600}},
+        page_priorities=list(Priority),  # the levels for any priority (which page: test_sla_alert_rules.py)
     )
     return base.model_copy(update={"sla": sla, "timezone": "UTC"})
 

@@ -10,6 +10,7 @@ its source promises (bad JSON, wrong shape, missing ids); the reason names the o
 | `x`      | X Account Activity webhook (v1.1 `tweet_create_events`, DMs...)        | `x`        |
 | `x_poll` | X API v2 page: `{"data": [...], "includes": {"users": [...]}, "meta"}` | `x_poll`   |
 | `generic`| socialdesk's documented mention JSON (docs/generic-webhook.md)         | `generic`  |
+| `history`| the same, imported by `socialdesk ingest --historical` (bot/ingest/history.py) | `generic` |
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ NORMALIZERS: dict[str, Normalizer] = {
     "x": x.normalize,
     "x_poll": x_poll.normalize,
     "generic": generic.normalize,
+    "history": generic.normalize,  # the source marks the posts as history, the body is the same
 }
 
 MAX_BODY_BYTES: Final = 5 * 1024 * 1024
