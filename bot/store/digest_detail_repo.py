@@ -259,10 +259,15 @@ def sla_by_day(session: Session, days: Sequence[Period]) -> list[tuple[int, int]
         return []
     met = and_(C.first_response_at.is_not(None), C.first_response_at <= C.first_response_due)
     decided = case((met, C.first_response_at), else_=C.first_response_due)
-    applies = or_(
-        C.first_response_at.is_not(None),
-        C.resolved_at.is_(None),
-        C.resolved_at > C.first_response_due,
+    applies = and_(
+        # No reply needed (praise, chatter) or opened from history: no SLA clock, never met nor missed.
+        C.needs_reply.is_(True),
+        C.historical.is_(False),
+        or_(
+            C.first_response_at.is_not(None),
+            C.resolved_at.is_(None),
+            C.resolved_at > C.first_response_due,
+        ),
     )
     window = Period(days[0].start, days[-1].end)
     origin = window.start.timestamp()

@@ -168,15 +168,21 @@ def _tally_rows(session: Session, periods: Sequence[Period]) -> Any:
     )
     # `metrics.sla_compliance`: a miss is decided at the due time, unless the case was closed unanswered
     # before it (then the SLA never applied).
-    missed = or_(
-        C.first_response_at > C.first_response_due,
-        and_(
-            C.first_response_at.is_(None), or_(C.resolved_at.is_(None), C.resolved_at > C.first_response_due)
+    # Cases without an SLA clock (no reply needed, history) are neither met nor missed.
+    clocked = and_(C.needs_reply.is_(True), C.historical.is_(False))
+    missed = and_(
+        clocked,
+        or_(
+            C.first_response_at > C.first_response_due,
+            and_(
+                C.first_response_at.is_(None),
+                or_(C.resolved_at.is_(None), C.resolved_at > C.first_response_due),
+            ),
         ),
     )
     buckets = [bucket(c, periods) for c in (C.opened_at, C.first_response_at, C.first_response_due)]
     flags = [
-        C.first_response_at <= C.first_response_due,
+        and_(clocked, C.first_response_at <= C.first_response_due),
         missed,
         resolved,
         and_(resolved, cohort == 1),

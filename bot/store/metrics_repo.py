@@ -46,6 +46,8 @@ def facts_of(case: Case, *, quickest_reopen: timedelta | None = None) -> CaseFac
         category=case.category,
         sentiment=case.sentiment,
         assignee=case.assignee,
+        needs_reply=case.needs_reply,
+        historical=case.historical,
     )
 
 

@@ -32,6 +32,9 @@ def seed_edges(engine: Engine) -> None:
             s, opened=at(23, 23, 50), answered=at(24, 0, 30), replies=[(at(24, 0, 30), "U2", "sorry")]
         )
         add_case(s, opened=at(24, 10), team="billing")  # unanswered, missed at 10:15
+        # No SLA clock: praise that needs no reply, and a post imported as history: never met nor missed.
+        add_case(s, opened=at(24, 10, 5), team="billing", category=Category.PRAISE, needs_reply=False)
+        add_case(s, opened=at(24, 10, 6), team="billing", historical=True)
         add_case(
             s, opened=at(24, 11), status=RESOLVED, resolved=at(24, 11, 5), team="billing"
         )  # never counted
@@ -146,7 +149,7 @@ def test_sql_tallies_equal_the_definitions_per_team_and_overall(engine: Engine) 
     assert (o.sla_met, o.sla_counted) == (6, 9)
     # Resolved with a reply: quick, late, unknown, escalated, fcr, two replies; first contact: late, fcr.
     assert (o.replied_resolved, o.first_contact) == (6, 2)
-    assert (o.opened, o.resolved_of_opened) == (10, 6)
+    assert (o.opened, o.resolved_of_opened) == (12, 6)  # the two cases without a clock were opened too
 
 
 def test_sql_sla_by_day_volume_and_breakdowns_equal_the_definitions(engine: Engine) -> None:

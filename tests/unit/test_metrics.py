@@ -188,6 +188,15 @@ def test_a_case_closed_before_its_due_time_without_an_answer_is_not_counted() ->
     assert metrics.sla_tally([duplicate, closed_late], DAY) == (0, 1)
 
 
+def test_cases_without_an_sla_clock_are_never_a_miss() -> None:
+    # Praise that needs no reply, and history imported from last month: nobody waited for us.
+    praise = case(due_after=15, needs_reply=False)
+    history = case(due_after=15, historical=True)
+    answered_praise = case(due_after=15, answered_after=5, needs_reply=False)
+    waiting = case(due_after=15)
+    assert metrics.sla_tally([praise, history, answered_praise, waiting], DAY) == (0, 1)
+
+
 def test_sla_compliance_is_met_over_counted() -> None:
     cases = [case(answered_after=m, due_after=15) for m in (5, 10, 15, 20)]
     assert metrics.sla_compliance(cases, DAY) == 0.75

@@ -69,6 +69,10 @@ class CaseFacts:
     category: Category = Category.OTHER
     sentiment: Sentiment = Sentiment.NEUTRAL
     assignee: str | None = None
+    # Cases triage found need no reply (praise, chatter) and cases opened from history have no SLA
+    # clock: they are never an SLA miss (nobody was left waiting for us).
+    needs_reply: bool = True
+    historical: bool = False
 
     @property
     def is_spam(self) -> bool:
@@ -161,8 +165,11 @@ def _sla_decision(case: CaseFacts) -> tuple[datetime, bool] | None:
       decided at the answer;
     - answered late, or still unanswered: missed, decided at the due time;
     - closed without any answer before the due time (duplicate, no action needed): the SLA never
-      applied, since nobody was left waiting.
+      applied, since nobody was left waiting;
+    - no reply needed, or opened from history: the SLA never applied either.
     """
+    if not case.needs_reply or case.historical:
+        return None
     due = case.first_response_due
     if case.first_response_at is not None:
         if case.first_response_at <= due:
