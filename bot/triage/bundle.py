@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.triage.linear import LinearModel
+from bot.triage.linear import LinearModel, lookup
 
 SHIPPED_MODEL = Path(__file__).parent / "data" / "model.npz"
 _MODEL_NAMES = ("sentiment", "complaint", "care")
@@ -56,25 +56,11 @@ class TriageBundle:
             self._joint[model.name] = aligned
 
     def encode(self, features: dict[str, float]) -> Encoded:
-        index: dict[str, int] = self._joint["index"]
-        rows: list[int] = []
-        values: list[float] = []
-        for key, value in features.items():
-            row = index.get(key)
-            if row is not None:
-                rows.append(row)
-                values.append(value)
-        return Encoded(rows, values)
+        return Encoded(*lookup(self._joint["index"], features))
 
     def extend(self, encoded: Encoded, extra: dict[str, float]) -> Encoded:
-        index: dict[str, int] = self._joint["index"]
-        rows, values = list(encoded.rows), list(encoded.values)
-        for key, value in extra.items():
-            row = index.get(key)
-            if row is not None:
-                rows.append(row)
-                values.append(value)
-        return Encoded(rows, values)
+        rows, values = lookup(self._joint["index"], extra)
+        return Encoded(encoded.rows + rows, encoded.values + values)
 
     def probabilities(self, model: LinearModel, encoded: Encoded) -> dict[str, float]:
         """The same answer as `model.probabilities(features)`, from the shared rows."""

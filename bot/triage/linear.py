@@ -36,14 +36,7 @@ class LinearModel:
         self._index.update(zip(self.feature_names, range(len(self.feature_names)), strict=True))
 
     def logits(self, features: Mapping[str, float]) -> FloatArray:
-        index = self._index
-        rows: list[int] = []
-        values: list[float] = []
-        for key, value in features.items():
-            row = index.get(key)
-            if row is not None:
-                rows.append(row)
-                values.append(value)
+        rows, values = lookup(self._index, features)
         out = self.bias.astype(np.float64)
         if rows:
             out = out + np.asarray(values, dtype=np.float64) @ self.weights[rows].astype(np.float64)
@@ -96,6 +89,18 @@ class LinearModel:
             bias=np.asarray(arrays[f"{name}.bias"], dtype=np.float32),
             offsets=None if offsets is None else np.asarray(offsets, dtype=np.float32),
         )
+
+
+def lookup(index: Mapping[str, int], features: Mapping[str, float]) -> tuple[list[int], list[float]]:
+    """The rows of the features a vocabulary knows, and their values (unknown features are dropped)."""
+    rows: list[int] = []
+    values: list[float] = []
+    for key, value in features.items():
+        row = index.get(key)
+        if row is not None:
+            rows.append(row)
+            values.append(value)
+    return rows, values
 
 
 def from_sklearn(
