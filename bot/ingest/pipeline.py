@@ -30,7 +30,7 @@ from bot.metrics import Metrics
 from bot.store import cases_repo, events_repo
 from bot.store.db import writer
 from bot.surveys.answers import SurveyAnswers
-from bot.triage.path import Author, Triage, TriageResult
+from bot.triage.path import Assessment, Author, Triage
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ INCIDENT_WINDOW = timedelta(hours=1)
 @dataclass(frozen=True, slots=True)
 class _Prepared:
     now: datetime
-    mentions: list[tuple[NormalizedMention, Mention, TriageResult]]
+    mentions: list[tuple[NormalizedMention, Mention, Assessment]]
     skipped: list[str]
     malformed: str | None = None
 
@@ -200,7 +200,7 @@ class IngestPipeline:
         session: Session,
         nm: NormalizedMention,
         mention: Mention,
-        triaged: TriageResult,
+        triaged: Assessment,
         now: datetime,
         report: DrainReport,
     ) -> None:
@@ -240,12 +240,11 @@ class IngestPipeline:
 
     def _enriched(
         self, nm: NormalizedMention, inbox_id: int, now: datetime
-    ) -> tuple[NormalizedMention, Mention, TriageResult]:
-        author = Author(followers=nm.author.followers, verified=nm.author.verified)
-        triaged = self._triage.classify(nm.text, author)
+    ) -> tuple[NormalizedMention, Mention, Assessment]:
+        triaged = self._triage.assess(nm.text)  # the CPU-heavy part; priority waits for the database
         return nm, self._mention(nm, inbox_id, now, triaged), triaged
 
-    def _mention(self, nm: NormalizedMention, inbox_id: int, now: datetime, triaged: TriageResult) -> Mention:
+    def _mention(self, nm: NormalizedMention, inbox_id: int, now: datetime, triaged: Assessment) -> Mention:
         return Mention(
             platform=nm.platform,
             external_id=nm.external_id,
@@ -271,7 +270,7 @@ class IngestPipeline:
             category=triaged.category,
         )
 
-    def _open(self, session: Session, mention: Mention, triaged: TriageResult, now: datetime) -> Case:
+    def _open(self, session: Session, mention: Mention, triaged: Assessment, now: datetime) -> Case:
         repeat = cases_repo.count_earlier_cases(
             session, platform=mention.platform, author_id=mention.author_id
         )

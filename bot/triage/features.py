@@ -20,12 +20,9 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from itertools import pairwise
-
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from bot.domain.keywords import matcher_for
 from bot.triage.rules import (
@@ -35,6 +32,7 @@ from bot.triage.rules import (
     QUESTION_KEYWORDS,
     SPAM_KEYWORDS,
 )
+from bot.triage.vader import analyzer
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<![\w@])[@\uff20]\w{1,30}")
@@ -149,18 +147,6 @@ _CUES = (
 _POSITIVE_EMOJI = frozenset("😀😃😄😁😊🙂😍🥰😘👍👏🙌💯❤♥💕💖💙💚💛💜🧡🎉🤩😎✨🔥🙏")
 _NEGATIVE_EMOJI = frozenset("😠😡🤬😤😞😟😢😭😩😫😒🙄👎💔😣😖😓😔🤦🤢🤮😱😰😨")
 
-_lock = threading.Lock()
-_vader: SentimentIntensityAnalyzer | None = None
-
-
-def _analyzer() -> SentimentIntensityAnalyzer:
-    global _vader
-    if _vader is None:
-        with _lock:  # building it reads the lexicon files; two first callers must not both pay
-            if _vader is None:
-                _vader = SentimentIntensityAnalyzer()
-    return _vader
-
 
 def normalize(text: str) -> str:
     """Lower-cased text with links, handles and numbers as placeholders and elongations cut."""
@@ -218,7 +204,7 @@ def featurize(text: str) -> dict[str, float]:
 
 def _dense(text: str) -> dict[str, float]:
     vader = (
-        _analyzer().polarity_scores(text) if text.strip() else {"neg": 0, "neu": 1, "pos": 0, "compound": 0}
+        analyzer().polarity_scores(text) if text.strip() else {"neg": 0, "neu": 1, "pos": 0, "compound": 0}
     )
     stripped = _URL.sub(" ", text)
     words = set(stripped.lower().split())
@@ -239,6 +225,16 @@ def _dense(text: str) -> dict[str, float]:
         if matcher_for(phrases).first_match(stripped) is not None:
             dense[name] = 1.0
     return {k: v for k, v in dense.items() if v}
+
+
+def stack_inputs(sentiment: Mapping[str, float], complaint: float) -> dict[str, float]:
+    """The care model's extra inputs: the sentiment and complaint models' answers for the same text
+    (the same keys at training and at run time)."""
+    return {
+        "m:complaint": complaint,
+        "m:negative": sentiment.get("negative", 0.0),
+        "m:positive": sentiment.get("positive", 0.0),
+    }
 
 
 def featurize_all(texts: Iterable[str]) -> list[dict[str, float]]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -28,12 +29,16 @@ class LinearModel:
     # Added to the log-probabilities before the argmax: tuned on cross-validation for the metric the
     # task is judged by (macro recall for sentiment), never on held-out data.
     offsets: FloatArray | None = None
-    _index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.weights.shape != (len(self.feature_names), len(self.classes)):
             raise ValueError(f"{self.name}: weights {self.weights.shape} do not fit the names and classes")
-        self._index.update(zip(self.feature_names, range(len(self.feature_names)), strict=True))
+
+    @cached_property
+    def _index(self) -> dict[str, int]:
+        # Built on first use: at run time the bundle's shared vocabulary serves all three models, so
+        # only training (and a model used on its own) pays for this one.
+        return dict(zip(self.feature_names, range(len(self.feature_names)), strict=True))
 
     def logits(self, features: Mapping[str, float]) -> FloatArray:
         rows, values = lookup(self._index, features)

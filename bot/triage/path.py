@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from bot.config import CategoryRule, PriorityRule
@@ -23,7 +23,7 @@ from bot.domain.enums import Category, Priority, Sentiment
 from bot.domain.keywords import matcher_for
 from bot.triage import priority as policy
 from bot.triage.bundle import Encoded, TriageBundle, load_cached
-from bot.triage.features import featurize
+from bot.triage.features import featurize, stack_inputs
 from bot.triage.rule_priority import PriorityInput, match_rules
 from bot.triage.rules import rule_matches
 
@@ -58,20 +58,29 @@ class Author:
 
 
 @dataclass(frozen=True, slots=True)
-class TriageResult:
+class Assessment:
+    """What the text says: everything but the priority, which also needs what the database knows
+    (earlier cases, recent incident reports). Ingest assesses before it takes any lock."""
+
     category: Category
     sentiment: Sentiment  # the five card bands
     sentiment_label: str  # negative, neutral, positive
     sentiment_score: float  # -1..1: p(positive) - p(negative)
     needs_reply: bool
-    priority: Priority
-    priority_reason: str
-    private_reply_suggested: bool
     complaint_probability: float
     # What the model alone said, before the team's rules: kept so corrections measure the model.
     model_category: Category
     model_version: str
     category_rule: bool  # a config category rule decided the category
+
+
+@dataclass(frozen=True, slots=True)
+class TriageResult(Assessment):
+    """An assessment with its priority: the whole answer of `socialdesk triage classify`."""
+
+    priority: Priority
+    priority_reason: str
+    private_reply_suggested: bool
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -125,6 +134,17 @@ class Triage:
         return self._bundle.version
 
     def classify(self, text: str, author: Author = Author(), *, incident_reports: int = 0) -> TriageResult:
+        """The assessment and the priority together (the command line, the benchmarks)."""
+        assessment = self.assess(text)
+        decision = self.prioritize(text, assessment, author, incident_reports=incident_reports)
+        return TriageResult(
+            **{f.name: getattr(assessment, f.name) for f in fields(Assessment)},
+            priority=decision.priority,
+            priority_reason=decision.reason,
+            private_reply_suggested=decision.private_reply_suggested,
+        )
+
+    def assess(self, text: str) -> Assessment:
         features = featurize(text)
         encoded = self._bundle.encode(features)
         # Empty, or only links, handles and numbers: nothing for a model to read.
@@ -149,17 +169,12 @@ class Triage:
                 label, score = "neutral", 0.0
             else:
                 label, score = "negative", -0.5 * max(complaint_p, 0.2)
-        reply = needs_reply_for(category, text)
-        decision = self._priority(text, category, band(label, score), score, reply, author, incident_reports)
-        return TriageResult(
+        return Assessment(
             category=category,
             sentiment=band(label, score),
             sentiment_label=label,
             sentiment_score=score,
-            needs_reply=reply,
-            priority=decision.priority,
-            priority_reason=decision.reason,
-            private_reply_suggested=decision.private_reply_suggested,
+            needs_reply=needs_reply_for(category, text),
             complaint_probability=complaint_p,
             model_category=model_category,
             model_version=self._bundle.version,
@@ -189,14 +204,7 @@ class Triage:
             return Category.SPAM
         if wordless:
             return Category.OTHER
-        stacked = self._bundle.extend(
-            encoded,
-            {
-                "m:complaint": complaint_p,
-                "m:negative": sentiment.get("negative", 0.0),
-                "m:positive": sentiment.get("positive", 0.0),
-            },
-        )
+        stacked = self._bundle.extend(encoded, stack_inputs(sentiment, complaint_p))
         _, answered = self._bundle.predict(self._bundle.care, stacked)
         # A team model trained on few corrections may lack a class: missing means never.
         care = {c.value: answered.get(c.value, 0.0) for c in Category}
@@ -228,36 +236,16 @@ class Triage:
         return Category(max(rest, key=rest.__getitem__))
 
     def prioritize(
-        self, text: str, triaged: TriageResult, author: Author, *, incident_reports: int = 0
+        self, text: str, assessed: Assessment, author: Author, *, incident_reports: int = 0
     ) -> policy.PolicyDecision:
-        """Priority again with what only the database knows (earlier cases, recent incident reports)."""
-        return self._priority(
-            text,
-            triaged.category,
-            triaged.sentiment,
-            triaged.sentiment_score,
-            triaged.needs_reply,
-            author,
-            incident_reports,
-        )
-
-    def _priority(
-        self,
-        text: str,
-        category: Category,
-        sentiment: Sentiment,
-        score: float,
-        needs_reply: bool,
-        author: Author,
-        incident_reports: int,
-    ) -> policy.PolicyDecision:
-        if self._priority_rules and category is not Category.SPAM:
+        """The team's first matching priority rule, else the built-in policy (bot/triage/priority.py)."""
+        if self._priority_rules and assessed.category is not Category.SPAM:
             matched = match_rules(
                 PriorityInput(
                     text=text,
-                    category=category,
-                    sentiment_compound=score,
-                    sentiment_band=sentiment,
+                    category=assessed.category,
+                    sentiment_compound=assessed.sentiment_score,
+                    sentiment_band=assessed.sentiment,
                     followers=author.followers,
                     verified=author.verified,
                     repeat_contacts=author.repeat_contacts,
@@ -269,10 +257,10 @@ class Triage:
         return policy.decide(
             policy.PriorityFacts(
                 text=text,
-                category=category,
-                sentiment=sentiment,
-                sentiment_score=score,
-                needs_reply=needs_reply,
+                category=assessed.category,
+                sentiment=assessed.sentiment,
+                sentiment_score=assessed.sentiment_score,
+                needs_reply=assessed.needs_reply,
                 followers=author.followers,
                 verified=author.verified,
                 repeat_contacts=author.repeat_contacts,

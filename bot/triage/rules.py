@@ -1,12 +1,12 @@
-"""Category of a mention from keyword rules plus sentiment (config `category_rules`).
+"""Keyword rules for categories: the team's overrides, the keyword lists, and the old keyword baseline.
 
-Rules are tried in order and the first whose conditions all hold wins; a rule with no conditions is
-a catch-all. An empty config list means "use DEFAULT_CATEGORY_RULES", which the sample config prints
-so teams start from something sensible and edit it.
-
-The default order matters: spam is decided first so a scam post saying "not working" never lands in
-the incident queue; incidents come before complaints because an outage report is usually angry too and
-belongs with whoever handles outages; a complaint with a question mark is still a complaint.
+- `rule_matches` checks one config `category_rules` entry (bot/triage/path.py tries them before the
+  model; the first that matches wins). Sentiment thresholds are on the -1..1 triage score.
+- The keyword lists below are features of the learned models (bot/triage/features.py), and
+  SPAM_KEYWORDS also marks spam outright: a 525-message gold set holds too few promotions to learn them.
+- `DEFAULT_CATEGORY_RULES` and `categorize` are the keyword-and-VADER triage socialdesk used before
+  the models, kept as the baseline `benchmarks/triage.py --baseline` measures; ingest no longer calls
+  them. Their order: spam first, then incidents, complaints, questions, praise.
 """
 
 from __future__ import annotations

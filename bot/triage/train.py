@@ -29,7 +29,7 @@ import numpy as np
 
 from bot.triage import datasets
 from bot.triage.bundle import TriageBundle
-from bot.triage.features import featurize
+from bot.triage.features import featurize, stack_inputs
 from bot.triage.linear import LinearModel, from_sklearn
 
 SENTIMENT_C = 0.5
@@ -156,11 +156,7 @@ def tune_offsets(
 
 def stacked(features: dict[str, float], sentiment: dict[str, float], complaint: float) -> dict[str, float]:
     """The care model's input: the text's features plus the two base models' answers."""
-    out = dict(features)
-    out["m:complaint"] = complaint
-    out["m:negative"] = sentiment.get("negative", 0.0)
-    out["m:positive"] = sentiment.get("positive", 0.0)
-    return out
+    return {**features, **stack_inputs(sentiment, complaint)}
 
 
 @dataclass(frozen=True)

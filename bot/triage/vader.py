@@ -1,9 +1,10 @@
-"""Sentiment of a mention: VADER's compound score, banded into five steps for cards and metrics.
+"""VADER: its compound score banded into five steps, and the one shared analyzer.
 
-VADER suits this job: it is tuned for short social-media text (caps, "!!!", emoticons, "but"), needs
-no model download and runs offline. Building the analyzer reads its lexicon files, which takes long
-enough to matter per message, so one analyzer is built on first use and shared; `polarity_scores`
-only reads the lexicon, so sharing it between threads is safe.
+Triage's sentiment is a learned model (bot/triage/path.py); VADER's scores are among its features
+(bot/triage/features.py) and `score` is the old sentiment the triage benchmark's baseline measures.
+Building the analyzer reads its lexicon files, which takes long enough to matter per message, so one
+analyzer is built on first use and shared; `polarity_scores` only reads the lexicon, so sharing it
+between threads is safe.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ _lock = threading.Lock()
 _analyzer: SentimentIntensityAnalyzer | None = None
 
 
-def _get_analyzer() -> SentimentIntensityAnalyzer:
+def analyzer() -> SentimentIntensityAnalyzer:
+    """The one VADER analyzer of the process (the baseline here, a feature in bot/triage/features.py)."""
     global _analyzer
     if _analyzer is None:
         with _lock:  # two first messages at once must not both pay for the lexicon load
@@ -61,5 +63,5 @@ def score(text: str) -> SentimentScore:
     """Score one mention. Empty or whitespace-only text is neutral without touching VADER."""
     if not text.strip():
         return SentimentScore(0.0, Sentiment.NEUTRAL)
-    compound = float(_get_analyzer().polarity_scores(text)["compound"])
+    compound = float(analyzer().polarity_scores(text)["compound"])
     return SentimentScore(compound, band_of(compound))
