@@ -18,25 +18,33 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Engine, Table, or_, select
-from sqlmodel import Session, col
-from sqlmodel import select as model_select
+from sqlalchemy import Engine, or_, select
+from sqlmodel import Session
 
 from bot.clock import Clock, as_utc
 from bot.config import Config
-from bot.domain.crisis_models import Crisis, CrisisStatus
+from bot.crisis.warning_records import (
+    CASE_TABLE,
+    MENTION_TABLE,
+    WARNING_KIND,
+    C,
+    M,
+    active_playbooks,
+    claimed_keys,
+    episode_open,
+    latest_episode,
+    warning_posts,
+)
 from bot.domain.enums import Priority
-from bot.domain.models import Case, Mention, Notice
 from bot.domain.playbooks.matching import topic_keyword, watches
 from bot.domain.playbooks.schema import Playbook
 from bot.ingest.spike import (
     HOUR,
-    Episode,
     HourCounts,
     Move,
     NegativePost,
@@ -63,16 +71,12 @@ from bot.store.notices_repo import claim_notice
 
 log = logging.getLogger(__name__)
 
-WARNING_KIND = "crisis_warning"
 REACH_KIND = "crisis_reach"
 SEVERE_SENTIMENT = -0.5  # a high-reach post this negative (or on a P1 case) warns on its own
 # An hour is counted (and cached) only this long after it ends: a mention stamped 10:59:59.9 may commit
 # a moment after 11:00, and a cached hour is never read again.
 CLOSE_GRACE = timedelta(minutes=2)
 
-_MENTION = cast(Table, Mention.__table__)  # type: ignore[attr-defined]  # SQLModel sets it at class creation
-_CASE = cast(Table, Case.__table__)  # type: ignore[attr-defined]
-M, C = _MENTION.c, _CASE.c
 # A mention without a case yet, or whose case is not from history (bot/ingest/history.py).
 _NOT_HISTORY = or_(C.id.is_(None), C.historical.is_(False))
 
@@ -115,13 +119,13 @@ class EarlyWarning:
         books = [book for _, book in sorted(self._playbooks().items())]
         report.playbooks = len(books)
         with Session(self._engine) as session:
-            active = _active_playbooks(session)
+            active = active_playbooks(session)
         watching = [book for book in books if book.id not in active]
         report.skipped_active = len(books) - len(watching)
         if watching:
             self._spikes(watching, now, report)
         with Session(self._engine) as session:
-            spiking = {book.id for book in books if _episode_open(session, book.id)}
+            spiking = {book.id for book in books if episode_open(session, book.id)}
         # A big author's post on a topic whose spike was just reported adds a second page about the
         # same thing; the spike warning (and its crisis, if started) already covers it.
         self._reach(books, active | spiking, now, report)
@@ -147,7 +151,7 @@ class EarlyWarning:
         recent = list(self._negative(min(closed_until, now - widest), now, sentiment))
         report.rows_read += len(recent)
         with Session(self._engine) as session:
-            episodes = {book.id: _latest_episode(session, book.id) for book in books}
+            episodes = {book.id: latest_episode(session, book.id) for book in books}
         for book in books:
             reading = read_topic(
                 book.detection,
@@ -173,9 +177,9 @@ class EarlyWarning:
         """Reads the episode again under the write lock and moves it on; an alert claims its notice
         and queues its message in the same transaction."""
         with session_scope(self._writer) as session:
-            if book.id in _active_playbooks(session):
+            if book.id in active_playbooks(session):
                 return  # started since the read: the war room has it
-            latest = _latest_episode(session, book.id)
+            latest = latest_episode(session, book.id)
             notice, episode = latest if latest else (None, None)
             window = window_of(book.detection)
             move = next_move(episode, spiking=reading.spiking, now=now, window=window)
@@ -202,7 +206,7 @@ class EarlyWarning:
     def _spike_view(self, session: Session, book: Playbook, reading: TopicReading, key: str) -> SpikeWarning:
         # High reach first, then the most negative, then the newest: the posts most likely to matter.
         ranked = sorted(reading.window, key=lambda p: (-(p.followers or 0), p.sentiment, -p.id))
-        found = dict(_posts(session, [p.id for p in ranked[:MAX_SAMPLES]]))
+        found = dict(warning_posts(session, [p.id for p in ranked[:MAX_SAMPLES]]))
         overall = reading.overall
         return SpikeWarning(
             playbook=_suggested(book),
@@ -236,7 +240,7 @@ class EarlyWarning:
                 session.connection()
                 .execute(
                     select(M.id, M.received_at)
-                    .select_from(_MENTION.outerjoin(_CASE, C.id == M.case_id))
+                    .select_from(MENTION_TABLE.outerjoin(CASE_TABLE, C.id == M.case_id))
                     .where(
                         M.received_at >= since,
                         M.received_at < now,
@@ -249,10 +253,10 @@ class EarlyWarning:
             )
             report.rows_read += len(found)
             received = {mid: as_utc(at) for mid, at in found}
-            taken = _claimed(session, [f"crisis-reach:{mid}" for mid in received])
+            taken = claimed_keys(session, [f"crisis-reach:{mid}" for mid in received])
             posts = [
                 (mid, post)
-                for mid, post in _posts(session, sorted(received))
+                for mid, post in warning_posts(session, sorted(received))
                 if f"crisis-reach:{mid}" not in taken
             ]
         for mid, post in posts:
@@ -276,7 +280,7 @@ class EarlyWarning:
         with Session(self._engine) as session:
             result = session.connection().execute(
                 select(M.id, M.received_at, M.platform, M.sentiment_score, M.text_masked, M.author_followers)
-                .select_from(_MENTION.outerjoin(_CASE, C.id == M.case_id))
+                .select_from(MENTION_TABLE.outerjoin(CASE_TABLE, C.id == M.case_id))
                 .where(
                     M.received_at >= start,
                     M.received_at < end,
@@ -298,81 +302,6 @@ class EarlyWarning:
             payload=payload,
             now=now,
         )
-
-
-# --- store helpers ------------------------------------------------------------------------------
-
-
-def _active_playbooks(session: Session) -> set[str]:
-    rows = session.exec(model_select(Crisis.playbook_id).where(Crisis.status == CrisisStatus.ACTIVE)).all()
-    return set(rows)
-
-
-def _latest_episode(session: Session, playbook_id: str) -> tuple[Notice, Episode] | None:
-    notice = session.exec(
-        model_select(Notice)
-        .where(
-            Notice.kind == WARNING_KIND,
-            col(Notice.key).startswith(f"crisis-warning:{playbook_id}:", autoescape=True),
-        )
-        .order_by(col(Notice.id).desc())
-        .limit(1)
-    ).first()
-    if notice is None:
-        return None
-    calm = notice.detail.get("calm_since")
-    episode = Episode(
-        number=int(notice.detail.get("episode", 1)),
-        alerted_at=as_utc(notice.created_at),
-        calm_since=as_utc(datetime.fromisoformat(calm)) if calm else None,
-        closed=bool(notice.detail.get("closed", False)),
-    )
-    return notice, episode
-
-
-def _episode_open(session: Session, playbook_id: str) -> bool:
-    latest = _latest_episode(session, playbook_id)
-    return latest is not None and not latest[1].closed
-
-
-def _claimed(session: Session, keys: Sequence[str]) -> set[str]:
-    if not keys:
-        return set()
-    return set(session.exec(model_select(Notice.key).where(col(Notice.key).in_(keys))).all())
-
-
-def _posts(session: Session, ids: Sequence[int]) -> list[tuple[int, WarningPost]]:
-    """The posts shown on a warning, by mention id, with their case's priority."""
-    if not ids:
-        return []
-    rows = (
-        session.connection()
-        .execute(
-            select(
-                M.id,
-                M.platform,
-                M.text_masked,
-                M.author_handle,
-                M.author_followers,
-                M.url,
-                M.case_id,
-                C.priority,
-            )
-            .select_from(_MENTION.outerjoin(_CASE, C.id == M.case_id))
-            .where(M.id.in_(ids))
-            .order_by(M.id)
-        )
-        .all()
-    )
-    return [
-        (
-            mid,
-            WarningPost(
-                platform, text, handle, followers, url, case_id, priority.value if priority else None
-            ),
-        )
-        for mid, platform, text, handle, followers, url, case_id, priority in rows
-    ]
 
 
 def _reach_owner(
