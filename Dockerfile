@@ -1,9 +1,10 @@
 # socialdesk: `serve` by default. Build: docker build -t socialdesk .
 FROM python:3.11-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY bot ./bot
 COPY handlers ./handlers
+COPY playbooks ./playbooks
 RUN pip install --no-cache-dir --upgrade pip \
  && pip wheel --no-cache-dir --wheel-dir /wheels ".[postgres]"
 

@@ -13,7 +13,7 @@ how long after its ack each answer landed. Usage:
 The load is closed-loop by default (each of the `--concurrency` connections sends its next request
 when it has the previous answer); `--rate N` makes it open-loop at N requests/s, which shows the
 ack latency below saturation. `--without-ack-first` measures both servers with acks coming from inside
-the listeners, as before `bot.slack.bolt_route.ack_first`. `--profile` prints a cProfile (thread CPU
+the listeners, as before `socialdesk.slack.bolt_route.ack_first`. `--profile` prints a cProfile (thread CPU
 time) of socialdesk's request threads and listeners; `--sample`, where each kind of thread spends its
 wall-clock time.
 
@@ -56,7 +56,7 @@ from urllib.parse import urlencode, urlsplit
 from benchmarks.ack_profiling import CpuMeter, StackSampler
 from benchmarks.ack_store import AGENTS, StoreFacts, build_store, store_facts, store_file
 from benchmarks.loadgen import TaggedLoadResult, build_request, run_tagged_load
-from bot.slack.ids import ActionId, encode_case_value
+from socialdesk.slack.ids import ActionId, encode_case_value
 
 SIGNING_SECRET = "bench-ack-signing-secret"
 BOT_TOKEN = "xoxb-bench-ack-0000"
@@ -168,7 +168,7 @@ def raw_requests(planned: list[Planned], server: str, standin_root: str) -> list
 
 def run_standin(tokens: list[tuple[str, str]], control: Control) -> None:
     """The Slack stand-in in its own process: answers auth.test and the listeners' response_url posts."""
-    from bot.standin import SlackStandin
+    from socialdesk.standin import SlackStandin
 
     with SlackStandin(token=BOT_TOKEN) as standin:
         for token, user in tokens:
@@ -200,16 +200,16 @@ def run_standin(tokens: list[tuple[str, str]], control: Control) -> None:
 class ServerOptions:
     profile: bool  # cProfile socialdesk's dispatch and listeners (thread CPU time)
     sample: bool  # sample thread stacks (wall time)
-    ack_first: bool  # False measures as before bot.slack.bolt_route.ack_first (for comparison)
+    ack_first: bool  # False measures as before socialdesk.slack.bolt_route.ack_first (for comparison)
     in_process: bool = False  # True: listeners in the web process (SLACK_LISTENER_PROCESSES=0)
 
 
 def _prepare(options: ServerOptions) -> None:
     sys.setswitchinterval(0.001)  # as `socialdesk serve` does
     if not options.ack_first:
-        import bot.slack.bolt_route
+        import socialdesk.slack.bolt_route
 
-        bot.slack.bolt_route.ack_first = lambda app: None
+        socialdesk.slack.bolt_route.ack_first = lambda app: None
 
 
 def _serve(
@@ -218,7 +218,7 @@ def _serve(
     """Serve `app` until told to stop. When told to measure, first let the warm-up's work finish
     (`settle`), then start the meter and the sampler and say so; the meter keeps counting after the
     stop, until the caller has waited for the measured requests' listeners."""
-    from bot.web.serving import background_server
+    from socialdesk.web.serving import background_server
 
     sampler = StackSampler() if sample else None
     with background_server(app) as url:
@@ -242,10 +242,10 @@ def run_socialdesk(database_url: str, standin_url: str, options: ServerOptions, 
     """socialdesk's real HTTP app (build_runtime), served by uvicorn from a background thread."""
     from pydantic import SecretStr
 
-    from bot.app import build_runtime
-    from bot.logging_setup import setup_logging
-    from bot.settings import PROJECT_ROOT, Settings
-    from bot.slack.offload import attach_listener_processes
+    from socialdesk.app import build_runtime
+    from socialdesk.logging_setup import setup_logging
+    from socialdesk.settings import PROJECT_ROOT, Settings
+    from socialdesk.slack.offload import attach_listener_processes
 
     setup_logging("WARNING")
     _prepare(options)
@@ -494,7 +494,7 @@ def main() -> None:
     parser.add_argument(
         "--without-ack-first",
         action="store_true",
-        help="both servers ack from inside the listener, as before bot.slack.bolt_route.ack_first",
+        help="both servers ack from inside the listener, as before socialdesk.slack.bolt_route.ack_first",
     )
     parser.add_argument(
         "--in-process-listeners",

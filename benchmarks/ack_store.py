@@ -61,7 +61,7 @@ def _weighted(table: tuple[tuple[str, int], ...]) -> list[str]:
 
 
 def store_file(cases: int, cache_dir: Path) -> Path:
-    from bot.store.migrate import head_revision
+    from socialdesk.store.migrate import head_revision
 
     head = head_revision(create_engine("sqlite://"))
     return cache_dir / f"cases-{cases}-{head}-g{GENERATOR_VERSION}.db"
@@ -169,9 +169,9 @@ def build_store(cases: int, target: Path) -> float:
     """Writes a migrated SQLite store with `cases` cases to `target`; returns the seconds it took."""
     from sqlmodel import SQLModel
 
-    import bot.domain.models  # noqa: F401  (registers the tables)
-    from bot.store.db import make_engine
-    from bot.store.migrate import upgrade
+    import socialdesk.domain.models  # noqa: F401  (registers the tables)
+    from socialdesk.store.db import make_engine
+    from socialdesk.store.migrate import upgrade
 
     started = time.perf_counter()
     building = target.with_name(target.name + ".building")

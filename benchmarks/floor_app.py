@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from bot.store.db import make_engine
+from socialdesk.store.db import make_engine
 
 SECRET = os.environ.get("FLOOR_SECRET", "floor").encode()
 engine = make_engine(f"sqlite:///{os.environ.get('FLOOR_DB', '/tmp/floor.db')}")
@@ -54,7 +54,7 @@ def bolt_floor_app(*, signing_secret: str, token: str, slack_api_url: str) -> St
     from slack_bolt import App
     from slack_sdk import WebClient
 
-    from bot.slack.bolt_route import bolt_route
+    from socialdesk.slack.bolt_route import bolt_route
 
     client = WebClient(token=token, base_url=slack_api_url, timeout=10, retry_handlers=[])
     bolt = App(

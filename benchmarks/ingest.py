@@ -29,9 +29,9 @@ import httpx
 import yaml
 
 from benchmarks.loadgen import LoadResult, build_request, run_load
-from bot.connectors.verify import sign_generic
-from bot.settings import PROJECT_ROOT
-from bot.standin import SlackStandin
+from socialdesk.connectors.verify import sign_generic
+from socialdesk.settings import PROJECT_ROOT
+from socialdesk.standin import SlackStandin
 
 TEXTS = [
     "Where is my order? It's been two weeks.",
@@ -142,7 +142,7 @@ def bench_socialdesk(
             [
                 sys.executable,
                 "-c",
-                "from bot.cli import main; main()",
+                "from socialdesk.cli import main; main()",
                 "serve",
                 "--host",
                 "127.0.0.1",
@@ -213,7 +213,7 @@ def triage_cost_line() -> str:
     """The triage step's own cost per mention (bot/triage/), measured on this benchmark's texts: the
     part of a case's enrichment the learned models add, in CPU time on one core."""
     from benchmarks.triage import cost
-    from bot.triage.bundle import SHIPPED_MODEL
+    from socialdesk.triage.bundle import SHIPPED_MODEL
 
     spent = cost(SHIPPED_MODEL, TEXTS * 50)
     return (

@@ -43,8 +43,8 @@ from benchmarks.serve_bench import (
     wait_visible,
     write_config,
 )
-from bot.store.db import make_engine
-from bot.store.migrate import upgrade
+from socialdesk.store.db import make_engine
+from socialdesk.store.migrate import upgrade
 
 
 @contextmanager

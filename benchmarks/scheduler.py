@@ -80,10 +80,10 @@ def _profiled(enabled: bool, out: dict[str, Any], top: int = 30) -> Iterator[Non
 
 
 def _scanner(db: str, minutes_after_end: int) -> tuple[Any, Any, Any]:
-    from bot.clock import ManualClock
-    from bot.sla.scanner import SlaScanner
-    from bot.slack.notifier import OutboxNotifier
-    from bot.store.db import make_engine
+    from socialdesk.clock import ManualClock
+    from socialdesk.sla.scanner import SlaScanner
+    from socialdesk.slack.notifier import OutboxNotifier
+    from socialdesk.store.db import make_engine
 
     config = bench_config()
     engine = make_engine(f"sqlite:///{db}")
@@ -96,7 +96,7 @@ def _due(engine: Any, now: Any) -> int:
     """Open cases the scan would pick up now (not timed)."""
     from sqlalchemy import func, select
 
-    from bot.domain.models import Case
+    from socialdesk.domain.models import Case
 
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).where(Case.sla_check_at <= now)).scalar_one())
@@ -145,11 +145,11 @@ def scan_steady(db: str, minutes: int, profile: bool) -> dict[str, Any]:
 
 def digest_build(db: str, profile: bool) -> dict[str, Any]:
     """Yesterday's digest: build, Block Kit, then the chart PNG."""
-    from bot.clock import ManualClock
-    from bot.digest.chart import render_png
-    from bot.digest.service import DigestService
-    from bot.slack.digest_view import render_digest
-    from bot.store.db import make_engine
+    from socialdesk.clock import ManualClock
+    from socialdesk.digest.chart import render_png
+    from socialdesk.digest.service import DigestService
+    from socialdesk.slack.digest_view import render_digest
+    from socialdesk.store.db import make_engine
 
     engine = make_engine(f"sqlite:///{db}")
     service = DigestService(engine=engine, config=bench_config(), clock=ManualClock(END))
@@ -184,9 +184,9 @@ def digest_build(db: str, profile: bool) -> dict[str, Any]:
 
 def digest_send(db: str) -> dict[str, Any]:
     """`DigestService.send` of yesterday: build, render, claim the notice and queue post and chart."""
-    from bot.clock import ManualClock
-    from bot.digest.service import DigestService
-    from bot.store.db import make_engine
+    from socialdesk.clock import ManualClock
+    from socialdesk.digest.service import DigestService
+    from socialdesk.store.db import make_engine
 
     engine = make_engine(f"sqlite:///{db}")
     service = DigestService(engine=engine, config=bench_config(), clock=ManualClock(END))

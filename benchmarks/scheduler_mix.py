@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import yaml
 
-from bot.config import Config, parse_config
-from bot.settings import PROJECT_ROOT
+from socialdesk.config import Config, parse_config
+from socialdesk.settings import PROJECT_ROOT
 
 W = tuple[tuple[str, int], ...]
 

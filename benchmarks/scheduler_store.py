@@ -38,10 +38,10 @@ from benchmarks.scheduler_mix import (
     TEXTS,
     W,
 )
-from bot.config import Config
-from bot.domain.enums import CaseStatus, Platform, Priority
-from bot.domain.models import Case
-from bot.domain.sla import SlaPolicy
+from socialdesk.config import Config
+from socialdesk.domain.enums import CaseStatus, Platform, Priority
+from socialdesk.domain.models import Case
+from socialdesk.domain.sla import SlaPolicy
 
 GENERATOR_VERSION = 3  # bump when the generated data changes: part of the cache key
 END = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)  # a Wednesday: the digest of Tuesday is due
@@ -51,7 +51,7 @@ CHUNK = 20_000
 
 
 def store_file(cases: int, open_cases: int, cache_dir: Path, config: Config) -> Path:
-    from bot.store.migrate import head_revision
+    from socialdesk.store.migrate import head_revision
 
     head = head_revision(create_engine("sqlite://"))
     shape = hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:8]
@@ -353,8 +353,8 @@ def build_store(cases: int, open_cases: int, target: Path, config: Config) -> fl
     """Writes a migrated SQLite store to `target`; returns the seconds it took."""
     from sqlmodel import SQLModel
 
-    from bot.store.db import make_engine
-    from bot.store.migrate import upgrade
+    from socialdesk.store.db import make_engine
+    from socialdesk.store.migrate import upgrade
 
     started = time.perf_counter()
     building = target.with_name(target.name + ".building")

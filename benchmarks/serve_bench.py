@@ -20,13 +20,13 @@ from sqlmodel import Session, col, select
 
 from benchmarks.ingest import PLATFORMS, TEXTS, requests_for, wait_healthy
 from benchmarks.slack_pace import PacedSlackStandin
-from bot.domain.models import Case, Mention, OutboxMessage
-from bot.settings import PROJECT_ROOT
-from bot.standin.workspace import DEFAULT_CHANNELS
+from socialdesk.domain.models import Case, Mention, OutboxMessage
+from socialdesk.settings import PROJECT_ROOT
+from socialdesk.standin.workspace import DEFAULT_CHANNELS
 
 SECRET = "bench-secret"
 TOKEN = "xoxb-bench"
-SERVE = "from bot.cli import main; main()"
+SERVE = "from socialdesk.cli import main; main()"
 
 
 def lane_channels(channels: int) -> dict[str, str]:

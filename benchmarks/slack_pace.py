@@ -14,8 +14,8 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from bot.standin import SlackStandin
-from bot.standin.routes import Reply, Request, parse_api_request
+from socialdesk.standin import SlackStandin
+from socialdesk.standin.routes import Reply, Request, parse_api_request
 
 PACED_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral"})
 

@@ -37,7 +37,7 @@ from benchmarks.serve_bench import (
     wait_visible,
     write_config,
 )
-from bot.store.db import make_engine
+from socialdesk.store.db import make_engine
 
 
 @dataclass

@@ -22,10 +22,10 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bot.triage import datasets
-from bot.triage.bundle import SHIPPED_MODEL, TriageBundle
-from bot.triage.metrics import Report, render, report
-from bot.triage.path import Triage
+from socialdesk.triage import datasets
+from socialdesk.triage.bundle import SHIPPED_MODEL, TriageBundle
+from socialdesk.triage.metrics import Report, render, report
+from socialdesk.triage.path import Triage
 
 TARGETS = {
     "complaints_macro_f1": 0.80,
@@ -86,8 +86,8 @@ def measure(triage: Triage, root: Path, verbose: bool = True) -> dict[str, Repor
 
 def baseline(root: Path) -> None:
     """The keyword rules and VADER bands that triage used before this model, on the same lines."""
-    from bot.triage.rules import categorize
-    from bot.triage.vader import score
+    from socialdesk.triage.rules import categorize
+    from socialdesk.triage.vader import score
 
     def vader_label(text: str) -> str:
         compound = score(text).compound

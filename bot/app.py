@@ -15,40 +15,40 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 
-from bot import failpoints
-from bot.casework.replies import ReplyDesk
-from bot.casework.roles import RoleDirectory
-from bot.casework.service import CaseWork
-from bot.clock import Clock, ManualClock, SystemClock
-from bot.config import Config, load_config
-from bot.connectors.replies.router import ReplyConnectors, build_reply_connectors
-from bot.crisis.canned import crisis_reply
-from bot.crisis.wiring import CrisisParts, build_crisis
-from bot.ingest.inbox_writer import InboxWriter
-from bot.ingest.pipeline import IngestPipeline
-from bot.ingest.worker_process import IngestProcess
-from bot.jobs import Job
-from bot.metrics import Metrics
-from bot.settings import Settings
-from bot.slack.bolt_route import ack_first, bolt_route
-from bot.slack.channels import ChannelDirectory
-from bot.slack.executor import TrackingExecutor
-from bot.slack.notifier import OutboxNotifier
-from bot.slack.offload import OffloadSlot
-from bot.slack.outbox import OutboxSender
-from bot.slack.people import display_names_via
-from bot.slack.request_checks import SlackRequestChecks, WorkspaceGuard, install_workspace_check
-from bot.slack.slack_health import SlackStatus
-from bot.slack.usergroups import group_members_via
-from bot.store.db import make_engine
-from bot.store.migrate import upgrade
-from bot.triage.bundle import ModelFileError
-from bot.web.limits import body_limits
-from bot.web.ops import ops_routes
-from bot.web.webhooks import WebhookDeps, WebhookRoutes
-from bot.workers import ForegroundFirst, WakeableLoop
-from handlers import register_all
-from handlers.context import HandlerContext
+from socialdesk import failpoints
+from socialdesk.casework.replies import ReplyDesk
+from socialdesk.casework.roles import RoleDirectory
+from socialdesk.casework.service import CaseWork
+from socialdesk.clock import Clock, ManualClock, SystemClock
+from socialdesk.config import Config, load_config
+from socialdesk.connectors.replies.router import ReplyConnectors, build_reply_connectors
+from socialdesk.crisis.canned import crisis_reply
+from socialdesk.crisis.wiring import CrisisParts, build_crisis
+from socialdesk.handlers import register_all
+from socialdesk.handlers.context import HandlerContext
+from socialdesk.ingest.inbox_writer import InboxWriter
+from socialdesk.ingest.pipeline import IngestPipeline
+from socialdesk.ingest.worker_process import IngestProcess
+from socialdesk.jobs import Job
+from socialdesk.metrics import Metrics
+from socialdesk.settings import Settings
+from socialdesk.slack.bolt_route import ack_first, bolt_route
+from socialdesk.slack.channels import ChannelDirectory
+from socialdesk.slack.executor import TrackingExecutor
+from socialdesk.slack.notifier import OutboxNotifier
+from socialdesk.slack.offload import OffloadSlot
+from socialdesk.slack.outbox import OutboxSender
+from socialdesk.slack.people import display_names_via
+from socialdesk.slack.request_checks import SlackRequestChecks, WorkspaceGuard, install_workspace_check
+from socialdesk.slack.slack_health import SlackStatus
+from socialdesk.slack.usergroups import group_members_via
+from socialdesk.store.db import make_engine
+from socialdesk.store.migrate import upgrade
+from socialdesk.triage.bundle import ModelFileError
+from socialdesk.web.limits import body_limits
+from socialdesk.web.ops import ops_routes
+from socialdesk.web.webhooks import WebhookDeps, WebhookRoutes
+from socialdesk.workers import ForegroundFirst, WakeableLoop
 
 log = logging.getLogger(__name__)
 
@@ -258,12 +258,14 @@ def build_runtime(
     runtime.jobs["reply-recovery"] = Job(
         "reply-recovery", replies.recover, every_seconds=60, leader_only=False
     )
-    from bot.sla.scanner import SlaScanner
+    from socialdesk.sla.scanner import SlaScanner
 
     scanner = SlaScanner(engine=engine, config=config, clock=clock, notifier=notifier)
     runtime.jobs["sla-scan"] = Job("sla-scan", scanner.scan, every_seconds=60, misfire_grace_seconds=30)
-    from bot.digest.service import DigestService  # imported here: this block is the digest's one anchor
-    from bot.periodic import period_job
+    from socialdesk.digest.service import (
+        DigestService,  # imported here: this block is the digest's one anchor
+    )
+    from socialdesk.periodic import period_job
 
     def wake_outbox() -> None:
         # With the workers running (serve), the digest goes out now rather than at the outbox's next pass.
@@ -273,7 +275,9 @@ def build_runtime(
     digests = DigestService(engine=engine, config=config, clock=clock, on_queued=wake_outbox)
     runtime.jobs["digest"] = period_job("digest", digests.send_if_due, clock)
     # wiring: surveys
-    from bot.surveys.wiring import build_surveys  # imported here: this block is the surveys' one anchor
+    from socialdesk.surveys.wiring import (
+        build_surveys,  # imported here: this block is the surveys' one anchor
+    )
 
     surveys = build_surveys(
         settings=settings,
@@ -297,7 +301,7 @@ def build_runtime(
         replies.form.crisis_reply = crisis_reply(lambda: crisis.playbooks, config.timezone)
     runtime.jobs.update({job.id: job for job in crisis.jobs})  # reminders and early warning; leader-only
     # wiring: privacy
-    from bot.privacy.wiring import build_privacy  # imported here: this block is privacy's one anchor
+    from socialdesk.privacy.wiring import build_privacy  # imported here: this block is privacy's one anchor
 
     privacy = build_privacy(engine=engine, config=config, clock=clock)
     runtime.jobs.update({job.id: job for job in privacy.jobs})  # the retention purge, nightly; leader-only

@@ -17,15 +17,15 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import Progress
 
-from bot.cli_crisis import register as register_crisis
-from bot.cli_digest import register as register_digest
-from bot.cli_playbooks import register as register_playbooks
-from bot.cli_privacy import register as register_privacy
-from bot.cli_sla import register as register_sla
-from bot.cli_triage import register as register_triage
-from bot.config import ConfigError
-from bot.logging_setup import setup_logging
-from bot.settings import Settings
+from socialdesk.cli_crisis import register as register_crisis
+from socialdesk.cli_digest import register as register_digest
+from socialdesk.cli_playbooks import register as register_playbooks
+from socialdesk.cli_privacy import register as register_privacy
+from socialdesk.cli_sla import register as register_sla
+from socialdesk.cli_triage import register as register_triage
+from socialdesk.config import ConfigError
+from socialdesk.logging_setup import setup_logging
+from socialdesk.settings import Settings
 
 cli = typer.Typer(help="socialdesk: social-media customer service run from Slack.", no_args_is_help=True)
 db_cli = typer.Typer(help="Database migrations.")
@@ -59,10 +59,10 @@ def serve(host: str = typer.Option("0.0.0.0", help="Interface to listen on"), po
     """Production HTTP mode: Slack endpoint, webhooks, health, metrics, workers and scheduler."""
     import uvicorn
 
-    from bot.app import StartupError, build_runtime
-    from bot.ingest.worker_process import attach_ingest_process
-    from bot.services import start_background, stop_background
-    from bot.slack.offload import attach_listener_processes
+    from socialdesk.app import StartupError, build_runtime
+    from socialdesk.ingest.worker_process import attach_ingest_process
+    from socialdesk.services import start_background, stop_background
+    from socialdesk.slack.offload import attach_listener_processes
 
     settings = _settings()
     setup_logging(settings.log_level)
@@ -99,9 +99,9 @@ def socket(
     from slack_bolt.adapter.socket_mode import SocketModeHandler
     from slack_sdk.errors import SlackApiError
 
-    from bot.app import StartupError, build_runtime
-    from bot.ingest.worker_process import attach_ingest_process
-    from bot.services import start_background, stop_background
+    from socialdesk.app import StartupError, build_runtime
+    from socialdesk.ingest.worker_process import attach_ingest_process
+    from socialdesk.services import start_background, stop_background
 
     settings = _settings()
     setup_logging(settings.log_level)
@@ -166,8 +166,8 @@ def _socket_refusal(error: str) -> str:
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Apply migrations to DATABASE_URL."""
-    from bot.store.db import make_engine
-    from bot.store.migrate import current_revision, upgrade
+    from socialdesk.store.db import make_engine
+    from socialdesk.store.migrate import current_revision, upgrade
 
     settings = _settings()
     engine = make_engine(settings.database_url)
@@ -180,7 +180,7 @@ def manifest(
     url: str = typer.Option("https://socialdesk.example.com", help="Public base URL of `serve`"),
 ) -> None:
     """Print the Slack app manifest (YAML) for api.slack.com/apps -> Create New App -> From a manifest."""
-    from bot.slack.manifest import build_manifest
+    from socialdesk.slack.manifest import build_manifest
 
     if not url.startswith("https://"):
         raise _fail("--url must be the https:// address Slack can reach")
@@ -198,8 +198,8 @@ def ingest(
     ),
 ) -> None:
     """Import mentions from a JSON Lines file (the generic webhook schema), one per line."""
-    from bot.config import load_config
-    from bot.ingest.jsonl_import import import_lines
+    from socialdesk.config import load_config
+    from socialdesk.ingest.jsonl_import import import_lines
 
     settings = _settings()
     setup_logging(settings.log_level)
@@ -225,7 +225,7 @@ def demo(
     width: int = typer.Option(110, help="Terminal width for the channel views"),
 ) -> None:
     """The whole product on the embedded default: SQLite, the Slack stand-in and a simulated feed."""
-    from bot.demo.runner import run_demo
+    from socialdesk.demo.runner import run_demo
 
     interactive = script is None and sys.stdin.isatty()
     commands = script.read_text(encoding="utf-8").splitlines() if script else None

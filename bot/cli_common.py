@@ -6,8 +6,8 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from bot.config import Config, ConfigError, load_config
-from bot.settings import Settings
+from socialdesk.config import Config, ConfigError, load_config
+from socialdesk.settings import Settings
 
 err = Console(stderr=True)
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from bot.cli_common import load_settings_and_config
-from bot.domain.playbooks.schema import Playbook
+from socialdesk.cli_common import load_settings_and_config
+from socialdesk.domain.playbooks.schema import Playbook
 
 err = Console(stderr=True)
 
@@ -26,7 +26,7 @@ def register(cli_group: typer.Typer) -> None:
 def _playbook(folder: Path, playbook_id: str) -> Playbook | None:
     """The crisis' playbook, for its title and targets; the review is still written without it (the
     file may have been renamed or broken since), and says nothing about targets then."""
-    from bot.domain.playbooks.loader import PlaybookError, load_playbooks
+    from socialdesk.domain.playbooks.loader import PlaybookError, load_playbooks
 
     try:
         playbook = load_playbooks(folder).get(playbook_id)
@@ -46,13 +46,13 @@ def review(
     before / during / after, lessons learned; and its chart (mentions over time)."""
     from sqlmodel import Session
 
-    from bot.clock import SystemClock
-    from bot.crisis.review import CrisisNotFound, build_review
-    from bot.crisis.review_chart import review_chart_png
-    from bot.crisis.review_text import review_markdown
-    from bot.domain.crisis_models import Crisis
-    from bot.store.db import make_engine
-    from bot.store.migrate import upgrade
+    from socialdesk.clock import SystemClock
+    from socialdesk.crisis.review import CrisisNotFound, build_review
+    from socialdesk.crisis.review_chart import review_chart_png
+    from socialdesk.crisis.review_text import review_markdown
+    from socialdesk.domain.crisis_models import Crisis
+    from socialdesk.store.db import make_engine
+    from socialdesk.store.migrate import upgrade
 
     settings, config = load_settings_and_config()
     engine = make_engine(settings.database_url)

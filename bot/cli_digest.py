@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import Console
 
-from bot.cli_common import load_settings_and_config
+from socialdesk.cli_common import load_settings_and_config
 
 if TYPE_CHECKING:
-    from bot.app import Runtime
+    from socialdesk.app import Runtime
 
 err = Console(stderr=True)
 # How long `send` waits for Slack (pacing, a 429's Retry-After) before leaving the rest to `serve`.
@@ -51,9 +51,9 @@ def send(
     A digest goes out once: if the scheduler (or an earlier `send`) already sent this one, nothing is
     sent unless --force.
     """
-    from bot.app import StartupError, build_runtime
-    from bot.digest.service import DigestService, PeriodNotOver
-    from bot.logging_setup import setup_logging
+    from socialdesk.app import StartupError, build_runtime
+    from socialdesk.digest.service import DigestService, PeriodNotOver
+    from socialdesk.logging_setup import setup_logging
 
     settings, config = load_settings_and_config()
     setup_logging(settings.log_level)
@@ -100,11 +100,11 @@ def preview(
 ) -> None:
     """Write a digest to files (text, Block Kit JSON, chart PNG) without sending it. Needs only the
     database and the config: no Slack token."""
-    from bot.clock import SystemClock
-    from bot.digest.preview import write_preview
-    from bot.digest.service import DigestService, PeriodNotOver
-    from bot.store.db import make_engine
-    from bot.store.migrate import upgrade
+    from socialdesk.clock import SystemClock
+    from socialdesk.digest.preview import write_preview
+    from socialdesk.digest.service import DigestService, PeriodNotOver
+    from socialdesk.store.db import make_engine
+    from socialdesk.store.migrate import upgrade
 
     settings, config = load_settings_and_config()
     parsed = _day(day)

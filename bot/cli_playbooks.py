@@ -21,10 +21,10 @@ def validate(folder: Path | None = typer.Argument(None, metavar="[DIR]", help=DI
     Prints one "file:line: key: reason" line per problem and exits 1 if there is any; otherwise
     names the valid playbooks and exits 0.
     """
-    from bot.domain.playbooks.loader import PlaybookError, load_playbooks, playbook_files
+    from socialdesk.domain.playbooks.loader import PlaybookError, load_playbooks, playbook_files
 
     if folder is None:
-        from bot.settings import Settings
+        from socialdesk.settings import Settings
 
         folder = Settings().socialdesk_playbooks
     if not folder.is_dir():

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from sqlmodel import Session
 
-from bot.cli_common import load_settings_and_config
+from socialdesk.cli_common import load_settings_and_config
 
 err = Console(stderr=True)
 AUTHOR_HELP = "The customer: <platform>:<author id> or <platform>:@handle, e.g. x:2200000001 or x:@dana_flies"
@@ -33,11 +33,11 @@ def export_command(
 ) -> None:
     """Everything held about one customer, as JSON: mentions with their raw text, cases with their
     timelines, replies sent to them, survey answers and the crises their cases were part of."""
-    from bot.clock import SystemClock
-    from bot.privacy.export import export, summary
-    from bot.privacy.subject import PrivacyError, parse_author
-    from bot.store.db import make_engine
-    from bot.store.migrate import upgrade
+    from socialdesk.clock import SystemClock
+    from socialdesk.privacy.export import export, summary
+    from socialdesk.privacy.subject import PrivacyError, parse_author
+    from socialdesk.store.db import make_engine
+    from socialdesk.store.migrate import upgrade
 
     settings, _config = load_settings_and_config()
     engine = make_engine(settings.database_url)
@@ -64,11 +64,11 @@ def erase_command(
 ) -> None:
     """Erase one customer's personal data (texts, handle, name, raw payloads), keeping the anonymous
     figures: case times, priorities, sentiment, categories and outcomes. Cannot be undone."""
-    from bot.clock import SystemClock
-    from bot.privacy.erase import erase
-    from bot.privacy.subject import PrivacyError, parse_author
-    from bot.store.db import make_engine
-    from bot.store.migrate import upgrade
+    from socialdesk.clock import SystemClock
+    from socialdesk.privacy.erase import erase
+    from socialdesk.privacy.subject import PrivacyError, parse_author
+    from socialdesk.store.db import make_engine
+    from socialdesk.store.migrate import upgrade
 
     settings, config = load_settings_and_config()
     try:

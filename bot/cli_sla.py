@@ -7,7 +7,7 @@ import json
 import typer
 from rich.console import Console
 
-from bot.cli_common import load_settings_and_config
+from socialdesk.cli_common import load_settings_and_config
 
 err = Console(stderr=True)
 
@@ -28,17 +28,17 @@ def scan(
     Alerts are queued in the outbox; a running `socialdesk serve` sends them within seconds, or pass
     --send to send them from here. Each alert level of a case is sent once, however often this runs.
     """
-    from bot.clock import SystemClock
-    from bot.logging_setup import setup_logging
-    from bot.sla.scanner import SlaScanner
-    from bot.slack.notifier import OutboxNotifier
-    from bot.store.db import make_engine
-    from bot.store.migrate import upgrade
+    from socialdesk.clock import SystemClock
+    from socialdesk.logging_setup import setup_logging
+    from socialdesk.sla.scanner import SlaScanner
+    from socialdesk.slack.notifier import OutboxNotifier
+    from socialdesk.store.db import make_engine
+    from socialdesk.store.migrate import upgrade
 
     settings, config = load_settings_and_config()
     setup_logging(settings.log_level)
     if send:
-        from bot.app import StartupError, build_runtime
+        from socialdesk.app import StartupError, build_runtime
 
         try:
             runtime = build_runtime(settings, config=config)

@@ -13,8 +13,8 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from bot.triage.bundle import SHIPPED_MODEL, ModelFileError, TriageBundle
-from bot.triage.path import Author, Triage, TriageResult
+from socialdesk.triage.bundle import SHIPPED_MODEL, ModelFileError, TriageBundle
+from socialdesk.triage.path import Author, Triage, TriageResult
 
 err = Console(stderr=True, soft_wrap=True)  # one line per message, however narrow the terminal
 
@@ -38,7 +38,7 @@ def _fail(message: str) -> typer.Exit:
 def _model_path(explicit: Path | None) -> Path | None:
     if explicit is not None:
         return explicit
-    from bot.settings import Settings
+    from socialdesk.settings import Settings
 
     try:
         return Settings().socialdesk_triage_model
@@ -49,7 +49,7 @@ def _model_path(explicit: Path | None) -> Path | None:
 def _triage(model: Path | None, use_config: bool) -> Triage:
     rules: dict[str, Any] = {}
     if use_config:
-        from bot.cli_common import load_settings_and_config
+        from socialdesk.cli_common import load_settings_and_config
 
         _, config = load_settings_and_config()
         rules = {"category_rules": config.category_rules, "priority_rules": config.priority_rules}
@@ -167,7 +167,7 @@ def evaluate(
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON"),
 ) -> None:
     """Accuracy, per-class precision/recall/F1, macro F1, macro recall and a confusion matrix."""
-    from bot.triage.metrics import render, report
+    from socialdesk.triage.metrics import render, report
 
     if file != "-" and not Path(file).is_file():
         raise _fail(f"{file}: no such file")
@@ -209,9 +209,9 @@ def train(
     gold: Path | None = typer.Option(None, help="The customer-care gold labels (default: the shipped ones)"),
 ) -> None:
     """Rebuild the triage model from the labelled data (needs `pip install 'socialdesk[train]'`)."""
-    from bot.triage import datasets
-    from bot.triage.train import ExtraExample, TrainingUnavailable
-    from bot.triage.train import train as fit
+    from socialdesk.triage import datasets
+    from socialdesk.triage.train import ExtraExample, TrainingUnavailable
+    from socialdesk.triage.train import train as fit
 
     try:
         root = datasets.find_datasets(data)
@@ -220,7 +220,7 @@ def train(
     extra: list[ExtraExample] = []
     prefix = "shipped"
     if from_corrections:
-        from bot.triage.corrections import split_corrections
+        from socialdesk.triage.corrections import split_corrections
 
         fit_part, held = split_corrections(_engine())
         extra = [ExtraExample(text=c.text, category=c.category) for c in fit_part]
@@ -245,8 +245,8 @@ def train(
 
 
 def _engine() -> Any:
-    from bot.cli_common import load_settings_and_config
-    from bot.store.db import make_engine
+    from socialdesk.cli_common import load_settings_and_config
+    from socialdesk.store.db import make_engine
 
     settings, _ = load_settings_and_config()
     return make_engine(settings.database_url)
@@ -259,7 +259,7 @@ def adopt(
     ),
 ) -> None:
     """Adopt a team model, only if it scores no worse than the current one on held-out corrections."""
-    from bot.triage.corrections import compare_on_heldout
+    from socialdesk.triage.corrections import compare_on_heldout
 
     try:
         TriageBundle.load(candidate)

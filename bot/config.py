@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from bot.domain.enums import Category, Platform, Priority
+from socialdesk.domain.enums import Category, Platform, Priority
 
 SlackId = Annotated[str, Field(pattern=r"^[UWSG][A-Z0-9]{2,}$")]
 ChannelName = Annotated[str, Field(pattern=r"^#?[a-z0-9][a-z0-9_\-]{0,79}$|^[CG][A-Z0-9]{2,}$")]
@@ -187,7 +187,7 @@ class Masking(_Strict):
 
 
 class BrandVoice(_Strict):
-    """What `bot.domain.voice.check_reply` enforces before a reply leaves for a platform."""
+    """What `socialdesk.domain.voice.check_reply` enforces before a reply leaves for a platform."""
 
     max_length: dict[Platform, int] = {Platform.X: 280, Platform.INSTAGRAM: 2200, Platform.FACEBOOK: 8000}
     banned_phrases: list[str] = []
@@ -226,8 +226,8 @@ class CannedReply(_Strict):
 
     @model_validator(mode="after")
     def _templates_compile(self) -> CannedReply:
-        # Imported here: bot.domain.canned imports this module, so a top-level import would be a cycle.
-        from bot.domain.canned import CannedTemplateError, check_template
+        # Imported here: socialdesk.domain.canned imports this module, so a top-level import would be a cycle.
+        from socialdesk.domain.canned import CannedTemplateError, check_template
 
         sources = [("text", self.text), *((f"variants.{p.value}", t) for p, t in self.variants.items())]
         for where, source in sources:

@@ -1,7 +1,7 @@
 """Failpoints: named spots where a crash test kills the process on the spot (tests only).
 
 `failpoint("outbox.after_slack_call")` does nothing unless the process was armed with that name
-(`SOCIALDESK_FAILPOINT`, read by `bot.settings` and passed to `arm` by the composition root). When it
+(`SOCIALDESK_FAILPOINT`, read by `socialdesk.settings` and passed to `arm` by the composition root). When it
 is, the process sends itself SIGKILL there: no `finally`, no flush, no atexit, exactly what a power
 cut or the OOM killer does. tests/integration/test_crash_safety.py drives each name with a real
 `socialdesk serve` and checks, after a restart, that nothing acknowledged was lost and nothing a

@@ -12,7 +12,7 @@ The dedicated connection also sets TCP keepalives on both ends. If the leader's 
 without closing the socket (power loss, network partition), PostgreSQL drops the session within
 about 25 s and the lock is freed. A partitioned leader finds out at its next check. For the few
 seconds in between, two processes may both believe they lead. Notice keys
-(`bot.store.notices_repo`) keep sends exactly-once in that window too. Leadership alone is not the
+(`socialdesk.store.notices_repo`) keep sends exactly-once in that window too. Leadership alone is not the
 guarantee.
 
 SQLite: one `serve` process is assumed (README), so the process is always the leader.
@@ -29,8 +29,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.pool import NullPool
 
-from bot.metrics import Metrics
-from bot.store.db import is_sqlite
+from socialdesk.metrics import Metrics
+from socialdesk.store.db import is_sqlite
 
 log = logging.getLogger(__name__)
 

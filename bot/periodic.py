@@ -7,7 +7,7 @@ is a `Job` that runs every minute on the leader and asks two questions:
 
 1. Which period is due now? `due_periods(now, ...)` answers. It is pure: the most recent scheduled
    instant <= now, if it is no older than the catch-up window.
-2. Was it sent already? A `Notice` keyed by the period answers that (`bot.store.notices_repo`).
+2. Was it sent already? A `Notice` keyed by the period answers that (`socialdesk.store.notices_repo`).
    The key is claimed in the same transaction that queues the message.
 
 With both, a restart at 09:30 still sends the 08:00 digest, once. A restart after the window sends
@@ -31,8 +31,8 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.clock import Clock
-from bot.jobs import Job
+from socialdesk.clock import Clock
+from socialdesk.jobs import Job
 
 PeriodKind = Literal["daily", "weekly"]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

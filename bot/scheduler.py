@@ -1,4 +1,4 @@
-"""Scheduled work (APScheduler 3.x): turns `bot.jobs.Job`s into scheduler jobs.
+"""Scheduled work (APScheduler 3.x): turns `socialdesk.jobs.Job`s into scheduler jobs.
 
 Every job gets its explicit id, `coalesce=True` (after a stall, run once, not once per missed
 tick) and `max_instances=1` (a slow run is never overlapped by the next one). Each keeps the misfire
@@ -11,7 +11,7 @@ down stops sending at its next tick. `run_leader_jobs_now` makes a new leader ca
 instead of waiting a full interval.
 
 Nothing here is the exactly-once guarantee. APScheduler's state is in memory and lost on restart.
-Work that must happen once per period is a period job (`bot.periodic`), and sends are recorded
+Work that must happen once per period is a period job (`socialdesk.periodic`), and sends are recorded
 under Notice keys.
 """
 
@@ -28,7 +28,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.jobs import Job
+from socialdesk.jobs import Job
 
 log = logging.getLogger(__name__)
 

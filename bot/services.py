@@ -8,13 +8,13 @@ from dataclasses import dataclass
 import httpx
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.app import Runtime
-from bot.connectors.x_poller import XMentionsPoller
-from bot.domain.enums import Platform
-from bot.ingest import inbox
-from bot.jobs import Job
-from bot.leader import LeaderElector
-from bot.scheduler import build_scheduler, run_leader_jobs_now
+from socialdesk.app import Runtime
+from socialdesk.connectors.x_poller import XMentionsPoller
+from socialdesk.domain.enums import Platform
+from socialdesk.ingest import inbox
+from socialdesk.jobs import Job
+from socialdesk.leader import LeaderElector
+from socialdesk.scheduler import build_scheduler, run_leader_jobs_now
 
 log = logging.getLogger(__name__)
 

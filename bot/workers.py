@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from bot.clock import Clock
+from socialdesk.clock import Clock
 
 log = logging.getLogger(__name__)
 

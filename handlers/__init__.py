@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import (
+from socialdesk.handlers import (
     actions,
     commands,
     crisis,
@@ -18,7 +18,7 @@ from handlers import (
     triage,
     views,
 )
-from handlers.context import HandlerContext
+from socialdesk.handlers.context import HandlerContext
 
 
 def register_all(app: App, ctx: HandlerContext) -> None:

@@ -8,16 +8,16 @@ from typing import Any
 from slack_bolt import App
 from sqlmodel import Session
 
-from bot.casework.roles import Capability
-from bot.domain.enums import ReplyVisibility
-from bot.domain.errors import DomainError
-from bot.slack.cards import render_history
-from bot.slack.ids import ActionId, OverflowOption, decode_case_value, decode_overflow_value
-from bot.slack.modals import assign_modal, escalate_modal, resolve_modal
-from bot.store.case_views import case_history, load_case_view
-from handlers.context import HandlerContext
-from handlers.errors import answer_privately
-from handlers.replies import open_reply_modal
+from socialdesk.casework.roles import Capability
+from socialdesk.domain.enums import ReplyVisibility
+from socialdesk.domain.errors import DomainError
+from socialdesk.handlers.context import HandlerContext
+from socialdesk.handlers.errors import answer_privately
+from socialdesk.handlers.replies import open_reply_modal
+from socialdesk.slack.cards import render_history
+from socialdesk.slack.ids import ActionId, OverflowOption, decode_case_value, decode_overflow_value
+from socialdesk.slack.modals import assign_modal, escalate_modal, resolve_modal
+from socialdesk.store.case_views import case_history, load_case_view
 
 
 def _unreadable() -> DomainError:

@@ -14,21 +14,21 @@ from typing import Any
 from slack_bolt import App
 from sqlmodel import Session
 
-from bot.casework.roles import Actor
-from bot.domain.commands import SOCIAL_USAGE, SocialCommand, UsageError, parse_social, unescape_slack
-from bot.domain.enums import Platform, ReplyVisibility
-from bot.slack.cards import SlackMessage, render_history
-from bot.slack.command_views import render_help, render_queue, render_text
-from bot.slack.modals import escalate_modal
-from bot.store.case_views import case_history, load_case_view
-from bot.store.queue_repo import open_cases
-from handlers.context import HandlerContext
-from handlers.errors import answer_privately
-from handlers.privacy import privacy_command
-from handlers.replies import reply_command
-from handlers.sla import snooze_command
-from handlers.stats import stats_message
-from handlers.triage import triage_command
+from socialdesk.casework.roles import Actor
+from socialdesk.domain.commands import SOCIAL_USAGE, SocialCommand, UsageError, parse_social, unescape_slack
+from socialdesk.domain.enums import Platform, ReplyVisibility
+from socialdesk.handlers.context import HandlerContext
+from socialdesk.handlers.errors import answer_privately
+from socialdesk.handlers.privacy import privacy_command
+from socialdesk.handlers.replies import reply_command
+from socialdesk.handlers.sla import snooze_command
+from socialdesk.handlers.stats import stats_message
+from socialdesk.handlers.triage import triage_command
+from socialdesk.slack.cards import SlackMessage, render_history
+from socialdesk.slack.command_views import render_help, render_queue, render_text
+from socialdesk.slack.modals import escalate_modal
+from socialdesk.store.case_views import case_history, load_case_view
+from socialdesk.store.queue_repo import open_cases
 
 _USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
 

@@ -7,13 +7,13 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from bot.casework.replies import ReplyDesk
-from bot.casework.roles import Actor, RoleDirectory
-from bot.casework.service import CaseWork
-from bot.clock import Clock
-from bot.config import Config
-from bot.crisis.service import CrisisDesk
-from bot.domain.notify import CaseNotifier
+from socialdesk.casework.replies import ReplyDesk
+from socialdesk.casework.roles import Actor, RoleDirectory
+from socialdesk.casework.service import CaseWork
+from socialdesk.clock import Clock
+from socialdesk.config import Config
+from socialdesk.crisis.service import CrisisDesk
+from socialdesk.domain.notify import CaseNotifier
 
 
 @dataclass(frozen=True)

@@ -11,19 +11,19 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.casework.roles import Actor
-from bot.crisis.service import CrisisDesk
-from bot.domain.commands import UsageError, unescape_slack
-from bot.domain.crisis import CrisisError
-from bot.domain.crisis_models import Crisis
-from bot.domain.playbooks.schema import TARGET_LIMITS
-from bot.slack.card_text import SlackMessage
-from bot.slack.command_views import render_text
-from bot.slack.crisis_commands_view import render_crisis_help, render_playbook_list, render_status
-from bot.slack.crisis_modals import end_modal, lessons_modal, update_modal
-from handlers.context import HandlerContext
-from handlers.crisis_review import post_review
-from handlers.errors import answer_privately
+from socialdesk.casework.roles import Actor
+from socialdesk.crisis.service import CrisisDesk
+from socialdesk.domain.commands import UsageError, unescape_slack
+from socialdesk.domain.crisis import CrisisError
+from socialdesk.domain.crisis_models import Crisis
+from socialdesk.domain.playbooks.schema import TARGET_LIMITS
+from socialdesk.handlers.context import HandlerContext
+from socialdesk.handlers.crisis_review import post_review
+from socialdesk.handlers.errors import answer_privately
+from socialdesk.slack.card_text import SlackMessage
+from socialdesk.slack.command_views import render_text
+from socialdesk.slack.crisis_commands_view import render_crisis_help, render_playbook_list, render_status
+from socialdesk.slack.crisis_modals import end_modal, lessons_modal, update_modal
 
 _USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
 _CRISIS_REF = re.compile(r"^(?:c|crisis)?#?(\d{1,9})$", re.IGNORECASE)

@@ -8,12 +8,15 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.crisis.desk_base import CrisisOutcome
-from bot.crisis.service import CrisisDesk
-from bot.domain.crisis_models import Crisis
-from bot.domain.errors import DomainError
-from bot.slack.crisis_ids import CrisisActionId, CrisisCallbackId, CrisisValue, decode_crisis_value
-from bot.slack.crisis_modals import (
+from socialdesk.crisis.desk_base import CrisisOutcome
+from socialdesk.crisis.service import CrisisDesk
+from socialdesk.domain.crisis_models import Crisis
+from socialdesk.domain.errors import DomainError
+from socialdesk.handlers.context import HandlerContext
+from socialdesk.handlers.crisis_review import post_review
+from socialdesk.handlers.errors import answer_privately
+from socialdesk.slack.crisis_ids import CrisisActionId, CrisisCallbackId, CrisisValue, decode_crisis_value
+from socialdesk.slack.crisis_modals import (
     EDITABLE_SLOTS,
     CrisisInput,
     edit_modal,
@@ -23,10 +26,7 @@ from bot.slack.crisis_modals import (
     start_modal,
     update_modal,
 )
-from bot.slack.inputs import state_value
-from handlers.context import HandlerContext
-from handlers.crisis_review import post_review
-from handlers.errors import answer_privately
+from socialdesk.slack.inputs import state_value
 
 log = logging.getLogger(__name__)
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot.crisis.review import build_review
-from bot.crisis.review_post import queue_review
-from bot.domain.crisis import CrisisError
-from bot.domain.crisis_models import Crisis
-from bot.store.db import writer
-from handlers.context import HandlerContext
+from socialdesk.crisis.review import build_review
+from socialdesk.crisis.review_post import queue_review
+from socialdesk.domain.crisis import CrisisError
+from socialdesk.domain.crisis_models import Crisis
+from socialdesk.handlers.context import HandlerContext
+from socialdesk.store.db import writer
 
 
 def post_review(ctx: HandlerContext, crisis_id: int, *, channel: str) -> str:

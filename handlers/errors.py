@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 
 from slack_bolt import App
 
-from bot.domain.errors import DomainError
-from handlers.context import HandlerContext
+from socialdesk.domain.errors import DomainError
+from socialdesk.handlers.context import HandlerContext
 
 log = logging.getLogger(__name__)
 

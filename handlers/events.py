@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from handlers.context import HandlerContext
+from socialdesk.handlers.context import HandlerContext
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ from typing import Any
 from slack_bolt import App
 from sqlmodel import Session
 
-from bot.domain import metrics
-from bot.slack.home_view import MAX_MINE, MAX_QUEUE, HomeData, render_home
-from bot.store.metrics_repo import case_facts, count_open, my_open_cases, unclaimed_cases
-from handlers.context import HandlerContext
+from socialdesk.domain import metrics
+from socialdesk.handlers.context import HandlerContext
+from socialdesk.slack.home_view import MAX_MINE, MAX_QUEUE, HomeData, render_home
+from socialdesk.store.metrics_repo import case_facts, count_open, my_open_cases, unclaimed_cases
 
 log = logging.getLogger(__name__)
 

@@ -11,16 +11,16 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from bot.casework.roles import Capability
-from bot.domain.commands import UsageError, unescape_slack
-from bot.privacy.erase import erase
-from bot.privacy.export import export, summary
-from bot.privacy.subject import AuthorRef, parse_author
-from bot.slack.cards import SlackMessage
-from bot.slack.command_views import render_text
+from socialdesk.casework.roles import Capability
+from socialdesk.domain.commands import UsageError, unescape_slack
+from socialdesk.privacy.erase import erase
+from socialdesk.privacy.export import export, summary
+from socialdesk.privacy.subject import AuthorRef, parse_author
+from socialdesk.slack.cards import SlackMessage
+from socialdesk.slack.command_views import render_text
 
-if TYPE_CHECKING:  # handlers.commands imports this module for its subcommand table
-    from handlers.commands import Call
+if TYPE_CHECKING:  # socialdesk.handlers.commands imports this module for its subcommand table
+    from socialdesk.handlers.commands import Call
 
 CONFIRM = "confirm"
 

@@ -10,18 +10,18 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.casework.replies import ReplyBlocked, ReplyDraft
-from bot.casework.roles import Actor
-from bot.domain.commands import UsageError, parse_case_ref
-from bot.domain.enums import ReplyStatus, ReplyVisibility
-from bot.domain.errors import DomainError
-from bot.slack.cards import SlackMessage
-from bot.slack.command_views import render_text
-from bot.slack.ids import CallbackId, InputId
-from bot.slack.inputs import state_choices, state_value
-from bot.slack.reply_modal import reply_modal
-from handlers.context import HandlerContext
-from handlers.views import modal_case
+from socialdesk.casework.replies import ReplyBlocked, ReplyDraft
+from socialdesk.casework.roles import Actor
+from socialdesk.domain.commands import UsageError, parse_case_ref
+from socialdesk.domain.enums import ReplyStatus, ReplyVisibility
+from socialdesk.domain.errors import DomainError
+from socialdesk.handlers.context import HandlerContext
+from socialdesk.handlers.views import modal_case
+from socialdesk.slack.cards import SlackMessage
+from socialdesk.slack.command_views import render_text
+from socialdesk.slack.ids import CallbackId, InputId
+from socialdesk.slack.inputs import state_choices, state_value
+from socialdesk.slack.reply_modal import reply_modal
 
 log = logging.getLogger(__name__)
 

@@ -7,19 +7,19 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 
-from bot.casework.roles import Actor
-from bot.domain.commands import UsageError
-from bot.domain.errors import DomainError
-from bot.sla.snooze import BUTTON_SNOOZE, SlaSnooze, parse_snooze
-from bot.slack.blocks import slack_date
-from bot.slack.cards import SlackMessage
-from bot.slack.command_views import render_text
-from bot.slack.ids import AlertActionId, decode_case_value
-from handlers.context import HandlerContext
-from handlers.errors import answer_privately
+from socialdesk.casework.roles import Actor
+from socialdesk.domain.commands import UsageError
+from socialdesk.domain.errors import DomainError
+from socialdesk.handlers.context import HandlerContext
+from socialdesk.handlers.errors import answer_privately
+from socialdesk.sla.snooze import BUTTON_SNOOZE, SlaSnooze, parse_snooze
+from socialdesk.slack.blocks import slack_date
+from socialdesk.slack.cards import SlackMessage
+from socialdesk.slack.command_views import render_text
+from socialdesk.slack.ids import AlertActionId, decode_case_value
 
-if TYPE_CHECKING:  # handlers.commands imports this module for its subcommand table
-    from handlers.commands import Call
+if TYPE_CHECKING:  # socialdesk.handlers.commands imports this module for its subcommand table
+    from socialdesk.handlers.commands import Call
 
 
 def _snooze(ctx: HandlerContext, case_id: int, actor: Actor, until: datetime | None) -> str:

@@ -1,6 +1,6 @@
-"""`/social stats [today|week]`: the figures from `bot.domain.metrics` for all teams and each team.
+"""`/social stats [today|week]`: the figures from `socialdesk.domain.metrics` for all teams and each team.
 
-`stats_message` is the whole subcommand; the `/social` table in `handlers.commands` calls it.
+`stats_message` is the whole subcommand; the `/social` table in `socialdesk.handlers.commands` calls it.
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.casework.roles import Actor
-from bot.domain import metrics
-from bot.domain.commands import UsageError
-from bot.slack.cards import SlackMessage
-from bot.slack.stats_view import render_stats
-from bot.store.metrics_repo import case_facts
-from handlers.context import HandlerContext
+from socialdesk.casework.roles import Actor
+from socialdesk.domain import metrics
+from socialdesk.domain.commands import UsageError
+from socialdesk.handlers.context import HandlerContext
+from socialdesk.slack.cards import SlackMessage
+from socialdesk.slack.stats_view import render_stats
+from socialdesk.store.metrics_repo import case_facts
 
 # word -> (how the answer names the period, where it starts on the local clock, the period maker)
 PERIODS: dict[str, tuple[str, str, Callable[[datetime, str], metrics.Period]]] = {

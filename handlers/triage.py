@@ -9,22 +9,22 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import App
 from sqlmodel import Session
 
-from bot.domain.commands import parse_triage
-from bot.domain.enums import Category, Priority
-from bot.domain.errors import DomainError
-from bot.domain.triage_fix import NO_REPLY_WORD, TriageChange, change_of
-from bot.slack.cards import SlackMessage
-from bot.slack.command_views import render_text
-from bot.slack.ids import TRIAGE_EDIT, ActionId, CallbackId, InputId, decode_triage_value
-from bot.slack.inputs import state_value
-from bot.slack.triage_view import triage_modal
-from bot.store.case_views import load_case_view
-from handlers.context import HandlerContext
-from handlers.errors import answer_privately
-from handlers.views import answer, modal_case
+from socialdesk.domain.commands import parse_triage
+from socialdesk.domain.enums import Category, Priority
+from socialdesk.domain.errors import DomainError
+from socialdesk.domain.triage_fix import NO_REPLY_WORD, TriageChange, change_of
+from socialdesk.handlers.context import HandlerContext
+from socialdesk.handlers.errors import answer_privately
+from socialdesk.handlers.views import answer, modal_case
+from socialdesk.slack.cards import SlackMessage
+from socialdesk.slack.command_views import render_text
+from socialdesk.slack.ids import TRIAGE_EDIT, ActionId, CallbackId, InputId, decode_triage_value
+from socialdesk.slack.inputs import state_value
+from socialdesk.slack.triage_view import triage_modal
+from socialdesk.store.case_views import load_case_view
 
-if TYPE_CHECKING:  # handlers.commands imports this module for its subcommand table
-    from handlers.commands import Call
+if TYPE_CHECKING:  # socialdesk.handlers.commands imports this module for its subcommand table
+    from socialdesk.handlers.commands import Call
 
 
 def _menu_choice(action: dict[str, Any]) -> tuple[int, str]:

@@ -8,12 +8,12 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.casework.service import Outcome
-from bot.domain.casework import AlreadyClaimed, WrongState
-from bot.domain.errors import DomainError
-from bot.slack.ids import CallbackId, InputId, decode_case_value
-from bot.slack.inputs import state_value
-from handlers.context import HandlerContext
+from socialdesk.casework.service import Outcome
+from socialdesk.domain.casework import AlreadyClaimed, WrongState
+from socialdesk.domain.errors import DomainError
+from socialdesk.handlers.context import HandlerContext
+from socialdesk.slack.ids import CallbackId, InputId, decode_case_value
+from socialdesk.slack.inputs import state_value
 
 log = logging.getLogger(__name__)
 

@@ -12,13 +12,13 @@ from hypothesis import settings as hypothesis_settings
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
-from bot.app import Runtime, build_runtime
-from bot.clock import ManualClock
-from bot.config import Config, load_config
-from bot.settings import PROJECT_ROOT, Settings
-from bot.standin import SlackStandin
-from bot.store.db import make_engine
-from bot.store.migrate import upgrade
+from socialdesk.app import Runtime, build_runtime
+from socialdesk.clock import ManualClock
+from socialdesk.config import Config, load_config
+from socialdesk.settings import PROJECT_ROOT, Settings
+from socialdesk.standin import SlackStandin
+from socialdesk.store.db import make_engine
+from socialdesk.store.migrate import upgrade
 from tests import support
 
 SAMPLE_CONFIG = PROJECT_ROOT / "socialdesk.example.yaml"
@@ -41,7 +41,7 @@ def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
         engine = make_engine(pg)
         from sqlmodel import SQLModel
 
-        import bot.domain.models  # noqa: F401
+        import socialdesk.domain.models  # noqa: F401
 
         with engine.begin() as conn:
             SQLModel.metadata.drop_all(conn)

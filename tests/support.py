@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
-from bot.web.serving import background_server
+from socialdesk.web.serving import background_server
 
 PG_URL_ENV = "SOCIALDESK_TEST_DATABASE_URL"
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"

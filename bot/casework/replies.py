@@ -20,21 +20,27 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.casework.reply_form import ReplyDraft, ReplyForm, allowed_visibilities, case_or_404, latest_mention
-from bot.casework.roles import Actor, Capability
-from bot.clock import Clock, as_utc
-from bot.config import Config
-from bot.connectors.replies.base import OutgoingReply, PlatformError, ReplyConnector, ReplyTarget
-from bot.domain import casework as rules
-from bot.domain.casework import EventKind
-from bot.domain.enums import MentionKind, Platform, ReplyStatus, ReplyVisibility
-from bot.domain.errors import DomainError
-from bot.domain.models import Mention, PlatformReply
-from bot.domain.notify import CaseNotifier
-from bot.domain.voice import VoiceReport
-from bot.failpoints import failpoint
-from bot.store import events_repo
-from bot.store.db import writer
+from socialdesk.casework.reply_form import (
+    ReplyDraft,
+    ReplyForm,
+    allowed_visibilities,
+    case_or_404,
+    latest_mention,
+)
+from socialdesk.casework.roles import Actor, Capability
+from socialdesk.clock import Clock, as_utc
+from socialdesk.config import Config
+from socialdesk.connectors.replies.base import OutgoingReply, PlatformError, ReplyConnector, ReplyTarget
+from socialdesk.domain import casework as rules
+from socialdesk.domain.casework import EventKind
+from socialdesk.domain.enums import MentionKind, Platform, ReplyStatus, ReplyVisibility
+from socialdesk.domain.errors import DomainError
+from socialdesk.domain.models import Mention, PlatformReply
+from socialdesk.domain.notify import CaseNotifier
+from socialdesk.domain.voice import VoiceReport
+from socialdesk.failpoints import failpoint
+from socialdesk.store import events_repo
+from socialdesk.store.db import writer
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +88,7 @@ class ReplyDesk:
         self._connector = connector
         self.form = ReplyForm(engine=engine, config=config, clock=clock, agent_name=agent_name)
 
-    # --- the form (bot.casework.reply_form) -----------------------------------------------------
+    # --- the form (socialdesk.casework.reply_form) -----------------------------------------------------
 
     def draft(self, *, case_id: int, actor: Actor, visibility: ReplyVisibility | None = None) -> ReplyDraft:
         return self.form.draft(case_id=case_id, actor=actor, visibility=visibility)

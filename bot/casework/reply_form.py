@@ -10,17 +10,17 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.casework.roles import Actor, Capability
-from bot.clock import Clock
-from bot.config import Config
-from bot.domain import casework as rules
-from bot.domain.canned import CannedRenderError, render, reply_context, suggest
-from bot.domain.case_view import CaseView
-from bot.domain.enums import MentionKind, Platform, ReplyVisibility
-from bot.domain.errors import CaseNotFound, DomainError
-from bot.domain.models import Case, Mention
-from bot.domain.voice import VoiceReport, check_reply, initials
-from bot.store.case_views import case_view
+from socialdesk.casework.roles import Actor, Capability
+from socialdesk.clock import Clock
+from socialdesk.config import Config
+from socialdesk.domain import casework as rules
+from socialdesk.domain.canned import CannedRenderError, render, reply_context, suggest
+from socialdesk.domain.case_view import CaseView
+from socialdesk.domain.enums import MentionKind, Platform, ReplyVisibility
+from socialdesk.domain.errors import CaseNotFound, DomainError
+from socialdesk.domain.models import Case, Mention
+from socialdesk.domain.voice import VoiceReport, check_reply, initials
+from socialdesk.store.case_views import case_view
 
 log = logging.getLogger(__name__)
 

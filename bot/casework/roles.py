@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.clock import Clock
-from bot.config import Roles
-from bot.domain.errors import DomainError
+from socialdesk.clock import Clock
+from socialdesk.config import Roles
+from socialdesk.domain.errors import DomainError
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ keyword-only services.
 
 Each action runs in one transaction that locks the case row (`SELECT ... FOR UPDATE` on PostgreSQL,
 `BEGIN IMMEDIATE` on SQLite), so two simultaneous claims serialise and the second sees the first's
-owner. The state rules live in `bot.domain.casework`; here they are applied, recorded as a case event
+owner. The state rules live in `socialdesk.domain.casework`; here they are applied, recorded as a case event
 with the state before and after, and handed to the notifier in the same commit (card update and a
 line in the card's thread go out through the outbox).
 """
@@ -18,20 +18,20 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.casework.roles import Actor, Capability
-from bot.casework.triage import TriageOutcome, correct_triage, label_as_spam
-from bot.clock import Clock
-from bot.config import Config
-from bot.domain import casework as rules
-from bot.domain.casework import EventKind
-from bot.domain.errors import CaseNotFound, DomainError
-from bot.domain.models import Case, CaseEvent
-from bot.domain.notify import CaseNotifier
-from bot.domain.sla import SlaPolicy
-from bot.domain.triage_fix import TriageChange
-from bot.store import events_repo
-from bot.store.db import writer
-from bot.surveys.schedule import schedule_after_resolve
+from socialdesk.casework.roles import Actor, Capability
+from socialdesk.casework.triage import TriageOutcome, correct_triage, label_as_spam
+from socialdesk.clock import Clock
+from socialdesk.config import Config
+from socialdesk.domain import casework as rules
+from socialdesk.domain.casework import EventKind
+from socialdesk.domain.errors import CaseNotFound, DomainError
+from socialdesk.domain.models import Case, CaseEvent
+from socialdesk.domain.notify import CaseNotifier
+from socialdesk.domain.sla import SlaPolicy
+from socialdesk.domain.triage_fix import TriageChange
+from socialdesk.store import events_repo
+from socialdesk.store.db import writer
+from socialdesk.surveys.schedule import schedule_after_resolve
 
 MAX_NOTE_CHARS = 3000
 MAX_REASON_CHARS = 500

@@ -23,16 +23,16 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot.casework.roles import Actor
-from bot.clock import as_utc
-from bot.config import Config
-from bot.domain import casework as rules
-from bot.domain.casework import EventKind
-from bot.domain.enums import CaseStatus, Category, Priority
-from bot.domain.models import Case, CaseEvent, Mention, TriageCorrection
-from bot.domain.notify import CaseNotifier
-from bot.domain.sla import SlaLevel, SlaPolicy, add_working_time
-from bot.domain.triage_fix import (
+from socialdesk.casework.roles import Actor
+from socialdesk.clock import as_utc
+from socialdesk.config import Config
+from socialdesk.domain import casework as rules
+from socialdesk.domain.casework import EventKind
+from socialdesk.domain.enums import CaseStatus, Category, Priority
+from socialdesk.domain.models import Case, CaseEvent, Mention, TriageCorrection
+from socialdesk.domain.notify import CaseNotifier
+from socialdesk.domain.sla import SlaLevel, SlaPolicy, add_working_time
+from socialdesk.domain.triage_fix import (
     FieldChange,
     ModelAnswer,
     TriageChange,
@@ -46,8 +46,8 @@ from bot.domain.triage_fix import (
     values_at_open,
     with_implied,
 )
-from bot.ingest.routing import RouteInput, route
-from bot.store import cases_repo, events_repo
+from socialdesk.ingest.routing import RouteInput, route
+from socialdesk.store import cases_repo, events_repo
 
 __all__ = ["TriageOutcome", "correct_triage", "label_as_spam", "model_answer_of"]
 
@@ -239,7 +239,7 @@ def _reclock(case: Case, sla: SlaPolicy, now: datetime, *, new_promise: bool) ->
     """The SLA clock after a correction. Due times are measured from when the case opened (its first
     post), as at ingest; the resolution target keeps the time already spent waiting on the customer."""
     # No clock on spam, on a case that needs no reply, or on one from history (it never alerts about
-    # the past): the same cases as `bot.domain.sla`'s rule for the scan.
+    # the past): the same cases as `socialdesk.domain.sla`'s rule for the scan.
     if not case.status.is_open or not case.needs_reply or case.historical or case.category is Category.SPAM:
         case.sla_check_at = None
         return

@@ -29,9 +29,9 @@ import httpx
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
-from bot.clock import Clock, as_utc
-from bot.domain.models import Cursor
-from bot.store.db import session_scope
+from socialdesk.clock import Clock, as_utc
+from socialdesk.domain.models import Cursor
+from socialdesk.store.db import session_scope
 
 log = logging.getLogger(__name__)
 

@@ -7,13 +7,13 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.casework.reply_form import CrisisReply, Suggestion
-from bot.clock import as_utc
-from bot.crisis.desk_base import PlaybookLibrary
-from bot.domain.crisis_models import Crisis, CrisisStatus, StatementStatus
-from bot.domain.models import Case
-from bot.domain.playbooks.render import render_canned_reply, slots_for
-from bot.store import crisis_repo
+from socialdesk.casework.reply_form import CrisisReply, Suggestion
+from socialdesk.clock import as_utc
+from socialdesk.crisis.desk_base import PlaybookLibrary
+from socialdesk.domain.crisis_models import Crisis, CrisisStatus, StatementStatus
+from socialdesk.domain.models import Case
+from socialdesk.domain.playbooks.render import render_canned_reply, slots_for
+from socialdesk.store import crisis_repo
 
 
 def crisis_reply(playbooks: PlaybookLibrary, timezone: str) -> CrisisReply:

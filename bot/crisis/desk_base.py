@@ -11,20 +11,20 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.casework.roles import Actor
-from bot.clock import Clock, as_utc
-from bot.config import Config
-from bot.connectors.posts.base import BrandPoster
-from bot.crisis.notify import CrisisNotifier
-from bot.crisis.roles import PlaybookRoles
-from bot.crisis.views import CrisisView, StatementView, crisis_view, statement_view
-from bot.domain.crisis import CrisisError, RoleNeeded, text_sha
-from bot.domain.crisis_models import Crisis, CrisisStatement, StatementStatus
-from bot.domain.notify import CaseNotifier
-from bot.domain.playbooks.render import format_time, render_all, slots_for
-from bot.domain.playbooks.schema import Playbook, StatementKind
-from bot.store import crisis_repo
-from bot.store.db import writer
+from socialdesk.casework.roles import Actor
+from socialdesk.clock import Clock, as_utc
+from socialdesk.config import Config
+from socialdesk.connectors.posts.base import BrandPoster
+from socialdesk.crisis.notify import CrisisNotifier
+from socialdesk.crisis.roles import PlaybookRoles
+from socialdesk.crisis.views import CrisisView, StatementView, crisis_view, statement_view
+from socialdesk.domain.crisis import CrisisError, RoleNeeded, text_sha
+from socialdesk.domain.crisis_models import Crisis, CrisisStatement, StatementStatus
+from socialdesk.domain.notify import CaseNotifier
+from socialdesk.domain.playbooks.render import format_time, render_all, slots_for
+from socialdesk.domain.playbooks.schema import Playbook, StatementKind
+from socialdesk.store import crisis_repo
+from socialdesk.store.db import writer
 
 PlaybookLibrary = Callable[[], dict[str, Playbook]]
 

@@ -26,9 +26,9 @@ from typing import Any
 from sqlalchemy import Engine, or_, select
 from sqlmodel import Session
 
-from bot.clock import Clock, as_utc
-from bot.config import Config
-from bot.crisis.warning_records import (
+from socialdesk.clock import Clock, as_utc
+from socialdesk.config import Config
+from socialdesk.crisis.warning_records import (
     CASE_TABLE,
     MENTION_TABLE,
     WARNING_KIND,
@@ -40,10 +40,10 @@ from bot.crisis.warning_records import (
     latest_episode,
     warning_posts,
 )
-from bot.domain.enums import Priority
-from bot.domain.playbooks.matching import topic_keyword, watches
-from bot.domain.playbooks.schema import Playbook
-from bot.ingest.spike import (
+from socialdesk.domain.enums import Priority
+from socialdesk.domain.playbooks.matching import topic_keyword, watches
+from socialdesk.domain.playbooks.schema import Playbook
+from socialdesk.ingest.spike import (
     HOUR,
     HourCounts,
     Move,
@@ -54,8 +54,8 @@ from bot.ingest.spike import (
     read_topic,
     window_of,
 )
-from bot.slack.card_text import SlackMessage
-from bot.slack.crisis_warning_view import (
+from socialdesk.slack.card_text import SlackMessage
+from socialdesk.slack.crisis_warning_view import (
     MAX_SAMPLES,
     PlatformCount,
     ReachWarning,
@@ -65,9 +65,9 @@ from bot.slack.crisis_warning_view import (
     render_reach_warning,
     render_spike_warning,
 )
-from bot.slack.outbox_queue import enqueue
-from bot.store.db import session_scope, writer
-from bot.store.notices_repo import claim_notice
+from socialdesk.slack.outbox_queue import enqueue
+from socialdesk.store.db import session_scope, writer
+from socialdesk.store.notices_repo import claim_notice
 
 log = logging.getLogger(__name__)
 

@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot.clock import as_utc
-from bot.domain.crisis_models import Crisis
-from bot.domain.models import Case, Mention
-from bot.domain.playbooks.matching import topic_keyword, watches
-from bot.domain.playbooks.schema import Playbook
-from bot.store import crisis_repo
+from socialdesk.clock import as_utc
+from socialdesk.domain.crisis_models import Crisis
+from socialdesk.domain.models import Case, Mention
+from socialdesk.domain.playbooks.matching import topic_keyword, watches
+from socialdesk.domain.playbooks.schema import Playbook
+from socialdesk.store import crisis_repo
 
 PlaybookLibrary = Callable[[], dict[str, Playbook]]
 

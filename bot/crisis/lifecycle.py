@@ -8,16 +8,16 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.casework.roles import Actor
-from bot.clock import as_utc
-from bot.crisis.desk_base import CrisisOutcome, DeskBase
-from bot.crisis.intake import tighten
-from bot.crisis.spike_cases import CHUNK, warning_case_ids
-from bot.domain.crisis import CrisisError
-from bot.domain.crisis_models import Crisis, CrisisStatus, StatementStatus
-from bot.domain.models import Case
-from bot.domain.playbooks.schema import Playbook, StatementKind
-from bot.store import crisis_repo
+from socialdesk.casework.roles import Actor
+from socialdesk.clock import as_utc
+from socialdesk.crisis.desk_base import CrisisOutcome, DeskBase
+from socialdesk.crisis.intake import tighten
+from socialdesk.crisis.spike_cases import CHUNK, warning_case_ids
+from socialdesk.domain.crisis import CrisisError
+from socialdesk.domain.crisis_models import Crisis, CrisisStatus, StatementStatus
+from socialdesk.domain.models import Case
+from socialdesk.domain.playbooks.schema import Playbook, StatementKind
+from socialdesk.store import crisis_repo
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 MAX_SUMMARY = 500
@@ -47,7 +47,7 @@ class Lifecycle(DeskBase):
     ) -> CrisisOutcome:
         """Start the playbook: the crisis, its war room and the holding draft, in one transaction.
         ``warning`` (an early warning's notice key, when started from its button): the warning's open
-        cases join the crisis and their cards move to the war room (`bot.crisis.spike_cases`)."""
+        cases join the crisis and their cards move to the war room (`socialdesk.crisis.spike_cases`)."""
         playbook = self.playbook(playbook_id)
         level = playbook.severity_name(severity) if severity else playbook.default_severity
         if level is None:
@@ -125,7 +125,7 @@ class Lifecycle(DeskBase):
         now: datetime,
     ) -> int:
         """The warning's open cases join the crisis, as if it had been running when they arrived
-        (`bot.crisis.intake`): tagged, held to the playbook's targets while unanswered, and their cards
+        (`socialdesk.crisis.intake`): tagged, held to the playbook's targets while unanswered, and their cards
         moved to the war room. Returns how many joined."""
         assert crisis.id is not None
         ids = warning_case_ids(session, warning, self._playbooks(), now=now)

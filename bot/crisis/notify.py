@@ -8,7 +8,7 @@ from typing import Protocol
 
 from sqlmodel import Session
 
-from bot.crisis.views import CrisisView, StatementView
+from socialdesk.crisis.views import CrisisView, StatementView
 
 
 class CrisisNotifier(Protocol):

@@ -15,18 +15,18 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, col
 
-from bot.casework.roles import Actor
-from bot.clock import as_utc
-from bot.connectors.posts.base import BrandPost
-from bot.connectors.replies.base import ErrorKind, PlatformError
-from bot.crisis.desk_base import CrisisOutcome
-from bot.crisis.statements import Statements
-from bot.domain.crisis import CrisisError, check_can_publish
-from bot.domain.crisis_models import Crisis, CrisisPublication, CrisisStatement, StatementStatus
-from bot.domain.enums import ReplyStatus
-from bot.domain.playbooks.schema import PUBLISHABLE, Playbook, StatementKind
-from bot.failpoints import failpoint
-from bot.store import crisis_repo
+from socialdesk.casework.roles import Actor
+from socialdesk.clock import as_utc
+from socialdesk.connectors.posts.base import BrandPost
+from socialdesk.connectors.replies.base import ErrorKind, PlatformError
+from socialdesk.crisis.desk_base import CrisisOutcome
+from socialdesk.crisis.statements import Statements
+from socialdesk.domain.crisis import CrisisError, check_can_publish
+from socialdesk.domain.crisis_models import Crisis, CrisisPublication, CrisisStatement, StatementStatus
+from socialdesk.domain.enums import ReplyStatus
+from socialdesk.domain.playbooks.schema import PUBLISHABLE, Playbook, StatementKind
+from socialdesk.failpoints import failpoint
+from socialdesk.store import crisis_repo
 
 log = logging.getLogger(__name__)
 TARGET_LABELS = {"x": "X", "facebook": "Facebook"}

@@ -15,12 +15,12 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from bot.clock import as_utc
-from bot.crisis.desk_base import DeskBase
-from bot.domain.crisis_models import Crisis, CrisisStatement, CrisisStatus, StatementStatus
-from bot.domain.playbooks.schema import Playbook
-from bot.store import crisis_repo
-from bot.store.notices_repo import claim_notice
+from socialdesk.clock import as_utc
+from socialdesk.crisis.desk_base import DeskBase
+from socialdesk.domain.crisis_models import Crisis, CrisisStatement, CrisisStatus, StatementStatus
+from socialdesk.domain.playbooks.schema import Playbook
+from socialdesk.store import crisis_repo
+from socialdesk.store.notices_repo import claim_notice
 
 log = logging.getLogger(__name__)
 MAX_OVERDUE_REMINDERS = 12

@@ -3,8 +3,9 @@ it), how fast (time to the first statement, approvals, the update cadence) and w
 the desk (mentions, sentiment, first response before, during and after it).
 
 Read from the tables only; the figures before, during and after and the chart over them are read by
-`bot.crisis.review_chart`. Drawn by `bot.crisis.review_text` (Markdown), `bot.crisis.review_chart` (PNG)
-and `bot.slack.crisis_review_view` (Block Kit); no renderer queries.
+`socialdesk.crisis.review_chart`. Drawn by `socialdesk.crisis.review_text` (Markdown),
+`socialdesk.crisis.review_chart` (PNG)
+and `socialdesk.slack.crisis_review_view` (Block Kit); no renderer queries.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.clock import as_utc
-from bot.crisis.review_chart import Figures, ReviewChart, read_chart, read_figures
-from bot.crisis.review_text import event_text
-from bot.domain.crisis import CrisisError
-from bot.domain.crisis_models import Crisis, CrisisStatement, StatementStatus
-from bot.domain.enums import ReplyStatus
-from bot.domain.playbooks.schema import Playbook
-from bot.store import crisis_repo
+from socialdesk.clock import as_utc
+from socialdesk.crisis.review_chart import Figures, ReviewChart, read_chart, read_figures
+from socialdesk.crisis.review_text import event_text
+from socialdesk.domain.crisis import CrisisError
+from socialdesk.domain.crisis_models import Crisis, CrisisStatement, StatementStatus
+from socialdesk.domain.enums import ReplyStatus
+from socialdesk.domain.playbooks.schema import Playbook
+from socialdesk.store import crisis_repo
 
 LESSONS_PLACEHOLDER = (
     "Not written yet: the incident lead fills this in with the Add lessons learned button on the review."

@@ -3,12 +3,12 @@
 
 During is ``[start, end or now)``; before is as long, just before it; after is as long again after the
 end, cut at now (and missing while the crisis runs). Mentions are counted by their post time; the case
-figures use the definitions in `bot.domain.metrics`, applied to the cases *opened* in each window: a
+figures use the definitions in `socialdesk.domain.metrics`, applied to the cases *opened* in each window: a
 review asks how long the people who wrote during the crisis waited, wherever their answer fell.
 
 The chart shows mentions per hour (per 10 minutes when the whole range is under 6 hours), the negative
 ones stacked at the bottom, the crisis shaded and each published statement marked. A PNG drawn like
-`bot.digest.chart`: a `Figure` on its own Agg canvas, never `pyplot` (no global state, any thread).
+`socialdesk.digest.chart`: a `Figure` on its own Agg canvas, never `pyplot` (no global state, any thread).
 
 The data travels as JSON on the outbox row and is drawn when the upload goes out (`png_from_json`),
 so the row stays a few kilobytes, as the digest's does.
@@ -29,14 +29,14 @@ from matplotlib.figure import Figure
 from sqlalchemy import Table, case, func, select
 from sqlmodel import Session
 
-from bot.clock import as_utc
-from bot.domain import metrics
-from bot.domain.metrics import NEGATIVE, CaseFacts, Period
-from bot.domain.models import Mention
-from bot.store.digest_repo import CASE, C, within
+from socialdesk.clock import as_utc
+from socialdesk.domain import metrics
+from socialdesk.domain.metrics import NEGATIVE, CaseFacts, Period
+from socialdesk.domain.models import Mention
+from socialdesk.store.digest_repo import CASE, C, within
 
 if TYPE_CHECKING:
-    from bot.crisis.review import CrisisReview
+    from socialdesk.crisis.review import CrisisReview
 
 MENTION: Table = Mention.__table__  # type: ignore[attr-defined]  # SQLModel sets it at class creation
 M = MENTION.c
@@ -358,7 +358,7 @@ def render_png(chart: ReviewChart) -> bytes:
 
 
 def png_from_json(data: dict[str, Any]) -> bytes:
-    """What the outbox's upload draws from the row's ``chart`` (see `bot.crisis.review_post`)."""
+    """What the outbox's upload draws from the row's ``chart`` (see `socialdesk.crisis.review_post`)."""
     return render_png(chart_from_json(data))
 
 

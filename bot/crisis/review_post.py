@@ -2,7 +2,7 @@
 outbox in the caller's transaction (nothing reaches Slack if the caller rolls back).
 
 The message is rendered now and sent as it is (a review is a snapshot). The chart is a second row
-behind it in the same channel, uploaded the way the digest's is (`bot.slack.outbox_upload`): the row
+behind it in the same channel, uploaded the way the digest's is (`socialdesk.slack.outbox_upload`): the row
 carries the chart's data and ``chart_kind`` names how to draw it when the upload goes out.
 
 Every call posts a new review: the keys number the reviews of the crisis already queued, so a review
@@ -17,16 +17,16 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.crisis.review import CrisisReview
-from bot.crisis.review_chart import chart_to_json
-from bot.domain.models import OutboxMessage
-from bot.slack.crisis_review_view import render_review_message
-from bot.slack.outbox_queue import RENDER_DIGEST_CHART, enqueue
+from socialdesk.crisis.review import CrisisReview
+from socialdesk.crisis.review_chart import chart_to_json
+from socialdesk.domain.models import OutboxMessage
+from socialdesk.slack.crisis_review_view import render_review_message
+from socialdesk.slack.outbox_queue import RENDER_DIGEST_CHART, enqueue
 
 POST_KIND = "crisis-review"
 CHART_KIND = "crisis-review-chart"
-# payload["chart_kind"] of the upload row: tells `bot.slack.outbox_upload` to draw it with
-# `bot.crisis.review_chart.png_from_json` instead of the digest's chart.
+# payload["chart_kind"] of the upload row: tells `socialdesk.slack.outbox_upload` to draw it with
+# `socialdesk.crisis.review_chart.png_from_json` instead of the digest's chart.
 CHART_RENDERER = "crisis_review"
 
 

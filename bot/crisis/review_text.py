@@ -10,13 +10,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.domain import metrics
-from bot.slack.blocks import duration, one_line
-from bot.slack.digest_view import NO_DATA, arrow, arrow_points, percent, span
+from socialdesk.domain import metrics
+from socialdesk.slack.blocks import duration, one_line
+from socialdesk.slack.digest_view import NO_DATA, arrow, arrow_points, percent, span
 
 if TYPE_CHECKING:  # review.py imports this module for `event_text`
-    from bot.crisis.review import CrisisReview, StatementEntry
-    from bot.crisis.review_chart import Window
+    from socialdesk.crisis.review import CrisisReview, StatementEntry
+    from socialdesk.crisis.review_chart import Window
 
 DEFINITIONS = (
     "Before is as long as the crisis, just before it; after is as long again, from its end (cut at the "

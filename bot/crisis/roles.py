@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from bot.casework.roles import Role, RoleDirectory
-from bot.config import Config
-from bot.domain.playbooks.schema import Playbook
+from socialdesk.casework.roles import Role, RoleDirectory
+from socialdesk.config import Config
+from socialdesk.domain.playbooks.schema import Playbook
 
 _CONFIG_ROLE = {"agents": Role.AGENT, "leads": Role.LEAD, "managers": Role.MANAGER}
 MAX_INVITES = 50  # a user group of hundreds does not all belong in the war room

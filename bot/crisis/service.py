@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot.crisis.desk_base import CrisisOutcome, PlaybookLibrary
-from bot.crisis.lifecycle import Lifecycle
-from bot.crisis.publish import Publisher
-from bot.crisis.views import CrisisView, StatementView
-from bot.domain.crisis import CrisisError
-from bot.domain.crisis_models import Crisis, CrisisStatus
-from bot.domain.playbooks.schema import Playbook
-from bot.store import crisis_repo
+from socialdesk.crisis.desk_base import CrisisOutcome, PlaybookLibrary
+from socialdesk.crisis.lifecycle import Lifecycle
+from socialdesk.crisis.publish import Publisher
+from socialdesk.crisis.views import CrisisView, StatementView
+from socialdesk.domain.crisis import CrisisError
+from socialdesk.domain.crisis_models import Crisis, CrisisStatus
+from socialdesk.domain.playbooks.schema import Playbook
+from socialdesk.store import crisis_repo
 
 __all__ = ["CrisisDesk", "CrisisOutcome", "PlaybookLibrary"]
 

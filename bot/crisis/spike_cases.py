@@ -19,14 +19,14 @@ from sqlalchemy import Table, select
 from sqlmodel import Session, col
 from sqlmodel import select as model_select
 
-from bot.clock import as_utc
-from bot.domain.enums import OPEN_STATUSES, Category
-from bot.domain.models import Case, Mention, Notice
-from bot.domain.playbooks.matching import topic_keyword, watches
-from bot.domain.playbooks.schema import Playbook
-from bot.ingest.spike import window_of
+from socialdesk.clock import as_utc
+from socialdesk.domain.enums import OPEN_STATUSES, Category
+from socialdesk.domain.models import Case, Mention, Notice
+from socialdesk.domain.playbooks.matching import topic_keyword, watches
+from socialdesk.domain.playbooks.schema import Playbook
+from socialdesk.ingest.spike import window_of
 
-SPIKE_KIND = "crisis_warning"  # bot.crisis.early_warning's notice kinds
+SPIKE_KIND = "crisis_warning"  # socialdesk.crisis.early_warning's notice kinds
 REACH_KIND = "crisis_reach"
 CHUNK = 500  # ids per IN (...): a large spike stays under SQLite's bound-parameter limit
 

@@ -8,14 +8,20 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.casework.roles import Actor
-from bot.clock import as_utc
-from bot.crisis.desk_base import CrisisOutcome, DeskBase
-from bot.domain.crisis import ApprovalState, CrisisError, approval_state, roles_to_approve, text_sha
-from bot.domain.crisis_models import Crisis, CrisisApproval, CrisisStatement, CrisisStatus, StatementStatus
-from bot.domain.playbooks.render import check_statement
-from bot.domain.playbooks.schema import Playbook, StatementKind
-from bot.store import crisis_repo
+from socialdesk.casework.roles import Actor
+from socialdesk.clock import as_utc
+from socialdesk.crisis.desk_base import CrisisOutcome, DeskBase
+from socialdesk.domain.crisis import ApprovalState, CrisisError, approval_state, roles_to_approve, text_sha
+from socialdesk.domain.crisis_models import (
+    Crisis,
+    CrisisApproval,
+    CrisisStatement,
+    CrisisStatus,
+    StatementStatus,
+)
+from socialdesk.domain.playbooks.render import check_statement
+from socialdesk.domain.playbooks.schema import Playbook, StatementKind
+from socialdesk.store import crisis_repo
 
 MAX_REASON = 1000
 

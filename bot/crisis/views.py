@@ -9,14 +9,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from bot.clock import as_utc
-from bot.config import Masking
-from bot.domain.crisis import approval_state
-from bot.domain.crisis_models import Crisis, CrisisStatement, StatementStatus
-from bot.domain.models import Case
-from bot.domain.playbooks.render import check_statement
-from bot.domain.playbooks.schema import Playbook
-from bot.store import crisis_repo
+from socialdesk.clock import as_utc
+from socialdesk.config import Masking
+from socialdesk.domain.crisis import approval_state
+from socialdesk.domain.crisis_models import Crisis, CrisisStatement, StatementStatus
+from socialdesk.domain.models import Case
+from socialdesk.domain.playbooks.render import check_statement
+from socialdesk.domain.playbooks.schema import Playbook
+from socialdesk.store import crisis_repo
 
 Mentions = Callable[[str], list[str]]  # playbook role -> Slack mentions of its people
 

@@ -12,11 +12,11 @@ from sqlalchemy import Table, select
 from sqlmodel import Session, col
 from sqlmodel import select as model_select
 
-from bot.clock import as_utc
-from bot.domain.crisis_models import Crisis, CrisisStatus
-from bot.domain.models import Case, Mention, Notice
-from bot.ingest.spike import Episode
-from bot.slack.crisis_warning_view import WarningPost
+from socialdesk.clock import as_utc
+from socialdesk.domain.crisis_models import Crisis, CrisisStatus
+from socialdesk.domain.models import Case, Mention, Notice
+from socialdesk.ingest.spike import Episode
+from socialdesk.slack.crisis_warning_view import WarningPost
 
 WARNING_KIND = "crisis_warning"
 

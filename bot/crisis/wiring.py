@@ -9,21 +9,21 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from bot.casework.roles import RoleDirectory
-from bot.clock import Clock
-from bot.config import Config
-from bot.connectors.posts.router import BrandPosters, build_brand_posters
-from bot.crisis.early_warning import EarlyWarning
-from bot.crisis.intake import CrisisIntake
-from bot.crisis.reminders import CrisisReminders
-from bot.crisis.roles import PlaybookRoles
-from bot.crisis.service import CrisisDesk
-from bot.domain.notify import CaseNotifier
-from bot.domain.playbooks.loader import load_playbooks
-from bot.domain.playbooks.schema import Playbook
-from bot.jobs import Job
-from bot.settings import Settings
-from bot.slack.crisis_messages import CrisisMessages
+from socialdesk.casework.roles import RoleDirectory
+from socialdesk.clock import Clock
+from socialdesk.config import Config
+from socialdesk.connectors.posts.router import BrandPosters, build_brand_posters
+from socialdesk.crisis.early_warning import EarlyWarning
+from socialdesk.crisis.intake import CrisisIntake
+from socialdesk.crisis.reminders import CrisisReminders
+from socialdesk.crisis.roles import PlaybookRoles
+from socialdesk.crisis.service import CrisisDesk
+from socialdesk.domain.notify import CaseNotifier
+from socialdesk.domain.playbooks.loader import load_playbooks
+from socialdesk.domain.playbooks.schema import Playbook
+from socialdesk.jobs import Job
+from socialdesk.settings import Settings
+from socialdesk.slack.crisis_messages import CrisisMessages
 
 log = logging.getLogger(__name__)
 

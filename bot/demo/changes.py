@@ -20,10 +20,10 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from bot.demo.platforms import DemoPlatforms, Mark, render_seen
-from bot.demo.terminal import render_channel, render_message
-from bot.standin import SlackStandin
-from bot.standin.models import StoredFile, StoredMessage
+from socialdesk.demo.platforms import DemoPlatforms, Mark, render_seen
+from socialdesk.demo.terminal import render_channel, render_message
+from socialdesk.standin import SlackStandin
+from socialdesk.standin.models import StoredFile, StoredMessage
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

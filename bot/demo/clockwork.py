@@ -21,15 +21,15 @@ from zoneinfo import ZoneInfo
 from rich.rule import Rule
 from rich.text import Text
 
-from bot.crisis.early_warning import WarningReport
-from bot.crisis.reminders import ReminderReport
-from bot.demo import changes
-from bot.demo.pretend_user import DemoInputError
-from bot.jobs import Job
-from bot.sla.scanner import ScanReport
+from socialdesk.crisis.early_warning import WarningReport
+from socialdesk.crisis.reminders import ReminderReport
+from socialdesk.demo import changes
+from socialdesk.demo.pretend_user import DemoInputError
+from socialdesk.jobs import Job
+from socialdesk.sla.scanner import ScanReport
 
 if TYPE_CHECKING:  # steps imports this module; the Stage is only a type here
-    from bot.demo.steps import Stage
+    from socialdesk.demo.steps import Stage
 
 SLA_JOB, DIGEST_JOB = "sla-scan", "digest"
 WARNING_JOB, REMINDER_JOB = "crisis-early-warning", "crisis-reminders"

@@ -24,16 +24,16 @@ from rich.rule import Rule
 from rich.text import Text
 from sqlmodel import Session, col, select
 
-from bot.demo import changes, crisis_buttons
-from bot.demo.crisis_buttons import KINDS, buttons, verb_of
-from bot.demo.delivery import deliver, send_items
-from bot.demo.pretend_user import DemoInputError, PretendUser
-from bot.demo.spike import SPIKE_SPAN, build_spike, customer_post
-from bot.domain.crisis_models import Crisis
-from bot.standin import StoredMessage
+from socialdesk.demo import changes, crisis_buttons
+from socialdesk.demo.crisis_buttons import KINDS, buttons, verb_of
+from socialdesk.demo.delivery import deliver, send_items
+from socialdesk.demo.pretend_user import DemoInputError, PretendUser
+from socialdesk.demo.spike import SPIKE_SPAN, build_spike, customer_post
+from socialdesk.domain.crisis_models import Crisis
+from socialdesk.standin import StoredMessage
 
 if TYPE_CHECKING:  # steps imports this module; the Stage is only a type here
-    from bot.demo.steps import Stage
+    from socialdesk.demo.steps import Stage
 
 Act = Callable[[], httpx.Response | None]
 

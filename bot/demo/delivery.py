@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from bot.connectors.verify import sign_generic, sign_meta, sign_x
-from bot.demo.feed import FeedItem
-from bot.demo.platforms import GENERIC_SECRET, META_APP_SECRET, X_CONSUMER_SECRET
+from socialdesk.connectors.verify import sign_generic, sign_meta, sign_x
+from socialdesk.demo.feed import FeedItem
+from socialdesk.demo.platforms import GENERIC_SECRET, META_APP_SECRET, X_CONSUMER_SECRET
 
 if TYPE_CHECKING:  # steps imports this module; the Stage is only a type here
-    from bot.demo.steps import Stage
+    from socialdesk.demo.steps import Stage
 
 
 def deliver(base_url: str, item: FeedItem) -> httpx.Response:

@@ -18,11 +18,11 @@ from typing import Any
 
 import httpx
 
-from bot.demo.pretend_user import DemoInputError, PretendUser
-from bot.slack.crisis_modals import CrisisInput
-from bot.slack.ids import InputId
-from bot.standin import SlackStandin
-from bot.standin.models import StoredView
+from socialdesk.demo.pretend_user import DemoInputError, PretendUser
+from socialdesk.slack.crisis_modals import CrisisInput
+from socialdesk.slack.ids import InputId
+from socialdesk.standin import SlackStandin
+from socialdesk.standin.models import StoredView
 
 # `form <word> <value>`: the word names the input (its block_id before any `~version`). One word may
 # name inputs of several forms (`reason`: an escalation's, or a crisis statement sent back); a form has

@@ -12,9 +12,9 @@ from rich.padding import Padding
 from rich.panel import Panel
 from rich.text import Text
 
-from bot.demo.forms import WORD_OF, OpenForm, input_name
-from bot.demo.mrkdwn import sanitize
-from bot.demo.terminal import render_blocks
+from socialdesk.demo.forms import WORD_OF, OpenForm, input_name
+from socialdesk.demo.mrkdwn import sanitize
+from socialdesk.demo.terminal import render_blocks
 
 
 def render_form(form: OpenForm, *, owner: str, users: Mapping[str, str]) -> RenderableType:

@@ -20,12 +20,12 @@ from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.text import Text
 
-from bot.clock import Clock
-from bot.config import Masking
-from bot.demo.feed import BRAND_IG_ID, BRAND_PAGE_ID, BRAND_X_ID, FeedItem
-from bot.demo.mrkdwn import sanitize
-from bot.ingest.redact import mask
-from bot.standin.platforms import GenericReceiverStandIn, GraphApiStandIn, XApiStandIn
+from socialdesk.clock import Clock
+from socialdesk.config import Masking
+from socialdesk.demo.feed import BRAND_IG_ID, BRAND_PAGE_ID, BRAND_X_ID, FeedItem
+from socialdesk.demo.mrkdwn import sanitize
+from socialdesk.ingest.redact import mask
+from socialdesk.standin.platforms import GenericReceiverStandIn, GraphApiStandIn, XApiStandIn
 
 # Webhook signing secrets (the feed signs with them, ingest verifies) and the platform credentials the
 # connectors present. Fixed values: they only ever meet the stand-ins on 127.0.0.1.

@@ -14,10 +14,16 @@ from urllib.parse import urlencode
 
 import httpx
 
-from bot.slack.ids import ActionId, AlertActionId, OverflowOption, decode_case_value, decode_overflow_value
-from bot.standin import SlackStandin, StoredMessage
-from bot.standin.models import StoredView
-from bot.standin.workspace import TEAM_ID
+from socialdesk.slack.ids import (
+    ActionId,
+    AlertActionId,
+    OverflowOption,
+    decode_case_value,
+    decode_overflow_value,
+)
+from socialdesk.standin import SlackStandin, StoredMessage
+from socialdesk.standin.models import StoredView
+from socialdesk.standin.workspace import TEAM_ID
 
 BUTTON_VERBS = {"claim", "reply", "escalate", "resolve", "unclaim", "reopen"}
 # Buttons on SLA alerts rather than cards ("Snooze 1 h" on a grouped breach alert), by their verb.

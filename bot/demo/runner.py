@@ -22,24 +22,24 @@ from rich.table import Table
 from rich.text import Text
 from sqlmodel import Session, select
 
-from bot.app import Runtime, build_runtime
-from bot.clock import ManualClock
-from bot.config import Config, load_config
-from bot.demo.changes import channel_messages
-from bot.demo.delivery import send_items
-from bot.demo.feed import build_feed
-from bot.demo.forms import FormDesk
-from bot.demo.platforms import DemoPlatforms
-from bot.demo.platforms import started as platforms_started
-from bot.demo.pretend_user import PretendUser
-from bot.demo.steps import HELP, DemoStats, Stage, run_line
-from bot.domain.enums import InboxStatus
-from bot.domain.models import Case, InboxItem, Mention
-from bot.settings import PROJECT_ROOT, SAMPLE_CONFIG_NAME, Settings
-from bot.standin import SlackStandin
-from bot.standin.models import StandInUser
-from bot.standin.workspace import BOT_NAME, BOT_USER_ID, DEFAULT_USERGROUPS, DEFAULT_USERS
-from bot.web.serving import background_server
+from socialdesk.app import Runtime, build_runtime
+from socialdesk.clock import ManualClock
+from socialdesk.config import Config, load_config
+from socialdesk.demo.changes import channel_messages
+from socialdesk.demo.delivery import send_items
+from socialdesk.demo.feed import build_feed
+from socialdesk.demo.forms import FormDesk
+from socialdesk.demo.platforms import DemoPlatforms
+from socialdesk.demo.platforms import started as platforms_started
+from socialdesk.demo.pretend_user import PretendUser
+from socialdesk.demo.steps import HELP, DemoStats, Stage, run_line
+from socialdesk.domain.enums import InboxStatus
+from socialdesk.domain.models import Case, InboxItem, Mention
+from socialdesk.settings import PROJECT_ROOT, SAMPLE_CONFIG_NAME, Settings
+from socialdesk.standin import SlackStandin
+from socialdesk.standin.models import StandInUser
+from socialdesk.standin.workspace import BOT_NAME, BOT_USER_ID, DEFAULT_USERGROUPS, DEFAULT_USERS
+from socialdesk.web.serving import background_server
 
 DEMO_LEAD = "U0MANAGER1"  # priya in the stand-in's workspace
 DEMO_AGENTS = ("U0AGENT01", "U0AGENT02")  # maria and sam

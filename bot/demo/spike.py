@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.demo.feed import BRAND_PAGE_ID, FeedItem, _fb_comment, _tweet, _x_user
+from socialdesk.demo.feed import BRAND_PAGE_ID, FeedItem, _fb_comment, _tweet, _x_user
 
 SPIKE_SPAN = timedelta(minutes=5)
 # The Page post the Facebook complaints are left under: this morning's "new look for the app" post.

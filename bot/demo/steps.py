@@ -20,15 +20,15 @@ import httpx
 from rich.console import Console
 from rich.text import Text
 
-from bot.app import Runtime
-from bot.clock import ManualClock
-from bot.demo import changes, clockwork, crisis_steps
-from bot.demo.forms import SHORTHANDS, FormDesk
-from bot.demo.modal_view import render_form
-from bot.demo.platforms import DemoPlatforms
-from bot.demo.pretend_user import DemoInputError, PretendUser
-from bot.demo.terminal import render_channel
-from bot.standin import SlackStandin
+from socialdesk.app import Runtime
+from socialdesk.clock import ManualClock
+from socialdesk.demo import changes, clockwork, crisis_steps
+from socialdesk.demo.forms import SHORTHANDS, FormDesk
+from socialdesk.demo.modal_view import render_form
+from socialdesk.demo.platforms import DemoPlatforms
+from socialdesk.demo.pretend_user import DemoInputError, PretendUser
+from socialdesk.demo.terminal import render_channel
+from socialdesk.standin import SlackStandin
 
 HELP = """You are maria, an agent; sam another agent (and a lead); priya the team lead; nora is from legal.
 Type what you would in Slack:

@@ -21,14 +21,14 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from bot.demo.crisis_buttons import kind_of
-from bot.slack.ids import decode_case_value, decode_overflow_value
+from socialdesk.demo.crisis_buttons import kind_of
+from socialdesk.slack.ids import decode_case_value, decode_overflow_value
 
 __all__ = ["mrkdwn_to_rich", "render_blocks", "render_channel", "render_message"]
 
 # C0 controls except tab/newline, DEL, C1 controls, and the bidi overrides that can make a line display
 # differently from what it says.
-from bot.demo.mrkdwn import markup_text, mrkdwn_to_rich, sanitize
+from socialdesk.demo.mrkdwn import markup_text, mrkdwn_to_rich, sanitize
 
 # --- blocks -> renderables ------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
-"""Builds a `Digest` for a day or a week from the store: SQL does the adding up (`bot.store.digest_*`),
-`bot.domain.metrics` does the dividing, ranking and comparing."""
+"""Builds a `Digest` for a day or a week from the store: SQL does the adding up (`socialdesk.store.digest_*`),
+`socialdesk.domain.metrics` does the dividing, ranking and comparing."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from bot.config import Config
-from bot.digest.chart import arrival_series, sla_series
-from bot.digest.lanes import Read, run_lanes
-from bot.digest.model import (
+from socialdesk.config import Config
+from socialdesk.digest.chart import arrival_series, sla_series
+from socialdesk.digest.lanes import Read, run_lanes
+from socialdesk.digest.model import (
     CannedUse,
     ChartData,
     Count,
@@ -24,25 +24,25 @@ from bot.digest.model import (
     OpenNow,
     Satisfaction,
 )
-from bot.digest.review import build_review
-from bot.digest.triage_review import triage_review
-from bot.domain import metrics
-from bot.domain.enums import Sentiment
-from bot.domain.metrics import Period, Tally, local_days
-from bot.domain.metrics.satisfaction import CSAT_SCALE, NPS_SCALE, responses
-from bot.periodic import PeriodKey, local_instant
-from bot.store import digest_detail_repo as detail
-from bot.store import digest_repo
-from bot.store.digest_repo import PeriodTallies
-from bot.store.digest_review_repo import outcomes_by_canned, outcomes_by_route
-from bot.store.triage_review_repo import triage_tallies
+from socialdesk.digest.review import build_review
+from socialdesk.digest.triage_review import triage_review
+from socialdesk.domain import metrics
+from socialdesk.domain.enums import Sentiment
+from socialdesk.domain.metrics import Period, Tally, local_days
+from socialdesk.domain.metrics.satisfaction import CSAT_SCALE, NPS_SCALE, responses
+from socialdesk.periodic import PeriodKey, local_instant
+from socialdesk.store import digest_detail_repo as detail
+from socialdesk.store import digest_repo
+from socialdesk.store.digest_repo import PeriodTallies
+from socialdesk.store.digest_review_repo import outcomes_by_canned, outcomes_by_route
+from socialdesk.store.triage_review_repo import triage_tallies
 
 SLA_TREND_DAYS = 14
 REVIEW_WEEKS = 4
 
 
 def daily_key(day: date, config: Config) -> PeriodKey:
-    """The daily period covering local ``day`` (as `bot.periodic.due_periods` names it)."""
+    """The daily period covering local ``day`` (as `socialdesk.periodic.due_periods` names it)."""
     due = local_instant(day + timedelta(days=1), config.digest.time, ZoneInfo(config.timezone))
     return PeriodKey("daily", day.isoformat(), day, day, due)
 
@@ -81,7 +81,7 @@ class DigestBuilder:
         per: Literal["hour", "day"] = "hour" if kind == "daily" else "day"
         titles = self._canned_titles()
         brand = self._brand_words()
-        # Four lanes of about equal weight on a million cases (see bot.digest.lanes).
+        # Four lanes of about equal weight on a million cases (see socialdesk.digest.lanes).
         lanes: list[list[tuple[str, Read]]] = [
             [("counts", lambda s: digest_repo.counts(s, both))],
             [

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from bot.digest.model import ChartData
-from bot.domain.metrics import Period, local_days, median
+from socialdesk.digest.model import ChartData
+from socialdesk.domain.metrics import Period, local_days, median
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _VOLUME_COLOUR = "#4a7bd0"

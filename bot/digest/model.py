@@ -1,5 +1,6 @@
-"""What a digest says, as plain data: built by `bot.digest.build`, drawn by `bot.slack.digest_view`
-(Block Kit) and `bot.digest.chart` (the PNG). No database, no Slack: a renderer test builds one by hand.
+"""What a digest says, as plain data: built by `socialdesk.digest.build`, drawn by
+`socialdesk.slack.digest_view` (Block Kit) and `socialdesk.digest.chart` (the PNG). No database, no Slack:
+a renderer test builds one by hand.
 """
 
 from __future__ import annotations
@@ -8,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from bot.digest.triage_review import TriageReview
-from bot.domain.enums import Sentiment
-from bot.domain.metrics import AgentRow, Figures, Outcome, Period, Shift, Topic
+from socialdesk.digest.triage_review import TriageReview
+from socialdesk.domain.enums import Sentiment
+from socialdesk.domain.metrics import AgentRow, Figures, Outcome, Period, Shift, Topic
 
 DigestKind = Literal["daily", "weekly"]
 

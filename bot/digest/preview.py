@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.digest.chart import render_png
-from bot.digest.model import Digest
-from bot.slack.digest_view import as_text, render_digest
+from socialdesk.digest.chart import render_png
+from socialdesk.digest.model import Digest
+from socialdesk.slack.digest_view import as_text, render_digest
 
 
 def write_preview(digest: Digest, out: Path) -> list[Path]:

@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 
-from bot.digest.model import Review
-from bot.digest.triage_review import TriageReview
-from bot.domain import metrics
-from bot.domain.metrics import Figures, Outcome, Period
-from bot.store.digest_repo import PeriodTallies
+from socialdesk.digest.model import Review
+from socialdesk.digest.triage_review import TriageReview
+from socialdesk.domain import metrics
+from socialdesk.domain.metrics import Figures, Outcome, Period
+from socialdesk.store.digest_repo import PeriodTallies
 
 MIN_CASES = 10  # a canned reply or route needs this many resolved cases in the week to be ranked
 WORST = 3

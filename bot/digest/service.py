@@ -2,16 +2,16 @@
 `socialdesk digest send`.
 
 Each digest is recorded under a Notice key (`digest:daily:2026-11-24`, `digest:weekly:2026-W48`) in
-the same transaction that queues its message and its chart in the outbox (`bot.store.notices_repo`):
+the same transaction that queues its message and its chart in the outbox (`socialdesk.store.notices_repo`):
 a second replica, a retry, a restart or an overlapping run finds the key taken and sends nothing.
-Which period is due, and for how long a missed one is still worth sending, is `bot.periodic`'s rule.
-A due period is sent only if socialdesk existed during it (`bot.store.install_repo`): the first run of
+Which period is due, and for how long a missed one is still worth sending, is `socialdesk.periodic`'s rule.
+A due period is sent only if socialdesk existed during it (`socialdesk.store.install_repo`): the first run of
 the scheduled job records when socialdesk first ran, so a first start on an empty database sends no
 digest or weekly review for the days before; a period with cases of its own (history imported before
 the first start) is still sent.
 
 The chart is a second outbox row (`RENDER_DIGEST_CHART`) behind the post in the same channel: the
-outbox sends it once the post has its ts, into the post's thread (`bot.slack.outbox_upload`), and then
+outbox sends it once the post has its ts, into the post's thread (`socialdesk.slack.outbox_upload`), and then
 marks both Notices sent. A digest whose Notice is claimed but not sent is still on its way, or its
 chart failed (the outbox row says why).
 """
@@ -27,19 +27,19 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.clock import Clock
-from bot.config import Config
-from bot.digest.build import DigestBuilder, daily_key, weekly_key
-from bot.digest.chart import chart_to_json
-from bot.digest.model import Digest
-from bot.domain.metrics import local_days
-from bot.failpoints import failpoint
-from bot.periodic import PeriodKey, due_periods
-from bot.slack.digest_view import render_digest
-from bot.slack.outbox_queue import RENDER_DIGEST_CHART, enqueue
-from bot.store.db import session_scope, writer
-from bot.store.install_repo import has_cases_in, record_first_run
-from bot.store.notices_repo import claim_notice, is_claimed
+from socialdesk.clock import Clock
+from socialdesk.config import Config
+from socialdesk.digest.build import DigestBuilder, daily_key, weekly_key
+from socialdesk.digest.chart import chart_to_json
+from socialdesk.digest.model import Digest
+from socialdesk.domain.metrics import local_days
+from socialdesk.failpoints import failpoint
+from socialdesk.periodic import PeriodKey, due_periods
+from socialdesk.slack.digest_view import render_digest
+from socialdesk.slack.outbox_queue import RENDER_DIGEST_CHART, enqueue
+from socialdesk.store.db import session_scope, writer
+from socialdesk.store.install_repo import has_cases_in, record_first_run
+from socialdesk.store.notices_repo import claim_notice, is_claimed
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 Templates are Jinja2, written by whoever edits the config, and rendered with text that customers
 chose (their display names). So they run in a `SandboxedEnvironment` with no globals, and
 `StrictUndefined` turns a misspelt placeholder into an error instead of a reply that says "Hi ,".
-`check_template` runs when the config loads (see `CannedReply` in bot.config), which is where a bad
+`check_template` runs when the config loads (see `CannedReply` in socialdesk.config), which is where a bad
 template should fail: at deploy, naming the reply, not in front of an agent with a customer waiting.
 
 Output is plain text for social platforms, so nothing is HTML-escaped.
@@ -19,10 +19,10 @@ from typing import Final
 from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
-from bot.config import CannedReply
-from bot.domain.enums import Category, Platform
-from bot.domain.errors import DomainError
-from bot.domain.voice import initials
+from socialdesk.config import CannedReply
+from socialdesk.domain.enums import Category, Platform
+from socialdesk.domain.errors import DomainError
+from socialdesk.domain.voice import initials
 
 PLACEHOLDERS: Final[tuple[str, ...]] = (
     "customer_name",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.domain.enums import CaseStatus, Category, MentionKind, Platform, Priority, Sentiment
+from socialdesk.domain.enums import CaseStatus, Category, MentionKind, Platform, Priority, Sentiment
 
 
 @dataclass(frozen=True, slots=True)

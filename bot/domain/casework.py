@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from bot.domain.enums import CaseStatus
-from bot.domain.errors import DomainError
-from bot.domain.models import Case
+from socialdesk.domain.enums import CaseStatus
+from socialdesk.domain.errors import DomainError
+from socialdesk.domain.models import Case
 
 
 class EventKind(StrEnum):

@@ -6,8 +6,8 @@ import re
 import shlex
 from dataclasses import dataclass
 
-from bot.domain.errors import DomainError, InvalidCaseRef
-from bot.domain.triage_fix import TriageChange, parse_triage_words
+from socialdesk.domain.errors import DomainError, InvalidCaseRef
+from socialdesk.domain.triage_fix import TriageChange, parse_triage_words
 
 SOCIAL_USAGE: dict[str, str] = {
     "queue": "`/social queue [team|platform|crisis] [--mine]`: open cases by priority and SLA due time",

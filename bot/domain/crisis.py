@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.errors import DomainError
-from bot.domain.playbooks.schema import ApprovalRule
+from socialdesk.domain.errors import DomainError
+from socialdesk.domain.playbooks.schema import ApprovalRule
 
 
 class CrisisError(DomainError):

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.domain.enums import (
+from socialdesk.domain.enums import (
     CaseStatus,
     Category,
     InboxStatus,
@@ -20,7 +20,7 @@ from bot.domain.enums import (
     ReplyVisibility,
     Sentiment,
 )
-from bot.store.types import EnumText
+from socialdesk.store.types import EnumText
 
 
 def _ts(index: bool = False, nullable: bool = True) -> Any:
@@ -319,5 +319,5 @@ class TriageCorrection(SQLModel, table=True):
 
 
 # The crisis tables live in their own module; importing it here registers them with every user of these.
-from bot.domain import crisis_models as _crisis_models  # noqa: E402,F401
-from bot.domain import rollup_models as _rollup_models  # noqa: E402,F401
+from socialdesk.domain import crisis_models as _crisis_models  # noqa: E402,F401
+from socialdesk.domain import rollup_models as _rollup_models  # noqa: E402,F401

@@ -1,4 +1,5 @@
-"""What the domain tells the chat side. Implemented by `bot.slack.notifier` inside the same transaction,
+"""What the domain tells the chat side. Implemented by `socialdesk.slack.notifier` inside the same
+transaction,
 so a case and the Slack work it causes are committed together (transactional outbox)."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from typing import Protocol
 
 from sqlmodel import Session
 
-from bot.domain.models import Case, CaseEvent, Mention
+from socialdesk.domain.models import Case, CaseEvent, Mention
 
 
 class CaseNotifier(Protocol):

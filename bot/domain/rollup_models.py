@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Column, DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.domain.models import OutboxMessage
+from socialdesk.domain.models import OutboxMessage
 
 
 class Rollup(SQLModel, table=True):

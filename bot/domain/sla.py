@@ -21,10 +21,10 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.clock import as_utc
-from bot.config import BusinessHours, Config, SlaTargets
-from bot.domain.enums import CaseStatus, Category, Platform, Priority
-from bot.domain.models import Case
+from socialdesk.clock import as_utc
+from socialdesk.config import BusinessHours, Config, SlaTargets
+from socialdesk.domain.enums import CaseStatus, Category, Platform, Priority
+from socialdesk.domain.models import Case
 
 # A calendar whose working days are all holidays would never end a target; ten years is "never".
 _MAX_DAYS = 3660

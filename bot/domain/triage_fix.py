@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from bot.domain.enums import Category, Priority
+from socialdesk.domain.enums import Category, Priority
 
 __all__ = [
     "NEEDS_REPLY_WORD",

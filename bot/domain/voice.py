@@ -17,10 +17,10 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from bot.config import BrandVoice, Masking
-from bot.domain.enums import Platform, ReplyVisibility
-from bot.domain.keywords import matcher_for
-from bot.ingest.redact import CARD, EMAIL, IBAN, ORDER, PHONE, POSTCODE, find_personal_data
+from socialdesk.config import BrandVoice, Masking
+from socialdesk.domain.enums import Platform, ReplyVisibility
+from socialdesk.domain.keywords import matcher_for
+from socialdesk.ingest.redact import CARD, EMAIL, IBAN, ORDER, PHONE, POSTCODE, find_personal_data
 
 Level = Literal["block", "warn"]
 BLOCK: Final[Level] = "block"

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.config import Flood
-from bot.domain.enums import Priority
+from socialdesk.config import Flood
+from socialdesk.domain.enums import Priority
 
 # Slack posts about one message per second per channel: a backlog bigger than this is at least a
 # minute behind, and each further card only makes every card behind it later.

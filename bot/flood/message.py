@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.domain.models import OutboxMessage
-from bot.slack.rollup_view import render_rollup
-from bot.store.rollup_repo import rollup_view
+from socialdesk.domain.models import OutboxMessage
+from socialdesk.slack.rollup_view import render_rollup
+from socialdesk.store.rollup_repo import rollup_view
 
 
 def rollup_call(session: Session, item: OutboxMessage, *, now: datetime) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.enums import CaseStatus, Category, Platform, Priority
+from socialdesk.domain.enums import CaseStatus, Category, Platform, Priority
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.clock import as_utc
+from socialdesk.clock import as_utc
 
 HISTORY_SOURCE = "history"  # inbox source of `socialdesk ingest --historical` lines (generic JSON)
 

@@ -13,8 +13,8 @@ from sqlalchemy import Engine, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.domain.enums import InboxStatus
-from bot.domain.models import InboxItem
+from socialdesk.domain.enums import InboxStatus
+from socialdesk.domain.models import InboxItem
 
 
 @dataclass(frozen=True, slots=True)

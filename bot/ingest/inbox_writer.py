@@ -22,10 +22,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.domain.enums import InboxStatus
-from bot.domain.models import InboxItem
-from bot.ingest.inbox import AcceptResult, body_digest, decode_body
-from bot.store.db import writer
+from socialdesk.domain.enums import InboxStatus
+from socialdesk.domain.models import InboxItem
+from socialdesk.ingest.inbox import AcceptResult, body_digest, decode_body
+from socialdesk.store.db import writer
 
 log = logging.getLogger(__name__)
 

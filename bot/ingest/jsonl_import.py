@@ -9,19 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from bot.clock import Clock, SystemClock
-from bot.config import Config
-from bot.ingest import inbox
-from bot.ingest.history import HISTORY_SOURCE
-from bot.ingest.normalizers import normalize
-from bot.ingest.normalizers.base import BrandAccounts
-from bot.ingest.pipeline import IngestPipeline
-from bot.ingest.types import MalformedPayload
-from bot.metrics import Metrics
-from bot.settings import Settings
-from bot.slack.notifier import OutboxNotifier
-from bot.store.db import make_engine
-from bot.store.migrate import upgrade
+from socialdesk.clock import Clock, SystemClock
+from socialdesk.config import Config
+from socialdesk.ingest import inbox
+from socialdesk.ingest.history import HISTORY_SOURCE
+from socialdesk.ingest.normalizers import normalize
+from socialdesk.ingest.normalizers.base import BrandAccounts
+from socialdesk.ingest.pipeline import IngestPipeline
+from socialdesk.ingest.types import MalformedPayload
+from socialdesk.metrics import Metrics
+from socialdesk.settings import Settings
+from socialdesk.slack.notifier import OutboxNotifier
+from socialdesk.store.db import make_engine
+from socialdesk.store.migrate import upgrade
 
 
 @dataclass

@@ -11,26 +11,26 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.clock import Clock
-from bot.config import Config
-from bot.crisis.intake import CrisisIntake
-from bot.domain.enums import CaseStatus, Category, InboxStatus
-from bot.domain.models import Case, InboxItem, Mention
-from bot.domain.notify import CaseNotifier
-from bot.domain.sla import SlaPolicy, has_sla_clock
-from bot.failpoints import failpoint
-from bot.ingest import inbox
-from bot.ingest.history import is_history
-from bot.ingest.normalizers import normalize
-from bot.ingest.normalizers.base import BrandAccounts
-from bot.ingest.redact import mask
-from bot.ingest.routing import RouteInput, route
-from bot.ingest.types import MalformedPayload, NormalizedMention
-from bot.metrics import Metrics
-from bot.store import cases_repo, events_repo
-from bot.store.db import writer
-from bot.surveys.answers import SurveyAnswers
-from bot.triage.path import Assessment, Author, Triage
+from socialdesk.clock import Clock
+from socialdesk.config import Config
+from socialdesk.crisis.intake import CrisisIntake
+from socialdesk.domain.enums import CaseStatus, Category, InboxStatus
+from socialdesk.domain.models import Case, InboxItem, Mention
+from socialdesk.domain.notify import CaseNotifier
+from socialdesk.domain.sla import SlaPolicy, has_sla_clock
+from socialdesk.failpoints import failpoint
+from socialdesk.ingest import inbox
+from socialdesk.ingest.history import is_history
+from socialdesk.ingest.normalizers import normalize
+from socialdesk.ingest.normalizers.base import BrandAccounts
+from socialdesk.ingest.redact import mask
+from socialdesk.ingest.routing import RouteInput, route
+from socialdesk.ingest.types import MalformedPayload, NormalizedMention
+from socialdesk.metrics import Metrics
+from socialdesk.store import cases_repo, events_repo
+from socialdesk.store.db import writer
+from socialdesk.surveys.answers import SurveyAnswers
+from socialdesk.triage.path import Assessment, Author, Triage
 
 log = logging.getLogger(__name__)
 

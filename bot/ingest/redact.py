@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from bot.config import Masking
+from socialdesk.config import Masking
 
 EMAIL, PHONE, CARD, IBAN, POSTCODE, ORDER = "email", "phone", "card", "iban", "postcode", "order"
 KINDS = (EMAIL, IBAN, CARD, ORDER, POSTCODE, PHONE)  # also the order the passes run in

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.config import Routing, RoutingRule
-from bot.domain.enums import Category, Platform, Priority
-from bot.domain.keywords import matcher_for
+from socialdesk.config import Routing, RoutingRule
+from socialdesk.domain.enums import Category, Platform, Priority
+from socialdesk.domain.keywords import matcher_for
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,9 +21,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
-from bot.domain.enums import Platform
-from bot.domain.playbooks.matching import topic_keyword, watches
-from bot.domain.playbooks.schema import Detection
+from socialdesk.domain.enums import Platform
+from socialdesk.domain.playbooks.matching import topic_keyword, watches
+from socialdesk.domain.playbooks.schema import Detection
 
 # A new episode may alert only this long after the last alert of the same playbook.
 ALERT_COOLDOWN = timedelta(minutes=60)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.domain.enums import MentionKind, Platform
+from socialdesk.domain.enums import MentionKind, Platform
 
 
 class MalformedPayload(ValueError):

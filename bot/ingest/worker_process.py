@@ -49,9 +49,9 @@ class Signals:
 
 @dataclass
 class IngestProcess:
-    settings: Any  # bot.settings.Settings, pickled to the child
+    settings: Any  # socialdesk.settings.Settings, pickled to the child
     on_opened: Callable[[], None]  # wakes the web process's outbox
-    metrics: Any  # bot.metrics.Metrics of the web process
+    metrics: Any  # socialdesk.metrics.Metrics of the web process
     _signals: Signals | None = None
     _process: BaseProcess | None = None
     _bridge: threading.Thread | None = None
@@ -129,9 +129,9 @@ class IngestProcess:
 
 def ingest_main(settings: Any, signals: Signals, parent: int) -> None:
     """The child: the same runtime as `serve`, running only the ingest pipeline."""
-    from bot.app import build_runtime  # imported here: the child's own imports, after spawn
-    from bot.logging_setup import setup_logging
-    from bot.workers import orphaned
+    from socialdesk.app import build_runtime  # imported here: the child's own imports, after spawn
+    from socialdesk.logging_setup import setup_logging
+    from socialdesk.workers import orphaned
 
     setup_logging(settings.log_level)
     os.nice(5)  # below the web process: when both want a CPU, acceptance wins

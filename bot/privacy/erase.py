@@ -29,9 +29,9 @@ from typing import Any
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from bot.config import Config
-from bot.domain.enums import OutboxStatus, ReplyStatus
-from bot.domain.models import (
+from socialdesk.config import Config
+from socialdesk.domain.enums import OutboxStatus, ReplyStatus
+from socialdesk.domain.models import (
     Case,
     CaseEvent,
     InboxItem,
@@ -40,8 +40,8 @@ from bot.domain.models import (
     PlatformReply,
     SurveyResponse,
 )
-from bot.privacy.scrub import AUDIT_TEXT_KEYS, ERASED, scrub
-from bot.privacy.subject import (
+from socialdesk.privacy.scrub import AUDIT_TEXT_KEYS, ERASED, scrub
+from socialdesk.privacy.subject import (
     AuthorRef,
     Subject,
     UnknownAuthor,
@@ -51,9 +51,9 @@ from bot.privacy.subject import (
     pseudonym,
     resolve,
 )
-from bot.slack.notifier import OutboxNotifier
-from bot.store.db import session_scope, writer
-from bot.store.notices_repo import claim_notice, mark_sent
+from socialdesk.slack.notifier import OutboxNotifier
+from socialdesk.store.db import session_scope, writer
+from socialdesk.store.notices_repo import claim_notice, mark_sent
 
 BATCH = 1000
 NOTICE_KIND = "erasure"

@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot.clock import as_utc
-from bot.domain.crisis_models import Crisis
-from bot.domain.models import Case, CaseEvent, Mention, PlatformReply, SurveyResponse
-from bot.privacy.subject import AuthorRef, Subject, UnknownAuthor, resolve
+from socialdesk.clock import as_utc
+from socialdesk.domain.crisis_models import Crisis
+from socialdesk.domain.models import Case, CaseEvent, Mention, PlatformReply, SurveyResponse
+from socialdesk.privacy.subject import AuthorRef, Subject, UnknownAuthor, resolve
 
 MENTION_FIELDS = (
     "id", "platform", "external_id", "kind", "is_private", "case_id", "author_id", "author_handle",

@@ -32,11 +32,11 @@ from typing import Any
 from sqlalchemy import Engine, delete, func, update
 from sqlmodel import Session, col, select
 
-from bot.clock import Clock
-from bot.config import Config
-from bot.domain.crisis_models import CrisisEvent
-from bot.domain.enums import OPEN_STATUSES, InboxStatus, OutboxStatus, ReplyStatus
-from bot.domain.models import (
+from socialdesk.clock import Clock
+from socialdesk.config import Config
+from socialdesk.domain.crisis_models import CrisisEvent
+from socialdesk.domain.enums import OPEN_STATUSES, InboxStatus, OutboxStatus, ReplyStatus
+from socialdesk.domain.models import (
     Case,
     CaseEvent,
     InboxItem,
@@ -45,8 +45,8 @@ from bot.domain.models import (
     PlatformReply,
     SurveyResponse,
 )
-from bot.privacy.scrub import AUDIT_TEXT_KEYS, EXPIRED, MARKERS, MESSAGE_TEXT_KEYS, scrub
-from bot.store.db import session_scope, writer
+from socialdesk.privacy.scrub import AUDIT_TEXT_KEYS, EXPIRED, MARKERS, MESSAGE_TEXT_KEYS, scrub
+from socialdesk.store.db import session_scope, writer
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,10 @@ from sqlalchemy import Engine, Table, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from bot.domain.enums import Platform
-from bot.domain.errors import DomainError
-from bot.domain.models import Case, Cursor, Mention
-from bot.store.db import session_scope, writer
+from socialdesk.domain.enums import Platform
+from socialdesk.domain.errors import DomainError
+from socialdesk.domain.models import Case, Cursor, Mention
+from socialdesk.store.db import session_scope, writer
 
 PSEUDONYM_PREFIX = "erased:"
 SALT_KEY = "privacy:pseudonym-salt"

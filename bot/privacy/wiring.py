@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from bot.clock import Clock
-from bot.config import Config
-from bot.jobs import Job
-from bot.privacy.retention import RetentionPurge
+from socialdesk.clock import Clock
+from socialdesk.config import Config
+from socialdesk.jobs import Job
+from socialdesk.privacy.retention import RetentionPurge
 
 JOB_ID = "privacy-purge"
 # Nightly at 03:17 local time: quiet hours, and off the hour when other housekeeping tends to run.

@@ -1,6 +1,6 @@
 """Claiming many notice keys in one statement: the scan's alerts for a whole batch of cases.
 
-The same contract as `bot.store.notices_repo.claim_notice` (an INSERT ... ON CONFLICT (key) DO
+The same contract as `socialdesk.store.notices_repo.claim_notice` (an INSERT ... ON CONFLICT (key) DO
 NOTHING: whoever commits a key first sends, everyone else learns it is taken), one round trip for
 the batch instead of one per alert, which is what keeps a busy minute's scan short on PostgreSQL.
 """
@@ -15,8 +15,8 @@ from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from bot.domain.models import Notice
-from bot.sla.notify import Alert
+from socialdesk.domain.models import Notice
+from socialdesk.sla.notify import Alert
 
 NOTICE_KIND = "sla"
 _NOTICE = cast(Table, Notice.__table__)  # type: ignore[attr-defined]  # SQLModel sets it at class creation

@@ -23,11 +23,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot.clock import as_utc
-from bot.domain.enums import OutboxStatus
-from bot.domain.models import Notice, OutboxMessage
-from bot.sla.notify import Alert
-from bot.store.notices_repo import claim_notice
+from socialdesk.clock import as_utc
+from socialdesk.domain.enums import OutboxStatus
+from socialdesk.domain.models import Notice, OutboxMessage
+from socialdesk.sla.notify import Alert
+from socialdesk.store.notices_repo import claim_notice
 
 GROUP_KIND = "sla_group"
 

@@ -1,6 +1,6 @@
 """What the SLA scan tells the chat side, inside the scan's transaction (transactional outbox).
 
-Implemented by `bot.slack.notifier.OutboxNotifier`; the messages are drawn when they are sent."""
+Implemented by `socialdesk.slack.notifier.OutboxNotifier`; the messages are drawn when they are sent."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Protocol
 
 from sqlmodel import Session
 
-from bot.domain.models import Case
-from bot.domain.sla import SlaClock, SlaLevel
+from socialdesk.domain.models import Case
+from socialdesk.domain.sla import SlaClock, SlaLevel
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 Finding the cases is one indexed range read (`case.sla_check_at <= now`, see the model): only cases
 that crossed a threshold, or whose snooze ended, come back, however many are open. Everything about a
-case is then worked out from its due times (`bot.domain.sla.SlaPolicy`), and `sla_check_at` moves to
+case is then worked out from its due times (`socialdesk.domain.sla.SlaPolicy`), and `sla_check_at` moves to
 the next threshold.
 
 Exactly once: every alert claims a `Notice` key (`sla:42:at_risk`) in the same transaction that
@@ -34,10 +34,10 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.clock import Clock, as_utc
-from bot.config import Config
-from bot.domain.models import Case
-from bot.domain.sla import (
+from socialdesk.clock import Clock, as_utc
+from socialdesk.config import Config
+from socialdesk.domain.models import Case
+from socialdesk.domain.sla import (
     CaseSla,
     ClockReading,
     SlaClock,
@@ -47,10 +47,10 @@ from bot.domain.sla import (
     has_sla_clock,
     level_of,
 )
-from bot.sla.claims import claim_alerts, claimed_keys
-from bot.sla.notify import Alert, SlaNotifier
-from bot.store import events_repo
-from bot.store.db import writer
+from socialdesk.sla.claims import claim_alerts, claimed_keys
+from socialdesk.sla.notify import Alert, SlaNotifier
+from socialdesk.store import events_repo
+from socialdesk.store.db import writer
 
 log = logging.getLogger(__name__)
 

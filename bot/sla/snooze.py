@@ -16,17 +16,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.casework.roles import Actor, Capability
-from bot.casework.service import snapshot
-from bot.clock import Clock, as_utc
-from bot.domain.casework import require_open
-from bot.domain.commands import UsageError
-from bot.domain.errors import CaseNotFound
-from bot.domain.models import Case
-from bot.domain.notify import CaseNotifier
-from bot.domain.sla import SlaEventKind
-from bot.store import events_repo
-from bot.store.db import writer
+from socialdesk.casework.roles import Actor, Capability
+from socialdesk.casework.service import snapshot
+from socialdesk.clock import Clock, as_utc
+from socialdesk.domain.casework import require_open
+from socialdesk.domain.commands import UsageError
+from socialdesk.domain.errors import CaseNotFound
+from socialdesk.domain.models import Case
+from socialdesk.domain.notify import CaseNotifier
+from socialdesk.domain.sla import SlaEventKind
+from socialdesk.store import events_repo
+from socialdesk.store.db import writer
 
 MAX_SNOOZE = timedelta(days=7)  # longer than a week is not a snooze: resolve it, or move it
 BUTTON_SNOOZE = timedelta(hours=1)

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.domain.case_view import AuthorView, HistoryView
-from bot.domain.enums import CaseStatus, Category, MentionKind, Priority, Sentiment
-from bot.slack.blocks import compact_count, fit_mrkdwn, link, one_line, short_day, truncate
+from socialdesk.domain.case_view import AuthorView, HistoryView
+from socialdesk.domain.enums import CaseStatus, Category, MentionKind, Priority, Sentiment
+from socialdesk.slack.blocks import compact_count, fit_mrkdwn, link, one_line, short_day, truncate
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.domain.case_view import CaseView, MentionView
-from bot.domain.casework import OUTCOMES
-from bot.domain.enums import CaseStatus
-from bot.slack.blocks import (
+from socialdesk.domain.case_view import CaseView, MentionView
+from socialdesk.domain.casework import OUTCOMES
+from socialdesk.domain.enums import CaseStatus
+from socialdesk.slack.blocks import (
     MAX_FALLBACK_TEXT,
     MAX_SECTION_TEXT,
     Block,
@@ -35,7 +35,7 @@ from bot.slack.blocks import (
     user_mention,
     utc,
 )
-from bot.slack.card_text import (
+from socialdesk.slack.card_text import (
     KIND_LABEL,
     PRIORITY_EMOJI,
     SENTIMENT_LABEL,
@@ -49,10 +49,16 @@ from bot.slack.card_text import (
     sentiment_label,
     snippet_of,
 )
-from bot.slack.history_card import render_history
-from bot.slack.ids import ActionId, OverflowOption, case_block_id, encode_case_value, encode_overflow_value
-from bot.slack.sla_alerts import sla_header_marker, sla_status
-from bot.slack.triage_view import triage_menu
+from socialdesk.slack.history_card import render_history
+from socialdesk.slack.ids import (
+    ActionId,
+    OverflowOption,
+    case_block_id,
+    encode_case_value,
+    encode_overflow_value,
+)
+from socialdesk.slack.sla_alerts import sla_header_marker, sla_status
+from socialdesk.slack.triage_view import triage_menu
 
 # The labels and the history view moved to their own modules; importers of this one keep working.
 __all__ = [

@@ -14,8 +14,8 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.domain.models import SlackChannel
-from bot.store.db import writer
+from socialdesk.domain.models import SlackChannel
+from socialdesk.store.db import writer
 
 # A user id is a valid chat.postMessage channel: the message goes to the app's DM with that person.
 _CHANNEL_ID = re.compile(r"^[CGDUW][A-Z0-9]{2,}$")

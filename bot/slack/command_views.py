@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.clock import as_utc
-from bot.domain.commands import SOCIAL_USAGE
-from bot.domain.models import Case
-from bot.slack.cards import SlackMessage
+from socialdesk.clock import as_utc
+from socialdesk.domain.commands import SOCIAL_USAGE
+from socialdesk.domain.models import Case
+from socialdesk.slack.cards import SlackMessage
 
 
 def render_help() -> SlackMessage:

@@ -5,12 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.crisis.views import CrisisView
-from bot.domain.crisis_models import Crisis
-from bot.domain.playbooks.schema import Playbook
-from bot.slack.blocks import MAX_FALLBACK_TEXT, Block, context_block, escape_mrkdwn, section_block, truncate
-from bot.slack.card_text import SlackMessage
-from bot.slack.crisis_view import render_crisis_card, render_statement
+from socialdesk.crisis.views import CrisisView
+from socialdesk.domain.crisis_models import Crisis
+from socialdesk.domain.playbooks.schema import Playbook
+from socialdesk.slack.blocks import (
+    MAX_FALLBACK_TEXT,
+    Block,
+    context_block,
+    escape_mrkdwn,
+    section_block,
+    truncate,
+)
+from socialdesk.slack.card_text import SlackMessage
+from socialdesk.slack.crisis_view import render_crisis_card, render_statement
 
 CRISIS_HELP = (
     "*`/crisis` commands*\n"

@@ -12,17 +12,17 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.crisis.views import CrisisView, StatementView
-from bot.slack.card_text import SlackMessage
-from bot.slack.channels import is_channel_id
-from bot.slack.crisis_view import (
+from socialdesk.crisis.views import CrisisView, StatementView
+from socialdesk.slack.card_text import SlackMessage
+from socialdesk.slack.channels import is_channel_id
+from socialdesk.slack.crisis_view import (
     render_checklist,
     render_crisis_card,
     render_line,
     render_started,
     render_statement,
 )
-from bot.slack.outbox_queue import enqueue
+from socialdesk.slack.outbox_queue import enqueue
 
 
 def _room(name: str) -> str:
@@ -35,7 +35,7 @@ def _payload(message: SlackMessage) -> dict[str, object]:
 
 
 class CrisisMessages:
-    """Implements `bot.crisis.notify.CrisisNotifier`."""
+    """Implements `socialdesk.crisis.notify.CrisisNotifier`."""
 
     def war_room_opened(
         self, session: Session, view: CrisisView, *, invite: Sequence[str], duty_channel: str, now: datetime

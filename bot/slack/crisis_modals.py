@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.crisis.views import StatementView
-from bot.domain.playbooks.schema import Playbook
-from bot.slack.blocks import escape_mrkdwn, section_block
-from bot.slack.crisis_ids import CrisisCallbackId, CrisisValue, encode_crisis_value
-from bot.slack.crisis_view import TARGET_LABELS
-from bot.slack.inputs import input_block, modal, static_select, text_input
+from socialdesk.crisis.views import StatementView
+from socialdesk.domain.playbooks.schema import Playbook
+from socialdesk.slack.blocks import escape_mrkdwn, section_block
+from socialdesk.slack.crisis_ids import CrisisCallbackId, CrisisValue, encode_crisis_value
+from socialdesk.slack.crisis_view import TARGET_LABELS
+from socialdesk.slack.inputs import input_block, modal, static_select, text_input
 
 
 class CrisisInput:

@@ -1,4 +1,4 @@
-"""The post-crisis review as a Slack message: a pure function of a `bot.crisis.review.CrisisReview`.
+"""The post-crisis review as a Slack message: a pure function of a `socialdesk.crisis.review.CrisisReview`.
 
 Header and key times, the figures before / during / after (one field each), who approved which
 statement when, the timeline and the lessons, with an *Add lessons learned* button. The timeline is
@@ -12,9 +12,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from bot.crisis.review import CrisisReview, StatementEntry
-from bot.crisis.review_text import DEFINITIONS, cadence_line, figure_rows, first_statement_line, window_span
-from bot.slack.blocks import (
+from socialdesk.crisis.review import CrisisReview, StatementEntry
+from socialdesk.crisis.review_text import (
+    DEFINITIONS,
+    cadence_line,
+    figure_rows,
+    first_statement_line,
+    window_span,
+)
+from socialdesk.slack.blocks import (
     MAX_BLOCKS,
     MAX_FALLBACK_TEXT,
     Block,
@@ -32,9 +38,9 @@ from bot.slack.blocks import (
     truncate_escaped,
     user_mention,
 )
-from bot.slack.card_text import SlackMessage
-from bot.slack.crisis_ids import CrisisActionId, CrisisValue, encode_crisis_value
-from bot.slack.digest_view import NO_DATA
+from socialdesk.slack.card_text import SlackMessage
+from socialdesk.slack.crisis_ids import CrisisActionId, CrisisValue, encode_crisis_value
+from socialdesk.slack.digest_view import NO_DATA
 
 _SECTION_BUDGET = 2900  # under Slack's 3,000 per section text, with room for the joining newlines
 TIMELINE_SECTIONS = 5  # about 14,000 characters of timeline: more is for the file

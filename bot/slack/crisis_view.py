@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.crisis.views import CrisisView, StatementView
-from bot.domain.crisis_models import StatementStatus
-from bot.domain.enums import Platform
-from bot.domain.playbooks.schema import PUBLISHABLE, TARGET_LIMITS
-from bot.domain.voice import platform_length
-from bot.slack.blocks import (
+from socialdesk.crisis.views import CrisisView, StatementView
+from socialdesk.domain.crisis_models import StatementStatus
+from socialdesk.domain.enums import Platform
+from socialdesk.domain.playbooks.schema import PUBLISHABLE, TARGET_LIMITS
+from socialdesk.domain.voice import platform_length
+from socialdesk.slack.blocks import (
     MAX_FALLBACK_TEXT,
     Block,
     actions_block,
@@ -26,8 +26,8 @@ from bot.slack.blocks import (
     slack_date,
     truncate,
 )
-from bot.slack.card_text import SlackMessage
-from bot.slack.crisis_ids import CrisisActionId, CrisisValue, encode_crisis_value
+from socialdesk.slack.card_text import SlackMessage
+from socialdesk.slack.crisis_ids import CrisisActionId, CrisisValue, encode_crisis_value
 
 TARGET_LABELS = {"x": "X", "facebook": "Facebook", "status_page": "Status page"}
 KIND_LABELS = {"holding": "Holding statement", "update": "Update", "resolution": "Resolution statement"}

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.domain.enums import Platform
-from bot.slack.blocks import (
+from socialdesk.domain.enums import Platform
+from socialdesk.slack.blocks import (
     MAX_FALLBACK_TEXT,
     Block,
     actions_block,
@@ -30,8 +30,8 @@ from bot.slack.blocks import (
     section_block,
     truncate,
 )
-from bot.slack.card_text import SlackMessage
-from bot.slack.crisis_ids import CrisisActionId, CrisisValue, encode_crisis_value
+from socialdesk.slack.card_text import SlackMessage
+from socialdesk.slack.crisis_ids import CrisisActionId, CrisisValue, encode_crisis_value
 
 MAX_SAMPLES = 3
 SAMPLE_CHARS = 200

@@ -1,4 +1,4 @@
-"""The managers' digest as Block Kit: a pure function of a `bot.digest.model.Digest`.
+"""The managers' digest as Block Kit: a pure function of a `socialdesk.digest.model.Digest`.
 
 Every figure is shown with its change against the previous period: ▲/▼ and a percentage for counts
 and durations (`metrics.change`), points for ratios (`metrics.point_change`, "▲ 3 pts"), nothing when
@@ -13,11 +13,11 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.digest.model import CrisisInPeriod, Digest, GroupReport, OpenNow, Review, Satisfaction
-from bot.domain import metrics
-from bot.domain.enums import Platform, Sentiment
-from bot.domain.metrics import Figures, Outcome, Shift
-from bot.slack.blocks import (
+from socialdesk.digest.model import CrisisInPeriod, Digest, GroupReport, OpenNow, Review, Satisfaction
+from socialdesk.domain import metrics
+from socialdesk.domain.enums import Platform, Sentiment
+from socialdesk.domain.metrics import Figures, Outcome, Shift
+from socialdesk.slack.blocks import (
     MAX_BLOCKS,
     MAX_FALLBACK_TEXT,
     Block,
@@ -31,8 +31,8 @@ from bot.slack.blocks import (
     truncate,
     user_mention,
 )
-from bot.slack.cards import SlackMessage
-from bot.slack.triage_review_view import triage_review_lines
+from socialdesk.slack.cards import SlackMessage
+from socialdesk.slack.triage_review_view import triage_review_lines
 
 NO_DATA = "—"
 TOP_AGENTS = 15  # busiest first; a manager scans the top of the table, the rest is one line

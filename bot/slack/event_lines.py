@@ -6,10 +6,10 @@ import re
 from datetime import datetime
 from typing import Any
 
-from bot.domain.casework import OUTCOMES, EventKind
-from bot.domain.sla import SlaEventKind
-from bot.domain.triage_fix import TriageField, value_label
-from bot.slack.blocks import (
+from socialdesk.domain.casework import OUTCOMES, EventKind
+from socialdesk.domain.sla import SlaEventKind
+from socialdesk.domain.triage_fix import TriageField, value_label
+from socialdesk.slack.blocks import (
     MAX_FALLBACK_TEXT,
     MAX_SECTION_TEXT,
     context_block,
@@ -20,8 +20,8 @@ from bot.slack.blocks import (
     slack_date,
     user_mention,
 )
-from bot.slack.cards import SlackMessage
-from bot.slack.ids import case_block_id
+from socialdesk.slack.cards import SlackMessage
+from socialdesk.slack.ids import case_block_id
 
 _UNCERTAIN = frozenset({"unavailable", "unknown"})
 _VISIBILITY = {"public": "🌐 publicly", "private": "🔒 privately"}

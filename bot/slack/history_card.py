@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.domain.case_view import CaseView, MentionView
-from bot.slack.blocks import (
+from socialdesk.domain.case_view import CaseView, MentionView
+from socialdesk.slack.blocks import (
     MAX_BLOCKS,
     Block,
     context_block,
@@ -19,7 +19,7 @@ from bot.slack.blocks import (
     slack_date,
     utc,
 )
-from bot.slack.card_text import (
+from socialdesk.slack.card_text import (
     KIND_LABEL,
     STATUS_LABEL,
     SlackMessage,
@@ -28,7 +28,7 @@ from bot.slack.card_text import (
     history_summary,
     sentiment_label,
 )
-from bot.slack.ids import case_block_id
+from socialdesk.slack.ids import case_block_id
 
 _HISTORY_QUOTE_CHARS = 600
 # Fixed blocks around the mentions in the history view: header, summary, divider, "n more" note.

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.domain.metrics import Summary
-from bot.domain.models import Case
-from bot.slack.blocks import (
+from socialdesk.domain.metrics import Summary
+from socialdesk.domain.models import Case
+from socialdesk.slack.blocks import (
     Block,
     button,
     context_block,
@@ -26,9 +26,9 @@ from bot.slack.blocks import (
     slack_date,
     utc,
 )
-from bot.slack.cards import PRIORITY_EMOJI, STATUS_LABEL
-from bot.slack.ids import ActionId, encode_case_value
-from bot.slack.stats_view import summary_fields
+from socialdesk.slack.cards import PRIORITY_EMOJI, STATUS_LABEL
+from socialdesk.slack.ids import ActionId, encode_case_value
+from socialdesk.slack.stats_view import summary_fields
 
 __all__ = ["MAX_HOME_BLOCKS", "MAX_MINE", "MAX_QUEUE", "HomeData", "render_home"]
 

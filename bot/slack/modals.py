@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.domain.case_view import CaseView
-from bot.domain.casework import OUTCOMES
-from bot.slack.blocks import MAX_SECTION_TEXT, context_block, quote, section_block
-from bot.slack.ids import CallbackId, InputId, case_block_id, encode_case_value
-from bot.slack.inputs import input_block, modal, static_select, text_input, users_select
+from socialdesk.domain.case_view import CaseView
+from socialdesk.domain.casework import OUTCOMES
+from socialdesk.slack.blocks import MAX_SECTION_TEXT, context_block, quote, section_block
+from socialdesk.slack.ids import CallbackId, InputId, case_block_id, encode_case_value
+from socialdesk.slack.inputs import input_block, modal, static_select, text_input, users_select
 
 
 def _summary(case: CaseView) -> list[dict[str, Any]]:

@@ -8,14 +8,14 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot.config import Config
-from bot.domain.crisis_models import Crisis, CrisisStatus
-from bot.domain.enums import OutboxStatus
-from bot.domain.models import Case, CaseEvent, Mention, OutboxMessage
-from bot.flood.gate import FloodGate
-from bot.sla.groups import GroupKind, add_to_group
-from bot.sla.notify import Alert
-from bot.slack.outbox_queue import (
+from socialdesk.config import Config
+from socialdesk.domain.crisis_models import Crisis, CrisisStatus
+from socialdesk.domain.enums import OutboxStatus
+from socialdesk.domain.models import Case, CaseEvent, Mention, OutboxMessage
+from socialdesk.flood.gate import FloodGate
+from socialdesk.sla.groups import GroupKind, add_to_group
+from socialdesk.sla.notify import Alert
+from socialdesk.slack.outbox_queue import (
     RENDER_CASE_CARD,
     RENDER_EVENT_LINE,
     RENDER_FOLLOWUP,
@@ -30,7 +30,7 @@ from bot.slack.outbox_queue import (
 
 
 class OutboxNotifier:
-    """Implements `bot.domain.notify.CaseNotifier`."""
+    """Implements `socialdesk.domain.notify.CaseNotifier`."""
 
     def __init__(self, config: Config) -> None:
         self._config = config

@@ -80,7 +80,7 @@ def _first(value: str | Sequence[str] | None) -> str:
 class ListenerProcesses:
     """N processes, each with its own runtime (database pool, Slack client, Bolt app and handlers)."""
 
-    settings: Any  # bot.settings.Settings; pickled to the children
+    settings: Any  # socialdesk.settings.Settings; pickled to the children
     count: int = 1
     _queue: Any = None
     _processes: list[BaseProcess] = field(default_factory=list)
@@ -141,9 +141,9 @@ def listener_main(settings: Any, requests: Any, parent: int) -> None:
     """A listener process: the same runtime as `serve` without the HTTP server and background jobs."""
     from slack_bolt import BoltRequest
 
-    from bot.app import build_runtime
-    from bot.logging_setup import setup_logging
-    from bot.workers import orphaned
+    from socialdesk.app import build_runtime
+    from socialdesk.logging_setup import setup_logging
+    from socialdesk.workers import orphaned
 
     setup_logging(settings.log_level)
     # Below the web process: when both want the CPU, acks win.

@@ -22,19 +22,19 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.clock import Clock, as_utc
-from bot.domain.enums import OutboxStatus
-from bot.domain.models import Case, Mention, OutboxMessage
-from bot.failpoints import failpoint
-from bot.metrics import Metrics
-from bot.slack.channels import ChannelDirectory
-from bot.slack.outbox_claim import Claim, claim_row, claims_rows, writing
-from bot.slack.outbox_history import find_posted, mark_in_flight, needs_lookup, sender_token
-from bot.slack.outbox_queue import RENDER_DIGEST_CHART
-from bot.slack.outbox_render import render_call
-from bot.slack.outbox_upload import FileUploads, NotReady
-from bot.slack.slack_health import Outcome, SlackHealth
-from bot.store.db import writer
+from socialdesk.clock import Clock, as_utc
+from socialdesk.domain.enums import OutboxStatus
+from socialdesk.domain.models import Case, Mention, OutboxMessage
+from socialdesk.failpoints import failpoint
+from socialdesk.metrics import Metrics
+from socialdesk.slack.channels import ChannelDirectory
+from socialdesk.slack.outbox_claim import Claim, claim_row, claims_rows, writing
+from socialdesk.slack.outbox_history import find_posted, mark_in_flight, needs_lookup, sender_token
+from socialdesk.slack.outbox_queue import RENDER_DIGEST_CHART
+from socialdesk.slack.outbox_render import render_call
+from socialdesk.slack.outbox_upload import FileUploads, NotReady
+from socialdesk.slack.slack_health import Outcome, SlackHealth
+from socialdesk.store.db import writer
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, update
 from sqlmodel import col
 
-from bot.domain.enums import OutboxStatus
-from bot.domain.models import OutboxMessage
+from socialdesk.domain.enums import OutboxStatus
+from socialdesk.domain.models import OutboxMessage
 
 MAX_PAGES = 5  # 1,000 messages back: far more than a channel receives while a retry waits
 

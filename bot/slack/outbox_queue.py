@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.domain.enums import OutboxStatus
-from bot.domain.models import OutboxMessage
+from socialdesk.domain.enums import OutboxStatus
+from socialdesk.domain.models import OutboxMessage
 
 # Payload "render" kinds: the message is drawn from the current state when it is sent, so a card
 # that changed three times while Slack was down is posted once, as it is now.

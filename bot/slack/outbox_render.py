@@ -7,13 +7,13 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.clock import as_utc
-from bot.domain.models import Case, CaseEvent, Mention, OutboxMessage
-from bot.flood.message import rollup_call
-from bot.sla.groups import group_alerts
-from bot.slack.cards import render_case_card, render_followup
-from bot.slack.event_lines import render_event_line, render_moved_card
-from bot.slack.outbox_queue import (
+from socialdesk.clock import as_utc
+from socialdesk.domain.models import Case, CaseEvent, Mention, OutboxMessage
+from socialdesk.flood.message import rollup_call
+from socialdesk.sla.groups import group_alerts
+from socialdesk.slack.cards import render_case_card, render_followup
+from socialdesk.slack.event_lines import render_event_line, render_moved_card
+from socialdesk.slack.outbox_queue import (
     RENDER_CASE_CARD,
     RENDER_EVENT_LINE,
     RENDER_FOLLOWUP,
@@ -23,9 +23,9 @@ from bot.slack.outbox_queue import (
     RENDER_SLA_NUDGE,
     RENDER_SLA_PAGE,
 )
-from bot.slack.sla_alerts import MAX_LISTED, render_breach_alert, render_page, render_sla_nudge
-from bot.store.case_views import case_view, mention_view, sla_alert_view, sla_alert_views
-from bot.store.cases_repo import first_mention
+from socialdesk.slack.sla_alerts import MAX_LISTED, render_breach_alert, render_page, render_sla_nudge
+from socialdesk.store.case_views import case_view, mention_view, sla_alert_view, sla_alert_views
+from socialdesk.store.cases_repo import first_mention
 
 
 def _case(session: Session, item: OutboxMessage) -> Case:

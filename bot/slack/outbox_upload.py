@@ -24,11 +24,11 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.domain.enums import OutboxStatus
-from bot.domain.models import OutboxMessage
-from bot.slack.channels import ChannelDirectory
-from bot.store.db import writer
-from bot.store.notices_repo import mark_sent
+from socialdesk.domain.enums import OutboxStatus
+from socialdesk.domain.models import OutboxMessage
+from socialdesk.slack.channels import ChannelDirectory
+from socialdesk.store.db import writer
+from socialdesk.store.notices_repo import mark_sent
 
 UPLOAD_TIMEOUT_SECONDS = 30.0
 
@@ -44,12 +44,12 @@ def draw_chart(state: dict[str, Any]) -> bytes:
     matplotlib is imported only here, where a chart is drawn."""
     kind = str(state.get("chart_kind") or "digest")
     if kind == "crisis_review":
-        from bot.crisis.review_chart import png_from_json
+        from socialdesk.crisis.review_chart import png_from_json
 
         return png_from_json(state["chart"])
     if kind != "digest":
         raise LookupError(f"unknown chart kind {kind!r}")
-    from bot.digest.chart import chart_from_json, render_png
+    from socialdesk.digest.chart import chart_from_json, render_png
 
     return render_png(chart_from_json(state["chart"]))
 

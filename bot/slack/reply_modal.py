@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.casework.replies import ReplyDraft
-from bot.domain.enums import ReplyVisibility
-from bot.domain.voice import VoiceReport
-from bot.slack.blocks import (
+from socialdesk.casework.replies import ReplyDraft
+from socialdesk.domain.enums import ReplyVisibility
+from socialdesk.domain.voice import VoiceReport
+from socialdesk.slack.blocks import (
     MAX_SECTION_TEXT,
     context_block,
     divider_block,
@@ -17,9 +17,9 @@ from bot.slack.blocks import (
     quote,
     section_block,
 )
-from bot.slack.cards import history_summary
-from bot.slack.ids import CallbackId, InputId, case_block_id, encode_case_value
-from bot.slack.inputs import input_block, modal, radio_buttons, static_select, text_input
+from socialdesk.slack.cards import history_summary
+from socialdesk.slack.ids import CallbackId, InputId, case_block_id, encode_case_value
+from socialdesk.slack.inputs import input_block, modal, radio_buttons, static_select, text_input
 
 MAX_REPLY_CHARS = 3000
 _VISIBILITY_LABEL = {

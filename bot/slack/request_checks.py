@@ -37,7 +37,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.signature import Clock, SignatureVerifier
 
-from bot.metrics import Metrics
+from socialdesk.metrics import Metrics
 
 log = logging.getLogger(__name__)
 

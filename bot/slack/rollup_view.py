@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.domain.enums import CaseStatus
-from bot.flood.views import RollupCase, RollupPage, RollupView
-from bot.slack.blocks import (
+from socialdesk.domain.enums import CaseStatus
+from socialdesk.flood.views import RollupCase, RollupPage, RollupView
+from socialdesk.slack.blocks import (
     MAX_FALLBACK_TEXT,
     Block,
     actions_block,
@@ -23,9 +23,9 @@ from bot.slack.blocks import (
     truncate,
     utc,
 )
-from bot.slack.card_text import PRIORITY_EMOJI, STATUS_LABEL, SlackMessage, category_label, snippet_of
-from bot.slack.ids import ActionId, encode_case_value
-from bot.slack.rollup_ids import RollupActionId, encode_rollup_value
+from socialdesk.slack.card_text import PRIORITY_EMOJI, STATUS_LABEL, SlackMessage, category_label, snippet_of
+from socialdesk.slack.ids import ActionId, encode_case_value
+from socialdesk.slack.rollup_ids import RollupActionId, encode_rollup_value
 
 PAGE_SIZE = 10  # a page is 1 + 10 + 1 blocks, far under Slack's 50
 _HANDLE_CHARS = 60

@@ -10,8 +10,8 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from bot.domain.case_view import CaseView, SlaAlertView
-from bot.slack.blocks import (
+from socialdesk.domain.case_view import CaseView, SlaAlertView
+from socialdesk.slack.blocks import (
     MAX_FALLBACK_TEXT,
     Block,
     button,
@@ -26,8 +26,8 @@ from bot.slack.blocks import (
     user_mention,
     utc,
 )
-from bot.slack.card_text import PRIORITY_EMOJI, SlackMessage, snippet_of
-from bot.slack.ids import AlertActionId, case_block_id, encode_case_value
+from socialdesk.slack.card_text import PRIORITY_EMOJI, SlackMessage, snippet_of
+from socialdesk.slack.ids import AlertActionId, case_block_id, encode_case_value
 
 AMBER = "🟧"
 RED = "🟥"

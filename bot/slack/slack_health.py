@@ -27,10 +27,10 @@ from typing import Any
 from sqlalchemy import Engine, func, or_
 from sqlmodel import Session, col, select
 
-from bot.clock import Clock, as_utc
-from bot.domain.enums import OutboxStatus
-from bot.domain.models import OutboxMessage
-from bot.metrics import Metrics
+from socialdesk.clock import Clock, as_utc
+from socialdesk.domain.enums import OutboxStatus
+from socialdesk.domain.models import OutboxMessage
+from socialdesk.metrics import Metrics
 
 FAILURES = 3  # failed calls in a row that make an outage, not a blip
 WINDOW_SECONDS = 60.0  # or this long without one call getting through

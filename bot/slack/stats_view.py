@@ -1,13 +1,13 @@
 """`/social stats` as Block Kit, and the wording of each figure (the Home tab reuses it). Pure functions
-of `bot.domain.metrics.Summary` values: no database, no clock."""
+of `socialdesk.domain.metrics.Summary` values: no database, no clock."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
 
-from bot.domain.metrics import Summary
-from bot.slack.blocks import (
+from socialdesk.domain.metrics import Summary
+from socialdesk.slack.blocks import (
     MAX_BLOCKS,
     MAX_FALLBACK_TEXT,
     Block,
@@ -20,7 +20,7 @@ from bot.slack.blocks import (
     slack_date,
     truncate,
 )
-from bot.slack.cards import SlackMessage
+from socialdesk.slack.cards import SlackMessage
 
 NO_DATA = "—"
 # What each figure means, shown under the numbers: people argue about numbers they cannot read.

@@ -3,8 +3,8 @@ category and the priority triage gave, and the model's agreement with agents per
 
 from __future__ import annotations
 
-from bot.digest.triage_review import Share, TriageReview
-from bot.slack.blocks import escape_mrkdwn
+from socialdesk.digest.triage_review import Share, TriageReview
+from socialdesk.slack.blocks import escape_mrkdwn
 
 _FIELD_LABELS = {"category": "category", "priority": "priority", "needs_reply": "needs a reply"}
 

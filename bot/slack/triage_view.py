@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.domain.case_view import CaseView
-from bot.domain.enums import Category, Priority
-from bot.domain.triage_fix import NEEDS_REPLY_WORD, NO_REPLY_WORD
-from bot.slack.blocks import MAX_SECTION_TEXT, context_block, plain_text, quote, section_block
-from bot.slack.card_text import PRIORITY_EMOJI, category_label
-from bot.slack.ids import (
+from socialdesk.domain.case_view import CaseView
+from socialdesk.domain.enums import Category, Priority
+from socialdesk.domain.triage_fix import NEEDS_REPLY_WORD, NO_REPLY_WORD
+from socialdesk.slack.blocks import MAX_SECTION_TEXT, context_block, plain_text, quote, section_block
+from socialdesk.slack.card_text import PRIORITY_EMOJI, category_label
+from socialdesk.slack.ids import (
     TRIAGE_EDIT,
     ActionId,
     CallbackId,
@@ -24,7 +24,7 @@ from bot.slack.ids import (
     encode_case_value,
     encode_triage_value,
 )
-from bot.slack.inputs import input_block, modal, option, static_select
+from socialdesk.slack.inputs import input_block, modal, option, static_select
 
 __all__ = ["REPLY_CHOICES", "triage_menu", "triage_modal"]
 

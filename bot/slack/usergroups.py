@@ -1,4 +1,4 @@
-"""Members of a Slack user group, for role checks (cached by `bot.casework.roles.RoleDirectory`)."""
+"""Members of a Slack user group, for role checks (cached by `socialdesk.casework.roles.RoleDirectory`)."""
 
 from __future__ import annotations
 

@@ -5,14 +5,14 @@
         client.chat_postMessage(channel="#social-support", text="hello")
         assert slack.messages("social-support")[0].text == "hello"
 
-`bot.standin.blockkit.validate_blocks` is importable on its own, without starting anything.
-Socket Mode (apps.connections.open and the websocket) is `bot.standin.socket_mode.SocketModeStandin`,
+`socialdesk.standin.blockkit.validate_blocks` is importable on its own, without starting anything.
+Socket Mode (apps.connections.open and the websocket) is `socialdesk.standin.socket_mode.SocketModeStandin`,
 imported from there: it needs the `websockets` library (the `dev` extra), which the demo does not.
 """
 
-from bot.standin.blockkit import validate_blocks, validate_view
-from bot.standin.faults import FailureRule
-from bot.standin.models import (
+from socialdesk.standin.blockkit import validate_blocks, validate_view
+from socialdesk.standin.faults import FailureRule
+from socialdesk.standin.models import (
     Ephemeral,
     RecordedCall,
     StandInUser,
@@ -21,7 +21,7 @@ from bot.standin.models import (
     StoredMessage,
     StoredView,
 )
-from bot.standin.server import DEFAULT_APP_TOKEN, DEFAULT_TOKEN, SlackStandin
+from socialdesk.standin.server import DEFAULT_APP_TOKEN, DEFAULT_TOKEN, SlackStandin
 
 __all__ = [
     "DEFAULT_APP_TOKEN",

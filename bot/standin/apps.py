@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.standin.args import ApiError, Args
-from bot.standin.workspace import Workspace
+from socialdesk.standin.args import ApiError, Args
+from socialdesk.standin.workspace import Workspace
 
 
 def connections_open(ws: Workspace, args: Args) -> dict[str, Any]:

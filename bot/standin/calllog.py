@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from bot.standin.models import RecordedCall
+from socialdesk.standin.models import RecordedCall
 
 log = logging.getLogger(__name__)
 

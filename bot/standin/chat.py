@@ -5,11 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.standin.args import ApiError, Args, blocks_error
-from bot.standin.blockkit import validate_blocks
-from bot.standin.models import Ephemeral, StoredMessage
-from bot.standin.spec import ATTACHMENTS_MAX, MESSAGE_TEXT_MAX
-from bot.standin.workspace import APP_ID, BOT_ID, BOT_NAME, BOT_USER_ID, TEAM_ID, Workspace, with_block_ids
+from socialdesk.standin.args import ApiError, Args, blocks_error
+from socialdesk.standin.blockkit import validate_blocks
+from socialdesk.standin.models import Ephemeral, StoredMessage
+from socialdesk.standin.spec import ATTACHMENTS_MAX, MESSAGE_TEXT_MAX
+from socialdesk.standin.workspace import (
+    APP_ID,
+    BOT_ID,
+    BOT_NAME,
+    BOT_USER_ID,
+    TEAM_ID,
+    Workspace,
+    with_block_ids,
+)
 
 
 @dataclass

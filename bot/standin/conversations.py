@@ -1,6 +1,6 @@
 """conversations.* methods: create, invite, join, info, list channels, set their topic and purpose.
 
-conversations.history is in `bot.standin.history`."""
+conversations.history is in `socialdesk.standin.history`."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import base64
 import re
 from typing import Any
 
-from bot.standin.args import ApiError, Args
-from bot.standin.models import Channel, ChannelLabel
-from bot.standin.spec import CHANNEL_NAME_MAX
-from bot.standin.workspace import BOT_USER_ID, TEAM_ID, Workspace
+from socialdesk.standin.args import ApiError, Args
+from socialdesk.standin.models import Channel, ChannelLabel
+from socialdesk.standin.spec import CHANNEL_NAME_MAX
+from socialdesk.standin.workspace import BOT_USER_ID, TEAM_ID, Workspace
 
 _ALLOWED_NAME = re.compile(r"^[a-z0-9_\-]+$")
 _ONLY_PUNCTUATION = re.compile(r"^[_\-]+$")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import mimetypes
 from typing import Any
 
-from bot.standin.args import ApiError, Args, blocks_error, invalid_arguments
-from bot.standin.blockkit import validate_blocks
-from bot.standin.models import StoredFile
-from bot.standin.spec import ALT_TXT_MAX
-from bot.standin.workspace import BOT_USER_ID, TEAM_DOMAIN, TEAM_ID, Workspace
+from socialdesk.standin.args import ApiError, Args, blocks_error, invalid_arguments
+from socialdesk.standin.blockkit import validate_blocks
+from socialdesk.standin.models import StoredFile
+from socialdesk.standin.spec import ALT_TXT_MAX
+from socialdesk.standin.workspace import BOT_USER_ID, TEAM_DOMAIN, TEAM_ID, Workspace
 
 
 def get_upload_url(ws: Workspace, args: Args) -> dict[str, Any]:

@@ -11,10 +11,10 @@ import base64
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bot.standin.args import ApiError, Args
-from bot.standin.chat import message_json
-from bot.standin.models import Channel, StoredMessage
-from bot.standin.workspace import BOT_USER_ID, Workspace
+from socialdesk.standin.args import ApiError, Args
+from socialdesk.standin.chat import message_json
+from socialdesk.standin.models import Channel, StoredMessage
+from socialdesk.standin.workspace import BOT_USER_ID, Workspace
 
 LIMIT_DEFAULT = 100
 LIMIT_MAX = 999

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bot.standin import apps, chat, conversations, files, history, people, pins, views
-from bot.standin.args import ApiError, Args, invalid_arguments
-from bot.standin.spec import SPECS, MethodSpec, token_type
-from bot.standin.workspace import Workspace
+from socialdesk.standin import apps, chat, conversations, files, history, people, pins, views
+from socialdesk.standin.args import ApiError, Args, invalid_arguments
+from socialdesk.standin.spec import SPECS, MethodSpec, token_type
+from socialdesk.standin.workspace import Workspace
 
 Handler = Callable[[Workspace, Args], dict[str, Any]]
 

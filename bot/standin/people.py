@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from bot.standin.args import ApiError, Args
-from bot.standin.models import StandInUser
-from bot.standin.workspace import (
+from socialdesk.standin.args import ApiError, Args
+from socialdesk.standin.models import StandInUser
+from socialdesk.standin.workspace import (
     APP_ID,
     BOT_ID,
     BOT_NAME,

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.standin.args import ApiError, Args
-from bot.standin.history import listed_json
-from bot.standin.models import Pin
-from bot.standin.workspace import BOT_USER_ID, Workspace
+from socialdesk.standin.args import ApiError, Args
+from socialdesk.standin.history import listed_json
+from socialdesk.standin.models import Pin
+from socialdesk.standin.workspace import BOT_USER_ID, Workspace
 
 _TS = re.compile(r"^[0-9]+\.[0-9]+$")
 

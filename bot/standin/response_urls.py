@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.standin.args import ApiError
-from bot.standin.blockkit import validate_blocks
-from bot.standin.models import Ephemeral
-from bot.standin.spec import RESPONSE_URL_USES
-from bot.standin.workspace import ResponseUrlTarget, Workspace, with_block_ids
+from socialdesk.standin.args import ApiError
+from socialdesk.standin.blockkit import validate_blocks
+from socialdesk.standin.models import Ephemeral
+from socialdesk.standin.spec import RESPONSE_URL_USES
+from socialdesk.standin.workspace import ResponseUrlTarget, Workspace, with_block_ids
 
 
 def post(ws: Workspace, token: str, payload: Any) -> None:

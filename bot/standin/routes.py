@@ -15,14 +15,14 @@ from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qs
 
-from bot.standin import files, response_urls
-from bot.standin.args import ApiError
-from bot.standin.calllog import CallLog
-from bot.standin.faults import FailureRule, FaultPlan
-from bot.standin.methods import dispatch, spec_for
-from bot.standin.models import RecordedCall
-from bot.standin.spec import JSON_VALUED_ARGS
-from bot.standin.workspace import Workspace
+from socialdesk.standin import files, response_urls
+from socialdesk.standin.args import ApiError
+from socialdesk.standin.calllog import CallLog
+from socialdesk.standin.faults import FailureRule, FaultPlan
+from socialdesk.standin.methods import dispatch, spec_for
+from socialdesk.standin.models import RecordedCall
+from socialdesk.standin.spec import JSON_VALUED_ARGS
+from socialdesk.standin.workspace import Workspace
 
 JSON_TYPE = "application/json; charset=utf-8"
 TEXT_TYPE = "text/plain; charset=utf-8"

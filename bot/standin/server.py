@@ -19,10 +19,10 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.clock import Clock
-from bot.standin.calllog import CallLog, Listener
-from bot.standin.faults import FailureRule, FaultPlan
-from bot.standin.models import (
+from socialdesk.clock import Clock
+from socialdesk.standin.calllog import CallLog, Listener
+from socialdesk.standin.faults import FailureRule, FaultPlan
+from socialdesk.standin.models import (
     Ephemeral,
     RecordedCall,
     StandInUser,
@@ -31,8 +31,8 @@ from bot.standin.models import (
     StoredMessage,
     StoredView,
 )
-from bot.standin.routes import TEXT_TYPE, Reply, Request, Router
-from bot.standin.workspace import (
+from socialdesk.standin.routes import TEXT_TYPE, Reply, Request, Router
+from socialdesk.standin.workspace import (
     DEFAULT_CHANNELS,
     DEFAULT_USERGROUPS,
     DEFAULT_USERS,

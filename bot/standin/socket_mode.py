@@ -14,7 +14,7 @@ makes the stand-in's `apps.connections.open` hand out tickets for it:
         envelope_id = sockets.slash_command({...the form fields Slack sends over HTTP, as a dict...})
         ack = sockets.wait_for_ack(envelope_id)
 
-Needs the `websockets` library (the `dev` extra); `bot.standin` itself does not import this module.
+Needs the `websockets` library (the `dev` extra); `socialdesk.standin` itself does not import this module.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.sync.server import Server, ServerConnection, serve
 
-from bot.standin.server import SlackStandin
-from bot.standin.workspace import APP_ID
+from socialdesk.standin.server import SlackStandin
+from socialdesk.standin.workspace import APP_ID
 
 log = logging.getLogger(__name__)
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from bot.standin.args import ApiError, Args, invalid_arguments
-from bot.standin.blockkit import validate_view
-from bot.standin.models import StoredView
-from bot.standin.spec import VIEW_STACK_MAX
-from bot.standin.workspace import APP_ID, BOT_ID, TEAM_ID, Workspace
+from socialdesk.standin.args import ApiError, Args, invalid_arguments
+from socialdesk.standin.blockkit import validate_view
+from socialdesk.standin.models import StoredView
+from socialdesk.standin.spec import VIEW_STACK_MAX
+from socialdesk.standin.workspace import APP_ID, BOT_ID, TEAM_ID, Workspace
 
 VIEW_SIZE_MAX = 250_000
 

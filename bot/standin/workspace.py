@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.clock import Clock, SystemClock
-from bot.standin.args import ApiError
-from bot.standin.models import (
+from socialdesk.clock import Clock, SystemClock
+from socialdesk.standin.args import ApiError
+from socialdesk.standin.models import (
     Channel,
     Ephemeral,
     StandInUser,

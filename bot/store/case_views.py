@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot.clock import as_utc
-from bot.domain.case_view import AuthorView, CaseView, HistoryView, MentionView, SlaAlertView
-from bot.domain.enums import CaseStatus
-from bot.domain.errors import CaseNotFound
-from bot.domain.models import Case, Mention
-from bot.domain.sla import no_clock_reason
-from bot.store import cases_repo
+from socialdesk.clock import as_utc
+from socialdesk.domain.case_view import AuthorView, CaseView, HistoryView, MentionView, SlaAlertView
+from socialdesk.domain.enums import CaseStatus
+from socialdesk.domain.errors import CaseNotFound
+from socialdesk.domain.models import Case, Mention
+from socialdesk.domain.sla import no_clock_reason
+from socialdesk.store import cases_repo
 
 _CHUNK = 500  # ids per IN (...) list
 

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.domain.enums import OPEN_STATUSES, CaseStatus, Category, Platform
-from bot.domain.models import Case, Mention, PlatformReply
+from socialdesk.domain.enums import OPEN_STATUSES, CaseStatus, Category, Platform
+from socialdesk.domain.models import Case, Mention, PlatformReply
 
 
 def mention_exists(session: Session, platform: Platform, external_id: str) -> bool:

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot.domain.crisis import Approval
-from bot.domain.crisis_models import (
+from socialdesk.domain.crisis import Approval
+from socialdesk.domain.crisis_models import (
     Crisis,
     CrisisApproval,
     CrisisEvent,

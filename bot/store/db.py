@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlmodel import Session
 
-from bot.store.write_gate import WriteGate, gate_key, release_after
+from socialdesk.store.write_gate import WriteGate, gate_key, release_after
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 escalations, backlog now, canned-reply usage, survey scores and the crises of the period.
 
 Each query groups in the database and returns a handful of rows; the formulas they serve are in
-`bot.domain.metrics.breakdown` and `bot.domain.metrics.satisfaction`.
+`socialdesk.domain.metrics.breakdown` and `socialdesk.domain.metrics.satisfaction`.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from sqlalchemy import Integer, Table, and_, case, func, literal, not_, or_, sel
 from sqlalchemy import cast as sa_cast
 from sqlmodel import Session
 
-from bot.clock import as_utc
-from bot.domain.casework import EventKind
-from bot.domain.crisis_models import Crisis
-from bot.domain.enums import OPEN_STATUSES, ReplyStatus
-from bot.domain.metrics import NEGATIVE, Period
-from bot.domain.models import Mention, SurveyResponse
-from bot.store.digest_repo import (
+from socialdesk.clock import as_utc
+from socialdesk.domain.casework import EventKind
+from socialdesk.domain.crisis_models import Crisis
+from socialdesk.domain.enums import OPEN_STATUSES, ReplyStatus
+from socialdesk.domain.metrics import NEGATIVE, Period
+from socialdesk.domain.models import Mention, SurveyResponse
+from socialdesk.store.digest_repo import (
     CASE,
     EVENT,
     REPLY,

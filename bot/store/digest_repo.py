@@ -2,7 +2,7 @@
 
 A week of a busy desk is hundreds of thousands of cases: copying them into Python as `CaseFacts` would
 take seconds and hundreds of megabytes. These queries return counts per team and period instead, with
-the same selections as the definitions in `bot.domain.metrics` (`tally_of` there is the reference;
+the same selections as the definitions in `socialdesk.domain.metrics` (`tally_of` there is the reference;
 `tests/integration/test_digest_sql.py` checks both agree). Percentiles need the sample: one float per
 answered case comes back, and the definitions rank it.
 
@@ -38,10 +38,10 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session
 
-from bot.domain.casework import EventKind
-from bot.domain.enums import CaseStatus, Category, ReplyStatus
-from bot.domain.metrics import FCR_REOPEN_WINDOW, Period, Tally, WaitStats, median, nearest_rank
-from bot.domain.models import Case, CaseEvent, PlatformReply
+from socialdesk.domain.casework import EventKind
+from socialdesk.domain.enums import CaseStatus, Category, ReplyStatus
+from socialdesk.domain.metrics import FCR_REOPEN_WINDOW, Period, Tally, WaitStats, median, nearest_rank
+from socialdesk.domain.models import Case, CaseEvent, PlatformReply
 
 # Core tables: these queries are built from column expressions, not ORM entities.
 CASE = cast(Table, Case.__table__)  # type: ignore[attr-defined]  # SQLModel sets it at class creation

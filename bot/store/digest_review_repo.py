@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlmodel import Session
 
-from bot.domain.enums import CaseStatus, ReplyStatus
-from bot.domain.metrics import Outcome, Period
-from bot.store.digest_detail_repo import SURVEY
-from bot.store.digest_repo import CASE, REPLY, C, first_contact, group_key, not_spam, within
+from socialdesk.domain.enums import CaseStatus, ReplyStatus
+from socialdesk.domain.metrics import Outcome, Period
+from socialdesk.store.digest_detail_repo import SURVEY
+from socialdesk.store.digest_repo import CASE, REPLY, C, first_contact, group_key, not_spam, within
 
 
 def _csat_per_case(period: Period) -> Any:

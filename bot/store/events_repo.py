@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot.domain.models import CaseEvent
+from socialdesk.domain.models import CaseEvent
 
 SYSTEM = "system"
 

@@ -1,7 +1,7 @@
 """When this socialdesk first ran against its database: the install record.
 
 Kept in the `cursor` table (key `socialdesk:first-run`, an ISO UTC instant) and written once, by the
-first run of the scheduled digest job (`bot.digest.service`), which `serve` runs at once on becoming
+first run of the scheduled digest job (`socialdesk.digest.service`), which `serve` runs at once on becoming
 leader. Insert-if-absent, so two replicas starting together keep the earlier writer's instant.
 
 Period work reads it with the data itself: a digest is due only for a period that ended after
@@ -19,9 +19,9 @@ from sqlalchemy import Engine, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from bot.clock import as_utc
-from bot.domain.models import Case, Cursor
-from bot.store.db import session_scope, writer
+from socialdesk.clock import as_utc
+from socialdesk.domain.models import Case, Cursor
+from socialdesk.store.db import session_scope, writer
 
 FIRST_RUN_KEY = "socialdesk:first-run"
 

@@ -1,4 +1,4 @@
-"""Reads behind the figures (`bot.domain.metrics`) and the Home tab: the cases a period touches, copied
+"""Reads behind the figures (`socialdesk.domain.metrics`) and the Home tab: the cases a period touches, copied
 into plain `CaseFacts`, and the case lists the Home tab shows."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from bot.clock import as_utc
-from bot.domain.enums import OPEN_STATUSES
-from bot.domain.metrics import CaseFacts, Period, quickest_reopen
-from bot.domain.metrics.tally import REOPEN_KIND, RESOLUTION_KINDS
-from bot.domain.models import Case, CaseEvent
+from socialdesk.clock import as_utc
+from socialdesk.domain.enums import OPEN_STATUSES
+from socialdesk.domain.metrics import CaseFacts, Period, quickest_reopen
+from socialdesk.domain.metrics.tally import REOPEN_KIND, RESOLUTION_KINDS
+from socialdesk.domain.models import Case, CaseEvent
 
 
 def _maybe_utc(value: datetime | None) -> datetime | None:

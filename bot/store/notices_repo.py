@@ -24,7 +24,7 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from bot.domain.models import Notice
+from socialdesk.domain.models import Notice
 
 _NOTICE = cast(Table, Notice.__table__)  # type: ignore[attr-defined]  # SQLModel sets it at class creation
 
@@ -41,7 +41,7 @@ def claim_notice(
     the key already exists (committed by someone else, or claimed earlier in this transaction).
 
     Works under concurrency on SQLite and PostgreSQL. If the transaction reads before this call, open
-    it with `bot.store.db.writer(engine)` on SQLite, or the upgrade to a write lock can fail.
+    it with `socialdesk.store.db.writer(engine)` on SQLite, or the upgrade to a write lock can fail.
     """
     values = {
         "key": key,

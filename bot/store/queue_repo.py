@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from bot.domain.enums import OPEN_STATUSES, Platform
-from bot.domain.models import Case
+from socialdesk.domain.enums import OPEN_STATUSES, Platform
+from socialdesk.domain.models import Case
 
 
 def open_cases(

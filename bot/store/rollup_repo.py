@@ -10,12 +10,12 @@ from sqlalchemy import Table, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from bot.clock import as_utc
-from bot.domain.enums import Category, OutboxStatus, Platform, Priority
-from bot.domain.models import Case, Mention, OutboxMessage, SlackChannel
-from bot.domain.rollup_models import Rollup
-from bot.flood.decide import Window
-from bot.flood.views import RollupCase, RollupPage, RollupView
+from socialdesk.clock import as_utc
+from socialdesk.domain.enums import Category, OutboxStatus, Platform, Priority
+from socialdesk.domain.models import Case, Mention, OutboxMessage, SlackChannel
+from socialdesk.domain.rollup_models import Rollup
+from socialdesk.flood.decide import Window
+from socialdesk.flood.views import RollupCase, RollupPage, RollupView
 
 _ROLLUP = cast(Table, Rollup.__table__)  # type: ignore[attr-defined]  # SQLModel sets it at class creation
 

@@ -3,7 +3,7 @@
 SQLite has one write lock. A transaction that finds it taken waits in SQLite's busy handler, which
 sleeps in steps (1, 2, 5, 10, 15, 20, 25 ... 100 ms) and retries: a webhook commit that arrives 1 ms
 after the ingest worker took the lock for 8 ms waits 18 ms, not 7. Within one process the gate queues
-write-intent transactions (`bot.store.db.writer`) on a condition instead, so the next one starts the
+write-intent transactions (`socialdesk.store.db.writer`) on a condition instead, so the next one starts the
 moment the last one ends, and an urgent one (the inbox writer, whose commit a webhook answer waits
 for) goes before waiting background work. Other processes (listener processes, CLI commands) still
 meet SQLite's own lock and busy handler.

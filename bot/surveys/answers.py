@@ -7,7 +7,7 @@ A resolved case is not joinable, so an answer is matched on its own terms:
   does not continue an open case of theirs (there, "5" may answer an agent's question, so it is
   left to the case).
 
-Either way the text must read as a score for that survey's kind (bot.surveys.parse). The score is
+Either way the text must read as a score for that survey's kind (socialdesk.surveys.parse). The score is
 stored on the surveyed case with a line in its thread. A bare score, or one with only thanks or
 praise around it, opens nothing: the mention is kept on the surveyed case. A score with something
 to act on ("2, still no refund") also goes on through ingest like any mention.
@@ -19,13 +19,13 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.clock import as_utc
-from bot.config import Config
-from bot.domain.models import Case, Mention, PlatformReply
-from bot.domain.notify import CaseNotifier
-from bot.ingest.redact import mask
-from bot.surveys import repo, rules
-from bot.surveys.parse import SCALES, parse_score
+from socialdesk.clock import as_utc
+from socialdesk.config import Config
+from socialdesk.domain.models import Case, Mention, PlatformReply
+from socialdesk.domain.notify import CaseNotifier
+from socialdesk.ingest.redact import mask
+from socialdesk.surveys import repo, rules
+from socialdesk.surveys.parse import SCALES, parse_score
 
 
 class SurveyAnswers:

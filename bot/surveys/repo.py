@@ -8,11 +8,11 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from bot.domain.enums import CaseStatus, Platform, ReplyStatus, ReplyVisibility
-from bot.domain.models import Case, Notice, PlatformReply, SurveyResponse
-from bot.domain.notify import CaseNotifier
-from bot.store import events_repo
-from bot.surveys import rules
+from socialdesk.domain.enums import CaseStatus, Platform, ReplyStatus, ReplyVisibility
+from socialdesk.domain.models import Case, Notice, PlatformReply, SurveyResponse
+from socialdesk.domain.notify import CaseNotifier
+from socialdesk.store import events_repo
+from socialdesk.surveys import rules
 
 _IS_SURVEY = col(PlatformReply.purpose).startswith(rules.PURPOSE_PREFIX)
 

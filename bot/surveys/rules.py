@@ -1,20 +1,20 @@
 """The survey's rules, pure: who is asked, where (public or private), with what text, and when an
-answer needs a person. `bot.surveys.service` applies them to the database."""
+answer needs a person. `socialdesk.surveys.service` applies them to the database."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.clock import as_utc
-from bot.config import BrandVoice, Surveys
-from bot.connectors.replies.meta import MESSAGE_LIMIT as META_MESSAGE_LIMIT
-from bot.connectors.replies.meta import PRIVATE_REPLY_WINDOW
-from bot.connectors.replies.x import DM_LIMIT as X_DM_LIMIT
-from bot.domain.canned import render_template, reply_context
-from bot.domain.enums import CaseStatus, Category, MentionKind, Platform, ReplyVisibility, Sentiment
-from bot.domain.models import Case, Mention
-from bot.domain.voice import platform_length
-from bot.surveys.parse import SCALES, is_small_talk
+from socialdesk.clock import as_utc
+from socialdesk.config import BrandVoice, Surveys
+from socialdesk.connectors.replies.meta import MESSAGE_LIMIT as META_MESSAGE_LIMIT
+from socialdesk.connectors.replies.meta import PRIVATE_REPLY_WINDOW
+from socialdesk.connectors.replies.x import DM_LIMIT as X_DM_LIMIT
+from socialdesk.domain.canned import render_template, reply_context
+from socialdesk.domain.enums import CaseStatus, Category, MentionKind, Platform, ReplyVisibility, Sentiment
+from socialdesk.domain.models import Case, Mention
+from socialdesk.domain.voice import platform_length
+from socialdesk.surveys.parse import SCALES, is_small_talk
 
 # One customer (platform + author) is asked at most once in this period, whatever the number of cases:
 # a regular customer asked after every case stops answering, and starts minding.

@@ -9,10 +9,10 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.config import Surveys
-from bot.domain.models import Case
-from bot.store.notices_repo import claim_notice
-from bot.surveys import repo, rules
+from socialdesk.config import Surveys
+from socialdesk.domain.models import Case
+from socialdesk.store.notices_repo import claim_notice
+from socialdesk.surveys import repo, rules
 
 
 def schedule_after_resolve(session: Session, case: Case, *, surveys: Surveys, now: datetime) -> bool:

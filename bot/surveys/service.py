@@ -33,16 +33,16 @@ from jinja2 import TemplateError
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.casework.replies import Delivery, ReplyDesk
-from bot.clock import Clock, as_utc
-from bot.config import Config
-from bot.connectors.replies.base import ErrorKind
-from bot.domain.enums import CaseStatus, Platform, ReplyStatus, ReplyVisibility
-from bot.domain.errors import DomainError
-from bot.domain.models import Case, Mention, Notice, PlatformReply
-from bot.store.db import writer
-from bot.surveys import repo, rules
-from bot.surveys.parse import SCALES
+from socialdesk.casework.replies import Delivery, ReplyDesk
+from socialdesk.clock import Clock, as_utc
+from socialdesk.config import Config
+from socialdesk.connectors.replies.base import ErrorKind
+from socialdesk.domain.enums import CaseStatus, Platform, ReplyStatus, ReplyVisibility
+from socialdesk.domain.errors import DomainError
+from socialdesk.domain.models import Case, Mention, Notice, PlatformReply
+from socialdesk.store.db import writer
+from socialdesk.surveys import repo, rules
+from socialdesk.surveys.parse import SCALES
 
 log = logging.getLogger(__name__)
 

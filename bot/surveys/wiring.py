@@ -7,17 +7,17 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from starlette.routing import Route
 
-from bot.casework.replies import ReplyDesk
-from bot.clock import Clock
-from bot.config import Config
-from bot.connectors.replies.router import ReplyConnectors, UnconfiguredConnector
-from bot.domain.enums import Platform
-from bot.domain.notify import CaseNotifier
-from bot.jobs import Job
-from bot.metrics import Metrics
-from bot.settings import Settings
-from bot.surveys.service import SurveyService
-from bot.web.survey_webhook import SurveyWebhook
+from socialdesk.casework.replies import ReplyDesk
+from socialdesk.clock import Clock
+from socialdesk.config import Config
+from socialdesk.connectors.replies.router import ReplyConnectors, UnconfiguredConnector
+from socialdesk.domain.enums import Platform
+from socialdesk.domain.notify import CaseNotifier
+from socialdesk.jobs import Job
+from socialdesk.metrics import Metrics
+from socialdesk.settings import Settings
+from socialdesk.surveys.service import SurveyService
+from socialdesk.web.survey_webhook import SurveyWebhook
 
 JOB_ID = "surveys"
 EVERY_SECONDS = 60  # with delay_minutes 0 a survey goes out within a minute of the resolve

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.triage.linear import LinearModel, lookup
+from socialdesk.triage.linear import LinearModel, lookup
 
 SHIPPED_MODEL = Path(__file__).parent / "data" / "model.npz"
 _MODEL_NAMES = ("sentiment", "complaint", "care")

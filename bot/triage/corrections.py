@@ -16,9 +16,9 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.domain.models import TriageCorrection
-from bot.triage.bundle import TriageBundle, load_cached
-from bot.triage.path import Triage
+from socialdesk.domain.models import TriageCorrection
+from socialdesk.triage.bundle import TriageBundle, load_cached
+from socialdesk.triage.path import Triage
 
 HELDOUT_TENTHS = 3
 

@@ -24,15 +24,15 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from itertools import pairwise
 
-from bot.domain.keywords import matcher_for
-from bot.triage.rules import (
+from socialdesk.domain.keywords import matcher_for
+from socialdesk.triage.rules import (
     COMPLAINT_KEYWORDS,
     INCIDENT_KEYWORDS,
     PRAISE_KEYWORDS,
     QUESTION_KEYWORDS,
     SPAM_KEYWORDS,
 )
-from bot.triage.vader import analyzer
+from socialdesk.triage.vader import analyzer
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<![\w@])[@\uff20]\w{1,30}")

@@ -18,14 +18,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from bot.config import CategoryRule, PriorityRule
-from bot.domain.enums import Category, Priority, Sentiment
-from bot.domain.keywords import matcher_for
-from bot.triage import priority as policy
-from bot.triage.bundle import Encoded, TriageBundle, load_cached
-from bot.triage.features import featurize, stack_inputs
-from bot.triage.rule_priority import PriorityInput, match_rules
-from bot.triage.rules import rule_matches
+from socialdesk.config import CategoryRule, PriorityRule
+from socialdesk.domain.enums import Category, Priority, Sentiment
+from socialdesk.domain.keywords import matcher_for
+from socialdesk.triage import priority as policy
+from socialdesk.triage.bundle import Encoded, TriageBundle, load_cached
+from socialdesk.triage.features import featurize, stack_inputs
+from socialdesk.triage.rule_priority import PriorityInput, match_rules
+from socialdesk.triage.rules import rule_matches
 
 _PLACEHOLDERS = frozenset({"w:xurl", "w:xuser", "w:xnum"})
 

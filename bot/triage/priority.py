@@ -22,9 +22,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.domain.enums import Category, Priority, Sentiment
-from bot.domain.keywords import matcher_for
-from bot.triage.rule_priority import compact_count
+from socialdesk.domain.enums import Category, Priority, Sentiment
+from socialdesk.domain.keywords import matcher_for
+from socialdesk.triage.rule_priority import compact_count
 
 # fmt: off
 CRISIS_KEYWORDS = (

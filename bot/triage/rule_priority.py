@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.config import PriorityRule, PriorityWhen
-from bot.domain.enums import Category, Priority, Sentiment
-from bot.domain.keywords import matcher_for
+from socialdesk.config import PriorityRule, PriorityWhen
+from socialdesk.domain.enums import Category, Priority, Sentiment
+from socialdesk.domain.keywords import matcher_for
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.config import CategoryRule
-from bot.domain.enums import Category
-from bot.domain.keywords import matcher_for
+from socialdesk.config import CategoryRule
+from socialdesk.domain.enums import Category
+from socialdesk.domain.keywords import matcher_for
 
 # "?" inside a link (https://shop.example/p?id=3) is not the customer asking anything.
 _URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+", re.IGNORECASE)
@@ -94,7 +94,7 @@ def rule_matches(rule: CategoryRule, text: str, compound: float) -> bool:
 def categorize(text: str, compound: float, rules: Sequence[CategoryRule] = ()) -> Category:
     """The category of the first matching rule, OTHER when none matches.
 
-    `compound` is the VADER score of the same text (see bot.triage.vader).
+    `compound` is the VADER score of the same text (see socialdesk.triage.vader).
     """
     for rule in rules or DEFAULT_CATEGORY_RULES:
         if rule_matches(rule, text, compound):

@@ -27,10 +27,10 @@ from typing import Any
 
 import numpy as np
 
-from bot.triage import datasets
-from bot.triage.bundle import TriageBundle
-from bot.triage.features import featurize, stack_inputs
-from bot.triage.linear import LinearModel, from_sklearn
+from socialdesk.triage import datasets
+from socialdesk.triage.bundle import TriageBundle
+from socialdesk.triage.features import featurize, stack_inputs
+from socialdesk.triage.linear import LinearModel, from_sklearn
 
 SENTIMENT_C = 0.5
 COMPLAINT_C = 4.0
@@ -139,7 +139,7 @@ def tune_offsets(
 ) -> tuple[list[float], float]:
     """Per-class additive offsets on log-probabilities that maximize macro recall on out-of-fold
     predictions (a grid, the first class fixed at 0)."""
-    from bot.triage.metrics import report
+    from socialdesk.triage.metrics import report
 
     logp = np.log(np.clip(probs, 1e-12, 1.0))
     grid = np.round(np.arange(-0.6, 0.61, 0.05), 2)

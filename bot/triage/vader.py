@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from bot.domain.enums import Sentiment
+from socialdesk.domain.enums import Sentiment
 
 # Upper bounds of each band, inclusive where the brief says "<=" (see band_of).
 VERY_NEGATIVE_AT_MOST = -0.5

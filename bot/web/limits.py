@@ -23,7 +23,7 @@ from typing import Any, Final
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.metrics import Metrics
+from socialdesk.metrics import Metrics
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.metrics import Metrics
-from bot.store.db import ping
+from socialdesk.metrics import Metrics
+from socialdesk.store.db import ping
 
 
 def ops_routes(

@@ -30,17 +30,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.clock import Clock
-from bot.config import Config
-from bot.connectors import verify
-from bot.domain.models import Case
-from bot.domain.notify import CaseNotifier
-from bot.ingest.redact import mask
-from bot.metrics import Metrics
-from bot.settings import Settings
-from bot.store.db import writer
-from bot.surveys import repo
-from bot.surveys.parse import SCALES
+from socialdesk.clock import Clock
+from socialdesk.config import Config
+from socialdesk.connectors import verify
+from socialdesk.domain.models import Case
+from socialdesk.domain.notify import CaseNotifier
+from socialdesk.ingest.redact import mask
+from socialdesk.metrics import Metrics
+from socialdesk.settings import Settings
+from socialdesk.store.db import writer
+from socialdesk.surveys import repo
+from socialdesk.surveys.parse import SCALES
 
 log = logging.getLogger(__name__)
 

@@ -21,17 +21,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.clock import Clock
-from bot.connectors import verify
-from bot.failpoints import failpoint
-from bot.ingest import inbox
-from bot.ingest.inbox_writer import InboxWriter
-from bot.ingest.normalizers import as_utf8, normalize
-from bot.ingest.normalizers.base import BrandAccounts
-from bot.ingest.types import MalformedPayload
-from bot.metrics import Metrics
-from bot.settings import Settings
-from bot.workers import ForegroundFirst
+from socialdesk.clock import Clock
+from socialdesk.connectors import verify
+from socialdesk.failpoints import failpoint
+from socialdesk.ingest import inbox
+from socialdesk.ingest.inbox_writer import InboxWriter
+from socialdesk.ingest.normalizers import as_utf8, normalize
+from socialdesk.ingest.normalizers.base import BrandAccounts
+from socialdesk.ingest.types import MalformedPayload
+from socialdesk.metrics import Metrics
+from socialdesk.settings import Settings
+from socialdesk.workers import ForegroundFirst
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from bot.settings import PROJECT_ROOT
+from socialdesk.settings import PROJECT_ROOT
 
 SHARED_SOCIAL = PROJECT_ROOT.parent / "shared" / "data" / "social"
 

@@ -10,11 +10,11 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.app import Runtime
-from bot.domain.commands import SOCIAL_USAGE, SocialCommand, parse_social, unescape_slack
-from bot.domain.errors import DomainError
-from bot.standin import SlackStandin
-from handlers.crisis import SUBCOMMANDS
+from socialdesk.app import Runtime
+from socialdesk.domain.commands import SOCIAL_USAGE, SocialCommand, parse_social, unescape_slack
+from socialdesk.domain.errors import DomainError
+from socialdesk.handlers.crisis import SUBCOMMANDS
+from socialdesk.standin import SlackStandin
 from tests import support
 
 _tokens = itertools.count(1)

@@ -12,9 +12,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.config import ConfigError, load_config, parse_config
-from bot.domain.playbooks.loader import PlaybookError, load_playbook
-from bot.settings import PROJECT_ROOT
+from socialdesk.config import ConfigError, load_config, parse_config
+from socialdesk.domain.playbooks.loader import PlaybookError, load_playbook
+from socialdesk.settings import PROJECT_ROOT
 from tests.fuzz.strategies import json_values, mutated
 
 CONFIG = yaml.safe_load((PROJECT_ROOT / "socialdesk.example.yaml").read_text(encoding="utf-8"))

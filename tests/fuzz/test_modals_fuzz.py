@@ -13,14 +13,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, func, select
 
-from bot.app import Runtime
-from bot.clock import ManualClock
-from bot.domain.crisis_models import CrisisEvent
-from bot.domain.models import CaseEvent, PlatformReply
-from bot.slack.crisis_ids import CrisisCallbackId, CrisisValue, encode_crisis_value
-from bot.slack.crisis_modals import CrisisInput
-from bot.slack.ids import CallbackId, InputId, encode_case_value
-from bot.standin.workspace import TEAM_ID
+from socialdesk.app import Runtime
+from socialdesk.clock import ManualClock
+from socialdesk.domain.crisis_models import CrisisEvent
+from socialdesk.domain.models import CaseEvent, PlatformReply
+from socialdesk.slack.crisis_ids import CrisisCallbackId, CrisisValue, encode_crisis_value
+from socialdesk.slack.crisis_modals import CrisisInput
+from socialdesk.slack.ids import CallbackId, InputId, encode_case_value
+from socialdesk.standin.workspace import TEAM_ID
 from tests import support
 from tests.fuzz.strategies import json_values
 from tests.integration.helpers import generic_mention, post_generic

@@ -14,10 +14,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.demo.feed import build_feed
-from bot.ingest.normalizers import NORMALIZERS, normalize
-from bot.ingest.normalizers.base import NO_BRAND, BrandAccounts
-from bot.ingest.types import MalformedPayload, NormalizedMention
+from socialdesk.demo.feed import build_feed
+from socialdesk.ingest.normalizers import NORMALIZERS, normalize
+from socialdesk.ingest.normalizers.base import NO_BRAND, BrandAccounts
+from socialdesk.ingest.types import MalformedPayload, NormalizedMention
 from tests.fuzz.strategies import META_SAMPLES, X_V2_SAMPLES, json_values, mutated
 
 FEED = build_feed(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))

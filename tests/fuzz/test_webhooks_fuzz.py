@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
-from bot.app import Runtime
-from bot.connectors.verify import sign_generic, sign_meta, sign_x
-from bot.domain.enums import InboxStatus
-from bot.domain.models import Case, InboxItem, Mention
+from socialdesk.app import Runtime
+from socialdesk.connectors.verify import sign_generic, sign_meta, sign_x
+from socialdesk.domain.enums import InboxStatus
+from socialdesk.domain.models import Case, InboxItem, Mention
 from tests import support
 from tests.fuzz.strategies import META_SAMPLES, json_values, mutated
 from tests.fuzz.test_normalizers_fuzz import SAMPLES

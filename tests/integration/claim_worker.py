@@ -17,13 +17,13 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.pool import QueuePool
 
-from bot.casework.roles import Actor, Role
-from bot.casework.service import CaseWork
-from bot.clock import Clock, SystemClock
-from bot.config import load_config
-from bot.domain.casework import AlreadyClaimed
-from bot.slack.notifier import OutboxNotifier
-from bot.store.db import is_sqlite, make_engine
+from socialdesk.casework.roles import Actor, Role
+from socialdesk.casework.service import CaseWork
+from socialdesk.clock import Clock, SystemClock
+from socialdesk.config import load_config
+from socialdesk.domain.casework import AlreadyClaimed
+from socialdesk.slack.notifier import OutboxNotifier
+from socialdesk.store.db import is_sqlite, make_engine
 
 BARRIER_TIMEOUT = 60.0  # only reached when a racer never turns up (a crashed process): fail, don't hang
 

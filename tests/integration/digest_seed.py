@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.domain.enums import (
+from socialdesk.domain.enums import (
     CaseStatus,
     Category,
     MentionKind,
@@ -20,7 +20,7 @@ from bot.domain.enums import (
     ReplyVisibility,
     Sentiment,
 )
-from bot.domain.models import Case, CaseEvent, Mention, PlatformReply, SurveyResponse
+from socialdesk.domain.models import Case, CaseEvent, Mention, PlatformReply, SurveyResponse
 
 _ids = count(1)
 

@@ -8,11 +8,11 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
-from bot.app import Runtime
-from bot.clock import ManualClock
-from bot.domain.enums import Priority
-from bot.domain.models import Case, OutboxMessage
-from bot.domain.rollup_models import Rollup
+from socialdesk.app import Runtime
+from socialdesk.clock import ManualClock
+from socialdesk.domain.enums import Priority
+from socialdesk.domain.models import Case, OutboxMessage
+from socialdesk.domain.rollup_models import Rollup
 from tests.integration.helpers import generic_mention, post_generic
 
 QUESTION = "Where is my parcel?"  # question, P4, team support

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from bot.connectors.verify import sign_generic, sign_meta, sign_x
+from socialdesk.connectors.verify import sign_generic, sign_meta, sign_x
 from tests import support
 
 

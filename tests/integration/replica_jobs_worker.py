@@ -10,7 +10,7 @@ Modes:
 - "free": no leader; every replica runs both jobs every round, so only the Notice keys stand between
   the replicas and a double send.
 - "leader": a real `LeaderElector` (a PostgreSQL advisory lock on its own connection) and the
-  scheduler's own leader-only gate (`bot.scheduler.gated`): only the leader's jobs do anything.
+  scheduler's own leader-only gate (`socialdesk.scheduler.gated`): only the leader's jobs do anything.
 
 The test talks to each replica over its own `Pipe` (a replica SIGKILLed while holding a shared lock
 would hang every other process; a pipe only breaks for its own replica). Commands:
@@ -33,14 +33,14 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from bot.app import Runtime, build_runtime
-from bot.clock import ManualClock
-from bot.config import Config, load_config
-from bot.domain.enums import Priority
-from bot.leader import LeaderElector
-from bot.scheduler import gated
-from bot.settings import PROJECT_ROOT, Settings
-from bot.sla.scanner import ScanReport
+from socialdesk.app import Runtime, build_runtime
+from socialdesk.clock import ManualClock
+from socialdesk.config import Config, load_config
+from socialdesk.domain.enums import Priority
+from socialdesk.leader import LeaderElector
+from socialdesk.scheduler import gated
+from socialdesk.settings import PROJECT_ROOT, Settings
+from socialdesk.sla.scanner import ScanReport
 from tests import support
 
 SAMPLE_CONFIG = PROJECT_ROOT / "socialdesk.example.yaml"

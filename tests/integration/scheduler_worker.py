@@ -24,16 +24,16 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.clock import SystemClock
-from bot.jobs import Job
-from bot.leader import LeaderElector
-from bot.metrics import Metrics
-from bot.scheduler import build_scheduler, run_leader_jobs_now
-from bot.slack.channels import ChannelDirectory
-from bot.slack.outbox import OutboxSender
-from bot.slack.outbox_queue import enqueue
-from bot.store.db import make_engine, session_scope, writer
-from bot.store.notices_repo import claim_notice
+from socialdesk.clock import SystemClock
+from socialdesk.jobs import Job
+from socialdesk.leader import LeaderElector
+from socialdesk.metrics import Metrics
+from socialdesk.scheduler import build_scheduler, run_leader_jobs_now
+from socialdesk.slack.channels import ChannelDirectory
+from socialdesk.slack.outbox import OutboxSender
+from socialdesk.slack.outbox_queue import enqueue
+from socialdesk.store.db import make_engine, session_scope, writer
+from socialdesk.store.notices_repo import claim_notice
 
 TICK_JOB_ID = "test-tick"
 CHANNEL = "C0MANAGER1"  # an id: no channel lookups (and no slack_channel writes) in the race

@@ -26,9 +26,9 @@ import httpx
 import yaml
 
 from benchmarks.ingest import free_port, wait_healthy
-from bot.settings import PROJECT_ROOT
-from bot.standin import SlackStandin
-from bot.standin.platforms import GraphApiStandIn, XApiStandIn
+from socialdesk.settings import PROJECT_ROOT
+from socialdesk.standin import SlackStandin
+from socialdesk.standin.platforms import GraphApiStandIn, XApiStandIn
 from tests import support
 
 MARIA, SAM, PRIYA = "U0AGENT01", "U0AGENT02", "U0MANAGER1"
@@ -36,7 +36,7 @@ X_TOKEN, PAGE_TOKEN = "x-test-bearer", "meta-test-page-token"
 KILL_DEADLINE = 30.0  # from the request that reaches the failpoint to the process being gone
 SETTLE_DEADLINE = 30.0  # from the restart until Slack and the platforms show the outcome
 _tokens = itertools.count(1)
-SERVE = "from bot.cli import main; main()"
+SERVE = "from socialdesk.cli import main; main()"
 
 
 def until(condition: Callable[[], bool], what: str, deadline: float = SETTLE_DEADLINE) -> None:

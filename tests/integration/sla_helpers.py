@@ -10,13 +10,13 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.app import Runtime
-from bot.clock import ManualClock
-from bot.domain.models import Case, Notice, OutboxMessage
-from bot.sla.scanner import ScanReport
-from bot.slack.ids import AlertActionId, encode_case_value
-from bot.standin import SlackStandin
-from bot.standin.models import StoredMessage
+from socialdesk.app import Runtime
+from socialdesk.clock import ManualClock
+from socialdesk.domain.models import Case, Notice, OutboxMessage
+from socialdesk.sla.scanner import ScanReport
+from socialdesk.slack.ids import AlertActionId, encode_case_value
+from socialdesk.standin import SlackStandin
+from socialdesk.standin.models import StoredMessage
 from tests.integration.helpers import generic_mention, post_generic, settle
 from tests.integration.slack_driver import SlackDriver
 

@@ -12,15 +12,15 @@ from urllib.parse import urlencode
 
 import httpx
 
-from bot.slack.ids import (
+from socialdesk.slack.ids import (
     ActionId,
     OverflowOption,
     encode_case_value,
     encode_overflow_value,
     encode_triage_value,
 )
-from bot.standin import SlackStandin
-from bot.standin.models import StoredView
+from socialdesk.standin import SlackStandin
+from socialdesk.standin.models import StoredView
 from tests import support
 
 _counter = itertools.count(1)

@@ -15,12 +15,12 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from bot.clock import ManualClock
-from bot.connectors.posts.base import BrandPost
-from bot.connectors.posts.router import BrandPosters, build_brand_posters
-from bot.connectors.replies.base import ErrorKind, PlatformError
-from bot.settings import Settings
-from bot.standin.platforms import GraphApiStandIn, XApiStandIn
+from socialdesk.clock import ManualClock
+from socialdesk.connectors.posts.base import BrandPost
+from socialdesk.connectors.posts.router import BrandPosters, build_brand_posters
+from socialdesk.connectors.replies.base import ErrorKind, PlatformError
+from socialdesk.settings import Settings
+from socialdesk.standin.platforms import GraphApiStandIn, XApiStandIn
 
 X_TOKEN = "x-user-token-SECRET-ee55"
 PAGE_TOKEN = "meta-page-token-SECRET-ff66"

@@ -9,13 +9,13 @@ from collections.abc import Iterator
 import pytest
 from sqlmodel import Session, select
 
-from bot.app import Runtime
-from bot.clock import ManualClock
-from bot.config import Config, Roles, load_config
-from bot.domain.enums import CaseStatus
-from bot.domain.models import Case, CaseEvent
-from bot.slack.ids import ActionId, CallbackId, InputId, OverflowOption
-from bot.standin import SlackStandin
+from socialdesk.app import Runtime
+from socialdesk.clock import ManualClock
+from socialdesk.config import Config, Roles, load_config
+from socialdesk.domain.enums import CaseStatus
+from socialdesk.domain.models import Case, CaseEvent
+from socialdesk.slack.ids import ActionId, CallbackId, InputId, OverflowOption
+from socialdesk.standin import SlackStandin
 from tests.conftest import SAMPLE_CONFIG
 from tests.integration.helpers import generic_mention, post_generic, settle
 from tests.integration.slack_driver import SlackDriver, picked_user, selected, typed

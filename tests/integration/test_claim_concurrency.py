@@ -21,14 +21,14 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.app import Runtime
-from bot.clock import ManualClock
-from bot.domain.casework import AlreadyClaimed, EventKind
-from bot.domain.enums import CaseStatus
-from bot.domain.models import Case, CaseEvent, OutboxMessage
-from bot.slack.ids import ActionId, encode_case_value
-from bot.slack.outbox_queue import RENDER_CASE_CARD, RENDER_EVENT_LINE
-from bot.standin import SlackStandin
+from socialdesk.app import Runtime
+from socialdesk.clock import ManualClock
+from socialdesk.domain.casework import AlreadyClaimed, EventKind
+from socialdesk.domain.enums import CaseStatus
+from socialdesk.domain.models import Case, CaseEvent, OutboxMessage
+from socialdesk.slack.ids import ActionId, encode_case_value
+from socialdesk.slack.outbox_queue import RENDER_CASE_CARD, RENDER_EVENT_LINE
+from socialdesk.standin import SlackStandin
 from tests import support
 from tests.conftest import SAMPLE_CONFIG
 from tests.integration.claim_worker import (
@@ -197,7 +197,7 @@ def test_fifty_simultaneous_claim_clicks_get_one_yes_and_forty_nine_names(
 def test_a_claim_click_is_acked_while_every_listener_thread_is_busy(
     server: str, runtime: Runtime, standin: SlackStandin, case_id: int
 ) -> None:
-    """The ack does not wait for a listener thread (bot.slack.bolt_route.ack_first): with the whole
+    """The ack does not wait for a listener thread (socialdesk.slack.bolt_route.ack_first): with the whole
     listener pool held up, Slack still gets its 200 at once, and the answer follows when a thread frees."""
     release = threading.Event()
     jam = [

@@ -24,15 +24,15 @@ import httpx
 import pytest
 from sqlmodel import Session, col, select
 
-from bot.app import build_runtime
-from bot.clock import ManualClock
-from bot.domain.crisis_models import CrisisPublication
-from bot.domain.enums import ReplyStatus
-from bot.domain.models import Case, InboxItem, Mention, OutboxMessage, PlatformReply
-from bot.settings import Settings
-from bot.standin import SlackStandin
-from bot.standin.platforms import GraphApiStandIn, XApiStandIn
-from bot.store.db import make_engine
+from socialdesk.app import build_runtime
+from socialdesk.clock import ManualClock
+from socialdesk.domain.crisis_models import CrisisPublication
+from socialdesk.domain.enums import ReplyStatus
+from socialdesk.domain.models import Case, InboxItem, Mention, OutboxMessage, PlatformReply
+from socialdesk.settings import Settings
+from socialdesk.standin import SlackStandin
+from socialdesk.standin.platforms import GraphApiStandIn, XApiStandIn
+from socialdesk.store.db import make_engine
 from tests import support
 from tests.integration.helpers import generic_mention, post_generic, post_x
 from tests.integration.serve_harness import MARIA, PRIYA, SAM, Deployment, until

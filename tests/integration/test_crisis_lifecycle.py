@@ -17,16 +17,22 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, col, select
 
-from bot.app import Runtime, build_runtime
-from bot.clock import ManualClock, as_utc
-from bot.config import Config
-from bot.crisis.early_warning import EarlyWarning
-from bot.domain.crisis_models import Crisis, CrisisEvent, CrisisPublication, CrisisStatement, StatementStatus
-from bot.domain.enums import ReplyStatus
-from bot.domain.models import Case, Mention
-from bot.slack.crisis_ids import CrisisActionId, CrisisCallbackId, CrisisValue, encode_crisis_value
-from bot.standin import SlackStandin
-from bot.standin.platforms import GraphApiStandIn, XApiStandIn
+from socialdesk.app import Runtime, build_runtime
+from socialdesk.clock import ManualClock, as_utc
+from socialdesk.config import Config
+from socialdesk.crisis.early_warning import EarlyWarning
+from socialdesk.domain.crisis_models import (
+    Crisis,
+    CrisisEvent,
+    CrisisPublication,
+    CrisisStatement,
+    StatementStatus,
+)
+from socialdesk.domain.enums import ReplyStatus
+from socialdesk.domain.models import Case, Mention
+from socialdesk.slack.crisis_ids import CrisisActionId, CrisisCallbackId, CrisisValue, encode_crisis_value
+from socialdesk.standin import SlackStandin
+from socialdesk.standin.platforms import GraphApiStandIn, XApiStandIn
 from tests.integration.helpers import generic_mention, post_generic, settle
 from tests.integration.slack_driver import SlackDriver, selected, typed
 from tests.integration.test_replies_platforms import graph, platform_settings, xapi  # noqa: F401

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from bot.app import Runtime
-from bot.clock import ManualClock
-from bot.crisis.review import build_review
-from bot.crisis.review_chart import PNG_SIGNATURE
-from bot.crisis.review_post import queue_review
-from bot.domain.crisis_models import Crisis
-from bot.domain.enums import OutboxStatus
-from bot.domain.models import OutboxMessage
-from bot.standin import SlackStandin, validate_blocks
+from socialdesk.app import Runtime
+from socialdesk.clock import ManualClock
+from socialdesk.crisis.review import build_review
+from socialdesk.crisis.review_chart import PNG_SIGNATURE
+from socialdesk.crisis.review_post import queue_review
+from socialdesk.domain.crisis_models import Crisis
+from socialdesk.domain.enums import OutboxStatus
+from socialdesk.domain.models import OutboxMessage
+from socialdesk.standin import SlackStandin, validate_blocks
 from tests.unit.test_crisis_review import NOW, TZ, all_text, seed_ended_crisis
 
 ROOM = "outage-1"

@@ -21,16 +21,22 @@ import pytest
 from sqlmodel import Session, col, create_engine, select
 from typer.testing import CliRunner
 
-from bot.cli import cli
-from bot.demo import runner
-from bot.demo.changes import PNG_SIGNATURE
-from bot.demo.steps import Stage, run_line
-from bot.domain.crisis_models import Crisis, CrisisApproval, CrisisStatement, CrisisStatus, StatementStatus
-from bot.domain.enums import CaseStatus
-from bot.domain.models import Case
-from bot.settings import PROJECT_ROOT
-from bot.standin import StoredMessage
-from bot.standin.models import StoredFile
+from socialdesk.cli import cli
+from socialdesk.demo import runner
+from socialdesk.demo.changes import PNG_SIGNATURE
+from socialdesk.demo.steps import Stage, run_line
+from socialdesk.domain.crisis_models import (
+    Crisis,
+    CrisisApproval,
+    CrisisStatement,
+    CrisisStatus,
+    StatementStatus,
+)
+from socialdesk.domain.enums import CaseStatus
+from socialdesk.domain.models import Case
+from socialdesk.settings import PROJECT_ROOT
+from socialdesk.standin import StoredMessage
+from socialdesk.standin.models import StoredFile
 
 TOUR = PROJECT_ROOT / "demo-tour.txt"
 MARIA, SAM, PRIYA, NORA = "U0AGENT01", "U0AGENT02", "U0MANAGER1", "U0LEGAL001"

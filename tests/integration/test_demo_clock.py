@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.demo import runner
-from bot.demo.changes import PNG_SIGNATURE
-from bot.demo.steps import Stage
-from bot.standin import StoredMessage
-from bot.standin.models import StoredFile
+from socialdesk.demo import runner
+from socialdesk.demo.changes import PNG_SIGNATURE
+from socialdesk.demo.steps import Stage
+from socialdesk.standin import StoredMessage
+from socialdesk.standin.models import StoredFile
 
 SUNDAY_NOON = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)  # the demo's day: Sunday, from 09:40 London
 

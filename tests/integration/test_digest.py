@@ -15,21 +15,21 @@ import pytest
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
-from bot.app import Runtime
-from bot.cli import cli
-from bot.clock import ManualClock
-from bot.config import Config
-from bot.digest.build import DigestBuilder, daily_key
-from bot.digest.chart import PNG_SIGNATURE
-from bot.digest.service import DigestService, PeriodNotOver
-from bot.domain.crisis_models import Crisis, CrisisStatus
-from bot.domain.enums import Category, OutboxStatus, Platform, Sentiment
-from bot.domain.models import Case, Notice, OutboxMessage
-from bot.leader import LeaderElector
-from bot.services import start_background
-from bot.standin import SlackStandin, StoredMessage, validate_blocks
-from bot.store.db import is_sqlite
-from bot.store.install_repo import first_run
+from socialdesk.app import Runtime
+from socialdesk.cli import cli
+from socialdesk.clock import ManualClock
+from socialdesk.config import Config
+from socialdesk.digest.build import DigestBuilder, daily_key
+from socialdesk.digest.chart import PNG_SIGNATURE
+from socialdesk.digest.service import DigestService, PeriodNotOver
+from socialdesk.domain.crisis_models import Crisis, CrisisStatus
+from socialdesk.domain.enums import Category, OutboxStatus, Platform, Sentiment
+from socialdesk.domain.models import Case, Notice, OutboxMessage
+from socialdesk.leader import LeaderElector
+from socialdesk.services import start_background
+from socialdesk.standin import SlackStandin, StoredMessage, validate_blocks
+from socialdesk.store.db import is_sqlite
+from socialdesk.store.install_repo import first_run
 from tests import support
 from tests.integration.digest_seed import add_case, at, seed_tuesday
 from tests.integration.helpers import generic_mention, post_generic, settle

@@ -1,5 +1,5 @@
-"""The digest's SQL adds up the same figures as the definitions in `bot.domain.metrics`: on cases built
-to hit every rule's edge, `bot.store.digest_repo` and friends must agree with `tally_of`, `sla_tally`,
+"""The digest's SQL adds up the same figures as the definitions in `socialdesk.domain.metrics`: on cases built
+to hit every rule's edge, `socialdesk.store.digest_repo` and friends must agree with `tally_of`, `sla_tally`,
 `volume_by` and the rest run over `CaseFacts` of the same rows (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ from collections import Counter
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.domain import metrics
-from bot.domain.enums import CaseStatus, Category, Platform, Sentiment
-from bot.domain.metrics import Period, local_days
-from bot.store import digest_detail_repo as detail
-from bot.store import digest_repo
-from bot.store.digest_review_repo import outcomes_by_canned, outcomes_by_route
-from bot.store.metrics_repo import case_facts
+from socialdesk.domain import metrics
+from socialdesk.domain.enums import CaseStatus, Category, Platform, Sentiment
+from socialdesk.domain.metrics import Period, local_days
+from socialdesk.store import digest_detail_repo as detail
+from socialdesk.store import digest_repo
+from socialdesk.store.digest_review_repo import outcomes_by_canned, outcomes_by_route
+from socialdesk.store.metrics_repo import case_facts
 from tests.integration.digest_seed import add_case, add_event, add_survey, at
 
 TZ = "Europe/London"  # on UTC in November

@@ -14,18 +14,18 @@ from typing import Any
 import pytest
 from sqlmodel import Session, col, select
 
-from bot.app import Runtime
-from bot.clock import ManualClock
-from bot.config import Config, load_config
-from bot.crisis.early_warning import EarlyWarning, WarningReport
-from bot.domain.crisis_models import Crisis
-from bot.domain.models import Case, Mention, Notice
-from bot.domain.playbooks.schema import Playbook
-from bot.ingest import inbox
-from bot.slack.crisis_ids import CrisisActionId, decode_crisis_value
-from bot.standin import SlackStandin
-from bot.standin.models import StoredMessage
-from bot.store.db import make_engine
+from socialdesk.app import Runtime
+from socialdesk.clock import ManualClock
+from socialdesk.config import Config, load_config
+from socialdesk.crisis.early_warning import EarlyWarning, WarningReport
+from socialdesk.domain.crisis_models import Crisis
+from socialdesk.domain.models import Case, Mention, Notice
+from socialdesk.domain.playbooks.schema import Playbook
+from socialdesk.ingest import inbox
+from socialdesk.slack.crisis_ids import CrisisActionId, decode_crisis_value
+from socialdesk.standin import SlackStandin
+from socialdesk.standin.models import StoredMessage
+from socialdesk.store.db import make_engine
 from tests.conftest import SAMPLE_CONFIG
 from tests.integration.helpers import generic_mention
 

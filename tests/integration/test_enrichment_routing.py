@@ -7,12 +7,12 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from bot.app import Runtime
-from bot.clock import ManualClock
-from bot.demo.feed import build_feed
-from bot.domain.enums import CaseStatus, Priority
-from bot.domain.models import Case, Mention
-from bot.standin import SlackStandin
+from socialdesk.app import Runtime
+from socialdesk.clock import ManualClock
+from socialdesk.demo.feed import build_feed
+from socialdesk.domain.enums import CaseStatus, Priority
+from socialdesk.domain.models import Case, Mention
+from socialdesk.standin import SlackStandin
 from tests.integration.helpers import generic_mention, post_generic, post_meta, post_x
 
 SECRETS_OF_CUSTOMERS = ["dana.whitfield@example.com", "7700 900123", "4111 1111 1111 1111", "ORD-88231X"]

@@ -9,11 +9,11 @@ from collections import Counter
 
 from sqlmodel import Session, select
 
-from bot.app import Runtime
-from bot.clock import ManualClock
-from bot.domain.enums import OutboxStatus
-from bot.domain.models import OutboxMessage
-from bot.standin import SlackStandin
+from socialdesk.app import Runtime
+from socialdesk.clock import ManualClock
+from socialdesk.domain.enums import OutboxStatus
+from socialdesk.domain.models import OutboxMessage
+from socialdesk.standin import SlackStandin
 from tests.integration.flood_helpers import flood, high_priority, shown
 from tests.integration.helpers import settle
 

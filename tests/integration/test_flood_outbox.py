@@ -11,12 +11,12 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from bot.app import Runtime
-from bot.clock import ManualClock
-from bot.domain.enums import InboxStatus
-from bot.domain.models import InboxItem
-from bot.ingest.pipeline import DrainReport
-from bot.standin import SlackStandin
+from socialdesk.app import Runtime
+from socialdesk.clock import ManualClock
+from socialdesk.domain.enums import InboxStatus
+from socialdesk.domain.models import InboxItem
+from socialdesk.ingest.pipeline import DrainReport
+from socialdesk.standin import SlackStandin
 from tests.integration.flood_helpers import high_priority, post_crowd_member, shown
 from tests.integration.helpers import generic_mention, post_generic, settle
 

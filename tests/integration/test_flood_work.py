@@ -10,15 +10,15 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from bot.app import Runtime, build_runtime
-from bot.clock import ManualClock
-from bot.config import Config, Flood
-from bot.domain.enums import CaseStatus, OutboxStatus
-from bot.domain.models import Case, OutboxMessage
-from bot.domain.rollup_models import Rollup
-from bot.slack.ids import ActionId
-from bot.slack.rollup_ids import RollupActionId, encode_rollup_value
-from bot.standin import SlackStandin
+from socialdesk.app import Runtime, build_runtime
+from socialdesk.clock import ManualClock
+from socialdesk.config import Config, Flood
+from socialdesk.domain.enums import CaseStatus, OutboxStatus
+from socialdesk.domain.models import Case, OutboxMessage
+from socialdesk.domain.rollup_models import Rollup
+from socialdesk.slack.ids import ActionId
+from socialdesk.slack.rollup_ids import RollupActionId, encode_rollup_value
+from socialdesk.standin import SlackStandin
 from tests import support
 from tests.conftest import make_settings
 from tests.integration.flood_helpers import QUESTION, shown

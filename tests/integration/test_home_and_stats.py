@@ -12,15 +12,15 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from bot.app import Runtime
-from bot.clock import ManualClock
-from bot.domain.commands import UsageError
-from bot.domain.enums import CaseStatus
-from bot.domain.models import Case
-from bot.standin import SlackStandin
-from handlers import home
-from handlers.context import HandlerContext
-from handlers.stats import stats_message
+from socialdesk.app import Runtime
+from socialdesk.clock import ManualClock
+from socialdesk.domain.commands import UsageError
+from socialdesk.domain.enums import CaseStatus
+from socialdesk.domain.models import Case
+from socialdesk.handlers import home
+from socialdesk.handlers.context import HandlerContext
+from socialdesk.handlers.stats import stats_message
+from socialdesk.standin import SlackStandin
 from tests.integration.helpers import generic_mention, post_generic, settle
 from tests.integration.slack_driver import SlackDriver
 
@@ -49,7 +49,7 @@ def runtime(_seen_ctx: dict[str, HandlerContext], runtime: Runtime) -> Runtime:
 
 @pytest.fixture
 def ctx(_seen_ctx: dict[str, HandlerContext], runtime: Runtime) -> HandlerContext:
-    assert "ctx" in _seen_ctx, "handlers/__init__.py does not register handlers.home"
+    assert "ctx" in _seen_ctx, "handlers/__init__.py does not register socialdesk.handlers.home"
     return _seen_ctx["ctx"]
 
 

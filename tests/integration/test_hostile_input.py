@@ -16,18 +16,18 @@ from jinja2.exceptions import SecurityError
 from slack_bolt import BoltRequest
 from sqlmodel import Session, func, select
 
-from bot.app import Runtime
-from bot.clock import ManualClock
-from bot.config import ConfigError, load_config
-from bot.connectors.verify import sign_generic
-from bot.demo.feed import build_feed
-from bot.domain.canned import CannedTemplateError, check_template
-from bot.domain.models import Case, InboxItem
-from bot.domain.playbooks.loader import PlaybookError, load_playbook
-from bot.domain.playbooks.render import ENV
-from bot.standin import SlackStandin
-from bot.standin.workspace import TEAM_ID
-from bot.web.limits import ROUTE_LIMITS
+from socialdesk.app import Runtime
+from socialdesk.clock import ManualClock
+from socialdesk.config import ConfigError, load_config
+from socialdesk.connectors.verify import sign_generic
+from socialdesk.demo.feed import build_feed
+from socialdesk.domain.canned import CannedTemplateError, check_template
+from socialdesk.domain.models import Case, InboxItem
+from socialdesk.domain.playbooks.loader import PlaybookError, load_playbook
+from socialdesk.domain.playbooks.render import ENV
+from socialdesk.standin import SlackStandin
+from socialdesk.standin.workspace import TEAM_ID
+from socialdesk.web.limits import ROUTE_LIMITS
 from tests import support
 from tests.conftest import SAMPLE_CONFIG
 from tests.integration.helpers import generic_mention, post_generic, post_meta, post_x
@@ -103,7 +103,7 @@ def test_a_chunked_body_is_counted_as_it_streams(server: str, runtime: Runtime) 
 
 
 def support_sign_meta(body: bytes) -> dict[str, str]:
-    from bot.connectors.verify import sign_meta
+    from socialdesk.connectors.verify import sign_meta
 
     return sign_meta(body, support.META_APP_SECRET)
 
@@ -265,7 +265,7 @@ def test_socket_mode_requests_get_the_workspace_check_too(runtime: Runtime, stan
 def test_slack_team_id_setting_needs_no_auth_test(
     database_url: str, standin: SlackStandin, clock: ManualClock
 ) -> None:
-    from bot.app import build_runtime
+    from socialdesk.app import build_runtime
     from tests.conftest import make_settings
 
     settings = make_settings(database_url, standin.url).model_copy(update={"slack_team_id": TEAM_ID})

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import Engine, create_engine
 from sqlmodel import Session, select
 
-from bot.domain.enums import InboxStatus
-from bot.domain.models import InboxItem
-from bot.ingest.inbox_writer import InboxWriter
+from socialdesk.domain.enums import InboxStatus
+from socialdesk.domain.models import InboxItem
+from socialdesk.ingest.inbox_writer import InboxWriter
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 

@@ -12,13 +12,13 @@ import httpx
 import pytest
 from sqlmodel import Session
 
-from bot.app import Runtime
-from bot.clock import ManualClock
-from bot.domain.models import Case
-from bot.slack.ids import ActionId, CallbackId, encode_case_value
-from bot.slack.offload import ListenerProcesses, attach_listener_processes, offloadable
-from bot.standin import SlackStandin
-from bot.standin.models import RecordedCall
+from socialdesk.app import Runtime
+from socialdesk.clock import ManualClock
+from socialdesk.domain.models import Case
+from socialdesk.slack.ids import ActionId, CallbackId, encode_case_value
+from socialdesk.slack.offload import ListenerProcesses, attach_listener_processes, offloadable
+from socialdesk.standin import SlackStandin
+from socialdesk.standin.models import RecordedCall
 from tests import support
 from tests.integration.helpers import generic_mention, post_generic, settle
 

@@ -1,4 +1,5 @@
-"""`bot.store.notices_repo`: a notice key is claimed once, whoever races for it, on SQLite and PostgreSQL.
+"""`socialdesk.store.notices_repo`: a notice key is claimed once, whoever races for it, on SQLite and
+PostgreSQL.
 
 The races release every thread with a barrier and leave the outcome to the database. Each thread
 has its own pooled connection, so the race happens in the database and not at pool checkout.
@@ -16,11 +17,11 @@ import pytest
 from sqlalchemy import Engine, func, text
 from sqlmodel import Session, col, select
 
-from bot.clock import ManualClock
-from bot.domain.models import Notice, OutboxMessage
-from bot.slack.outbox_queue import enqueue
-from bot.store.db import session_scope, writer
-from bot.store.notices_repo import claim_notice, is_claimed, mark_sent, was_sent
+from socialdesk.clock import ManualClock
+from socialdesk.domain.models import Notice, OutboxMessage
+from socialdesk.slack.outbox_queue import enqueue
+from socialdesk.store.db import session_scope, writer
+from socialdesk.store.notices_repo import claim_notice, is_claimed, mark_sent, was_sent
 from tests import support
 from tests.integration.claim_worker import BARRIER_TIMEOUT, warm_up, wide_engine
 

@@ -15,14 +15,14 @@ from sqlalchemy import Engine
 from sqlmodel import Session, SQLModel, select
 from typer.testing import CliRunner
 
-from bot.app import Runtime
-from bot.cli import cli
-from bot.clock import ManualClock
-from bot.domain.models import Case, InboxItem
-from bot.logging_setup import JsonFormatter
-from bot.settings import PROJECT_ROOT
-from bot.slack.manifest import BOT_SCOPES
-from bot.store.migrate import current_revision, head_revision
+from socialdesk.app import Runtime
+from socialdesk.cli import cli
+from socialdesk.clock import ManualClock
+from socialdesk.domain.models import Case, InboxItem
+from socialdesk.logging_setup import JsonFormatter
+from socialdesk.settings import PROJECT_ROOT
+from socialdesk.slack.manifest import BOT_SCOPES
+from socialdesk.store.migrate import current_revision, head_revision
 from tests import support
 from tests.integration.helpers import generic_mention, post_generic
 

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from bot.app import Runtime
-from bot.clock import ManualClock, as_utc
-from bot.domain.enums import OutboxStatus
-from bot.domain.models import Case, OutboxMessage
-from bot.standin import SlackStandin
+from socialdesk.app import Runtime
+from socialdesk.clock import ManualClock, as_utc
+from socialdesk.domain.enums import OutboxStatus
+from socialdesk.domain.models import Case, OutboxMessage
+from socialdesk.standin import SlackStandin
 from tests.integration.helpers import generic_mention, post_generic, settle
 
 
@@ -169,7 +169,7 @@ def test_slack_down_then_back_loses_nothing(
 def test_without_pacing_one_pass_sends_a_whole_backlog(
     database_url: str, standin: SlackStandin, clock: ManualClock
 ) -> None:
-    from bot.app import build_runtime
+    from socialdesk.app import build_runtime
     from tests.conftest import make_settings
     from tests.support import live_server
 
@@ -199,7 +199,7 @@ class TickingClock(ManualClock):
 
 
 def _runtime_with(database_url: str, standin: SlackStandin, clock: ManualClock, interval: float) -> Runtime:
-    from bot.app import build_runtime
+    from socialdesk.app import build_runtime
     from tests.conftest import make_settings
 
     settings = make_settings(database_url, standin.url)

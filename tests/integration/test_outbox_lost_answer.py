@@ -9,12 +9,12 @@ from datetime import timedelta
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from bot.app import Runtime
-from bot.clock import ManualClock
-from bot.domain.enums import OutboxStatus
-from bot.domain.models import Case, OutboxMessage
-from bot.slack.outbox import OutboxSender
-from bot.standin import SlackStandin
+from socialdesk.app import Runtime
+from socialdesk.clock import ManualClock
+from socialdesk.domain.enums import OutboxStatus
+from socialdesk.domain.models import Case, OutboxMessage
+from socialdesk.slack.outbox import OutboxSender
+from socialdesk.standin import SlackStandin
 from tests.integration.helpers import generic_mention, post_generic
 
 

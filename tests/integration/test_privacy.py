@@ -15,18 +15,26 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
-from bot.app import Runtime
-from bot.cli_privacy import register
-from bot.clock import ManualClock
-from bot.config import Config, Roles, load_config
-from bot.digest.model import Digest
-from bot.digest.service import DigestService
-from bot.domain.enums import Platform, ReplyStatus, ReplyVisibility
-from bot.domain.models import Case, CaseEvent, InboxItem, Mention, Notice, PlatformReply, SurveyResponse
-from bot.privacy.erase import erase
-from bot.privacy.export import export
-from bot.privacy.subject import UnknownAuthor, install_salt, parse_author, pseudonym
-from bot.standin import SlackStandin
+from socialdesk.app import Runtime
+from socialdesk.cli_privacy import register
+from socialdesk.clock import ManualClock
+from socialdesk.config import Config, Roles, load_config
+from socialdesk.digest.model import Digest
+from socialdesk.digest.service import DigestService
+from socialdesk.domain.enums import Platform, ReplyStatus, ReplyVisibility
+from socialdesk.domain.models import (
+    Case,
+    CaseEvent,
+    InboxItem,
+    Mention,
+    Notice,
+    PlatformReply,
+    SurveyResponse,
+)
+from socialdesk.privacy.erase import erase
+from socialdesk.privacy.export import export
+from socialdesk.privacy.subject import UnknownAuthor, install_salt, parse_author, pseudonym
+from socialdesk.standin import SlackStandin
 from tests.conftest import SAMPLE_CONFIG
 from tests.integration.helpers import generic_mention, post_generic, settle
 from tests.integration.slack_driver import SlackDriver

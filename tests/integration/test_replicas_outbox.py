@@ -17,15 +17,15 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
-from bot.clock import ManualClock
-from bot.domain.enums import OutboxStatus
-from bot.domain.models import OutboxMessage
-from bot.metrics import Metrics
-from bot.slack.channels import ChannelDirectory
-from bot.slack.outbox import OutboxSender
-from bot.slack.outbox_queue import RENDER_DIGEST_CHART, enqueue
-from bot.standin import SlackStandin
-from bot.store.db import make_engine, session_scope
+from socialdesk.clock import ManualClock
+from socialdesk.domain.enums import OutboxStatus
+from socialdesk.domain.models import OutboxMessage
+from socialdesk.metrics import Metrics
+from socialdesk.slack.channels import ChannelDirectory
+from socialdesk.slack.outbox import OutboxSender
+from socialdesk.slack.outbox_queue import RENDER_DIGEST_CHART, enqueue
+from socialdesk.standin import SlackStandin
+from socialdesk.store.db import make_engine, session_scope
 from tests import support
 
 pytestmark = [

@@ -37,13 +37,13 @@ from sqlalchemy import create_engine, make_url
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, select
 
-from bot.app import Runtime, build_runtime
-from bot.clock import ManualClock
-from bot.domain.enums import OutboxStatus
-from bot.domain.models import Notice, OutboxMessage
-from bot.standin import SlackStandin
-from bot.store.db import make_engine
-from bot.store.migrate import upgrade
+from socialdesk.app import Runtime, build_runtime
+from socialdesk.clock import ManualClock
+from socialdesk.domain.enums import OutboxStatus
+from socialdesk.domain.models import Notice, OutboxMessage
+from socialdesk.standin import SlackStandin
+from socialdesk.store.db import make_engine
+from socialdesk.store.migrate import upgrade
 from tests import support
 from tests.integration.digest_seed import seed_tuesday
 from tests.integration.replica_jobs_worker import replica_config, run_replica, settings_for

@@ -12,15 +12,15 @@ import pytest
 from pydantic import SecretStr
 from sqlmodel import Session, select
 
-from bot.app import Runtime, build_runtime
-from bot.casework.roles import RoleDirectory
-from bot.clock import ManualClock
-from bot.config import Config, Roles
-from bot.domain.enums import CaseStatus, ReplyStatus, ReplyVisibility
-from bot.domain.models import Case, CaseEvent, PlatformReply
-from bot.slack.ids import ActionId, CallbackId, InputId, OverflowOption
-from bot.standin import SlackStandin
-from bot.standin.platforms.generic_receiver import GenericReceiverStandIn
+from socialdesk.app import Runtime, build_runtime
+from socialdesk.casework.roles import RoleDirectory
+from socialdesk.clock import ManualClock
+from socialdesk.config import Config, Roles
+from socialdesk.domain.enums import CaseStatus, ReplyStatus, ReplyVisibility
+from socialdesk.domain.models import Case, CaseEvent, PlatformReply
+from socialdesk.slack.ids import ActionId, CallbackId, InputId, OverflowOption
+from socialdesk.standin import SlackStandin
+from socialdesk.standin.platforms.generic_receiver import GenericReceiverStandIn
 from tests import support
 from tests.conftest import make_settings
 from tests.integration.helpers import generic_mention, post_generic, settle

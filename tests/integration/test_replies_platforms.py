@@ -16,17 +16,17 @@ import pytest
 from pydantic import SecretStr
 from sqlmodel import Session, col, select
 
-from bot.app import Runtime, build_runtime
-from bot.clock import ManualClock, as_utc
-from bot.config import Config
-from bot.demo.feed import BRAND_IG_ID, BRAND_PAGE_ID, BRAND_X_ID
-from bot.domain.enums import CaseStatus, ReplyStatus
-from bot.domain.models import Case, PlatformReply
-from bot.settings import Settings
-from bot.slack.ids import ActionId, CallbackId
-from bot.standin import SlackStandin
-from bot.standin.models import StoredMessage
-from bot.standin.platforms import GraphApiStandIn, XApiStandIn
+from socialdesk.app import Runtime, build_runtime
+from socialdesk.clock import ManualClock, as_utc
+from socialdesk.config import Config
+from socialdesk.demo.feed import BRAND_IG_ID, BRAND_PAGE_ID, BRAND_X_ID
+from socialdesk.domain.enums import CaseStatus, ReplyStatus
+from socialdesk.domain.models import Case, PlatformReply
+from socialdesk.settings import Settings
+from socialdesk.slack.ids import ActionId, CallbackId
+from socialdesk.standin import SlackStandin
+from socialdesk.standin.models import StoredMessage
+from socialdesk.standin.platforms import GraphApiStandIn, XApiStandIn
 from tests import support
 from tests.conftest import make_settings
 from tests.integration.helpers import post_meta, post_x, settle

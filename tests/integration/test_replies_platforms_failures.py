@@ -11,15 +11,15 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from bot.app import Runtime, build_runtime
-from bot.clock import ManualClock
-from bot.config import Config
-from bot.connectors.replies.router import build_reply_connectors
-from bot.domain.enums import CaseStatus, ReplyStatus
-from bot.domain.models import CaseEvent
-from bot.slack.ids import ActionId, CallbackId
-from bot.standin import SlackStandin
-from bot.standin.platforms import GraphApiStandIn, XApiStandIn
+from socialdesk.app import Runtime, build_runtime
+from socialdesk.clock import ManualClock
+from socialdesk.config import Config
+from socialdesk.connectors.replies.router import build_reply_connectors
+from socialdesk.domain.enums import CaseStatus, ReplyStatus
+from socialdesk.domain.models import CaseEvent
+from socialdesk.slack.ids import ActionId, CallbackId
+from socialdesk.standin import SlackStandin
+from socialdesk.standin.platforms import GraphApiStandIn, XApiStandIn
 from tests import support
 from tests.integration import test_replies_platforms as kit
 from tests.integration.slack_driver import typed

@@ -21,11 +21,11 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
-from bot.domain.enums import OutboxStatus
-from bot.domain.models import Notice, OutboxMessage
-from bot.leader import LeaderElector
-from bot.metrics import Metrics
-from bot.standin import SlackStandin
+from socialdesk.domain.enums import OutboxStatus
+from socialdesk.domain.models import Notice, OutboxMessage
+from socialdesk.leader import LeaderElector
+from socialdesk.metrics import Metrics
+from socialdesk.standin import SlackStandin
 from tests import support
 from tests.integration.scheduler_worker import race_claims, run_replica, tick_key
 

@@ -24,10 +24,10 @@ import pytest
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
-from bot.app import Runtime
-from bot.cli import cli
-from bot.clock import ManualClock, as_utc
-from bot.config import (
+from socialdesk.app import Runtime
+from socialdesk.cli import cli
+from socialdesk.clock import ManualClock, as_utc
+from socialdesk.config import (
     CategoryRule,
     Config,
     PriorityRule,
@@ -38,16 +38,16 @@ from bot.config import (
     RoutingRule,
     load_config,
 )
-from bot.domain.enums import CaseStatus, Category, Priority
-from bot.domain.models import Case, Notice, OutboxMessage
-from bot.ingest import inbox
-from bot.ingest.history import HISTORY_SOURCE
-from bot.ingest.jsonl_import import import_lines
-from bot.sla.scanner import ScanReport, SlaScanner
-from bot.slack.notifier import OutboxNotifier
-from bot.standin import SlackStandin
-from bot.standin.models import StoredMessage
-from bot.store.db import writer
+from socialdesk.domain.enums import CaseStatus, Category, Priority
+from socialdesk.domain.models import Case, Notice, OutboxMessage
+from socialdesk.ingest import inbox
+from socialdesk.ingest.history import HISTORY_SOURCE
+from socialdesk.ingest.jsonl_import import import_lines
+from socialdesk.sla.scanner import ScanReport, SlaScanner
+from socialdesk.slack.notifier import OutboxNotifier
+from socialdesk.standin import SlackStandin
+from socialdesk.standin.models import StoredMessage
+from socialdesk.store.db import writer
 from tests.conftest import SAMPLE_CONFIG
 from tests.integration.helpers import generic_mention, post_generic, settle
 from tests.integration.sla_helpers import (

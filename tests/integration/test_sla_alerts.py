@@ -11,16 +11,16 @@ import pytest
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from bot.app import Runtime
-from bot.cli import cli
-from bot.clock import ManualClock
-from bot.config import Config, Roles, load_config
-from bot.domain.enums import Platform, Priority
-from bot.domain.models import CaseEvent
-from bot.settings import PROJECT_ROOT
-from bot.sla.scanner import SlaScanner
-from bot.slack.notifier import OutboxNotifier
-from bot.standin import SlackStandin
+from socialdesk.app import Runtime
+from socialdesk.cli import cli
+from socialdesk.clock import ManualClock
+from socialdesk.config import Config, Roles, load_config
+from socialdesk.domain.enums import Platform, Priority
+from socialdesk.domain.models import CaseEvent
+from socialdesk.settings import PROJECT_ROOT
+from socialdesk.sla.scanner import SlaScanner
+from socialdesk.slack.notifier import OutboxNotifier
+from socialdesk.standin import SlackStandin
 from tests.conftest import SAMPLE_CONFIG
 from tests.integration.helpers import settle
 from tests.integration.sla_helpers import (

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.app import Runtime
-from bot.clock import ManualClock, as_utc
-from bot.config import BusinessHours, Config, load_config
-from bot.domain.enums import Priority
-from bot.standin import SlackStandin
+from socialdesk.app import Runtime
+from socialdesk.clock import ManualClock, as_utc
+from socialdesk.config import BusinessHours, Config, load_config
+from socialdesk.domain.enums import Priority
+from socialdesk.standin import SlackStandin
 from tests.conftest import SAMPLE_CONFIG
 from tests.integration.sla_helpers import alerts, at, blocks_text, card, post_cases, stored, thread
 

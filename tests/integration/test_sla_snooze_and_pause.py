@@ -11,13 +11,13 @@ import pytest
 from pydantic import SecretStr
 from sqlmodel import Session, col, select
 
-from bot.app import Runtime, build_runtime
-from bot.clock import ManualClock, as_utc
-from bot.config import Config, Roles, load_config
-from bot.domain.enums import CaseStatus, Platform, Priority
-from bot.domain.models import Mention
-from bot.standin import SlackStandin
-from bot.standin.platforms.generic_receiver import GenericReceiverStandIn
+from socialdesk.app import Runtime, build_runtime
+from socialdesk.clock import ManualClock, as_utc
+from socialdesk.config import Config, Roles, load_config
+from socialdesk.domain.enums import CaseStatus, Platform, Priority
+from socialdesk.domain.models import Mention
+from socialdesk.standin import SlackStandin
+from socialdesk.standin.platforms.generic_receiver import GenericReceiverStandIn
 from tests import support
 from tests.conftest import SAMPLE_CONFIG, make_settings
 from tests.integration.helpers import generic_mention, post_generic, settle

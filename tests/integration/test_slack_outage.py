@@ -13,11 +13,11 @@ from typing import Any
 import httpx
 from sqlmodel import Session, col, select
 
-from bot.app import Runtime
-from bot.clock import ManualClock, as_utc
-from bot.domain.enums import OutboxStatus
-from bot.domain.models import Case, InboxItem, OutboxMessage
-from bot.standin import SlackStandin
+from socialdesk.app import Runtime
+from socialdesk.clock import ManualClock, as_utc
+from socialdesk.domain.enums import OutboxStatus
+from socialdesk.domain.models import Case, InboxItem, OutboxMessage
+from socialdesk.standin import SlackStandin
 from tests.integration.helpers import generic_mention, post_generic
 
 SUPPORT, BILLING = "social-support", "social-billing"

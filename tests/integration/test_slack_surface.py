@@ -6,10 +6,10 @@ import json
 
 import httpx
 
-from bot.app import Runtime
-from bot.clock import ManualClock
-from bot.slack.ids import ActionId, encode_case_value
-from bot.standin import SlackStandin
+from socialdesk.app import Runtime
+from socialdesk.clock import ManualClock
+from socialdesk.slack.ids import ActionId, encode_case_value
+from socialdesk.standin import SlackStandin
 from tests import support
 from tests.integration.helpers import generic_mention, post_generic, post_slack
 

@@ -24,13 +24,13 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from benchmarks.ingest import free_port, wait_healthy
-from bot.cli import cli
-from bot.domain.models import Case
-from bot.slack.ids import ActionId
-from bot.standin import SlackStandin, StoredMessage
-from bot.standin.socket_mode import SocketModeStandin
-from bot.standin.workspace import APP_ID, TEAM_ID
-from bot.store.db import make_engine
+from socialdesk.cli import cli
+from socialdesk.domain.models import Case
+from socialdesk.slack.ids import ActionId
+from socialdesk.standin import SlackStandin, StoredMessage
+from socialdesk.standin.socket_mode import SocketModeStandin
+from socialdesk.standin.workspace import APP_ID, TEAM_ID
+from socialdesk.store.db import make_engine
 from tests import support
 from tests.integration.helpers import generic_mention, post_generic
 from tests.integration.serve_harness import SERVE, until, write_config

@@ -12,9 +12,9 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.clock import ManualClock
-from bot.standin import SlackStandin, StandInUser
-from bot.standin.workspace import BOT_USER_ID
+from socialdesk.clock import ManualClock
+from socialdesk.standin import SlackStandin, StandInUser
+from socialdesk.standin.workspace import BOT_USER_ID
 
 ROOM = "C0CRISIS01"
 CHANNELS = {"crisis-room": ROOM, "social-support": "C0SUPPORT1"}

@@ -16,15 +16,15 @@ import pytest
 from pydantic import SecretStr
 from sqlmodel import Session, col, select
 
-from bot.app import Runtime, build_runtime
-from bot.clock import ManualClock
-from bot.config import Config, Surveys, load_config
-from bot.connectors.verify import sign_generic
-from bot.domain.enums import CaseStatus, Platform, ReplyStatus
-from bot.domain.models import Case, CaseEvent, Mention, Notice, PlatformReply, SurveyResponse
-from bot.slack.ids import OverflowOption
-from bot.standin import SlackStandin
-from bot.standin.platforms.generic_receiver import GenericReceiverStandIn
+from socialdesk.app import Runtime, build_runtime
+from socialdesk.clock import ManualClock
+from socialdesk.config import Config, Surveys, load_config
+from socialdesk.connectors.verify import sign_generic
+from socialdesk.domain.enums import CaseStatus, Platform, ReplyStatus
+from socialdesk.domain.models import Case, CaseEvent, Mention, Notice, PlatformReply, SurveyResponse
+from socialdesk.slack.ids import OverflowOption
+from socialdesk.standin import SlackStandin
+from socialdesk.standin.platforms.generic_receiver import GenericReceiverStandIn
 from tests import support
 from tests.conftest import SAMPLE_CONFIG, make_settings
 from tests.integration.helpers import generic_mention, post_generic, settle
@@ -432,7 +432,7 @@ def test_survey_webhook_refuses_forged_and_bad_requests(desk: Desk) -> None:
 
 
 def test_surveys_wait_while_a_crisis_pauses_scheduled_posts(desk: Desk) -> None:
-    from bot.domain.crisis_models import Crisis, CrisisStatus
+    from socialdesk.domain.crisis_models import Crisis, CrisisStatus
 
     case_id = desk.mention("m-1", "my parcel never arrived, where is it")
     desk.answer_and_resolve(case_id)

@@ -10,10 +10,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, col, select
 
-from bot.config import Config, Surveys, load_config
-from bot.demo.feed import BRAND_PAGE_ID
-from bot.domain.enums import CaseStatus, Platform, ReplyStatus
-from bot.domain.models import Case, PlatformReply, SurveyResponse
+from socialdesk.config import Config, Surveys, load_config
+from socialdesk.demo.feed import BRAND_PAGE_ID
+from socialdesk.domain.enums import CaseStatus, Platform, ReplyStatus
+from socialdesk.domain.models import Case, PlatformReply, SurveyResponse
 from tests.conftest import SAMPLE_CONFIG
 from tests.integration import test_replies_platforms as kit
 from tests.integration.helpers import post_x

@@ -13,15 +13,15 @@ from typing import Any
 import pytest
 from sqlmodel import Session, col, select
 
-from bot.app import Runtime
-from bot.clock import ManualClock, as_utc
-from bot.config import Config, Roles, load_config
-from bot.digest.build import DigestBuilder, weekly_key
-from bot.domain.enums import CaseStatus, Category, Platform, Priority
-from bot.domain.models import Case, CaseEvent, TriageCorrection
-from bot.slack.digest_view import render_digest
-from bot.slack.ids import ActionId, CallbackId, InputId, OverflowOption
-from bot.standin import SlackStandin
+from socialdesk.app import Runtime
+from socialdesk.clock import ManualClock, as_utc
+from socialdesk.config import Config, Roles, load_config
+from socialdesk.digest.build import DigestBuilder, weekly_key
+from socialdesk.domain.enums import CaseStatus, Category, Platform, Priority
+from socialdesk.domain.models import Case, CaseEvent, TriageCorrection
+from socialdesk.slack.digest_view import render_digest
+from socialdesk.slack.ids import ActionId, CallbackId, InputId, OverflowOption
+from socialdesk.standin import SlackStandin
 from tests.conftest import SAMPLE_CONFIG
 from tests.integration.helpers import generic_mention, post_generic, settle
 from tests.integration.slack_driver import SlackDriver, selected

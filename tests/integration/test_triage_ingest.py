@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
-from bot.app import Runtime
-from bot.clock import ManualClock
-from bot.domain.enums import Category, Priority
-from bot.domain.models import Case, CaseEvent
+from socialdesk.app import Runtime
+from socialdesk.clock import ManualClock
+from socialdesk.domain.enums import Category, Priority
+from socialdesk.domain.models import Case, CaseEvent
 from tests.integration.helpers import generic_mention, post_generic
 
 

@@ -14,11 +14,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from bot.cli import cli
-from bot.domain.enums import Category, Platform, Priority
-from bot.domain.models import Case, TriageCorrection
-from bot.triage.bundle import SHIPPED_MODEL, TriageBundle
-from bot.triage.corrections import _heldout, split_corrections
+from socialdesk.cli import cli
+from socialdesk.domain.enums import Category, Platform, Priority
+from socialdesk.domain.models import Case, TriageCorrection
+from socialdesk.triage.bundle import SHIPPED_MODEL, TriageBundle
+from socialdesk.triage.corrections import _heldout, split_corrections
 
 runner = CliRunner()
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -151,7 +151,7 @@ def test_a_worse_team_model_is_refused_and_an_equal_one_adopted(env: Engine, tmp
     data = _tiny_datasets(tmp_path / "datasets", swapped=True)
     gold = _gold(data, tmp_path, swapped=True)
     candidate = tmp_path / "team.npz"
-    from bot.triage.train import train
+    from socialdesk.triage.train import train
 
     # Mislabelled data and no corrections: a model that is worse on the held-out corrections.
     bundle, rep = train(data, version_prefix="team", gold_file=gold)

@@ -8,12 +8,12 @@ from datetime import timedelta
 import httpx
 from sqlmodel import Session, select
 
-from bot.app import Runtime, build_runtime
-from bot.clock import ManualClock
-from bot.connectors.verify import sign_generic
-from bot.domain.enums import InboxStatus
-from bot.domain.models import Case, InboxItem, Mention
-from bot.standin import SlackStandin
+from socialdesk.app import Runtime, build_runtime
+from socialdesk.clock import ManualClock
+from socialdesk.connectors.verify import sign_generic
+from socialdesk.domain.enums import InboxStatus
+from socialdesk.domain.models import Case, InboxItem, Mention
+from socialdesk.standin import SlackStandin
 from tests import support
 from tests.conftest import make_settings
 from tests.integration.helpers import generic_mention, post_generic

@@ -8,13 +8,13 @@ from datetime import timedelta
 import httpx
 from sqlmodel import Session, select
 
-from bot.app import Runtime
-from bot.clock import ManualClock
-from bot.connectors.verify import x_crc_response
-from bot.demo.feed import BRAND_PAGE_ID, BRAND_X_ID, build_feed
-from bot.domain.enums import CaseStatus, InboxStatus, MentionKind, Platform
-from bot.domain.models import Case, InboxItem, Mention
-from bot.standin import SlackStandin
+from socialdesk.app import Runtime
+from socialdesk.clock import ManualClock
+from socialdesk.connectors.verify import x_crc_response
+from socialdesk.demo.feed import BRAND_PAGE_ID, BRAND_X_ID, build_feed
+from socialdesk.domain.enums import CaseStatus, InboxStatus, MentionKind, Platform
+from socialdesk.domain.models import Case, InboxItem, Mention
+from socialdesk.standin import SlackStandin
 from tests import support
 from tests.integration.helpers import post_meta, post_x, settle
 

@@ -8,8 +8,8 @@ import pytest
 import yaml
 from jinja2.exceptions import SecurityError, UndefinedError
 
-from bot.config import CannedReply, Config, ConfigError, load_config, parse_config
-from bot.domain.canned import (
+from socialdesk.config import CannedReply, Config, ConfigError, load_config, parse_config
+from socialdesk.domain.canned import (
     PLACEHOLDERS,
     CannedRenderError,
     CannedTemplateError,
@@ -20,9 +20,9 @@ from bot.domain.canned import (
     reply_context,
     suggest,
 )
-from bot.domain.enums import Category, Platform, ReplyVisibility
-from bot.domain.errors import DomainError
-from bot.domain.voice import check_reply
+from socialdesk.domain.enums import Category, Platform, ReplyVisibility
+from socialdesk.domain.errors import DomainError
+from socialdesk.domain.voice import check_reply
 from tests.conftest import SAMPLE_CONFIG
 
 CTX = reply_context(

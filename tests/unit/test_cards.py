@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from bot.domain.case_view import AuthorView, CaseView, HistoryView, MentionView
-from bot.domain.enums import CaseStatus, Category, MentionKind, Platform, Priority, Sentiment
-from bot.slack.blocks import (
+from socialdesk.domain.case_view import AuthorView, CaseView, HistoryView, MentionView
+from socialdesk.domain.enums import CaseStatus, Category, MentionKind, Platform, Priority, Sentiment
+from socialdesk.slack.blocks import (
     compact_count,
     duration,
     header_block,
@@ -22,8 +22,14 @@ from bot.slack.blocks import (
     truncate,
     truncate_escaped,
 )
-from bot.slack.cards import SlackMessage, history_summary, render_case_card, render_followup, render_history
-from bot.slack.ids import (
+from socialdesk.slack.cards import (
+    SlackMessage,
+    history_summary,
+    render_case_card,
+    render_followup,
+    render_history,
+)
+from socialdesk.slack.ids import (
     ActionId,
     CallbackId,
     OverflowOption,
@@ -39,7 +45,7 @@ from bot.slack.ids import (
 # stand on their own.
 _validate_blocks: Callable[..., list[str]] | None
 try:
-    from bot.standin.blockkit import validate_blocks as _validate_blocks
+    from socialdesk.standin.blockkit import validate_blocks as _validate_blocks
 except ImportError:  # pragma: no cover - depends on what else is checked out
     _validate_blocks = None
 

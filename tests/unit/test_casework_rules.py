@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.casework.roles import Capability, NotPermitted, Role, RoleDirectory
-from bot.clock import ManualClock
-from bot.config import Roles
-from bot.domain import casework as rules
-from bot.domain.enums import CaseStatus, Platform
-from bot.domain.models import Case
+from socialdesk.casework.roles import Capability, NotPermitted, Role, RoleDirectory
+from socialdesk.clock import ManualClock
+from socialdesk.config import Roles
+from socialdesk.domain import casework as rules
+from socialdesk.domain.enums import CaseStatus, Platform
+from socialdesk.domain.models import Case
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 

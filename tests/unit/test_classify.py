@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import CategoryRule
-from bot.domain.enums import Category
-from bot.triage.rules import DEFAULT_CATEGORY_RULES, categorize, has_question_mark, rule_matches
-from bot.triage.vader import score
+from socialdesk.config import CategoryRule
+from socialdesk.domain.enums import Category
+from socialdesk.triage.rules import DEFAULT_CATEGORY_RULES, categorize, has_question_mark, rule_matches
+from socialdesk.triage.vader import score
 
 
 def classify(text: str) -> Category:

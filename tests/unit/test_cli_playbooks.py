@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from bot.cli_playbooks import register
+from socialdesk.cli_playbooks import register
 
 SHIPPED = Path(__file__).resolve().parents[2] / "playbooks"
 MINIMAL = Path(__file__).resolve().parents[1] / "fixtures" / "playbooks" / "minimal.yaml"

@@ -8,9 +8,9 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from bot.config import ConfigError, load_config
-from bot.domain.enums import Platform, Priority
-from bot.settings import Settings
+from socialdesk.config import ConfigError, load_config
+from socialdesk.domain.enums import Platform, Priority
+from socialdesk.settings import Settings
 from tests.conftest import SAMPLE_CONFIG
 
 

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from bot.domain.enums import MentionKind, Platform
-from bot.ingest.normalizers import NORMALIZERS, normalize
-from bot.ingest.normalizers.base import NO_BRAND
-from bot.ingest.normalizers.meta_hydrate import hydrate_instagram_mention
-from bot.ingest.types import MalformedPayload, NormalizedMention, NormalizeResult
+from socialdesk.domain.enums import MentionKind, Platform
+from socialdesk.ingest.normalizers import NORMALIZERS, normalize
+from socialdesk.ingest.normalizers.base import NO_BRAND
+from socialdesk.ingest.normalizers.meta_hydrate import hydrate_instagram_mention
+from socialdesk.ingest.types import MalformedPayload, NormalizedMention, NormalizeResult
 
 SOCIAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "social"
 META = SOCIAL / "meta"

@@ -15,12 +15,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from bot.cli_crisis import register
-from bot.crisis.review import CrisisNotFound, CrisisReview, build_review
-from bot.crisis.review_chart import PNG_SIGNATURE, chart_from_json, chart_to_json, review_chart_png
-from bot.crisis.review_text import event_text, review_markdown
-from bot.domain.crisis import text_sha
-from bot.domain.crisis_models import (
+from socialdesk.cli_crisis import register
+from socialdesk.crisis.review import CrisisNotFound, CrisisReview, build_review
+from socialdesk.crisis.review_chart import PNG_SIGNATURE, chart_from_json, chart_to_json, review_chart_png
+from socialdesk.crisis.review_text import event_text, review_markdown
+from socialdesk.domain.crisis import text_sha
+from socialdesk.domain.crisis_models import (
     Crisis,
     CrisisApproval,
     CrisisEvent,
@@ -29,14 +29,14 @@ from bot.domain.crisis_models import (
     CrisisStatus,
     StatementStatus,
 )
-from bot.domain.enums import CaseStatus, MentionKind, Platform, ReplyStatus, Sentiment
-from bot.domain.models import Case, Mention
-from bot.domain.playbooks.loader import load_playbook
-from bot.settings import PROJECT_ROOT
-from bot.slack.blocks import MAX_BLOCKS, MAX_SECTION_TEXT
-from bot.slack.crisis_ids import CrisisActionId, decode_crisis_value
-from bot.slack.crisis_review_view import render_review_message
-from bot.standin import validate_blocks
+from socialdesk.domain.enums import CaseStatus, MentionKind, Platform, ReplyStatus, Sentiment
+from socialdesk.domain.models import Case, Mention
+from socialdesk.domain.playbooks.loader import load_playbook
+from socialdesk.settings import PROJECT_ROOT
+from socialdesk.slack.blocks import MAX_BLOCKS, MAX_SECTION_TEXT
+from socialdesk.slack.crisis_ids import CrisisActionId, decode_crisis_value
+from socialdesk.slack.crisis_review_view import render_review_message
+from socialdesk.standin import validate_blocks
 from tests.integration.digest_seed import add_case
 
 TZ = "Europe/London"  # on UTC in November, so local times read as the UTC ones below

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.crisis.reminders import due_reminder, lead_time
-from bot.domain.crisis import (
+from socialdesk.crisis.reminders import due_reminder, lead_time
+from socialdesk.domain.crisis import (
     Approval,
     CrisisError,
     RoleNeeded,
@@ -16,7 +16,7 @@ from bot.domain.crisis import (
     roles_to_approve,
     text_sha,
 )
-from bot.domain.playbooks.schema import ApprovalRule
+from socialdesk.domain.playbooks.schema import ApprovalRule
 
 T0 = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
 RULE = ApprovalRule(chain=["comms_lead", "legal"], two_person=True)

@@ -11,16 +11,16 @@ from typing import Any
 import pytest
 from rich.console import Console, RenderableType
 
-from bot.config import load_config
-from bot.demo.changes import PNG_SIGNATURE, _describe_file, _gist
-from bot.demo.clockwork import wait_target
-from bot.demo.pretend_user import DemoInputError, _match
-from bot.demo.runner import DEMO_LEAD, demo_config, demo_start
-from bot.demo.terminal import mrkdwn_to_rich, render_message
-from bot.settings import PROJECT_ROOT, SAMPLE_CONFIG_NAME
-from bot.slack.ids import AlertActionId, encode_case_value
-from bot.standin.models import StoredFile
-from bot.standin.workspace import DEFAULT_USERGROUPS
+from socialdesk.config import load_config
+from socialdesk.demo.changes import PNG_SIGNATURE, _describe_file, _gist
+from socialdesk.demo.clockwork import wait_target
+from socialdesk.demo.pretend_user import DemoInputError, _match
+from socialdesk.demo.runner import DEMO_LEAD, demo_config, demo_start
+from socialdesk.demo.terminal import mrkdwn_to_rich, render_message
+from socialdesk.settings import PROJECT_ROOT, SAMPLE_CONFIG_NAME
+from socialdesk.slack.ids import AlertActionId, encode_case_value
+from socialdesk.standin.models import StoredFile
+from socialdesk.standin.workspace import DEFAULT_USERGROUPS
 
 LONDON = "Europe/London"
 TUESDAY_1023 = datetime(2026, 11, 24, 10, 23, 30, tzinfo=UTC)  # London is on GMT in November

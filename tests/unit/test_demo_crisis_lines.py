@@ -12,24 +12,24 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from bot.clock import ManualClock
-from bot.demo import crisis_steps
-from bot.demo.crisis_buttons import kind_of, kinds, statement_id
-from bot.demo.forms import OpenForm
-from bot.demo.platforms import DemoPlatforms
-from bot.demo.pretend_user import DemoInputError
-from bot.demo.spike import COMPLAINTS, SPIKE_SPAN, build_spike, customer_post
-from bot.demo.steps import DemoStats, Stage, run_line
-from bot.domain.playbooks.loader import load_playbook
-from bot.domain.playbooks.matching import topic_keyword
-from bot.settings import PROJECT_ROOT
-from bot.slack.crisis_ids import CrisisActionId, CrisisValue, encode_crisis_value
-from bot.slack.crisis_modals import CrisisInput, end_modal, start_modal, update_modal
-from bot.slack.inputs import input_block, modal, text_input
-from bot.standin import StoredMessage
-from bot.standin.models import StoredView
-from bot.triage.priority import CRISIS_KEYWORDS
-from bot.triage.vader import score
+from socialdesk.clock import ManualClock
+from socialdesk.demo import crisis_steps
+from socialdesk.demo.crisis_buttons import kind_of, kinds, statement_id
+from socialdesk.demo.forms import OpenForm
+from socialdesk.demo.platforms import DemoPlatforms
+from socialdesk.demo.pretend_user import DemoInputError
+from socialdesk.demo.spike import COMPLAINTS, SPIKE_SPAN, build_spike, customer_post
+from socialdesk.demo.steps import DemoStats, Stage, run_line
+from socialdesk.domain.playbooks.loader import load_playbook
+from socialdesk.domain.playbooks.matching import topic_keyword
+from socialdesk.settings import PROJECT_ROOT
+from socialdesk.slack.crisis_ids import CrisisActionId, CrisisValue, encode_crisis_value
+from socialdesk.slack.crisis_modals import CrisisInput, end_modal, start_modal, update_modal
+from socialdesk.slack.inputs import input_block, modal, text_input
+from socialdesk.standin import StoredMessage
+from socialdesk.standin.models import StoredView
+from socialdesk.triage.priority import CRISIS_KEYWORDS
+from socialdesk.triage.vader import score
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 OUTAGE = load_playbook(PROJECT_ROOT / "playbooks" / "service-outage.yaml")

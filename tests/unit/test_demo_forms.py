@@ -10,19 +10,19 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from bot.clock import ManualClock
-from bot.demo.feed import BRAND_PAGE_ID, build_feed
-from bot.demo.forms import OpenForm
-from bot.demo.modal_view import render_form
-from bot.demo.platforms import DemoPlatforms
-from bot.demo.pretend_user import DemoInputError, escape_mentions
-from bot.domain.case_view import AuthorView, CaseView, MentionView
-from bot.domain.enums import CaseStatus, Category, MentionKind, Platform, Priority, Sentiment
-from bot.settings import Settings
-from bot.slack.ids import InputId
-from bot.slack.inputs import input_block, modal, radio_buttons, static_select, text_input
-from bot.slack.modals import assign_modal, escalate_modal, resolve_modal
-from bot.standin.models import StoredView
+from socialdesk.clock import ManualClock
+from socialdesk.demo.feed import BRAND_PAGE_ID, build_feed
+from socialdesk.demo.forms import OpenForm
+from socialdesk.demo.modal_view import render_form
+from socialdesk.demo.platforms import DemoPlatforms
+from socialdesk.demo.pretend_user import DemoInputError, escape_mentions
+from socialdesk.domain.case_view import AuthorView, CaseView, MentionView
+from socialdesk.domain.enums import CaseStatus, Category, MentionKind, Platform, Priority, Sentiment
+from socialdesk.settings import Settings
+from socialdesk.slack.ids import InputId
+from socialdesk.slack.inputs import input_block, modal, radio_buttons, static_select, text_input
+from socialdesk.slack.modals import assign_modal, escalate_modal, resolve_modal
+from socialdesk.standin.models import StoredView
 
 NOW = datetime(2024, 11, 20, 14, 0, tzinfo=UTC)
 PEOPLE = {"maria": "U0AGENT01", "sam": "U0AGENT02", "priya": "U0MANAGER1"}

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.settings import PROJECT_ROOT
+from socialdesk.settings import PROJECT_ROOT
 
 DEPLOY = PROJECT_ROOT / "deploy"
 REPLICAS = ("socialdesk-1", "socialdesk-2")

@@ -1,13 +1,14 @@
-"""The digest's Block Kit (bot.slack.digest_view) on hand-built digests: valid for Slack per the stand-in's
+"""The digest's Block Kit (socialdesk.slack.digest_view) on hand-built digests: valid for Slack per the
+stand-in's
 validator, the arrows and points, "no data" dashes, escaping, limits, the weekly review and the text
-preview; and the chart (bot.digest.chart): buckets in local time, a PNG, data that survives JSON."""
+preview; and the chart (socialdesk.digest.chart): buckets in local time, a PNG, data that survives JSON."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
-from bot.digest.chart import (
+from socialdesk.digest.chart import (
     PNG_SIGNATURE,
     arrival_series,
     chart_from_json,
@@ -15,7 +16,7 @@ from bot.digest.chart import (
     render_png,
     sla_series,
 )
-from bot.digest.model import (
+from socialdesk.digest.model import (
     CannedUse,
     ChartData,
     Count,
@@ -26,11 +27,11 @@ from bot.digest.model import (
     Review,
     Satisfaction,
 )
-from bot.domain import metrics
-from bot.domain.enums import Sentiment
-from bot.domain.metrics import AgentRow, Figures, Outcome, Shift, Topic, local_days
-from bot.slack.digest_view import arrow, arrow_points, as_text, render_digest
-from bot.standin import validate_blocks
+from socialdesk.domain import metrics
+from socialdesk.domain.enums import Sentiment
+from socialdesk.domain.metrics import AgentRow, Figures, Outcome, Shift, Topic, local_days
+from socialdesk.slack.digest_view import arrow, arrow_points, as_text, render_digest
+from socialdesk.standin import validate_blocks
 
 TZ = "Europe/London"
 DAY = local_days(date(2026, 11, 24), date(2026, 11, 24), TZ)

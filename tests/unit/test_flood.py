@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.config import Flood
-from bot.domain.enums import CaseStatus, Category, Platform, Priority
-from bot.flood.decide import SLACK_POSTS_PER_MINUTE, ChannelLoad, should_roll_up, window_of
-from bot.flood.views import RollupCase, RollupPage, RollupView
-from bot.slack.blocks import MAX_BLOCKS
-from bot.slack.ids import ActionId, decode_case_value
-from bot.slack.rollup_ids import RollupActionId, decode_rollup_value, encode_rollup_value
-from bot.slack.rollup_view import PAGE_SIZE, render_rollup, render_rollup_page
+from socialdesk.config import Flood
+from socialdesk.domain.enums import CaseStatus, Category, Platform, Priority
+from socialdesk.flood.decide import SLACK_POSTS_PER_MINUTE, ChannelLoad, should_roll_up, window_of
+from socialdesk.flood.views import RollupCase, RollupPage, RollupView
+from socialdesk.slack.blocks import MAX_BLOCKS
+from socialdesk.slack.ids import ActionId, decode_case_value
+from socialdesk.slack.rollup_ids import RollupActionId, decode_rollup_value, encode_rollup_value
+from socialdesk.slack.rollup_view import PAGE_SIZE, render_rollup, render_rollup_page
 
 FLOOD = Flood()  # 20 cards a minute, P3 and P4, 10-minute windows, 3 samples
 NOW = datetime(2026, 11, 24, 9, 4, 30, tzinfo=UTC)

@@ -7,14 +7,14 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.domain import metrics
-from bot.domain.enums import CaseStatus, Platform, Priority
-from bot.domain.metrics import CaseFacts, Period
-from bot.domain.models import Case
-from bot.slack.home_view import MAX_HOME_BLOCKS, MAX_MINE, MAX_QUEUE, HomeData, render_home
-from bot.slack.ids import ActionId, decode_case_value
-from bot.slack.stats_view import NO_DATA, percent, render_stats, span, summary_fields
-from bot.standin.blockkit import validate_blocks, validate_view
+from socialdesk.domain import metrics
+from socialdesk.domain.enums import CaseStatus, Platform, Priority
+from socialdesk.domain.metrics import CaseFacts, Period
+from socialdesk.domain.models import Case
+from socialdesk.slack.home_view import MAX_HOME_BLOCKS, MAX_MINE, MAX_QUEUE, HomeData, render_home
+from socialdesk.slack.ids import ActionId, decode_case_value
+from socialdesk.slack.stats_view import NO_DATA, percent, render_stats, span, summary_fields
+from socialdesk.standin.blockkit import validate_blocks, validate_view
 
 NOW = datetime(2026, 11, 24, 11, 0, tzinfo=UTC)
 TODAY = Period(datetime(2026, 11, 24, tzinfo=UTC), NOW)

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.keywords import KeywordMatcher, matcher_for
+from socialdesk.domain.keywords import KeywordMatcher, matcher_for
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""Each figure in bot.domain.metrics on hand-built cases: the formula, its edges, and "no data" as None."""
+"""Each figure in socialdesk.domain.metrics on hand-built cases: the formula, its edges, and "no data" as
+None."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from bot.domain import metrics
-from bot.domain.enums import CaseStatus, Platform, Priority
-from bot.domain.metrics import CaseFacts, Period
+from socialdesk.domain import metrics
+from socialdesk.domain.enums import CaseStatus, Platform, Priority
+from socialdesk.domain.metrics import CaseFacts, Period
 
 T0 = datetime(2026, 11, 24, 0, 0, tzinfo=UTC)  # a Tuesday
 DAY = Period(T0, T0 + timedelta(days=1))

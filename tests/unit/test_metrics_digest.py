@@ -1,4 +1,5 @@
-"""The digest's figures in bot.domain.metrics, each on hand-built data with the answer worked out by hand
+"""The digest's figures in socialdesk.domain.metrics, each on hand-built data with the answer worked out by
+hand
 in the test: change against the previous period, first contact with the 7-day reopen window, the
 tally behind each figure, breakdowns, agents, canned replies, CSAT / NPS and the review's rules."""
 
@@ -9,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from bot.domain import metrics
-from bot.domain.enums import CaseStatus, Category, Platform, Priority, Sentiment
-from bot.domain.metrics import CaseFacts, Outcome, Period, Tally, WaitStats
+from socialdesk.domain import metrics
+from socialdesk.domain.enums import CaseStatus, Category, Platform, Priority, Sentiment
+from socialdesk.domain.metrics import CaseFacts, Outcome, Period, Tally, WaitStats
 
 T0 = datetime(2026, 11, 24, 0, 0, tzinfo=UTC)
 DAY = Period(T0, T0 + timedelta(days=1))

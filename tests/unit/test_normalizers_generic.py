@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from bot.domain.enums import MentionKind, Platform
-from bot.ingest.normalizers import generic, normalize
-from bot.ingest.normalizers.base import NO_BRAND, BrandAccounts
-from bot.ingest.types import MalformedPayload
+from socialdesk.domain.enums import MentionKind, Platform
+from socialdesk.ingest.normalizers import generic, normalize
+from socialdesk.ingest.normalizers.base import NO_BRAND, BrandAccounts
+from socialdesk.ingest.types import MalformedPayload
 
 BASE: dict[str, Any] = {
     "platform": "x",

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from bot.domain.enums import MentionKind, Platform
-from bot.ingest.normalizers import meta
-from bot.ingest.normalizers.base import NO_BRAND, BrandAccounts
-from bot.ingest.normalizers.meta_hydrate import hydrate_instagram_mention
-from bot.ingest.types import MalformedPayload, NormalizedMention, NormalizeResult
+from socialdesk.domain.enums import MentionKind, Platform
+from socialdesk.ingest.normalizers import meta
+from socialdesk.ingest.normalizers.base import NO_BRAND, BrandAccounts
+from socialdesk.ingest.normalizers.meta_hydrate import hydrate_instagram_mention
+from socialdesk.ingest.types import MalformedPayload, NormalizedMention, NormalizeResult
 
 PAGE = "111"
 IG = "1784"

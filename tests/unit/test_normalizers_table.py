@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.config import Ingest
-from bot.domain.enums import Platform, Source
-from bot.ingest.normalizers import NORMALIZERS, normalize, parse_json
-from bot.ingest.normalizers.base import (
+from socialdesk.config import Ingest
+from socialdesk.domain.enums import Platform, Source
+from socialdesk.ingest.normalizers import NORMALIZERS, normalize, parse_json
+from socialdesk.ingest.normalizers.base import (
     NO_BRAND,
     BrandAccounts,
     from_epoch,
@@ -21,7 +21,7 @@ from bot.ingest.normalizers.base import (
     from_twitter,
     snowflake_time,
 )
-from bot.ingest.types import MalformedPayload, NormalizeResult
+from socialdesk.ingest.types import MalformedPayload, NormalizeResult
 
 SOURCES = sorted(NORMALIZERS)
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from bot.domain.enums import MentionKind, Platform
-from bot.ingest.normalizers import x
-from bot.ingest.normalizers.base import NO_BRAND, BrandAccounts
-from bot.ingest.types import MalformedPayload, NormalizedMention, NormalizeResult
+from socialdesk.domain.enums import MentionKind, Platform
+from socialdesk.ingest.normalizers import x
+from socialdesk.ingest.normalizers.base import NO_BRAND, BrandAccounts
+from socialdesk.ingest.types import MalformedPayload, NormalizedMention, NormalizeResult
 
 US = "2244994945"
 

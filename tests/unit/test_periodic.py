@@ -1,4 +1,4 @@
-"""`bot.periodic`: which period is due, across restarts, catch-up windows, Mondays and DST changes.
+"""`socialdesk.periodic`: which period is due, across restarts, catch-up windows, Mondays and DST changes.
 
 Time is an argument. A "restart" is the first call after a gap, and "running every minute" is a
 loop over minutes. Exactly-once comes from a Notice key, played here by a set of keys.
@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import ManualClock
-from bot.periodic import ON_TIME_SLACK, PeriodKey, due_periods, latest_instant, period_job
+from socialdesk.clock import ManualClock
+from socialdesk.periodic import ON_TIME_SLACK, PeriodKey, due_periods, latest_instant, period_job
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

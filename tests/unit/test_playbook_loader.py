@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.playbooks.loader import (
+from socialdesk.domain.playbooks.loader import (
     PlaybookError,
     key_of,
     load_playbook,

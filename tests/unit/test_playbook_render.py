@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import Masking
-from bot.domain.canned import reply_context
-from bot.domain.enums import Platform
-from bot.domain.playbooks.loader import load_playbook
-from bot.domain.playbooks.render import (
+from socialdesk.config import Masking
+from socialdesk.domain.canned import reply_context
+from socialdesk.domain.enums import Platform
+from socialdesk.domain.playbooks.loader import load_playbook
+from socialdesk.domain.playbooks.render import (
     StatementRenderError,
     StatementSlots,
     check_statement,
@@ -24,7 +24,7 @@ from bot.domain.playbooks.render import (
     slots_for,
     tidy,
 )
-from bot.domain.playbooks.schema import SLOTS, Playbook, StatementKind, Templates
+from socialdesk.domain.playbooks.schema import SLOTS, Playbook, StatementKind, Templates
 
 MINIMAL = Path(__file__).resolve().parents[1] / "fixtures" / "playbooks" / "minimal.yaml"
 STARTED = datetime(2025, 11, 25, 12, 5, tzinfo=UTC)

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.config import PriorityRule, PriorityWhen
-from bot.domain.enums import Category, Priority, Sentiment
-from bot.triage.priority import PriorityFacts, decide
-from bot.triage.rule_priority import PriorityDecision, PriorityInput, compact_count, match_rules
-from bot.triage.vader import band_of
+from socialdesk.config import PriorityRule, PriorityWhen
+from socialdesk.domain.enums import Category, Priority, Sentiment
+from socialdesk.triage.priority import PriorityFacts, decide
+from socialdesk.triage.rule_priority import PriorityDecision, PriorityInput, compact_count, match_rules
+from socialdesk.triage.vader import band_of
 
 CALM = PriorityInput(
     text="hello there",

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot.config import Masking
-from bot.ingest.redact import MaskResult, iban_ok, luhn_ok, mask
+from socialdesk.config import Masking
+from socialdesk.ingest.redact import MaskResult, iban_ok, luhn_ok, mask
 
 DEFAULT = Masking()
 NO_ORDERS = Masking(order_patterns=[])

@@ -11,8 +11,8 @@ import re
 
 import pytest
 
-from bot.config import Masking
-from bot.ingest.redact import luhn_ok, mask
+from socialdesk.config import Masking
+from socialdesk.ingest.redact import luhn_ok, mask
 
 DEFAULT = Masking()
 

@@ -12,13 +12,13 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from bot.clock import ManualClock
-from bot.connectors.replies.base import ErrorKind, OutgoingReply, PlatformError, ReplyTarget
-from bot.connectors.replies.generic import GenericReplyConnector
-from bot.domain.enums import ReplyVisibility
-from bot.ingest.normalizers import NORMALIZERS
-from bot.ingest.normalizers.base import NO_BRAND
-from bot.standin.platforms import GenericReceiverStandIn
+from socialdesk.clock import ManualClock
+from socialdesk.connectors.replies.base import ErrorKind, OutgoingReply, PlatformError, ReplyTarget
+from socialdesk.connectors.replies.generic import GenericReplyConnector
+from socialdesk.domain.enums import ReplyVisibility
+from socialdesk.ingest.normalizers import NORMALIZERS
+from socialdesk.ingest.normalizers.base import NO_BRAND
+from socialdesk.standin.platforms import GenericReceiverStandIn
 
 SECRET = "generic-webhook-SECRET-9e1f"
 

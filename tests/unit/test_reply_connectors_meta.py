@@ -18,13 +18,13 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from bot.clock import ManualClock
-from bot.connectors.replies.base import ErrorKind, OutgoingReply, PlatformError, ReplyTarget
-from bot.connectors.replies.meta import MetaReplyConnector
-from bot.domain.enums import MentionKind, ReplyVisibility
-from bot.ingest.normalizers import NORMALIZERS
-from bot.ingest.normalizers.base import NO_BRAND
-from bot.standin.platforms import GraphApiStandIn
+from socialdesk.clock import ManualClock
+from socialdesk.connectors.replies.base import ErrorKind, OutgoingReply, PlatformError, ReplyTarget
+from socialdesk.connectors.replies.meta import MetaReplyConnector
+from socialdesk.domain.enums import MentionKind, ReplyVisibility
+from socialdesk.ingest.normalizers import NORMALIZERS
+from socialdesk.ingest.normalizers.base import NO_BRAND
+from socialdesk.standin.platforms import GraphApiStandIn
 
 TOKEN = "meta-page-token-SECRET-77ab"
 APP_SECRET = "meta-app-secret-SECRET-1c2d"

@@ -11,12 +11,12 @@ import httpx
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from bot.clock import ManualClock
-from bot.connectors.replies.base import ErrorKind, OutgoingReply, PlatformError, ReplyTarget
-from bot.connectors.replies.router import ReplyConnectors, build_reply_connectors
-from bot.domain.enums import MentionKind, Platform, ReplyVisibility
-from bot.settings import Settings
-from bot.standin.platforms import GenericReceiverStandIn, GraphApiStandIn, XApiStandIn
+from socialdesk.clock import ManualClock
+from socialdesk.connectors.replies.base import ErrorKind, OutgoingReply, PlatformError, ReplyTarget
+from socialdesk.connectors.replies.router import ReplyConnectors, build_reply_connectors
+from socialdesk.domain.enums import MentionKind, Platform, ReplyVisibility
+from socialdesk.settings import Settings
+from socialdesk.standin.platforms import GenericReceiverStandIn, GraphApiStandIn, XApiStandIn
 
 X_TOKEN = "x-user-token-SECRET-aa11"
 PAGE_TOKEN = "meta-page-token-SECRET-bb22"

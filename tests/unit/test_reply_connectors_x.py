@@ -10,11 +10,11 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from bot.clock import ManualClock
-from bot.connectors.replies.base import ErrorKind, OutgoingReply, PlatformError, ReplyTarget
-from bot.connectors.replies.x import XReplyConnector, weighted_length
-from bot.domain.enums import MentionKind, Platform, ReplyVisibility
-from bot.standin.platforms import XApiStandIn
+from socialdesk.clock import ManualClock
+from socialdesk.connectors.replies.base import ErrorKind, OutgoingReply, PlatformError, ReplyTarget
+from socialdesk.connectors.replies.x import XReplyConnector, weighted_length
+from socialdesk.domain.enums import MentionKind, Platform, ReplyVisibility
+from socialdesk.standin.platforms import XApiStandIn
 
 TOKEN = "x-user-token-SECRET-4f9a0c"
 TWEETS = "/2/tweets"

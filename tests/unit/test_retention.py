@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.clock import ManualClock
-from bot.config import Config, Retention
-from bot.domain.crisis_models import Crisis, CrisisEvent
-from bot.domain.enums import (
+from socialdesk.clock import ManualClock
+from socialdesk.config import Config, Retention
+from socialdesk.domain.crisis_models import Crisis, CrisisEvent
+from socialdesk.domain.enums import (
     CaseStatus,
     InboxStatus,
     MentionKind,
@@ -23,7 +23,7 @@ from bot.domain.enums import (
     ReplyVisibility,
     Sentiment,
 )
-from bot.domain.models import (
+from socialdesk.domain.models import (
     Case,
     CaseEvent,
     InboxItem,
@@ -32,9 +32,9 @@ from bot.domain.models import (
     PlatformReply,
     SurveyResponse,
 )
-from bot.jobs import Job
-from bot.privacy.retention import PurgeReport, RetentionPurge
-from bot.privacy.wiring import build_privacy
+from socialdesk.jobs import Job
+from socialdesk.privacy.retention import PurgeReport, RetentionPurge
+from socialdesk.privacy.wiring import build_privacy
 
 NOW = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
 OLD, NEW = NOW - timedelta(days=400), NOW - timedelta(days=10)  # past every limit / within all but none

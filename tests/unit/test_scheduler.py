@@ -1,4 +1,4 @@
-"""`bot.scheduler`: job options, triggers in local time across DST, and the leader gate.
+"""`socialdesk.scheduler`: job options, triggers in local time across DST, and the leader gate.
 
 Nothing here waits for a scheduler thread. Triggers are asked for their next fire time with a
 chosen `now`, and job functions are called directly.
@@ -14,8 +14,8 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.jobs import Job
-from bot.scheduler import build_scheduler, gated, run_leader_jobs_now, trigger_for
+from socialdesk.jobs import Job
+from socialdesk.scheduler import build_scheduler, gated, run_leader_jobs_now, trigger_for
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

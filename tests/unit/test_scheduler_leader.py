@@ -1,4 +1,4 @@
-"""`bot.leader` without PostgreSQL: SQLite is one process and always the leader, and an unreachable
+"""`socialdesk.leader` without PostgreSQL: SQLite is one process and always the leader, and an unreachable
 database leaves the process a follower rather than crashing it. The PostgreSQL election itself is
 tested in tests/integration/test_scheduler_replicas.py."""
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.leader import LOCK_KEY, LeaderElector
-from bot.metrics import Metrics
+from socialdesk.leader import LOCK_KEY, LeaderElector
+from socialdesk.metrics import Metrics
 
 
 def gauge(metrics: Metrics) -> float | None:

@@ -1,4 +1,4 @@
-"""`bot.services.start_background`: the jobs `serve` schedules, and how leadership starts them.
+"""`socialdesk.services.start_background`: the jobs `serve` schedules, and how leadership starts them.
 
 A started scheduler runs on its own thread, so these tests wait for an Event with a deadline when
 they need a job to have run. Nothing sleeps to let time pass.
@@ -12,12 +12,12 @@ from collections.abc import Callable
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.app import Runtime
-from bot.jobs import Job
-from bot.leader import LeaderElector
-from bot.periodic import period_job
-from bot.services import Background, scheduled_jobs, start_background, stop_background
-from bot.store.db import is_sqlite
+from socialdesk.app import Runtime
+from socialdesk.jobs import Job
+from socialdesk.leader import LeaderElector
+from socialdesk.periodic import period_job
+from socialdesk.services import Background, scheduled_jobs, start_background, stop_background
+from socialdesk.store.db import is_sqlite
 
 DEADLINE = 10.0
 
@@ -108,8 +108,8 @@ def test_a_follower_that_becomes_leader_runs_the_leader_jobs_at_once(runtime: Ru
 
 
 def test_only_the_leader_posts_to_slack(runtime: Runtime) -> None:
-    from bot.slack.outbox_queue import enqueue
-    from bot.store.db import session_scope
+    from socialdesk.slack.outbox_queue import enqueue
+    from socialdesk.store.db import session_scope
 
     with session_scope(runtime.engine) as session:
         enqueue(

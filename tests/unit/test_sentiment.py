@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.enums import Sentiment
-from bot.triage import vader as sentiment
-from bot.triage.features import featurize
-from bot.triage.vader import SentimentScore, band_of, score
+from socialdesk.domain.enums import Sentiment
+from socialdesk.triage import vader as sentiment
+from socialdesk.triage.features import featurize
+from socialdesk.triage.vader import SentimentScore, band_of, score
 
 
 @pytest.mark.parametrize(

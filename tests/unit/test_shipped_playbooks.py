@@ -9,12 +9,18 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from bot.config import Masking
-from bot.domain.enums import Platform
-from bot.domain.playbooks.loader import load_playbooks, sample_slots, validate_folder
-from bot.domain.playbooks.matching import topic_keyword, watches
-from bot.domain.playbooks.render import StatementSlots, check_statement, render_all, slots_for, target_length
-from bot.domain.playbooks.schema import TARGET_LIMITS, Playbook, StatementKind
+from socialdesk.config import Masking
+from socialdesk.domain.enums import Platform
+from socialdesk.domain.playbooks.loader import load_playbooks, sample_slots, validate_folder
+from socialdesk.domain.playbooks.matching import topic_keyword, watches
+from socialdesk.domain.playbooks.render import (
+    StatementSlots,
+    check_statement,
+    render_all,
+    slots_for,
+    target_length,
+)
+from socialdesk.domain.playbooks.schema import TARGET_LIMITS, Playbook, StatementKind
 
 FOLDER = Path(__file__).resolve().parents[2] / "playbooks"
 IDS = ["data-breach", "product-recall", "service-outage", "viral-negative-publicity"]
@@ -149,7 +155,7 @@ def test_data_breach_checklist_carries_the_72_hour_clock() -> None:
 
 
 def _field_names(model: type[BaseModel], seen: set[type[BaseModel]]) -> set[str]:
-    from bot.domain.playbooks.loader import nested_model
+    from socialdesk.domain.playbooks.loader import nested_model
 
     names: set[str] = set()
     if model in seen:

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.config import ConfigError, load_config
-from bot.domain.enums import CaseStatus, Category, Platform, Priority
-from bot.domain.models import Case
-from bot.domain.sla import SlaLevel, SlaPolicy, has_sla_clock, no_clock_reason
-from bot.ingest.history import HISTORY_SOURCE, is_history
-from bot.slack.sla_alerts import render_breach_alert, render_page
+from socialdesk.config import ConfigError, load_config
+from socialdesk.domain.enums import CaseStatus, Category, Platform, Priority
+from socialdesk.domain.models import Case
+from socialdesk.domain.sla import SlaLevel, SlaPolicy, has_sla_clock, no_clock_reason
+from socialdesk.ingest.history import HISTORY_SOURCE, is_history
+from socialdesk.slack.sla_alerts import render_breach_alert, render_page
 from tests.conftest import SAMPLE_CONFIG
 from tests.unit.test_sla_render import item, valid
 

@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.config import Config, SlaTargets, load_config
-from bot.domain.commands import UsageError
-from bot.domain.enums import CaseStatus, Platform, Priority
-from bot.domain.models import Case
-from bot.domain.sla import SlaClock, SlaLevel, SlaPolicy
-from bot.sla.notify import Alert
-from bot.sla.snooze import parse_snooze
+from socialdesk.config import Config, SlaTargets, load_config
+from socialdesk.domain.commands import UsageError
+from socialdesk.domain.enums import CaseStatus, Platform, Priority
+from socialdesk.domain.models import Case
+from socialdesk.domain.sla import SlaClock, SlaLevel, SlaPolicy
+from socialdesk.sla.notify import Alert
+from socialdesk.sla.snooze import parse_snooze
 from tests.conftest import SAMPLE_CONFIG
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.domain.case_view import SlaAlertView
-from bot.domain.enums import Platform, Priority
-from bot.slack.cards import SlackMessage, render_case_card
-from bot.slack.ids import AlertActionId, decode_case_value
-from bot.slack.sla_alerts import MAX_LISTED, render_breach_alert, render_page, render_sla_nudge
-from bot.standin.blockkit import validate_blocks
+from socialdesk.domain.case_view import SlaAlertView
+from socialdesk.domain.enums import Platform, Priority
+from socialdesk.slack.cards import SlackMessage, render_case_card
+from socialdesk.slack.ids import AlertActionId, decode_case_value
+from socialdesk.slack.sla_alerts import MAX_LISTED, render_breach_alert, render_page, render_sla_nudge
+from socialdesk.standin.blockkit import validate_blocks
 from tests.unit.test_cards import make_case
 
 NOW = datetime(2024, 11, 20, 14, 0, tzinfo=UTC)

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.config import BusinessHours, SlaTargets
-from bot.domain.enums import Platform, Priority
-from bot.domain.sla import add_working_time, first_response_due, resolution_due, working_time_between
+from socialdesk.config import BusinessHours, SlaTargets
+from socialdesk.domain.enums import Platform, Priority
+from socialdesk.domain.sla import add_working_time, first_response_due, resolution_due, working_time_between
 
 LONDON = ZoneInfo("Europe/London")
 OFFICE = BusinessHours()  # Monday to Friday, 09:00-17:00, in the zone passed along

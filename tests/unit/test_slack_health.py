@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.slack.slack_health import (
+from socialdesk.slack.slack_health import (
     FAILURES,
     MAX_AGE_SECONDS,
     WINDOW_SECONDS,

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.commands import SOCIAL_USAGE, UsageError, parse_case_ref, parse_social, unescape_slack
-from bot.domain.errors import DomainError, InvalidCaseRef
+from socialdesk.domain.commands import SOCIAL_USAGE, UsageError, parse_case_ref, parse_social, unescape_slack
+from socialdesk.domain.errors import DomainError, InvalidCaseRef
 
 
 @pytest.mark.parametrize(("text", "case_id"), [("42", 42), ("#42", 42), (" #7 ", 7)])

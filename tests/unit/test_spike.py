@@ -9,9 +9,9 @@ from itertools import count
 
 import pytest
 
-from bot.domain.enums import Platform
-from bot.domain.playbooks.schema import Detection
-from bot.ingest.spike import (
+from socialdesk.domain.enums import Platform
+from socialdesk.domain.playbooks.schema import Detection
+from socialdesk.ingest.spike import (
     Episode,
     HourCounts,
     Move,

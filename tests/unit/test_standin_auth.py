@@ -10,7 +10,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.standin import SlackStandin, StandInUser, StandInUsergroup
+from socialdesk.standin import SlackStandin, StandInUser, StandInUsergroup
 
 USERS = [
     StandInUser("U0AGENT01", "maria", "Maria Lopez", "maria@example.com", tz="Europe/Madrid", tz_offset=3600),

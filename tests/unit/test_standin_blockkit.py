@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.standin.blockkit import validate_blocks, validate_view
+from socialdesk.standin.blockkit import validate_blocks, validate_view
 
 
 def plain(text: str) -> dict[str, Any]:

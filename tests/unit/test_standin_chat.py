@@ -14,8 +14,8 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.clock import ManualClock
-from bot.standin import SlackStandin
+from socialdesk.clock import ManualClock
+from socialdesk.standin import SlackStandin
 
 # slack_sdk warns when a message has no top-level text; these tests leave it out on purpose.
 missing_text_is_deliberate = pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")

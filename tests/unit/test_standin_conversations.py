@@ -10,7 +10,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.standin import SlackStandin, StandInUser
+from socialdesk.standin import SlackStandin, StandInUser
 
 CHANNELS = {"social-support": "C0SUPPORT1", "social-billing": "C0BILLING1", "general": "C0GENERAL1"}
 USERS = [StandInUser("U0AGENT01", "maria", "Maria Agent"), StandInUser("U0AGENT02", "sam", "Sam Agent")]

@@ -11,7 +11,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.standin import SlackStandin
+from socialdesk.standin import SlackStandin
 
 # Generous: stop() is expected to take a few poll intervals (50 ms each), never the delay itself.
 QUICK_STOP_SECONDS = 2.0

@@ -11,8 +11,8 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from bot.clock import ManualClock
-from bot.standin.platforms import GenericReceiverStandIn, GraphApiStandIn, XApiStandIn
+from socialdesk.clock import ManualClock
+from socialdesk.standin.platforms import GenericReceiverStandIn, GraphApiStandIn, XApiStandIn
 
 TOKEN = "graph-token"
 SECRET = "graph-app-secret"

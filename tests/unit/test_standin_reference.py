@@ -18,8 +18,8 @@ import httpx
 import pytest
 from slack_sdk import WebClient
 
-from bot.standin import SlackStandin
-from bot.standin.spec import GENERIC_ERRORS, SPECS
+from socialdesk.standin import SlackStandin
+from socialdesk.standin.spec import GENERIC_ERRORS, SPECS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DATA = REPO_ROOT.parent / "shared" / "data" / "slack"

@@ -9,7 +9,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot.standin import SlackStandin
+from socialdesk.standin import SlackStandin
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.surveys.parse import SCALES, is_small_talk, parse_score
+from socialdesk.surveys.parse import SCALES, is_small_talk, parse_score
 
 
 @pytest.mark.parametrize(

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from bot.config import BrandVoice, Surveys
-from bot.domain.enums import CaseStatus, Category, MentionKind, Platform, ReplyVisibility, Sentiment
-from bot.domain.models import Case, Mention
-from bot.slack.event_lines import render_event_line
-from bot.surveys import rules
-from bot.web.survey_webhook import BadSurveyAnswer, parse_answer
+from socialdesk.config import BrandVoice, Surveys
+from socialdesk.domain.enums import CaseStatus, Category, MentionKind, Platform, ReplyVisibility, Sentiment
+from socialdesk.domain.models import Case, Mention
+from socialdesk.slack.event_lines import render_event_line
+from socialdesk.surveys import rules
+from socialdesk.web.survey_webhook import BadSurveyAnswer, parse_answer
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 PRIVATE, PUBLIC = ReplyVisibility.PRIVATE, ReplyVisibility.PUBLIC

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from bot.cli import cli
+from socialdesk.cli import cli
 
 runner = CliRunner()
 

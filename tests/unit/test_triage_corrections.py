@@ -12,17 +12,17 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.casework.roles import Actor, Role
-from bot.casework.service import CaseWork
-from bot.clock import ManualClock, as_utc
-from bot.config import Config
-from bot.domain.casework import WrongState
-from bot.domain.commands import UsageError, parse_social, parse_triage
-from bot.domain.enums import CaseStatus, Category, MentionKind, Platform, Priority, Sentiment
-from bot.domain.models import Case, CaseEvent, Mention, TriageCorrection
-from bot.domain.sla import SlaPolicy
-from bot.domain.triage_fix import TriageChange, change_of, parse_triage_words
-from bot.store import events_repo
+from socialdesk.casework.roles import Actor, Role
+from socialdesk.casework.service import CaseWork
+from socialdesk.clock import ManualClock, as_utc
+from socialdesk.config import Config
+from socialdesk.domain.casework import WrongState
+from socialdesk.domain.commands import UsageError, parse_social, parse_triage
+from socialdesk.domain.enums import CaseStatus, Category, MentionKind, Platform, Priority, Sentiment
+from socialdesk.domain.models import Case, CaseEvent, Mention, TriageCorrection
+from socialdesk.domain.sla import SlaPolicy
+from socialdesk.domain.triage_fix import TriageChange, change_of, parse_triage_words
+from socialdesk.store import events_repo
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 MARIA = Actor(user_id="U0AGENT01", name="maria", roles=frozenset({Role.AGENT}))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.triage.metrics import render, report
+from socialdesk.triage.metrics import render, report
 
 
 def test_figures_match_a_hand_computed_example() -> None:

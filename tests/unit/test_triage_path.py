@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import CategoryRule, PriorityRule, PriorityWhen
-from bot.domain.enums import Category, Priority, Sentiment
-from bot.triage.path import Author, Triage, band
+from socialdesk.config import CategoryRule, PriorityRule, PriorityWhen
+from socialdesk.domain.enums import Category, Priority, Sentiment
+from socialdesk.triage.path import Author, Triage, band
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.connectors import verify
-from bot.connectors.verify import (
+from socialdesk.connectors import verify
+from socialdesk.connectors.verify import (
     GenericFailure,
     check_generic_request,
     meta_challenge,

@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.config import BrandVoice, Masking
-from bot.domain.enums import Platform, ReplyVisibility
-from bot.domain.voice import VoiceProblem, VoiceReport, check_reply, initials, platform_length
-from bot.ingest.redact import luhn_ok
+from socialdesk.config import BrandVoice, Masking
+from socialdesk.domain.enums import Platform, ReplyVisibility
+from socialdesk.domain.voice import VoiceProblem, VoiceReport, check_reply, initials, platform_length
+from socialdesk.ingest.redact import luhn_ok
 
 VOICE = BrandVoice(
     banned_phrases=["calm down", "not our fault", "hell"],

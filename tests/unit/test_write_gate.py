@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from bot.store.db import make_engine, write_gate, writer
-from bot.store.write_gate import WriteGate
+from socialdesk.store.db import make_engine, write_gate, writer
+from socialdesk.store.write_gate import WriteGate
 
 
 def _waiter(

@@ -21,11 +21,11 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.clock import ManualClock  # noqa: E402
-from bot.connectors.x_poller import TOKEN_REJECTED, XMentionsPoller, make_x_client  # noqa: E402
-from bot.domain.models import Cursor  # noqa: E402
-from bot.standin.platforms.x_api import UNAUTHORIZED, XApiStandIn  # noqa: E402
-from bot.store.db import make_engine, session_scope  # noqa: E402
+from socialdesk.clock import ManualClock  # noqa: E402
+from socialdesk.connectors.x_poller import TOKEN_REJECTED, XMentionsPoller, make_x_client  # noqa: E402
+from socialdesk.domain.models import Cursor  # noqa: E402
+from socialdesk.standin.platforms.x_api import UNAUTHORIZED, XApiStandIn  # noqa: E402
+from socialdesk.store.db import make_engine, session_scope  # noqa: E402
 
 TOKEN = "x-test-bearer"
 USER_ID = "2244994945"

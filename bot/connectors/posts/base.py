@@ -1,6 +1,6 @@
 """Posting as the brand (crisis statements) on the brand's own accounts, not as a reply to anyone.
 
-Errors use the reply connectors' one exception tree (`bot.connectors.replies.base.PlatformError`), so
+Errors use the reply connectors' one exception tree (`socialdesk.connectors.replies.base.PlatformError`), so
 the war room is told the same kinds of failure an agent is: expired token, rate limit, refused
 content, outage or timeout (unknown whether it was posted: check before retrying).
 """
@@ -15,7 +15,7 @@ from typing import Protocol
 @dataclass(frozen=True, slots=True)
 class BrandPost:
     idempotency_key: str  # stable per statement and target; sent as a header where the platform allows
-    target: str  # "x" or "facebook" (bot.domain.playbooks.schema.PUBLISHABLE)
+    target: str  # "x" or "facebook" (socialdesk.domain.playbooks.schema.PUBLISHABLE)
     text: str
 
 

@@ -15,13 +15,13 @@ from datetime import datetime
 import httpx
 from pydantic import SecretStr
 
-from bot.connectors.owned import OwnsClient
-from bot.connectors.posts.base import BrandPost, BrandPoster, PostedStatement
-from bot.connectors.posts.facebook import FacebookBrandPoster
-from bot.connectors.posts.x import XBrandPoster
-from bot.connectors.replies.base import ErrorKind, PlatformError
-from bot.connectors.replies.router import make_reply_client
-from bot.settings import Settings
+from socialdesk.connectors.owned import OwnsClient
+from socialdesk.connectors.posts.base import BrandPost, BrandPoster, PostedStatement
+from socialdesk.connectors.posts.facebook import FacebookBrandPoster
+from socialdesk.connectors.posts.x import XBrandPoster
+from socialdesk.connectors.replies.base import ErrorKind, PlatformError
+from socialdesk.connectors.replies.router import make_reply_client
+from socialdesk.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,8 @@
 """Crisis statements posted on X as the brand: `POST {X_API_URL}tweets` with `{"text"}` and no `reply`.
 
 `X_API_URL` already ends with `/2/`, as for the reply connector, whose OAuth 2.0 user token
-(`X_ACCESS_TOKEN`, as bearer) and error mapping (`bot.connectors.x_errors`) this shares. X refuses a text
+(`X_ACCESS_TOKEN`, as bearer) and error mapping (`socialdesk.connectors.x_errors`) this shares. X refuses a
+text
 the account already posted (403 "duplicate content"): that is REJECTED, so an update must differ from the
 last statement. A text longer than X's 280 weighted characters is refused before any call.
 """
@@ -14,11 +15,11 @@ from datetime import datetime
 import httpx
 from pydantic import SecretStr
 
-from bot.connectors.posts.base import BrandPost, PostedStatement
-from bot.connectors.posts.wire import empty_text, no_id, post_once
-from bot.connectors.replies.base import ErrorKind, PlatformError, response_json
-from bot.connectors.replies.x import POST_LIMIT, weighted_length
-from bot.connectors.x_errors import x_error
+from socialdesk.connectors.posts.base import BrandPost, PostedStatement
+from socialdesk.connectors.posts.wire import empty_text, no_id, post_once
+from socialdesk.connectors.replies.base import ErrorKind, PlatformError, response_json
+from socialdesk.connectors.replies.x import POST_LIMIT, weighted_length
+from socialdesk.connectors.x_errors import x_error
 
 PLATFORM = "X"
 

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from bot.domain.enums import MentionKind, Platform, ReplyVisibility
+from socialdesk.domain.enums import MentionKind, Platform, ReplyVisibility
 
 
 class ErrorKind(StrEnum):

@@ -13,7 +13,8 @@ socialdesk cannot post on those sites itself, so it hands the reply to the integ
 
 The receiver answers 2xx, optionally with JSON `{"id", "url"}` naming what it posted (without an id the
 idempotency key stands in). A refusal may say why as `{"error": <kind>, "message"}`, where kind is one of
-`bot.connectors.replies.base.ErrorKind` (auth, gone, window_closed, rate_limited, rejected, unsupported,
+`socialdesk.connectors.replies.base.ErrorKind` (auth, gone, window_closed, rate_limited, rejected,
+unsupported,
 unavailable) and the message is shown to the agent. Without one, the status decides: 401/403 AUTH,
 404/410 GONE, 429 RATE_LIMITED (`Retry-After`), 5xx UNAVAILABLE, other 4xx REJECTED.
 """
@@ -26,7 +27,7 @@ from datetime import datetime, timedelta
 import httpx
 from pydantic import SecretStr
 
-from bot.connectors.replies.base import (
+from socialdesk.connectors.replies.base import (
     ErrorKind,
     OutgoingReply,
     PlatformError,
@@ -36,7 +37,7 @@ from bot.connectors.replies.base import (
     response_json,
     retry_after,
 )
-from bot.connectors.verify import GENERIC_SIGNATURE_HEADER, sign_generic
+from socialdesk.connectors.verify import GENERIC_SIGNATURE_HEADER, sign_generic
 
 RATE_LIMIT_FALLBACK = timedelta(seconds=60)
 RECEIVER = "The reply receiver (GENERIC_REPLY_URL)"

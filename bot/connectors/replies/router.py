@@ -14,13 +14,19 @@ from datetime import datetime
 import httpx
 from pydantic import SecretStr
 
-from bot.connectors.owned import OwnsClient
-from bot.connectors.replies.base import ErrorKind, OutgoingReply, PlatformError, ReplyConnector, SentReply
-from bot.connectors.replies.generic import GenericReplyConnector
-from bot.connectors.replies.meta import MetaReplyConnector
-from bot.connectors.replies.x import XReplyConnector
-from bot.domain.enums import Platform
-from bot.settings import Settings
+from socialdesk.connectors.owned import OwnsClient
+from socialdesk.connectors.replies.base import (
+    ErrorKind,
+    OutgoingReply,
+    PlatformError,
+    ReplyConnector,
+    SentReply,
+)
+from socialdesk.connectors.replies.generic import GenericReplyConnector
+from socialdesk.connectors.replies.meta import MetaReplyConnector
+from socialdesk.connectors.replies.x import XReplyConnector
+from socialdesk.domain.enums import Platform
+from socialdesk.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 Pure functions, so `/social stats`, the Home tab and the digest all count the same way:
 
 - `core`: the case figures over `CaseFacts` (plain copies of the measured fields of a case, built by
-  `bot.store.metrics_repo`): volume, first response, SLA, resolution, FCR, AHT, backlog;
+  `socialdesk.store.metrics_repo`): volume, first response, SLA, resolution, FCR, AHT, backlog;
 - `tally`: the same figures from counts (`Tally`, what the digest's SQL adds up), and change against
   the previous period;
 - `breakdown`: volume by platform / category / sentiment, negative topics, escalations, agents,
@@ -25,7 +25,7 @@ Conventions shared by every figure:
   between the platform and us) is an instant answer, not a negative one.
 """
 
-from bot.domain.metrics.breakdown import (
+from socialdesk.domain.metrics.breakdown import (
     NEGATIVE,
     AgentRow,
     Topic,
@@ -38,7 +38,7 @@ from bot.domain.metrics.breakdown import (
     top_keywords,
     volume_by,
 )
-from bot.domain.metrics.core import (
+from socialdesk.domain.metrics.core import (
     FCR_REOPEN_WINDOW,
     CaseFacts,
     Summary,
@@ -61,9 +61,9 @@ from bot.domain.metrics.core import (
     summarize_by_team,
     volume,
 )
-from bot.domain.metrics.period import Period, local_days, today, week
-from bot.domain.metrics.satisfaction import csat, csat_mean, nps
-from bot.domain.metrics.tally import (
+from socialdesk.domain.metrics.period import Period, local_days, today, week
+from socialdesk.domain.metrics.satisfaction import csat, csat_mean, nps
+from socialdesk.domain.metrics.tally import (
     Figures,
     Tally,
     WaitStats,
@@ -74,7 +74,7 @@ from bot.domain.metrics.tally import (
     tally_of,
     wait_stats,
 )
-from bot.domain.metrics.variation import Outcome, Shift, unusual, worst_outcomes
+from socialdesk.domain.metrics.variation import Outcome, Shift, unusual, worst_outcomes
 
 __all__ = [
     "FCR_REOPEN_WINDOW",

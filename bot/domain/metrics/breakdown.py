@@ -1,7 +1,7 @@
 """What the volume was made of, and who did the work: counts by platform, category and sentiment, the
 most negative topics, escalations between teams, the agent table and canned-reply usage.
 
-Each function takes plain values (the digest gets them from SQL GROUP BYs in `bot.store.digest_repo`;
+Each function takes plain values (the digest gets them from SQL GROUP BYs in `socialdesk.store.digest_repo`;
 the tests build them by hand) and orders its answer the way a reader scans it: biggest first, ties by
 name, so the same data always reads the same.
 """
@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypeVar
 
-from bot.domain.enums import Sentiment
-from bot.domain.metrics.core import CaseFacts
-from bot.domain.metrics.period import Period
-from bot.domain.metrics.tally import WaitStats
+from socialdesk.domain.enums import Sentiment
+from socialdesk.domain.metrics.core import CaseFacts
+from socialdesk.domain.metrics.period import Period
+from socialdesk.domain.metrics.tally import WaitStats
 
 __all__ = [
     "NEGATIVE",

@@ -1,6 +1,6 @@
 """The case figures: volume, first response, SLA, resolution, FCR, AHT and backlog over `CaseFacts`.
 
-The conventions every figure follows are in the package docstring (`bot.domain.metrics`).
+The conventions every figure follows are in the package docstring (`socialdesk.domain.metrics`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from bot.domain.enums import CaseStatus, Category, Platform, Priority, Sentiment
-from bot.domain.metrics.period import Period
+from socialdesk.domain.enums import CaseStatus, Category, Platform, Priority, Sentiment
+from socialdesk.domain.metrics.period import Period
 
 # Medians and percentiles rank waits as timedelta, or as float seconds when SQL hands them over.
 T = TypeVar("T", float, timedelta)

@@ -1,7 +1,7 @@
 """The counts behind a group's figures for one period, and the figures drawn from them.
 
 `tally_of` counts them from `CaseFacts` with the functions in `core`, the definitions. The digest
-gets the same counts from SQL (`bot.store.digest_repo.tallies`), because a week of a busy desk is too
+gets the same counts from SQL (`socialdesk.store.digest_repo.tallies`), because a week of a busy desk is too
 many rows to copy into Python; `tests/integration/test_digest_sql.py` checks that both agree on the
 same cases. `figures` then turns either into ratios and durations, in one place.
 """
@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.domain.enums import CaseStatus
-from bot.domain.metrics.core import (
+from socialdesk.domain.enums import CaseStatus
+from socialdesk.domain.metrics.core import (
     CaseFacts,
     first_response_times,
     is_first_contact,
@@ -21,7 +21,7 @@ from bot.domain.metrics.core import (
     nearest_rank,
     sla_tally,
 )
-from bot.domain.metrics.period import Period
+from socialdesk.domain.metrics.period import Period
 
 __all__ = [
     "Figures",

@@ -21,9 +21,9 @@ import yaml
 from jinja2 import TemplateError, TemplateSyntaxError, meta, nodes
 from pydantic import BaseModel, ValidationError
 
-from bot.config import Masking
-from bot.domain.canned import PLACEHOLDERS
-from bot.domain.playbooks.render import (
+from socialdesk.config import Masking
+from socialdesk.domain.canned import PLACEHOLDERS
+from socialdesk.domain.playbooks.render import (
     CONTEXT_NAMES,
     ENV,
     TARGET_LABELS,
@@ -34,7 +34,7 @@ from bot.domain.playbooks.render import (
     slots_for,
     statement_context,
 )
-from bot.domain.playbooks.schema import Playbook, StatementKind, Templates
+from socialdesk.domain.playbooks.schema import Playbook, StatementKind, Templates
 
 _VALUE_ERROR_PREFIX = "Value error, "
 # Model validators name the key they complain about ("permissions.start: unknown role 'x'").

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.domain.enums import Platform
-from bot.domain.keywords import matcher_for
-from bot.domain.playbooks.schema import Detection
+from socialdesk.domain.enums import Platform
+from socialdesk.domain.keywords import matcher_for
+from socialdesk.domain.playbooks.schema import Detection
 
 
 def topic_keyword(detection: Detection, text: str) -> str | None:

@@ -25,11 +25,11 @@ from zoneinfo import ZoneInfo
 from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
-from bot.config import Masking
-from bot.domain.enums import Platform
-from bot.domain.errors import DomainError
-from bot.domain.keywords import matcher_for
-from bot.domain.playbooks.schema import (
+from socialdesk.config import Masking
+from socialdesk.domain.enums import Platform
+from socialdesk.domain.errors import DomainError
+from socialdesk.domain.keywords import matcher_for
+from socialdesk.domain.playbooks.schema import (
     PLATFORM_OF_TARGET,
     SLOTS,
     TARGET_LIMITS,
@@ -37,8 +37,8 @@ from bot.domain.playbooks.schema import (
     SlotDefaults,
     StatementKind,
 )
-from bot.domain.voice import platform_length
-from bot.ingest.redact import CARD, EMAIL, IBAN, ORDER, PHONE, POSTCODE, find_personal_data
+from socialdesk.domain.voice import platform_length
+from socialdesk.ingest.redact import CARD, EMAIL, IBAN, ORDER, PHONE, POSTCODE, find_personal_data
 
 # Besides the slots, every template may name the company and the playbook.
 CONTEXT_NAMES: Final[frozenset[str]] = frozenset({*SLOTS, "brand", "playbook_title"})
@@ -222,7 +222,7 @@ def render_all(playbook: Playbook, kind: StatementKind | str, slots: StatementSl
 def render_canned_reply(playbook: Playbook, slots: StatementSlots, reply: Mapping[str, str]) -> str:
     """The playbook's reply for incoming cases, filled with the slots and the canned-reply placeholders.
 
-    `reply` is `bot.domain.canned.ReplyContext.as_dict()` (customer_name, case_ref, ...).
+    `reply` is `socialdesk.domain.canned.ReplyContext.as_dict()` (customer_name, case_ref, ...).
     """
     try:
         return render_source(playbook.canned_reply, {**statement_context(playbook, slots), **reply})

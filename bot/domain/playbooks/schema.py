@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from bot.domain.enums import Platform
+from socialdesk.domain.enums import Platform
 
 
 class StatementKind(StrEnum):

@@ -19,9 +19,9 @@ import json
 from collections.abc import Callable
 from typing import Any, Final
 
-from bot.ingest.normalizers import generic, meta, x, x_poll
-from bot.ingest.normalizers.base import NO_BRAND, BrandAccounts
-from bot.ingest.types import MalformedPayload, NormalizeResult
+from socialdesk.ingest.normalizers import generic, meta, x, x_poll
+from socialdesk.ingest.normalizers.base import NO_BRAND, BrandAccounts
+from socialdesk.ingest.types import MalformedPayload, NormalizeResult
 
 Normalizer = Callable[[Any, BrandAccounts], NormalizeResult]
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.config import Ingest
-from bot.domain.enums import Platform
-from bot.ingest.types import Author, MalformedPayload
+from socialdesk.config import Ingest
+from socialdesk.domain.enums import Platform
+from socialdesk.ingest.types import Author, MalformedPayload
 
 # Meta issues one page id for the Facebook page and its Messenger inbox.
 _SAME_ACCOUNTS: dict[Platform, tuple[Platform, ...]] = {

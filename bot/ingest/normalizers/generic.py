@@ -29,9 +29,9 @@ from pydantic import (
     field_validator,
 )
 
-from bot.domain.enums import MentionKind, Platform
-from bot.ingest.normalizers.base import BrandAccounts
-from bot.ingest.types import Author, MalformedPayload, NormalizedMention, NormalizeResult, Skipped
+from socialdesk.domain.enums import MentionKind, Platform
+from socialdesk.ingest.normalizers.base import BrandAccounts
+from socialdesk.ingest.types import Author, MalformedPayload, NormalizedMention, NormalizeResult, Skipped
 
 MAX_BATCH: Final = 500
 MAX_TEXT: Final = 20_000

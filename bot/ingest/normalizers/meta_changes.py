@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.domain.enums import MentionKind, Platform
-from bot.ingest.normalizers.base import opt_id, opt_object, opt_str, req_id, unknown_author
-from bot.ingest.normalizers.meta_entry import MetaEntry, Outcome
-from bot.ingest.types import Author, NormalizedMention, Skipped
+from socialdesk.domain.enums import MentionKind, Platform
+from socialdesk.ingest.normalizers.base import opt_id, opt_object, opt_str, req_id, unknown_author
+from socialdesk.ingest.normalizers.meta_entry import MetaEntry, Outcome
+from socialdesk.ingest.types import Author, NormalizedMention, Skipped
 
 OWN_POST = "own post"
 

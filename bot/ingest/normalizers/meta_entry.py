@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.domain.enums import Platform
-from bot.ingest.normalizers.base import BrandAccounts, from_epoch, from_iso
-from bot.ingest.types import MalformedPayload, NormalizedMention, Skipped
+from socialdesk.domain.enums import Platform
+from socialdesk.ingest.normalizers.base import BrandAccounts, from_epoch, from_iso
+from socialdesk.ingest.types import MalformedPayload, NormalizedMention, Skipped
 
 Outcome = NormalizedMention | Skipped
 

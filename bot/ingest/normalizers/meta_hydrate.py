@@ -12,8 +12,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from bot.ingest.normalizers.base import as_object, from_iso, opt_id, opt_object, opt_str
-from bot.ingest.types import Author, MalformedPayload, NormalizedMention
+from socialdesk.ingest.normalizers.base import as_object, from_iso, opt_id, opt_object, opt_str
+from socialdesk.ingest.types import Author, MalformedPayload, NormalizedMention
 
 
 def hydrate_instagram_mention(mention: NormalizedMention, graph: Any) -> NormalizedMention:

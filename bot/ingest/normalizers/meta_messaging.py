@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.domain.enums import MentionKind, Platform
-from bot.ingest.normalizers.base import (
+from socialdesk.domain.enums import MentionKind, Platform
+from socialdesk.ingest.normalizers.base import (
     as_object,
     flag,
     opt_id,
@@ -22,8 +22,8 @@ from bot.ingest.normalizers.base import (
     req_id,
     req_object,
 )
-from bot.ingest.normalizers.meta_entry import MetaEntry, Outcome
-from bot.ingest.types import Author, NormalizedMention, Skipped
+from socialdesk.ingest.normalizers.meta_entry import MetaEntry, Outcome
+from socialdesk.ingest.types import Author, NormalizedMention, Skipped
 
 ECHO = "echo of our own message"
 

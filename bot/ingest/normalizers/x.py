@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.domain.enums import MentionKind, Platform
-from bot.ingest.normalizers.base import (
+from socialdesk.domain.enums import MentionKind, Platform
+from socialdesk.ingest.normalizers.base import (
     BrandAccounts,
     as_list,
     as_object,
@@ -31,7 +31,7 @@ from bot.ingest.normalizers.base import (
     req_object,
     require_snowflake_time,
 )
-from bot.ingest.types import Author, MalformedPayload, NormalizedMention, NormalizeResult, Skipped
+from socialdesk.ingest.types import Author, MalformedPayload, NormalizedMention, NormalizeResult, Skipped
 
 OWN_POST = "own post"
 ECHO = "echo of our own message"

@@ -18,8 +18,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.domain.enums import MentionKind, Platform
-from bot.ingest.normalizers.base import (
+from socialdesk.domain.enums import MentionKind, Platform
+from socialdesk.ingest.normalizers.base import (
     BrandAccounts,
     as_list,
     as_object,
@@ -34,7 +34,7 @@ from bot.ingest.normalizers.base import (
     require_snowflake_time,
     unknown_author,
 )
-from bot.ingest.types import Author, MalformedPayload, NormalizedMention, NormalizeResult, Skipped
+from socialdesk.ingest.types import Author, MalformedPayload, NormalizedMention, NormalizeResult, Skipped
 
 OWN_POST = "own post"
 ECHO = "echo of our own message"

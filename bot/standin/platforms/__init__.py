@@ -11,10 +11,10 @@ records every request (`requests`) and what it accepted, and takes scripted fail
 - `GenericReceiverStandIn`: the receiver behind `GENERIC_REPLY_URL` (`received`, `fail_next`).
 """
 
-from bot.standin.platforms.base import Failure, RecordedRequest, Reply, StandInServer
-from bot.standin.platforms.generic_receiver import GenericReceiverStandIn, ReceivedReply
-from bot.standin.platforms.graph_api import GraphApiStandIn, GraphCall, GraphObject
-from bot.standin.platforms.x_api import XApiStandIn
+from socialdesk.standin.platforms.base import Failure, RecordedRequest, Reply, StandInServer
+from socialdesk.standin.platforms.generic_receiver import GenericReceiverStandIn, ReceivedReply
+from socialdesk.standin.platforms.graph_api import GraphApiStandIn, GraphCall, GraphObject
+from socialdesk.standin.platforms.x_api import XApiStandIn
 
 __all__ = [
     "Failure",

@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from bot.standin.platforms.base import Failure, RecordedRequest, Reply, StandInServer
+from socialdesk.standin.platforms.base import Failure, RecordedRequest, Reply, StandInServer
 
 DEFAULT_PATH = "/socialdesk/replies"
 

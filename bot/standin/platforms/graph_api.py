@@ -35,8 +35,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.standin.platforms.base import Failure, RecordedRequest, Reply, StandInServer
-from bot.standin.platforms.graph_wire import (
+from socialdesk.standin.platforms.base import Failure, RecordedRequest, Reply, StandInServer
+from socialdesk.standin.platforms.graph_wire import (
     OUTSIDE_WINDOW,
     GraphError,
     message_param,

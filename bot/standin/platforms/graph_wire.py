@@ -6,7 +6,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qs
 
-from bot.standin.platforms.base import RecordedRequest
+from socialdesk.standin.platforms.base import RecordedRequest
 
 # The messages Graph sends with each code, used when a test forces a code without its own message.
 DEFAULT_MESSAGES = {

@@ -32,8 +32,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.standin.platforms.base import Failure, RecordedRequest, Reply, StandInServer
-from bot.standin.platforms.x_writes import TITLES, XWrites, invalid, problem
+from socialdesk.standin.platforms.base import Failure, RecordedRequest, Reply, StandInServer
+from socialdesk.standin.platforms.x_writes import TITLES, XWrites, invalid, problem
 
 WINDOW_SECONDS = 15 * 60
 DM_PREFIX = ["2", "dm_conversations", "with"]  # then :participant_id/messages

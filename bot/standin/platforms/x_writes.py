@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from bot.standin.platforms.base import RecordedRequest, Reply
+from socialdesk.standin.platforms.base import RecordedRequest, Reply
 
 TWEET_TOO_LONG = 280
 DM_TOO_LONG = 10_000

@@ -1,11 +1,11 @@
-"""Alembic environment: the engine comes from `bot.store.migrate` (never from a URL in a file)."""
+"""Alembic environment: the engine comes from `socialdesk.store.migrate` (never from a URL in a file)."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlmodel import SQLModel
 
-import bot.domain.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import socialdesk.domain.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 config = context.config
 target_metadata = SQLModel.metadata
