@@ -94,7 +94,7 @@ def _queue(call: Call) -> SlackMessage:
     for arg in (a for a in cmd.args if a not in ("--mine", "crisis")):
         if arg in {t.name for t in ctx.config.teams}:
             team = arg
-        elif arg in {p.value for p in Platform}:
+        elif arg in {p.value for p in Platform.known()}:
             platform = Platform(arg)
         else:
             raise UsageError(f"`{arg}` is neither a team nor a platform.", "queue")

@@ -2,32 +2,96 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
+from typing import Any, ClassVar
+
+from pydantic_core import core_schema
 
 
-class Platform(StrEnum):
-    X = "x"
-    FACEBOOK = "facebook"
-    INSTAGRAM = "instagram"
-    MESSENGER = "messenger"
-    REDDIT = "reddit"
-    REVIEW = "review"
-    OTHER = "other"
+class Platform(str):
+    """Where a mention was posted: an open vocabulary, because a source plugin declares its platforms.
+
+    The built-in names are attributes (`Platform.X`); a plugin adds its own with `Platform.register`.
+    Instances are interned, so `platform is Platform.X` holds for a value read back from the database.
+    `Platform(name)` accepts registered names only (a webhook naming an unknown platform is refused);
+    `Platform.from_store(name)` also takes a name no installed plugin declares any more (its cases stay
+    readable after a plugin is removed).
+    """
+
+    __slots__ = ()
+    _registered: ClassVar[dict[str, Platform]] = {}
+    _labels: ClassVar[dict[str, str]] = {}
+
+    X: ClassVar[Platform]
+    FACEBOOK: ClassVar[Platform]
+    INSTAGRAM: ClassVar[Platform]
+    MESSENGER: ClassVar[Platform]
+    REDDIT: ClassVar[Platform]
+    REVIEW: ClassVar[Platform]
+    OTHER: ClassVar[Platform]
+
+    def __new__(cls, value: object) -> Platform:
+        name = str(value)
+        found = cls._registered.get(name)
+        if found is None:
+            raise ValueError(f"{name!r} is not a known platform; known: {', '.join(sorted(cls._registered))}")
+        return found
+
+    @classmethod
+    def register(cls, name: str, label: str) -> Platform:
+        """Declare a platform (a source plugin does, at load); registering a name again keeps one object."""
+        if not PLATFORM_NAME.fullmatch(name):
+            raise ValueError(f"platform name {name!r}: use 1-32 of a-z, 0-9 and _, starting with a letter")
+        found = cls._registered.get(name)
+        if found is None:
+            found = str.__new__(cls, name)
+            cls._registered[name] = found
+        cls._labels[name] = label
+        return found
+
+    @classmethod
+    def from_store(cls, value: str) -> Platform:
+        found = cls._registered.get(value)
+        return found if found is not None else cls.register(value, value.replace("_", " ").title())
+
+    @classmethod
+    def known(cls) -> tuple[Platform, ...]:
+        return tuple(cls._registered.values())
+
+    @property
+    def value(self) -> str:
+        return str.__str__(self)
 
     @property
     def label(self) -> str:
-        return _PLATFORM_LABELS[self]
+        return self._labels.get(self.value, self.value)
+
+    def __repr__(self) -> str:
+        return f"Platform({self.value!r})"
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Platform.from_store, (self.value,))
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        return core_schema.no_info_after_validator_function(
+            cls, core_schema.str_schema(), serialization=core_schema.to_string_ser_schema()
+        )
 
 
-_PLATFORM_LABELS = {
-    Platform.X: "X",
-    Platform.FACEBOOK: "Facebook",
-    Platform.INSTAGRAM: "Instagram",
-    Platform.MESSENGER: "Messenger",
-    Platform.REDDIT: "Reddit",
-    Platform.REVIEW: "Review site",
-    Platform.OTHER: "Other",
-}
+PLATFORM_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+Platform.X = Platform.register("x", "X")
+Platform.FACEBOOK = Platform.register("facebook", "Facebook")
+Platform.INSTAGRAM = Platform.register("instagram", "Instagram")
+Platform.MESSENGER = Platform.register("messenger", "Messenger")
+Platform.REDDIT = Platform.register("reddit", "Reddit")
+Platform.REVIEW = Platform.register("review", "Review site")
+Platform.OTHER = Platform.register("other", "Other")
 
 
 class MentionKind(StrEnum):

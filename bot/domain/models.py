@@ -20,7 +20,7 @@ from socialdesk.domain.enums import (
     ReplyVisibility,
     Sentiment,
 )
-from socialdesk.store.types import EnumText
+from socialdesk.store.types import EnumText, PlatformText
 
 
 def _ts(index: bool = False, nullable: bool = True) -> Any:
@@ -57,7 +57,7 @@ class Mention(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    platform: Platform = Field(sa_column=Column(EnumText(Platform), nullable=False))
+    platform: Platform = Field(sa_column=Column(PlatformText(), nullable=False))
     external_id: str = Field(max_length=512)
     kind: MentionKind = Field(sa_column=Column(EnumText(MentionKind), nullable=False))
     is_private: bool = False
@@ -96,7 +96,7 @@ class Case(SQLModel, table=True):
     __tablename__ = "case"
 
     id: int | None = Field(default=None, primary_key=True)
-    platform: Platform = Field(sa_column=Column(EnumText(Platform), nullable=False))
+    platform: Platform = Field(sa_column=Column(PlatformText(), nullable=False))
     conversation_key: str = Field(index=True, max_length=256)
     status: CaseStatus = Field(
         default=CaseStatus.NEW, sa_column=Column(EnumText(CaseStatus), nullable=False, index=True)
@@ -245,7 +245,7 @@ class PlatformReply(SQLModel, table=True):
     mention_id: int | None = Field(default=None, foreign_key="mention.id")
     actor: str = Field(max_length=64)
     visibility: ReplyVisibility = Field(sa_column=Column(EnumText(ReplyVisibility), nullable=False))
-    platform: Platform = Field(sa_column=Column(EnumText(Platform), nullable=False))
+    platform: Platform = Field(sa_column=Column(PlatformText(), nullable=False))
     text: str = Field(sa_column=Column(Text, nullable=False))
     canned_reply_id: str | None = Field(default=None, max_length=64)
     # None for an agent's answer. Set for a brand message that is not an answer ("survey:csat"): it is

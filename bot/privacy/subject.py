@@ -63,7 +63,7 @@ class Subject:
 
 def parse_author(text: str) -> AuthorRef:
     platform_name, sep, who = text.strip().partition(":")
-    platforms = ", ".join(p.value for p in Platform)
+    platforms = ", ".join(p.value for p in Platform.known())
     if not sep or not who.strip():
         raise PrivacyError(
             f"`{text}` is not an author: write `<platform>:<author id>` or `<platform>:@handle`, "

@@ -152,7 +152,7 @@ def rollup_view(session: Session, rollup_id: int, *, samples: int, now: datetime
         case_count=sum(n for _, n in by_platform),
         promoted=rollup.promoted_count,
         by_platform=sorted(
-            ((Platform(p), int(n)) for p, n in by_platform), key=lambda pn: (-pn[1], pn[0].value)
+            ((Platform.from_store(p), int(n)) for p, n in by_platform), key=lambda pn: (-pn[1], pn[0].value)
         ),
         by_priority=sorted(((Priority(p), int(n)) for p, n in by_priority), key=lambda pn: pn[0].rank),
         samples=_rows(session, list(latest)),

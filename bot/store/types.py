@@ -10,6 +10,8 @@ from sqlalchemy import String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+from socialdesk.domain.enums import Platform
+
 
 class EnumText(TypeDecorator[StrEnum]):
     impl = String(32)
@@ -24,3 +26,16 @@ class EnumText(TypeDecorator[StrEnum]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> StrEnum | None:
         return None if value is None else self.enum_cls(value)
+
+
+class PlatformText(TypeDecorator[Platform]):
+    """A `Platform` as its name. Reading takes any stored name, including one whose plugin was removed."""
+
+    impl = String(32)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else Platform(value).value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Platform | None:
+        return None if value is None else Platform.from_store(value)

@@ -318,7 +318,7 @@ def test_priorities_have_distinct_colours_in_the_header() -> None:
     assert headers[Priority.P2] == "🟠 #42 · P2 · X complaint · New"
 
 
-@pytest.mark.parametrize("platform", list(Platform))
+@pytest.mark.parametrize("platform", list(Platform.known()))
 @pytest.mark.parametrize("category", list(Category))
 def test_header_never_exceeds_150(platform: Platform, category: Category) -> None:
     # The largest id a BIGINT primary key can hold, and the longest status label.

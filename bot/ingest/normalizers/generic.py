@@ -79,7 +79,10 @@ class GenericAuthor(_Model):
 class GenericMention(_Model):
     """One mention in socialdesk's generic webhook format."""
 
-    platform: Platform = Field(description="one of x, facebook, instagram, messenger, reddit, review, other")
+    platform: Platform = Field(
+        description="a known platform: x, facebook, instagram, messenger, reddit, review, other, or one "
+        "that a source plugin declares"
+    )
     id: Id = Field(description="the item's id on its platform; (platform, id) is the dedupe key")
     kind: MentionKind | None = Field(default=None, description="post, comment, reply, direct or review")
     text: str = Field(min_length=1, max_length=MAX_TEXT)
