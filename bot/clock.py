@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+# as_utc lives in the domain (which imports nothing else of the project); the rest of the code reads it here.
+from socialdesk.domain.utc import as_utc as as_utc
+
 
 class Clock(Protocol):
     def now(self) -> datetime:
@@ -34,8 +37,3 @@ class ManualClock:
 
     def set(self, when: datetime) -> None:
         self._now = when.astimezone(UTC)
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands datetimes back naive; everything we store is UTC, so say so."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -24,7 +24,7 @@ from socialdesk.clock import Clock
 from socialdesk.config import Masking
 from socialdesk.demo.feed import BRAND_IG_ID, BRAND_PAGE_ID, BRAND_X_ID, FeedItem
 from socialdesk.demo.mrkdwn import sanitize
-from socialdesk.ingest.redact import mask
+from socialdesk.domain.redact import mask
 from socialdesk.standin.platforms import GenericReceiverStandIn, GraphApiStandIn, XApiStandIn
 
 # Webhook signing secrets (the feed signs with them, ingest verifies) and the platform credentials the

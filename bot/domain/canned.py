@@ -14,15 +14,17 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
-from socialdesk.config import CannedReply
 from socialdesk.domain.enums import Category, Platform
 from socialdesk.domain.errors import DomainError
 from socialdesk.domain.voice import initials
+
+if TYPE_CHECKING:  # the config's schema, for annotations only: the domain imports nothing of the project
+    from socialdesk.config import CannedReply
 
 PLACEHOLDERS: Final[tuple[str, ...]] = (
     "customer_name",

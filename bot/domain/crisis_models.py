@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from socialdesk.domain.column_types import EnumText
 from socialdesk.domain.enums import ReplyStatus
-from socialdesk.store.types import EnumText
 
 
 class CrisisStatus(StrEnum):

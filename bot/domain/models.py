@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from socialdesk.domain.column_types import EnumText, PlatformText
 from socialdesk.domain.enums import (
     CaseStatus,
     Category,
@@ -20,7 +21,6 @@ from socialdesk.domain.enums import (
     ReplyVisibility,
     Sentiment,
 )
-from socialdesk.store.types import EnumText, PlatformText
 
 
 def _ts(index: bool = False, nullable: bool = True) -> Any:

@@ -19,12 +19,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from socialdesk.clock import as_utc
-from socialdesk.config import BusinessHours, Config, SlaTargets
 from socialdesk.domain.enums import CaseStatus, Category, Platform, Priority
 from socialdesk.domain.models import Case
+from socialdesk.domain.utc import as_utc
+
+if TYPE_CHECKING:  # the config's schema, for annotations only: the domain imports nothing of the project
+    from socialdesk.config import BusinessHours, Config, SlaTargets
 
 # A calendar whose working days are all holidays would never end a target; ten years is "never".
 _MAX_DAYS = 3660

@@ -15,12 +15,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
-from socialdesk.config import BrandVoice, Masking
 from socialdesk.domain.enums import Platform, ReplyVisibility
 from socialdesk.domain.keywords import matcher_for
-from socialdesk.ingest.redact import CARD, EMAIL, IBAN, ORDER, PHONE, POSTCODE, find_personal_data
+from socialdesk.domain.redact import CARD, EMAIL, IBAN, ORDER, PHONE, POSTCODE, Masking, find_personal_data
+
+if TYPE_CHECKING:  # the config's schema, for annotations only: the domain imports nothing of the project
+    from socialdesk.config import BrandVoice
 
 Level = Literal["block", "warn"]
 BLOCK: Final[Level] = "block"

@@ -23,7 +23,7 @@ from socialdesk.clock import as_utc
 from socialdesk.config import Config
 from socialdesk.domain.models import Case, Mention, PlatformReply
 from socialdesk.domain.notify import CaseNotifier
-from socialdesk.ingest.redact import mask
+from socialdesk.domain.redact import mask
 from socialdesk.surveys import repo, rules
 from socialdesk.surveys.parse import SCALES, parse_score
 

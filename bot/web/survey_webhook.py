@@ -35,7 +35,7 @@ from socialdesk.config import Config
 from socialdesk.connectors import verify
 from socialdesk.domain.models import Case
 from socialdesk.domain.notify import CaseNotifier
-from socialdesk.ingest.redact import mask
+from socialdesk.domain.redact import mask
 from socialdesk.metrics import Metrics
 from socialdesk.settings import Settings
 from socialdesk.store.db import writer

@@ -7,7 +7,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from socialdesk.config import Masking
-from socialdesk.ingest.redact import MaskResult, iban_ok, luhn_ok, mask
+from socialdesk.domain.redact import MaskResult, iban_ok, luhn_ok, mask
 
 DEFAULT = Masking()
 NO_ORDERS = Masking(order_patterns=[])

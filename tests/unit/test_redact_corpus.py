@@ -12,7 +12,7 @@ import re
 import pytest
 
 from socialdesk.config import Masking
-from socialdesk.ingest.redact import luhn_ok, mask
+from socialdesk.domain.redact import luhn_ok, mask
 
 DEFAULT = Masking()
 

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from socialdesk.config import BrandVoice, Masking
 from socialdesk.domain.enums import Platform, ReplyVisibility
+from socialdesk.domain.redact import luhn_ok
 from socialdesk.domain.voice import VoiceProblem, VoiceReport, check_reply, initials, platform_length
-from socialdesk.ingest.redact import luhn_ok
 
 VOICE = BrandVoice(
     banned_phrases=["calm down", "not our fault", "hell"],

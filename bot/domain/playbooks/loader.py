@@ -21,7 +21,6 @@ import yaml
 from jinja2 import TemplateError, TemplateSyntaxError, meta, nodes
 from pydantic import BaseModel, ValidationError
 
-from socialdesk.config import Masking
 from socialdesk.domain.canned import PLACEHOLDERS
 from socialdesk.domain.playbooks.render import (
     CONTEXT_NAMES,
@@ -35,6 +34,7 @@ from socialdesk.domain.playbooks.render import (
     statement_context,
 )
 from socialdesk.domain.playbooks.schema import Playbook, StatementKind, Templates
+from socialdesk.domain.redact import Masking
 
 _VALUE_ERROR_PREFIX = "Value error, "
 # Model validators name the key they complain about ("permissions.start: unknown role 'x'").

@@ -25,7 +25,6 @@ from zoneinfo import ZoneInfo
 from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
-from socialdesk.config import Masking
 from socialdesk.domain.enums import Platform
 from socialdesk.domain.errors import DomainError
 from socialdesk.domain.keywords import matcher_for
@@ -37,8 +36,8 @@ from socialdesk.domain.playbooks.schema import (
     SlotDefaults,
     StatementKind,
 )
+from socialdesk.domain.redact import CARD, EMAIL, IBAN, ORDER, PHONE, POSTCODE, Masking, find_personal_data
 from socialdesk.domain.voice import platform_length
-from socialdesk.ingest.redact import CARD, EMAIL, IBAN, ORDER, PHONE, POSTCODE, find_personal_data
 
 # Besides the slots, every template may name the company and the playbook.
 CONTEXT_NAMES: Final[frozenset[str]] = frozenset({*SLOTS, "brand", "playbook_title"})

@@ -25,7 +25,34 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from socialdesk.config import Masking
+from pydantic import BaseModel, ConfigDict, field_validator
+
+
+class Masking(BaseModel):
+    """The config's `masking:` section: which kinds of personal data are masked."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    emails: bool = True
+    phones: bool = True
+    cards: bool = True
+    postcodes: bool = True
+    # "order|ref|booking", an optional "number/no/id" and "is", then a code that has a digit in it.
+    order_patterns: list[str] = [
+        r"\b(?:order|ord|ticket|ref|reference|booking)(?:\s*(?:no\.?|num(?:ber)?|id)\b)?(?:\s+is)?"
+        r"[\s#:.\-]*(?=[A-Z\-]*\d)[A-Z0-9][A-Z0-9\-]{4,}\b"
+    ]
+
+    @field_validator("order_patterns")
+    @classmethod
+    def _compiles(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{pattern!r} is not a valid regular expression: {exc}") from exc
+        return value
+
 
 EMAIL, PHONE, CARD, IBAN, POSTCODE, ORDER = "email", "phone", "card", "iban", "postcode", "order"
 KINDS = (EMAIL, IBAN, CARD, ORDER, POSTCODE, PHONE)  # also the order the passes run in
