@@ -17,8 +17,8 @@ RUN useradd --create-home --uid 10001 socialdesk && mkdir -p /data /app && chown
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
 WORKDIR /app
-COPY socialdesk.example.yaml /app/socialdesk.yaml
-COPY playbooks /app/playbooks
+# The starter config and the playbooks come out of the wheel (package data); mount your own over them.
+RUN socialdesk init /app
 USER socialdesk
 EXPOSE 8080
 VOLUME ["/data"]

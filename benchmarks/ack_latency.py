@@ -244,7 +244,8 @@ def run_socialdesk(database_url: str, standin_url: str, options: ServerOptions, 
 
     from socialdesk.app import build_runtime
     from socialdesk.logging_setup import setup_logging
-    from socialdesk.settings import PROJECT_ROOT, Settings
+    from socialdesk.samples import sample_config_path
+    from socialdesk.settings import Settings
     from socialdesk.slack.offload import attach_listener_processes
 
     setup_logging("WARNING")
@@ -255,7 +256,7 @@ def run_socialdesk(database_url: str, standin_url: str, options: ServerOptions, 
             "SLACK_BOT_TOKEN": SecretStr(BOT_TOKEN),
             "SLACK_SIGNING_SECRET": SecretStr(SIGNING_SECRET),
             "SLACK_API_URL": standin_url,
-            "SOCIALDESK_CONFIG": str(PROJECT_ROOT / "socialdesk.example.yaml"),
+            "SOCIALDESK_CONFIG": str(sample_config_path()),
         }
     )
     runtime = build_runtime(settings, migrate=False)

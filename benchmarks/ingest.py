@@ -30,6 +30,7 @@ import yaml
 
 from benchmarks.loadgen import LoadResult, build_request, run_load
 from socialdesk.connectors.verify import sign_generic
+from socialdesk.samples import sample_config_path
 from socialdesk.settings import PROJECT_ROOT
 from socialdesk.standin import SlackStandin
 
@@ -114,7 +115,7 @@ def report(name: str, result: LoadResult, n: int) -> float:
 def card_per_case_config(tmp: Path) -> Path:
     """The sample config with flood control off: this benchmark times a card for every case (the
     spike benchmark measures the roll-ups)."""
-    config = yaml.safe_load((PROJECT_ROOT / "socialdesk.example.yaml").read_text(encoding="utf-8"))
+    config = yaml.safe_load(sample_config_path().read_text(encoding="utf-8"))
     config["flood"] = {"rollup_priorities": []}
     path = tmp / "socialdesk.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import yaml
 
 from socialdesk.config import Config, parse_config
-from socialdesk.settings import PROJECT_ROOT
+from socialdesk.samples import sample_config_path
 
 W = tuple[tuple[str, int], ...]
 
@@ -78,7 +78,7 @@ CSAT_SCORES = tuple("55555555444444333221111")  # mostly happy, a tail of unhapp
 def bench_config() -> Config:
     """The shipped sample config, plus what a demanding service manager adds: resolution targets, and
     business hours for billing (Mon-Sat 08-20) and the review team (Mon-Fri 09-17)."""
-    path = PROJECT_ROOT / "socialdesk.example.yaml"
+    path = sample_config_path()
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     social = {"P1": 240, "P2": 480, "default": 1440}
     data["sla"]["resolution"] = {p: social for p in ("x", "facebook", "instagram", "messenger", "reddit")}

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from benchmarks.ingest import PLATFORMS, TEXTS, requests_for, wait_healthy
 from benchmarks.slack_pace import PacedSlackStandin
 from socialdesk.domain.models import Case, Mention, OutboxMessage
-from socialdesk.settings import PROJECT_ROOT
+from socialdesk.samples import sample_config_path
 from socialdesk.standin.workspace import DEFAULT_CHANNELS
 
 SECRET = "bench-secret"
@@ -35,7 +35,7 @@ def lane_channels(channels: int) -> dict[str, str]:
 
 def write_config(folder: Path, channels: int) -> Path:
     """The sample config plus one team per lane channel, each mention routed by its `lane<i>` word."""
-    config = yaml.safe_load((PROJECT_ROOT / "socialdesk.example.yaml").read_text(encoding="utf-8"))
+    config = yaml.safe_load(sample_config_path().read_text(encoding="utf-8"))
     for i in range(channels):
         config["teams"].append({"name": f"lane{i}", "channel": f"#social-lane{i}", "description": "spike"})
     config["routing"]["rules"] = [

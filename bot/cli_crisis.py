@@ -60,7 +60,7 @@ def review(
         upgrade(engine)
         with Session(engine) as session:
             crisis = session.get(Crisis, crisis_id)
-            playbook = _playbook(settings.socialdesk_playbooks, crisis.playbook_id) if crisis else None
+            playbook = _playbook(settings.playbooks_path(), crisis.playbook_id) if crisis else None
             try:
                 built = build_review(
                     session, crisis_id, now=SystemClock().now(), tz=config.timezone, playbook=playbook

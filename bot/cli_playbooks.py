@@ -26,7 +26,7 @@ def validate(folder: Path | None = typer.Argument(None, metavar="[DIR]", help=DI
     if folder is None:
         from socialdesk.settings import Settings
 
-        folder = Settings().socialdesk_playbooks
+        folder = Settings().playbooks_path()
     if not folder.is_dir():
         typer.echo(f"{folder}: no such folder")
         raise typer.Exit(1)

@@ -7,11 +7,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from socialdesk.samples import sample_config_path, shipped_playbooks_path
+
+# The source checkout (tests, benchmarks and the repository's own files). Installed from a wheel this is
+# site-packages: product code finds what it ships through socialdesk.samples (importlib.resources).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_CONFIG_NAME = "socialdesk.example.yaml"
+DEFAULT_CONFIG = Path("socialdesk.yaml")
+DEFAULT_PLAYBOOKS = Path("./playbooks")
+
+
+def _text(value: str | SecretStr) -> str:
+    return value.get_secret_value() if isinstance(value, SecretStr) else value
 
 
 class Settings(BaseSettings):
@@ -21,7 +30,7 @@ class Settings(BaseSettings):
 
     database_url: str = Field(default="sqlite:///./socialdesk.db", alias="DATABASE_URL")
     socialdesk_config: Path | None = Field(default=None, alias="SOCIALDESK_CONFIG")
-    socialdesk_playbooks: Path = Field(default=Path("./playbooks"), alias="SOCIALDESK_PLAYBOOKS")
+    socialdesk_playbooks: Path = Field(default=DEFAULT_PLAYBOOKS, alias="SOCIALDESK_PLAYBOOKS")
 
     slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
@@ -64,6 +73,17 @@ class Settings(BaseSettings):
     # production.
     socialdesk_failpoint: str | None = Field(default=None, alias="SOCIALDESK_FAILPOINT")
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object, info: ValidationInfo) -> object:
+        """An empty secret (`SLACK_SIGNING_SECRET=` as `.env.example` has them) is an unset one: never
+        a key that signs or verifies anything, and the feature it belongs to is off."""
+        annotation = cls.model_fields[info.field_name].annotation if info.field_name else None
+        secret = annotation == SecretStr | None
+        if secret and isinstance(value, str | SecretStr) and not _text(value).strip():
+            return None
+        return value
+
     @field_validator("slack_api_url", "meta_graph_url", "x_api_url")
     @classmethod
     def _base_url_ends_with_slash(cls, value: str) -> str:
@@ -101,21 +121,15 @@ class Settings(BaseSettings):
         return value
 
     def playbooks_path(self) -> Path:
-        """`SOCIALDESK_PLAYBOOKS`; the default `./playbooks` falls back to the shipped playbooks, so
+        """`SOCIALDESK_PLAYBOOKS` when set (a missing folder is then a start-up error, see
+        socialdesk.checks); unset, `./playbooks` if there is one, else the shipped playbooks, so
         `socialdesk demo` run from any folder has them."""
-        if self.socialdesk_playbooks.exists() or self.socialdesk_playbooks != Path("./playbooks"):
+        if "socialdesk_playbooks" in self.model_fields_set or DEFAULT_PLAYBOOKS.is_dir():
             return self.socialdesk_playbooks
-        shipped = PROJECT_ROOT / "playbooks"
-        return shipped if shipped.exists() else self.socialdesk_playbooks
+        return shipped_playbooks_path()
 
     def config_path(self) -> Path:
-        """`SOCIALDESK_CONFIG`, else `./socialdesk.yaml`, else the shipped sample."""
+        """`SOCIALDESK_CONFIG` when set, else `./socialdesk.yaml`, else the shipped sample."""
         if self.socialdesk_config is not None:
             return self.socialdesk_config
-        local = Path("socialdesk.yaml")
-        if local.exists():
-            return local
-        for candidate in (Path(SAMPLE_CONFIG_NAME), PROJECT_ROOT / SAMPLE_CONFIG_NAME):
-            if candidate.exists():
-                return candidate
-        return local
+        return DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else sample_config_path()

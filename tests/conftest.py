@@ -15,13 +15,14 @@ from sqlalchemy import Engine
 from socialdesk.app import Runtime, build_runtime
 from socialdesk.clock import ManualClock
 from socialdesk.config import Config, load_config
+from socialdesk.samples import sample_config_path
 from socialdesk.settings import PROJECT_ROOT, Settings
 from socialdesk.standin import SlackStandin
 from socialdesk.store.db import make_engine
 from socialdesk.store.migrate import upgrade
 from tests import support
 
-SAMPLE_CONFIG = PROJECT_ROOT / "socialdesk.example.yaml"
+SAMPLE_CONFIG = sample_config_path()
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 

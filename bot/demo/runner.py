@@ -35,7 +35,8 @@ from socialdesk.demo.pretend_user import PretendUser
 from socialdesk.demo.steps import HELP, DemoStats, Stage, run_line
 from socialdesk.domain.enums import InboxStatus
 from socialdesk.domain.models import Case, InboxItem, Mention
-from socialdesk.settings import PROJECT_ROOT, SAMPLE_CONFIG_NAME, Settings
+from socialdesk.samples import sample_config_path
+from socialdesk.settings import Settings
 from socialdesk.standin import SlackStandin
 from socialdesk.standin.models import StandInUser
 from socialdesk.standin.workspace import BOT_NAME, BOT_USER_ID, DEFAULT_USERGROUPS, DEFAULT_USERS
@@ -90,7 +91,7 @@ def demo_config(config: Config) -> Config:
 def _environment(
     db_path: Path | None, now: datetime | None
 ) -> Iterator[tuple[Runtime, SlackStandin, ManualClock, DemoPlatforms, str, str]]:
-    config = demo_config(load_config(PROJECT_ROOT / SAMPLE_CONFIG_NAME))
+    config = demo_config(load_config(sample_config_path()))
     clock = ManualClock(demo_start(now or datetime.now(UTC), config.timezone))
     with tempfile.TemporaryDirectory(prefix="socialdesk-demo-") as tmp:
         database = db_path or Path(tmp) / "socialdesk-demo.db"

@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 
 from socialdesk.config import ConfigError, load_config, parse_config
 from socialdesk.domain.playbooks.loader import PlaybookError, load_playbook
+from socialdesk.samples import sample_config_path
 from socialdesk.settings import PROJECT_ROOT
 from tests.fuzz.strategies import json_values, mutated
 
-CONFIG = yaml.safe_load((PROJECT_ROOT / "socialdesk.example.yaml").read_text(encoding="utf-8"))
+CONFIG = yaml.safe_load(sample_config_path().read_text(encoding="utf-8"))
 PLAYBOOK_FILES = sorted((PROJECT_ROOT / "playbooks").glob("*.yaml"))
 PLAYBOOKS = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in PLAYBOOK_FILES]
 yaml_text = st.text(alphabet=st.sampled_from(list("ab:- \n\t'\"{}[]&*!|>#%@`,?0123456789")), max_size=120)

@@ -38,12 +38,13 @@ from socialdesk.clock import ManualClock
 from socialdesk.config import Config, load_config
 from socialdesk.domain.enums import Priority
 from socialdesk.leader import LeaderElector
+from socialdesk.samples import sample_config_path
 from socialdesk.scheduler import gated
-from socialdesk.settings import PROJECT_ROOT, Settings
+from socialdesk.settings import Settings
 from socialdesk.sla.scanner import ScanReport
 from tests import support
 
-SAMPLE_CONFIG = PROJECT_ROOT / "socialdesk.example.yaml"
+SAMPLE_CONFIG = sample_config_path()
 JOBS = ("sla-scan", "digest")
 BARRIER_TIMEOUT = 30.0  # only reached when a replica never turns up: fail, don't hang
 ELECTION_SECONDS = 0.2  # production retries every 15 s; same logic, faster

@@ -26,7 +26,7 @@ import httpx
 import yaml
 
 from benchmarks.ingest import free_port, wait_healthy
-from socialdesk.settings import PROJECT_ROOT
+from socialdesk.samples import sample_config_path
 from socialdesk.standin import SlackStandin
 from socialdesk.standin.platforms import GraphApiStandIn, XApiStandIn
 from tests import support
@@ -50,7 +50,7 @@ def until(condition: Callable[[], bool], what: str, deadline: float = SETTLE_DEA
 
 def write_config(folder: Path) -> Path:
     """The sample config with the crisis roles of tests/integration/test_crisis_lifecycle.py."""
-    config = yaml.safe_load((PROJECT_ROOT / "socialdesk.example.yaml").read_text(encoding="utf-8"))
+    config = yaml.safe_load(sample_config_path().read_text(encoding="utf-8"))
     config["roles"] = {"agents": [], "leads": [MARIA, SAM], "managers": [PRIYA]}
     config["duty_leads"] = [MARIA]
     # The daily digest must not fall due (or be caught up) while a scenario runs, whatever the time of

@@ -20,6 +20,7 @@ from socialdesk.cli import cli
 from socialdesk.clock import ManualClock
 from socialdesk.domain.models import Case, InboxItem
 from socialdesk.logging_setup import JsonFormatter
+from socialdesk.samples import sample_config_path
 from socialdesk.settings import PROJECT_ROOT
 from socialdesk.slack.manifest import BOT_SCOPES
 from socialdesk.store.migrate import current_revision, head_revision
@@ -98,7 +99,7 @@ def test_ingest_command_imports_json_lines(
     path = tmp_path / "mentions.jsonl"
     path.write_text("\n".join(lines), encoding="utf-8")
     monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("SOCIALDESK_CONFIG", str(PROJECT_ROOT / "socialdesk.example.yaml"))
+    monkeypatch.setenv("SOCIALDESK_CONFIG", str(sample_config_path()))
     result = CliRunner().invoke(cli, ["ingest", str(path)])
     assert result.exit_code == 1, result.output  # one line was rejected: say so in the exit code
     report = json.loads(result.stdout.strip().splitlines()[-1])

@@ -17,7 +17,7 @@ from socialdesk.clock import ManualClock
 from socialdesk.config import Config, Roles, load_config
 from socialdesk.domain.enums import Platform, Priority
 from socialdesk.domain.models import CaseEvent
-from socialdesk.settings import PROJECT_ROOT
+from socialdesk.samples import sample_config_path
 from socialdesk.sla.scanner import SlaScanner
 from socialdesk.slack.notifier import OutboxNotifier
 from socialdesk.standin import SlackStandin
@@ -215,7 +215,7 @@ def test_sla_scan_command(
     clock.set(datetime.now(UTC) - timedelta(hours=2))
     post_cases(server, runtime, clock, ["anyone there?"])
     monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("SOCIALDESK_CONFIG", str(PROJECT_ROOT / "socialdesk.example.yaml"))
+    monkeypatch.setenv("SOCIALDESK_CONFIG", str(sample_config_path()))
     result = CliRunner().invoke(cli, ["sla", "scan"])
     assert result.exit_code == 0, result.output
     # The shipped config pages for P1 and P2 only: a routine question breaches and pages nobody.

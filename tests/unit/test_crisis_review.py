@@ -32,6 +32,7 @@ from socialdesk.domain.crisis_models import (
 from socialdesk.domain.enums import CaseStatus, MentionKind, Platform, ReplyStatus, Sentiment
 from socialdesk.domain.models import Case, Mention
 from socialdesk.domain.playbooks.loader import load_playbook
+from socialdesk.samples import sample_config_path
 from socialdesk.settings import PROJECT_ROOT
 from socialdesk.slack.blocks import MAX_BLOCKS, MAX_SECTION_TEXT
 from socialdesk.slack.crisis_ids import CrisisActionId, decode_crisis_value
@@ -546,7 +547,7 @@ def test_cli_writes_the_review_and_its_chart(
 ) -> None:
     cid = seed_ended_crisis(engine)
     monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("SOCIALDESK_CONFIG", str(PROJECT_ROOT / "socialdesk.example.yaml"))
+    monkeypatch.setenv("SOCIALDESK_CONFIG", str(sample_config_path()))
     monkeypatch.setenv("SOCIALDESK_PLAYBOOKS", str(PLAYBOOKS))
     out = tmp_path / "reviews" / "outage.md"
     result = CliRunner().invoke(cli_app(), ["crisis", "review", str(cid), "--out", str(out)])
@@ -566,7 +567,7 @@ def test_cli_exits_1_for_an_unknown_crisis(
     engine: Engine, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("SOCIALDESK_CONFIG", str(PROJECT_ROOT / "socialdesk.example.yaml"))
+    monkeypatch.setenv("SOCIALDESK_CONFIG", str(sample_config_path()))
     result = CliRunner().invoke(cli_app(), ["crisis", "review", "42", "--out", str(tmp_path / "r.md")])
     assert result.exit_code == 1
     assert "There is no crisis 42." in result.output

@@ -17,7 +17,7 @@ from socialdesk.demo.clockwork import wait_target
 from socialdesk.demo.pretend_user import DemoInputError, _match
 from socialdesk.demo.runner import DEMO_LEAD, demo_config, demo_start
 from socialdesk.demo.terminal import mrkdwn_to_rich, render_message
-from socialdesk.settings import PROJECT_ROOT, SAMPLE_CONFIG_NAME
+from socialdesk.samples import sample_config_path
 from socialdesk.slack.ids import AlertActionId, encode_case_value
 from socialdesk.standin.models import StoredFile
 from socialdesk.standin.workspace import DEFAULT_USERGROUPS
@@ -101,7 +101,7 @@ def test_the_demo_day_starts_at_the_latest_0940_london_time(now: datetime, start
 
 
 def test_the_demo_config_has_a_duty_lead_on_call_groups_and_no_digest_catch_up() -> None:
-    config = demo_config(load_config(PROJECT_ROOT / SAMPLE_CONFIG_NAME))
+    config = demo_config(load_config(sample_config_path()))
     assert config.duty_leads == [DEMO_LEAD] and DEMO_LEAD in config.roles.leads
     assert {team.oncall_group for team in config.teams} == {DEFAULT_USERGROUPS[0].id}
     assert config.digest.catch_up_hours == 0
