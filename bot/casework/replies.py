@@ -30,7 +30,7 @@ from socialdesk.casework.reply_form import (
 from socialdesk.casework.roles import Actor, Capability
 from socialdesk.clock import Clock, as_utc
 from socialdesk.config import Config
-from socialdesk.connectors.replies.base import OutgoingReply, PlatformError, ReplyConnector, ReplyTarget
+from socialdesk.plugins.replies import OutgoingReply, PlatformError, ReplyConnector, ReplyTarget
 from socialdesk.domain import casework as rules
 from socialdesk.domain.casework import EventKind
 from socialdesk.domain.enums import MentionKind, Platform, ReplyStatus, ReplyVisibility

@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from socialdesk.connectors.replies.base import ErrorKind, PlatformError, quote, response_json, retry_after
+from socialdesk.plugins.replies import ErrorKind, PlatformError, quote, response_json, retry_after
 
 RATE_LIMIT_FALLBACK = timedelta(seconds=60)
 _RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, *range(80001, 80015)})

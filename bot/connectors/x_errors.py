@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from socialdesk.connectors.replies.base import ErrorKind, PlatformError, quote, response_json
+from socialdesk.plugins.replies import ErrorKind, PlatformError, quote, response_json
 
 # When the reset header is missing, wait out one X window; when it is already past by our clock, a minute.
 FALLBACK_BACKOFF = timedelta(minutes=15)

@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 from socialdesk.casework.roles import Actor
 from socialdesk.clock import as_utc
 from socialdesk.connectors.posts.base import BrandPost
-from socialdesk.connectors.replies.base import ErrorKind, PlatformError
+from socialdesk.plugins.replies import ErrorKind, PlatformError
 from socialdesk.crisis.desk_base import CrisisOutcome
 from socialdesk.crisis.statements import Statements
 from socialdesk.domain.crisis import CrisisError, check_can_publish

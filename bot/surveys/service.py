@@ -36,7 +36,7 @@ from sqlmodel import Session, col, select
 from socialdesk.casework.replies import Delivery, ReplyDesk
 from socialdesk.clock import Clock, as_utc
 from socialdesk.config import Config
-from socialdesk.connectors.replies.base import ErrorKind
+from socialdesk.plugins.replies import ErrorKind
 from socialdesk.domain.enums import CaseStatus, Platform, ReplyStatus, ReplyVisibility
 from socialdesk.domain.errors import DomainError
 from socialdesk.domain.models import Case, Mention, Notice, PlatformReply

@@ -27,8 +27,8 @@ from socialdesk.failpoints import failpoint
 from socialdesk.ingest import inbox
 from socialdesk.ingest.inbox_writer import InboxWriter
 from socialdesk.ingest.normalizers import as_utf8, normalize
-from socialdesk.ingest.normalizers.base import BrandAccounts
-from socialdesk.ingest.types import MalformedPayload
+from socialdesk.plugins.payloads import BrandAccounts
+from socialdesk.plugins.mentions import MalformedPayload
 from socialdesk.metrics import Metrics
 from socialdesk.settings import Settings
 from socialdesk.workers import ForegroundFirst

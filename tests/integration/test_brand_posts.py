@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from socialdesk.clock import ManualClock
 from socialdesk.connectors.posts.base import BrandPost
 from socialdesk.connectors.posts.router import BrandPosters, build_brand_posters
-from socialdesk.connectors.replies.base import ErrorKind, PlatformError
+from socialdesk.plugins.replies import ErrorKind, PlatformError
 from socialdesk.settings import Settings
 from socialdesk.standin.platforms import GraphApiStandIn, XApiStandIn
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from socialdesk.config import Ingest
 from socialdesk.domain.enums import Platform, Source
 from socialdesk.ingest.normalizers import NORMALIZERS, normalize, parse_json
-from socialdesk.ingest.normalizers.base import (
+from socialdesk.plugins.payloads import (
     NO_BRAND,
     BrandAccounts,
     from_epoch,
@@ -21,7 +21,7 @@ from socialdesk.ingest.normalizers.base import (
     from_twitter,
     snowflake_time,
 )
-from socialdesk.ingest.types import MalformedPayload, NormalizeResult
+from socialdesk.plugins.mentions import MalformedPayload, NormalizeResult
 
 SOURCES = sorted(NORMALIZERS)
 

@@ -12,7 +12,7 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from socialdesk.clock import ManualClock
-from socialdesk.connectors.replies.base import ErrorKind, OutgoingReply, PlatformError, ReplyTarget
+from socialdesk.plugins.replies import ErrorKind, OutgoingReply, PlatformError, ReplyTarget
 from socialdesk.connectors.replies.router import ReplyConnectors, build_reply_connectors
 from socialdesk.domain.enums import MentionKind, Platform, ReplyVisibility
 from socialdesk.settings import Settings

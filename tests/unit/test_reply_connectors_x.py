@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from socialdesk.clock import ManualClock
-from socialdesk.connectors.replies.base import ErrorKind, OutgoingReply, PlatformError, ReplyTarget
+from socialdesk.plugins.replies import ErrorKind, OutgoingReply, PlatformError, ReplyTarget
 from socialdesk.connectors.replies.x import XReplyConnector, weighted_length
 from socialdesk.domain.enums import MentionKind, Platform, ReplyVisibility
 from socialdesk.standin.platforms import XApiStandIn

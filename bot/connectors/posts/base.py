@@ -1,6 +1,6 @@
 """Posting as the brand (crisis statements) on the brand's own accounts, not as a reply to anyone.
 
-Errors use the reply connectors' one exception tree (`socialdesk.connectors.replies.base.PlatformError`), so
+Errors use the reply connectors' one exception tree (`socialdesk.plugins.replies.PlatformError`), so
 the war room is told the same kinds of failure an agent is: expired token, rate limit, refused
 content, outage or timeout (unknown whether it was posted: check before retrying).
 """

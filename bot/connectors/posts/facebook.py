@@ -19,7 +19,7 @@ from pydantic import SecretStr
 from socialdesk.connectors.meta_errors import meta_error
 from socialdesk.connectors.posts.base import BrandPost, PostedStatement
 from socialdesk.connectors.posts.wire import empty_text, no_id, post_once
-from socialdesk.connectors.replies.base import ErrorKind, PlatformError, response_json
+from socialdesk.plugins.replies import ErrorKind, PlatformError, response_json
 
 PLATFORM = "Facebook"
 POST_LIMIT = 63_206  # the longest Page post Facebook accepts

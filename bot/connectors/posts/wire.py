@@ -1,6 +1,6 @@
 """The one HTTP call of a brand poster: a single POST, never retried, failures told in a statement's words.
 
-Like `socialdesk.connectors.replies.base.post`, but the messages speak of a statement and of the brand's
+Like `socialdesk.plugins.replies.post`, but the messages speak of a statement and of the brand's
 account,
 since they are shown in the war room. A failure to connect means nothing left us; any later failure
 leaves it unknown whether the platform published the statement, and the message says so, because posting
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import httpx
 
-from socialdesk.connectors.replies.base import ErrorKind, PlatformError
+from socialdesk.plugins.replies import ErrorKind, PlatformError
 
 
 def post_once(

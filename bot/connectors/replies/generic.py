@@ -13,7 +13,7 @@ socialdesk cannot post on those sites itself, so it hands the reply to the integ
 
 The receiver answers 2xx, optionally with JSON `{"id", "url"}` naming what it posted (without an id the
 idempotency key stands in). A refusal may say why as `{"error": <kind>, "message"}`, where kind is one of
-`socialdesk.connectors.replies.base.ErrorKind` (auth, gone, window_closed, rate_limited, rejected,
+`socialdesk.plugins.replies.ErrorKind` (auth, gone, window_closed, rate_limited, rejected,
 unsupported,
 unavailable) and the message is shown to the agent. Without one, the status decides: 401/403 AUTH,
 404/410 GONE, 429 RATE_LIMITED (`Retry-After`), 5xx UNAVAILABLE, other 4xx REJECTED.
@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 import httpx
 from pydantic import SecretStr
 
-from socialdesk.connectors.replies.base import (
+from socialdesk.plugins.replies import (
     ErrorKind,
     OutgoingReply,
     PlatformError,

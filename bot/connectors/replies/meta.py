@@ -41,7 +41,7 @@ import httpx
 from pydantic import SecretStr
 
 from socialdesk.connectors.meta_errors import meta_error
-from socialdesk.connectors.replies.base import (
+from socialdesk.plugins.replies import (
     ErrorKind,
     OutgoingReply,
     PlatformError,

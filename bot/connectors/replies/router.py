@@ -15,7 +15,7 @@ import httpx
 from pydantic import SecretStr
 
 from socialdesk.connectors.owned import OwnsClient
-from socialdesk.connectors.replies.base import (
+from socialdesk.plugins.replies import (
     ErrorKind,
     OutgoingReply,
     PlatformError,

@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from socialdesk.connectors.replies.base import (
+from socialdesk.plugins.replies import (
     ErrorKind,
     OutgoingReply,
     PlatformError,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from socialdesk.domain.enums import MentionKind, Platform
-from socialdesk.ingest.normalizers.base import (
+from socialdesk.plugins.payloads import (
     as_object,
     flag,
     opt_id,
@@ -23,7 +23,7 @@ from socialdesk.ingest.normalizers.base import (
     req_object,
 )
 from socialdesk.ingest.normalizers.meta_entry import MetaEntry, Outcome
-from socialdesk.ingest.types import Author, NormalizedMention, Skipped
+from socialdesk.plugins.mentions import Author, NormalizedMention, Skipped
 
 ECHO = "echo of our own message"
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from socialdesk.domain.enums import MentionKind, Platform
-from socialdesk.ingest.normalizers.base import (
+from socialdesk.plugins.payloads import (
     BrandAccounts,
     as_list,
     as_object,
@@ -31,7 +31,7 @@ from socialdesk.ingest.normalizers.base import (
     req_object,
     require_snowflake_time,
 )
-from socialdesk.ingest.types import Author, MalformedPayload, NormalizedMention, NormalizeResult, Skipped
+from socialdesk.plugins.mentions import Author, MalformedPayload, NormalizedMention, NormalizeResult, Skipped
 
 OWN_POST = "own post"
 ECHO = "echo of our own message"

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from socialdesk.domain.enums import MentionKind, Platform
-from socialdesk.ingest.normalizers.base import (
+from socialdesk.plugins.payloads import (
     BrandAccounts,
     as_list,
     as_object,
@@ -34,7 +34,7 @@ from socialdesk.ingest.normalizers.base import (
     require_snowflake_time,
     unknown_author,
 )
-from socialdesk.ingest.types import Author, MalformedPayload, NormalizedMention, NormalizeResult, Skipped
+from socialdesk.plugins.mentions import Author, MalformedPayload, NormalizedMention, NormalizeResult, Skipped
 
 OWN_POST = "own post"
 ECHO = "echo of our own message"

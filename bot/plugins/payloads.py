@@ -10,11 +10,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from socialdesk.config import Ingest
 from socialdesk.domain.enums import Platform
-from socialdesk.ingest.types import Author, MalformedPayload
+from socialdesk.plugins.mentions import Author, MalformedPayload
+
+
+class BrandAccountsConfig(Protocol):
+    """The part of the config's `ingest` section that names our own accounts."""
+
+    @property
+    def brand_ids(self) -> Mapping[Platform, Iterable[str]]: ...
+
+    @property
+    def brand_handles(self) -> Mapping[Platform, Iterable[str]]: ...
+
 
 # Meta issues one page id for the Facebook page and its Messenger inbox.
 _SAME_ACCOUNTS: dict[Platform, tuple[Platform, ...]] = {
@@ -51,7 +61,7 @@ class BrandAccounts:
         )
 
     @classmethod
-    def from_config(cls, ingest: Ingest) -> BrandAccounts:
+    def from_config(cls, ingest: BrandAccountsConfig) -> BrandAccounts:
         return cls.build(ids=ingest.brand_ids, handles=ingest.brand_handles)
 
     def ids_for(self, platform: Platform) -> frozenset[str]:

@@ -1,0 +1,126 @@
+"""The running plugins: what each contributes, and the guard every hook call goes through.
+
+`PluginSet` is built once per runtime from the loaded records. The core asks it for sources (by name, by
+platform, by shared route), enrichers in order, commands by name, jobs, card sections and observers, and
+calls a hook through `guarded`, which turns an exception into "switch that plugin off, count it, report
+it once" and returns the caller's fallback, so a broken plugin never loses or blocks a mention.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+from socialdesk.plugin_host.loading import LoadedPlugin
+from socialdesk.plugins.kinds import CardSection, Command, Enricher, EventObserver, Job
+from socialdesk.plugins.plugin import Contribution
+from socialdesk.plugins.source import Source
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# (plugin name, reason) -> None: the runtime posts it to the duty channel once and counts it.
+FailureReporter = Callable[[str, str], None]
+
+
+class PluginSet:
+    def __init__(self, records: list[LoadedPlugin]) -> None:
+        self.records = records
+        self._owner: dict[int, LoadedPlugin] = {}
+        for record in records:
+            for item in record.contributions:
+                self._owner[id(item)] = record
+        self._lock = threading.Lock()
+        self._reporters: list[FailureReporter] = []
+
+    # --- what is running -------------------------------------------------------------------------------
+    def _active(self) -> Iterator[Contribution]:
+        for record in self.records:
+            if record.status == "active":
+                yield from record.contributions
+
+    def owner(self, item: object) -> LoadedPlugin:
+        return self._owner[id(item)]
+
+    def is_active(self, item: object) -> bool:
+        record = self._owner.get(id(item))
+        return record is not None and record.status == "active"
+
+    def sources(self) -> list[Source]:
+        return list(c for c in self._active() if isinstance(c, Source))
+
+    def source(self, name: str) -> Source | None:
+        return next((s for s in (c for c in self._active() if isinstance(c, Source)) if s.name == name), None)
+
+    def source_for_platform(self, platform: str) -> Source | None:
+        """The source that answers on `platform` (the first that declares it)."""
+        for source in (c for c in self._active() if isinstance(c, Source)):
+            if any(spec.name == platform for spec in source.platforms):
+                return source
+        return None
+
+    def enrichers(self) -> list[Enricher]:
+        found = [c for c in self._active() if isinstance(c, Enricher)]
+        return sorted(found, key=lambda e: (e.order, self.owner(e).name, e.name))
+
+    def commands(self) -> dict[str, Command]:
+        return {c.name: c for c in self._active() if isinstance(c, Command)}
+
+    def jobs(self) -> list[Job]:
+        return list(c for c in self._active() if isinstance(c, Job))
+
+    def card_sections(self) -> list[CardSection]:
+        return list(c for c in self._active() if isinstance(c, CardSection))
+
+    def observers(self) -> list[EventObserver]:
+        return list(c for c in self._active() if isinstance(c, EventObserver))
+
+    def problems(self) -> list[str]:
+        return [f"{r.name}: {p}" for r in self.records if r.status == "failed" for p in r.problems]
+
+    # --- isolation -------------------------------------------------------------------------------------
+    def on_failure(self, reporter: FailureReporter) -> None:
+        self._reporters.append(reporter)
+
+    def switch_off(self, record: LoadedPlugin, reason: str) -> None:
+        with self._lock:
+            if record.status == "failed":
+                return
+            record.fail(reason)
+        log.error("plugin %s switched off: %s", record.name, reason)
+        for report in self._reporters:
+            try:
+                report(record.name, reason)
+            except Exception:  # reporting must not turn one failure into two
+                log.exception("reporting the failure of plugin %s failed", record.name)
+
+    def guarded(
+        self,
+        item: Contribution,
+        hook: str,
+        call: Callable[[], T],
+        fallback: T,
+        *,
+        expected: tuple[type[BaseException], ...] = (),
+    ) -> T:
+        """`call()`, or `fallback` when the plugin is off or the call raises (which switches it off).
+
+        Exceptions in `expected` are part of the hook's contract (a source's `MalformedPayload`, a
+        reply's `PlatformError`): they pass through to the caller and leave the plugin on."""
+        record = self._owner.get(id(item))
+        if record is None or record.status != "active":
+            return fallback
+        try:
+            return call()
+        except expected:
+            raise
+        except Exception as exc:
+            log.exception("plugin %s: %s raised", record.name, hook)
+            self.switch_off(record, f"{hook} raised {type(exc).__name__}: {exc}")
+            return fallback
+
+
+EMPTY = PluginSet([])

@@ -1,0 +1,170 @@
+"""The Source kind: a channel customers write on, brought into socialdesk.
+
+A source does four things, each optional but the normalizer:
+
+- **webhook** (`accepts_webhooks`): served at `/webhooks/<name>`; `challenge` answers the platform's
+  subscription check (GET), `verify` checks a delivery's signature (POST) before anything is stored;
+- **normalize**: a stored body becomes `NormalizedMention`s (and `Skipped` notes with the reason);
+  raise `MalformedPayload` naming the field for a body that is not what the platform promises;
+- **poller**: fetches pages on a schedule from a cursor socialdesk keeps in its database;
+- **reply**: posts the agent's answer, publicly or privately, within the platform's declared capabilities.
+
+Every body a source receives or fetches goes through socialdesk's durable inbox first, so a crash between
+acceptance and the case card loses nothing, and the same normalizer serves webhooks, polls and replays.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from socialdesk.domain.enums import Platform
+from socialdesk.plugins.mentions import NormalizeResult
+from socialdesk.plugins.payloads import BrandAccounts
+from socialdesk.plugins.replies import ErrorKind, OutgoingReply, PlatformError, SentReply
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyCapabilities:
+    """What answering on a platform allows; the reply form and the voice checks read it."""
+
+    public: bool = True  # a public answer under the customer's post exists
+    private: bool = False  # a private answer (direct message) exists
+    max_length: int | None = None  # in the platform's own count (see `length`)
+    length: Callable[[str], int] = len  # how the platform counts (X: weighted, URLs count 23)
+    private_window: timedelta | None = None  # how long after the customer's message a private reply may go
+    edits: bool = False  # a correction edits the sent reply instead of posting a second one
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformSpec:
+    """A platform a source declares: its name (stored on every mention), its label and its capabilities."""
+
+    name: str
+    label: str
+    capabilities: ReplyCapabilities = field(default_factory=ReplyCapabilities)
+
+    def register(self) -> Platform:
+        return Platform.register(self.name, self.label)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookRequest:
+    """One HTTP request to `/webhooks/<name>`, as the source sees it: headers lower-cased."""
+
+    method: str
+    path: str
+    query: Mapping[str, str]
+    headers: Mapping[str, str]
+    body: bytes
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookAnswer:
+    """What to answer a request with: a challenge echo, or a refusal (`status` 4xx/503 and `reason`).
+
+    A refusal is counted and logged with its reason and nothing is stored. Use 401 for a missing or
+    wrong signature, 403 for a stale timestamp or a wrong verify token, 503 when the source lacks the
+    secret it needs to check anything, 400 for a request that cannot be a delivery at all.
+    """
+
+    status: int
+    body: str | dict[str, Any] = ""
+    reason: str = ""
+
+    @classmethod
+    def refuse(cls, status: int, reason: str) -> WebhookAnswer:
+        return cls(status=status, body={"ok": False, "error": reason}, reason=reason)
+
+    @property
+    def refused(self) -> bool:
+        return self.status >= 400
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    """One poll: the bodies fetched (each stored in the inbox and normalized like a webhook delivery)
+    and the cursor to start from next time (None keeps the old one)."""
+
+    bodies: list[bytes]
+    cursor: str | None = None
+
+
+class RateLimited(Exception):
+    """The platform asked us to wait: the poller is not called again before `retry_at`."""
+
+    def __init__(self, retry_at: datetime, message: str = "rate limited") -> None:
+        super().__init__(message)
+        self.retry_at = retry_at
+
+
+class Poller(ABC):
+    """Fetches new items from a platform on a schedule (leader-only: one replica polls)."""
+
+    every: timedelta = timedelta(minutes=1)
+
+    @abstractmethod
+    def poll(self, cursor: str | None, *, now: datetime) -> PollResult:
+        """Fetch what is new since `cursor` (None: the first poll). Raise `RateLimited` to back off;
+        any other exception is logged and counted and the same cursor is tried at the next run."""
+
+
+@dataclass(frozen=True, slots=True)
+class SamplePayload:
+    """A recorded body for the conformance harness: delivered to the source's webhook (or fed as a poll
+    page), it must become `mentions` cards (and the first one must take a reply)."""
+
+    name: str
+    body: bytes
+    mentions: int = 1
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class Source(ABC):
+    """Subclass this; set `name` and `platforms`; implement `normalize`; override what the platform has.
+
+    `name` names the webhook route (`/webhooks/<name>`), the inbox rows, the poll cursor and the metrics
+    label: lower case, digits and `_`. `platforms` lists what its mentions are posted on (Meta: facebook,
+    instagram, messenger); a reply to a mention on one of them comes back to this source's `reply`.
+    """
+
+    name: str
+    platforms: tuple[PlatformSpec, ...] = ()
+    accepts_webhooks: bool = False
+    # A route other sources share (Meta's one callback for Page, Instagram, Messenger and WhatsApp): the
+    # source owning the route asks the others whether they `claim` an arriving payload.
+    shared_route: str | None = None
+    poller: Poller | None = None
+
+    def challenge(self, request: WebhookRequest) -> WebhookAnswer:
+        """GET on the webhook: the platform's subscription check. Default: nothing to answer."""
+        return WebhookAnswer.refuse(405, f"{self.name} has no verification challenge")
+
+    def verify(self, request: WebhookRequest) -> WebhookAnswer | None:
+        """POST on the webhook: None when the delivery is authentic, else the refusal."""
+        return WebhookAnswer.refuse(405, f"{self.name} does not take webhooks")
+
+    def claims(self, payload: Any) -> bool:
+        """For a source on a `shared_route`: is this decoded payload one of mine?"""
+        return False
+
+    @abstractmethod
+    def normalize(self, payload: Any, brand: BrandAccounts) -> NormalizeResult:
+        """Decoded JSON to mentions; raise `MalformedPayload` (with the field's path) when it is not."""
+
+    def reply(self, reply: OutgoingReply, *, now: datetime) -> SentReply:
+        """Post once; raise `PlatformError` on any failure (never retry on your own)."""
+        raise PlatformError(ErrorKind.UNSUPPORTED, f"Replies on {self.name} cannot be sent from socialdesk.")
+
+    def samples(self) -> list[SamplePayload]:
+        return []
+
+    def capabilities_for(self, platform: Platform) -> ReplyCapabilities:
+        for spec in self.platforms:
+            if spec.name == platform.value:
+                return spec.capabilities
+        return ReplyCapabilities(public=False)
