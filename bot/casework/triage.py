@@ -24,6 +24,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from socialdesk.casework.roles import Actor
+from socialdesk.casework.routing import RouteInput, route
 from socialdesk.clock import as_utc
 from socialdesk.config import Config
 from socialdesk.domain import casework as rules
@@ -46,7 +47,6 @@ from socialdesk.domain.triage_fix import (
     values_at_open,
     with_implied,
 )
-from socialdesk.ingest.routing import RouteInput, route
 from socialdesk.store import cases_repo, events_repo
 
 __all__ = ["TriageOutcome", "correct_triage", "label_as_spam", "model_answer_of"]

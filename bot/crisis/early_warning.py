@@ -28,6 +28,17 @@ from sqlmodel import Session
 
 from socialdesk.clock import Clock, as_utc
 from socialdesk.config import Config
+from socialdesk.crisis.spike import (
+    HOUR,
+    HourCounts,
+    Move,
+    NegativePost,
+    TopicReading,
+    floor_hour,
+    next_move,
+    read_topic,
+    window_of,
+)
 from socialdesk.crisis.warning_records import (
     CASE_TABLE,
     MENTION_TABLE,
@@ -43,17 +54,6 @@ from socialdesk.crisis.warning_records import (
 from socialdesk.domain.enums import Priority
 from socialdesk.domain.playbooks.matching import topic_keyword, watches
 from socialdesk.domain.playbooks.schema import Playbook
-from socialdesk.ingest.spike import (
-    HOUR,
-    HourCounts,
-    Move,
-    NegativePost,
-    TopicReading,
-    floor_hour,
-    next_move,
-    read_topic,
-    window_of,
-)
 from socialdesk.slack.card_text import SlackMessage
 from socialdesk.slack.crisis_warning_view import (
     MAX_SAMPLES,

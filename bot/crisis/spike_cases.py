@@ -20,11 +20,11 @@ from sqlmodel import Session, col
 from sqlmodel import select as model_select
 
 from socialdesk.clock import as_utc
+from socialdesk.crisis.spike import window_of
 from socialdesk.domain.enums import OPEN_STATUSES, Category
 from socialdesk.domain.models import Case, Mention, Notice
 from socialdesk.domain.playbooks.matching import topic_keyword, watches
 from socialdesk.domain.playbooks.schema import Playbook
-from socialdesk.ingest.spike import window_of
 
 SPIKE_KIND = "crisis_warning"  # socialdesk.crisis.early_warning's notice kinds
 REACH_KIND = "crisis_reach"

@@ -13,9 +13,9 @@ from sqlmodel import Session, col
 from sqlmodel import select as model_select
 
 from socialdesk.clock import as_utc
+from socialdesk.crisis.spike import Episode
 from socialdesk.domain.crisis_models import Crisis, CrisisStatus
 from socialdesk.domain.models import Case, Mention, Notice
-from socialdesk.ingest.spike import Episode
 from socialdesk.slack.crisis_warning_view import WarningPost
 
 WARNING_KIND = "crisis_warning"

@@ -13,7 +13,9 @@ from sqlalchemy import Engine
 from socialdesk.config import Config
 from socialdesk.digest.chart import arrival_series, sla_series
 from socialdesk.digest.lanes import Read, run_lanes
-from socialdesk.digest.model import (
+from socialdesk.digest.review import build_review
+from socialdesk.domain import metrics
+from socialdesk.domain.digest import (
     CannedUse,
     ChartData,
     Count,
@@ -24,12 +26,10 @@ from socialdesk.digest.model import (
     OpenNow,
     Satisfaction,
 )
-from socialdesk.digest.review import build_review
-from socialdesk.digest.triage_review import triage_review
-from socialdesk.domain import metrics
 from socialdesk.domain.enums import Sentiment
 from socialdesk.domain.metrics import Period, Tally, local_days
 from socialdesk.domain.metrics.satisfaction import CSAT_SCALE, NPS_SCALE, responses
+from socialdesk.domain.triage_review import triage_review
 from socialdesk.periodic import PeriodKey, local_instant
 from socialdesk.store import digest_detail_repo as detail
 from socialdesk.store import digest_repo

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from socialdesk.digest.model import ChartData
+from socialdesk.domain.digest import ChartData
 from socialdesk.domain.metrics import Period, local_days, median
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

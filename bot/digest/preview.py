@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from socialdesk.digest.chart import render_png
-from socialdesk.digest.model import Digest
+from socialdesk.domain.digest import Digest
 from socialdesk.slack.digest_view import as_text, render_digest
 
 

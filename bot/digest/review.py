@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 
-from socialdesk.digest.model import Review
-from socialdesk.digest.triage_review import TriageReview
 from socialdesk.domain import metrics
+from socialdesk.domain.digest import Review
 from socialdesk.domain.metrics import Figures, Outcome, Period
+from socialdesk.domain.triage_review import TriageReview
 from socialdesk.store.digest_repo import PeriodTallies
 
 MIN_CASES = 10  # a canned reply or route needs this many resolved cases in the week to be ranked

@@ -31,7 +31,7 @@ from socialdesk.clock import Clock
 from socialdesk.config import Config
 from socialdesk.digest.build import DigestBuilder, daily_key, weekly_key
 from socialdesk.digest.chart import chart_to_json
-from socialdesk.digest.model import Digest
+from socialdesk.domain.digest import Digest
 from socialdesk.domain.metrics import local_days
 from socialdesk.failpoints import failpoint
 from socialdesk.periodic import PeriodKey, due_periods

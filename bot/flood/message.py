@@ -8,8 +8,8 @@ from typing import Any
 from sqlmodel import Session, select
 
 from socialdesk.domain.models import OutboxMessage
+from socialdesk.flood.rollup_repo import rollup_view
 from socialdesk.slack.rollup_view import render_rollup
-from socialdesk.store.rollup_repo import rollup_view
 
 
 def rollup_call(session: Session, item: OutboxMessage, *, now: datetime) -> dict[str, Any]:

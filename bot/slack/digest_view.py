@@ -1,4 +1,4 @@
-"""The managers' digest as Block Kit: a pure function of a `socialdesk.digest.model.Digest`.
+"""The managers' digest as Block Kit: a pure function of a `socialdesk.domain.digest.Digest`.
 
 Every figure is shown with its change against the previous period: ▲/▼ and a percentage for counts
 and durations (`metrics.change`), points for ratios (`metrics.point_change`, "▲ 3 pts"), nothing when
@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from socialdesk.digest.model import CrisisInPeriod, Digest, GroupReport, OpenNow, Review, Satisfaction
 from socialdesk.domain import metrics
+from socialdesk.domain.digest import CrisisInPeriod, Digest, GroupReport, OpenNow, Review, Satisfaction
 from socialdesk.domain.enums import Platform, Sentiment
 from socialdesk.domain.metrics import Figures, Outcome, Shift
 from socialdesk.slack.blocks import (

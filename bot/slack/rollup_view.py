@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from socialdesk.domain.enums import CaseStatus
-from socialdesk.flood.views import RollupCase, RollupPage, RollupView
+from socialdesk.domain.rollup_views import RollupCase, RollupPage, RollupView
 from socialdesk.slack.blocks import (
     MAX_FALLBACK_TEXT,
     Block,

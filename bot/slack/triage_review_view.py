@@ -3,7 +3,7 @@ category and the priority triage gave, and the model's agreement with agents per
 
 from __future__ import annotations
 
-from socialdesk.digest.triage_review import Share, TriageReview
+from socialdesk.domain.triage_review import Share, TriageReview
 from socialdesk.slack.blocks import escape_mrkdwn
 
 _FIELD_LABELS = {"category": "category", "priority": "priority", "needs_reply": "needs a reply"}

@@ -8,9 +8,9 @@ from typing import cast
 from sqlalchemy import Table, func, select
 from sqlmodel import Session
 
-from socialdesk.digest.triage_review import CorrectedCase, TriageTallies
 from socialdesk.domain.metrics import Period
 from socialdesk.domain.models import TriageCorrection
+from socialdesk.domain.triage_review import CorrectedCase, TriageTallies
 from socialdesk.store.digest_repo import CASE, C, group_key, within
 
 CORRECTION = cast(Table, TriageCorrection.__table__)  # type: ignore[attr-defined]  # set by SQLModel

@@ -17,7 +17,7 @@ from socialdesk.jobs import Job
 from socialdesk.metrics import Metrics
 from socialdesk.settings import Settings
 from socialdesk.surveys.service import SurveyService
-from socialdesk.web.survey_webhook import SurveyWebhook
+from socialdesk.surveys.webhook import SurveyWebhook
 
 JOB_ID = "surveys"
 EVERY_SECONDS = 60  # with delay_minutes 0 a survey goes out within a minute of the resolve

@@ -19,8 +19,8 @@ from socialdesk.app import Runtime
 from socialdesk.cli_privacy import register
 from socialdesk.clock import ManualClock
 from socialdesk.config import Config, Roles, load_config
-from socialdesk.digest.model import Digest
 from socialdesk.digest.service import DigestService
+from socialdesk.domain.digest import Digest
 from socialdesk.domain.enums import Platform, ReplyStatus, ReplyVisibility
 from socialdesk.domain.models import (
     Case,

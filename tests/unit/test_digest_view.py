@@ -16,7 +16,8 @@ from socialdesk.digest.chart import (
     render_png,
     sla_series,
 )
-from socialdesk.digest.model import (
+from socialdesk.domain import metrics
+from socialdesk.domain.digest import (
     CannedUse,
     ChartData,
     Count,
@@ -27,7 +28,6 @@ from socialdesk.digest.model import (
     Review,
     Satisfaction,
 )
-from socialdesk.domain import metrics
 from socialdesk.domain.enums import Sentiment
 from socialdesk.domain.metrics import AgentRow, Figures, Outcome, Shift, Topic, local_days
 from socialdesk.slack.digest_view import arrow, arrow_points, as_text, render_digest

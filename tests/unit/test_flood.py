@@ -9,8 +9,8 @@ import pytest
 
 from socialdesk.config import Flood
 from socialdesk.domain.enums import CaseStatus, Category, Platform, Priority
+from socialdesk.domain.rollup_views import RollupCase, RollupPage, RollupView
 from socialdesk.flood.decide import SLACK_POSTS_PER_MINUTE, ChannelLoad, should_roll_up, window_of
-from socialdesk.flood.views import RollupCase, RollupPage, RollupView
 from socialdesk.slack.blocks import MAX_BLOCKS
 from socialdesk.slack.ids import ActionId, decode_case_value
 from socialdesk.slack.rollup_ids import RollupActionId, decode_rollup_value, encode_rollup_value

@@ -9,9 +9,7 @@ from itertools import count
 
 import pytest
 
-from socialdesk.domain.enums import Platform
-from socialdesk.domain.playbooks.schema import Detection
-from socialdesk.ingest.spike import (
+from socialdesk.crisis.spike import (
     Episode,
     HourCounts,
     Move,
@@ -22,6 +20,8 @@ from socialdesk.ingest.spike import (
     next_move,
     read_topic,
 )
+from socialdesk.domain.enums import Platform
+from socialdesk.domain.playbooks.schema import Detection
 
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
 DETECTION = Detection(keywords=["login", "down"], window_minutes=5, baseline_hours=24, min_count=10)

@@ -14,7 +14,7 @@ from socialdesk.domain.enums import CaseStatus, Category, MentionKind, Platform,
 from socialdesk.domain.models import Case, Mention
 from socialdesk.slack.event_lines import render_event_line
 from socialdesk.surveys import rules
-from socialdesk.web.survey_webhook import BadSurveyAnswer, parse_answer
+from socialdesk.surveys.webhook import BadSurveyAnswer, parse_answer
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 PRIVATE, PUBLIC = ReplyVisibility.PRIVATE, ReplyVisibility.PUBLIC

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from socialdesk.digest.triage_review import CorrectedCase, Share, TriageTallies, triage_review
+from socialdesk.domain.triage_review import CorrectedCase, Share, TriageTallies, triage_review
 from socialdesk.slack.triage_review_view import triage_review_lines
 
 # 20 cases opened in the week, by their values now: (category, priority, needs_reply) -> cases.

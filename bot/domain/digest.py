@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from socialdesk.digest.triage_review import TriageReview
 from socialdesk.domain.enums import Sentiment
 from socialdesk.domain.metrics import AgentRow, Figures, Outcome, Period, Shift, Topic
+from socialdesk.domain.triage_review import TriageReview
 
 DigestKind = Literal["daily", "weekly"]
 

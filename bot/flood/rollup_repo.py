@@ -14,8 +14,8 @@ from socialdesk.clock import as_utc
 from socialdesk.domain.enums import Category, OutboxStatus, Platform, Priority
 from socialdesk.domain.models import Case, Mention, OutboxMessage, SlackChannel
 from socialdesk.domain.rollup_models import Rollup
+from socialdesk.domain.rollup_views import RollupCase, RollupPage, RollupView
 from socialdesk.flood.decide import Window
-from socialdesk.flood.views import RollupCase, RollupPage, RollupView
 
 _ROLLUP = cast(Table, Rollup.__table__)  # type: ignore[attr-defined]  # SQLModel sets it at class creation
 
