@@ -6,10 +6,11 @@ Nothing here runs at import time; `build_runtime` is called by the CLI, by `demo
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import httpx
 from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import Engine
@@ -21,7 +22,7 @@ from socialdesk.casework.roles import RoleDirectory
 from socialdesk.casework.service import CaseWork
 from socialdesk.clock import Clock, ManualClock, SystemClock
 from socialdesk.config import Config, load_config
-from socialdesk.connectors.replies.router import ReplyConnectors, build_reply_connectors
+from socialdesk.connectors.replies.router import ReplyConnectors, build_reply_connectors, make_reply_client
 from socialdesk.crisis.canned import crisis_reply
 from socialdesk.crisis.wiring import CrisisParts, build_crisis
 from socialdesk.handlers import register_all
@@ -31,6 +32,10 @@ from socialdesk.ingest.pipeline import IngestPipeline
 from socialdesk.ingest.worker_process import IngestProcess
 from socialdesk.jobs import Job
 from socialdesk.metrics import Metrics
+from socialdesk.plugin_host.duty import DutyNotices
+from socialdesk.plugin_host.registry import PluginSet
+from socialdesk.plugin_host.wiring import report_to_duty, start_plugins
+from socialdesk.plugins.plugin import Plugin
 from socialdesk.settings import Settings
 from socialdesk.slack.bolt_route import ack_first, bolt_route
 from socialdesk.slack.channels import ChannelDirectory
@@ -44,6 +49,7 @@ from socialdesk.slack.slack_health import SlackStatus
 from socialdesk.slack.usergroups import group_members_via
 from socialdesk.store.db import make_engine
 from socialdesk.store.migrate import upgrade
+from socialdesk.surveys.schedule import SurveyScheduler
 from socialdesk.triage.bundle import ModelFileError
 from socialdesk.web.limits import body_limits
 from socialdesk.web.ops import ops_routes
@@ -80,6 +86,8 @@ class Runtime:
     # sender paces each channel and no two replicas post the same outbox row.
     sends_to_slack: Callable[[], bool] = field(default=lambda: True, repr=False)
     loops: list[WakeableLoop] = field(default_factory=list)
+    plugins: PluginSet = field(default_factory=lambda: PluginSet([]))  # built-in and installed plugins
+    plugin_http: httpx.Client | None = None  # lent to plugins (PluginHost.http); closed with the runtime
     crisis: CrisisParts | None = None  # the playbooks and the crisis desk (bot/crisis/wiring.py)
     inbox_writer: InboxWriter | None = None  # webhook payloads, stored in group commits
     # `serve`'s ingest pipeline in its own process (bot/ingest/worker_process.py); None: in this one.
@@ -160,6 +168,8 @@ class Runtime:
             self.inbox_writer.close()
         if self.reply_connectors is not None:
             self.reply_connectors.close()
+        if self.plugin_http is not None:
+            self.plugin_http.close()
         if self.crisis is not None and self.crisis.posters is not None:
             self.crisis.posters.close()
         self.engine.dispose()
@@ -176,7 +186,11 @@ def build_runtime(
     clock: Clock | None = None,
     config: Config | None = None,
     migrate: bool = True,
+    plugins: Sequence[Plugin] = (),
+    use_entry_points: bool = True,
 ) -> Runtime:
+    """Everything socialdesk runs, wired. `plugins` are started beside the installed ones (entry points
+    of the group `socialdesk.plugins`, unless `use_entry_points` is False: tests that want only theirs)."""
     _require(settings.slack_bot_token, "SLACK_BOT_TOKEN")
     _require(settings.slack_signing_secret, "SLACK_SIGNING_SECRET")
     assert settings.slack_bot_token is not None and settings.slack_signing_secret is not None
@@ -187,6 +201,10 @@ def build_runtime(
     if migrate:
         upgrade(engine)
     metrics = Metrics()
+    plugin_http = make_reply_client()
+    plugin_set = start_plugins(
+        clock=clock, http=plugin_http, metrics=metrics, plugins=plugins, use_entry_points=use_entry_points
+    )
     # Retries are the outbox's job (it knows Retry-After and pacing); the client must not retry alone.
     slack = WebClient(
         token=settings.slack_bot_token.get_secret_value(),
@@ -241,8 +259,18 @@ def build_runtime(
         http=Starlette(),
         listeners=listeners,
         foreground=ForegroundFirst(),
+        plugins=plugin_set,
+        plugin_http=plugin_http,
     )
-    work = CaseWork(engine=engine, config=config, clock=clock, notifier=notifier)
+    duty = DutyNotices(engine=engine, channel=config.duty_channel, clock=clock, on_queued=runtime.wake_outbox)
+    report_to_duty(plugin_set, duty)
+    work = CaseWork(
+        engine=engine,
+        config=config,
+        clock=clock,
+        notifier=notifier,
+        schedule_survey=SurveyScheduler(config.surveys),
+    )
     roles = RoleDirectory(config.roles, group_members=group_members_via(slack), clock=clock)
     connectors = build_reply_connectors(settings)
     runtime.reply_connectors = connectors
@@ -348,7 +376,11 @@ def build_runtime(
             *webhooks.routes(),
             *surveys.routes,
             *ops_routes(
-                engine=engine, metrics=metrics, refresh_gauges=status.snapshot, slack_status=status.snapshot
+                engine=engine,
+                metrics=metrics,
+                refresh_gauges=status.snapshot,
+                slack_status=status.snapshot,
+                plugin_status=plugin_set.readiness,
             ),
         ]
     )

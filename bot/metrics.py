@@ -81,6 +81,15 @@ class Metrics:
             ["route", "reason"],  # too_large, forged, replayed, retry, other_workspace, workspace_unknown
             registry=r,
         )
+        self.plugin_errors = Counter(
+            "socialdesk_plugin_errors_total",
+            "Plugin hooks that raised (the plugin is switched off), by plugin and hook",
+            ["plugin", "hook"],
+            registry=r,
+        )
+        self.plugins = Gauge(
+            "socialdesk_plugins", "Installed plugins by status (active, off, failed)", ["status"], registry=r
+        )
         self.poller_runs = Counter(
             "socialdesk_poller_runs_total",
             "Poller runs by source and outcome",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from socialdesk.plugin_host.loading import LoadedPlugin
 from socialdesk.plugins.kinds import CardSection, Command, Enricher, EventObserver, Job
@@ -77,6 +77,15 @@ class PluginSet:
 
     def observers(self) -> list[EventObserver]:
         return list(c for c in self._active() if isinstance(c, EventObserver))
+
+    def readiness(self) -> dict[str, Any]:
+        """The `/readyz` detail: each plugin's status, and the problems of those not running."""
+        return {
+            "plugins": {
+                r.name: {"status": r.status, **({"problems": r.problems} if r.problems else {})}
+                for r in self.records
+            }
+        }
 
     def problems(self) -> list[str]:
         return [f"{r.name}: {p}" for r in self.records if r.status == "failed" for p in r.problems]

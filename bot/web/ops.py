@@ -23,9 +23,11 @@ def ops_routes(
     metrics: Metrics,
     refresh_gauges: Callable[[], object],
     slack_status: Callable[[], dict[str, Any]] | None = None,
+    plugin_status: Callable[[], dict[str, Any]] | None = None,
 ) -> list[Route]:
     """`slack_status` (bot/slack/slack_health.py `SlackStatus.snapshot`) adds Slack's state and the
-    outbox backlog to the readiness body."""
+    outbox backlog to the readiness body; `plugin_status` each plugin's status and problems (a failed
+    plugin is reported there, never a 503: socialdesk serves without it)."""
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"ok": True})
@@ -40,7 +42,8 @@ def ops_routes(
         # Slack being degraded is reported, never a 503: webhooks are still accepted and stored (the
         # outbox catches up later), and a load balancer would otherwise take every replica out at once.
         backend = engine.url.get_backend_name()
-        return JSONResponse({"ok": True, "database": "ok", "database_backend": backend, **slack})
+        plugins = plugin_status() if plugin_status is not None else {}
+        return JSONResponse({"ok": True, "database": "ok", "database_backend": backend, **slack, **plugins})
 
     async def metrics_endpoint(_: Request) -> Response:
         await run_in_threadpool(refresh_gauges)
