@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -31,7 +31,6 @@ from socialdesk.domain.sla import SlaPolicy
 from socialdesk.domain.triage_fix import TriageChange
 from socialdesk.store import events_repo
 from socialdesk.store.db import writer
-from socialdesk.surveys.schedule import schedule_after_resolve
 
 MAX_NOTE_CHARS = 3000
 MAX_REASON_CHARS = 500
@@ -56,13 +55,31 @@ class Outcome:
     message: str
 
 
+class ScheduleSurvey(Protocol):
+    """Claims a resolved case's satisfaction survey inside the resolve's transaction; True if scheduled.
+
+    Handed in by the composition root (socialdesk.surveys.schedule.SurveyScheduler): surveys build on
+    case work, so case work does not import them."""
+
+    def __call__(self, session: Session, case: Case, *, now: datetime) -> bool: ...
+
+
 class CaseWork:
-    def __init__(self, *, engine: Engine, config: Config, clock: Clock, notifier: CaseNotifier) -> None:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        config: Config,
+        clock: Clock,
+        notifier: CaseNotifier,
+        schedule_survey: ScheduleSurvey,
+    ) -> None:
         self._engine = engine
         self._writer = writer(engine)
         self._config = config
         self._clock = clock
         self._notifier = notifier
+        self._schedule_survey = schedule_survey
         self._sla = SlaPolicy(config)
 
     # --- the actions ----------------------------------------------------------------------------
@@ -124,7 +141,7 @@ class CaseWork:
             rules.resolve(case, code, now)
             # The satisfaction survey is claimed in this same commit; the `surveys` job sends it later,
             # so the agent's click never waits on a platform (bot/surveys/service.py).
-            if schedule_after_resolve(session, case, surveys=self._config.surveys, now=now):
+            if self._schedule_survey(session, case, now=now):
                 return {"outcome": code, "survey": "scheduled"}
             return {"outcome": code}
 

@@ -52,6 +52,8 @@ class IngestProcess:
     settings: Any  # socialdesk.settings.Settings, pickled to the child
     on_opened: Callable[[], None]  # wakes the web process's outbox
     metrics: Any  # socialdesk.metrics.Metrics of the web process
+    # socialdesk.app.build_runtime, handed in by the composition root: ingest does not import the app
+    build_runtime: Callable[..., Any]
     _signals: Signals | None = None
     _process: BaseProcess | None = None
     _bridge: threading.Thread | None = None
@@ -72,7 +74,7 @@ class IngestProcess:
             settings = settings.model_copy(update={"socialdesk_failpoint": None})
         context = multiprocessing.get_context("spawn")
         process = context.Process(
-            target=ingest_main, args=(settings, self._signals, os.getpid()), name="ingest"
+            target=ingest_main, args=(self.build_runtime, settings, self._signals, os.getpid()), name="ingest"
         )
         process.start()
         return process
@@ -127,9 +129,8 @@ class IngestProcess:
             self._apply_counts(self._signals)
 
 
-def ingest_main(settings: Any, signals: Signals, parent: int) -> None:
+def ingest_main(build_runtime: Callable[..., Any], settings: Any, signals: Signals, parent: int) -> None:
     """The child: the same runtime as `serve`, running only the ingest pipeline."""
-    from socialdesk.app import build_runtime  # imported here: the child's own imports, after spawn
     from socialdesk.logging_setup import setup_logging
     from socialdesk.workers import orphaned
 
@@ -185,12 +186,14 @@ class CounterDeltas:
         return deltas
 
 
-def attach_ingest_process(runtime: Any) -> IngestProcess | None:
+def attach_ingest_process(runtime: Any, *, build_runtime: Callable[..., Any]) -> IngestProcess | None:
     """Start the ingest process `INGEST_PROCESS` asks for; the runtime then wakes it instead of its
-    own ingest loop (which `start_workers` no longer starts)."""
+    own ingest loop (which `start_workers` no longer starts). `build_runtime` builds the child's runtime."""
     if not runtime.settings.ingest_process:
         return None
-    process = IngestProcess(runtime.settings, on_opened=runtime.wake_outbox, metrics=runtime.metrics)
+    process = IngestProcess(
+        runtime.settings, on_opened=runtime.wake_outbox, metrics=runtime.metrics, build_runtime=build_runtime
+    )
     process.start()
     assert process._signals is not None
     runtime.foreground.share(process._signals.accepting)

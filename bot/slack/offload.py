@@ -17,7 +17,7 @@ import logging
 import multiprocessing
 import os
 import queue
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 from typing import Any
@@ -81,6 +81,8 @@ class ListenerProcesses:
     """N processes, each with its own runtime (database pool, Slack client, Bolt app and handlers)."""
 
     settings: Any  # socialdesk.settings.Settings; pickled to the children
+    # socialdesk.app.build_runtime, handed in by the composition root: slack does not import the app
+    build_runtime: Callable[..., Any]
     count: int = 1
     _queue: Any = None
     _processes: list[BaseProcess] = field(default_factory=list)
@@ -95,7 +97,7 @@ class ListenerProcesses:
         context = multiprocessing.get_context("spawn")
         process = context.Process(
             target=listener_main,
-            args=(self.settings, self._queue, os.getpid()),
+            args=(self.build_runtime, self.settings, self._queue, os.getpid()),
             name=f"slack-listener-{index}",
         )
         process.start()
@@ -137,11 +139,10 @@ class ListenerProcesses:
         self._processes.clear()
 
 
-def listener_main(settings: Any, requests: Any, parent: int) -> None:
+def listener_main(build_runtime: Callable[..., Any], settings: Any, requests: Any, parent: int) -> None:
     """A listener process: the same runtime as `serve` without the HTTP server and background jobs."""
     from slack_bolt import BoltRequest
 
-    from socialdesk.app import build_runtime
     from socialdesk.logging_setup import setup_logging
     from socialdesk.workers import orphaned
 
@@ -181,12 +182,13 @@ def listener_main(settings: Any, requests: Any, parent: int) -> None:
         runtime.close()
 
 
-def attach_listener_processes(runtime: Any) -> ListenerProcesses | None:
-    """Start the listener processes `SLACK_LISTENER_PROCESSES` asks for and route requests to them."""
+def attach_listener_processes(runtime: Any, *, build_runtime: Callable[..., Any]) -> ListenerProcesses | None:
+    """Start the listener processes `SLACK_LISTENER_PROCESSES` asks for and route requests to them;
+    `build_runtime` builds each process's runtime."""
     settings = runtime.settings
     if settings.slack_listener_processes <= 0 or settings.slack_signing_secret is None:
         return None
-    processes = ListenerProcesses(settings, count=settings.slack_listener_processes)
+    processes = ListenerProcesses(settings, build_runtime, count=settings.slack_listener_processes)
     processes.start()
     runtime.slack_offload.verifier = SignatureVerifier(settings.slack_signing_secret.get_secret_value())
     runtime.slack_offload.submit = processes.submit

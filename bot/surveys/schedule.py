@@ -5,6 +5,7 @@ Kept apart from the sending service so that case actions depend on nothing that 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session
@@ -25,3 +26,13 @@ def schedule_after_resolve(session: Session, case: Case, *, surveys: Surveys, no
         return False
     detail = {"kind": surveys.kind}
     return claim_notice(session, rules.notice_key(case.id), rules.NOTICE_KIND, now, case.id, detail)
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyScheduler:
+    """`schedule_after_resolve` for one config's surveys: what CaseWork calls as its `schedule_survey`."""
+
+    surveys: Surveys
+
+    def __call__(self, session: Session, case: Case, *, now: datetime) -> bool:
+        return schedule_after_resolve(session, case, surveys=self.surveys, now=now)

@@ -24,6 +24,7 @@ from socialdesk.config import load_config
 from socialdesk.domain.casework import AlreadyClaimed
 from socialdesk.slack.notifier import OutboxNotifier
 from socialdesk.store.db import is_sqlite, make_engine
+from socialdesk.surveys.schedule import SurveyScheduler
 
 BARRIER_TIMEOUT = 60.0  # only reached when a racer never turns up (a crashed process): fail, don't hang
 
@@ -97,7 +98,11 @@ def race(work: CaseWork, case_id: int, users: list[str], wait: Callable[[], Any]
 def build_work(engine: Engine, config_path: str | Path, *, clock: Clock | None = None) -> CaseWork:
     config = load_config(Path(config_path))
     return CaseWork(
-        engine=engine, config=config, clock=clock or SystemClock(), notifier=OutboxNotifier(config)
+        engine=engine,
+        config=config,
+        clock=clock or SystemClock(),
+        notifier=OutboxNotifier(config),
+        schedule_survey=SurveyScheduler(config.surveys),
     )
 
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlmodel import Session
 
-from socialdesk.app import Runtime
+from socialdesk.app import Runtime, build_runtime
 from socialdesk.clock import ManualClock
 from socialdesk.domain.models import Case
 from socialdesk.slack.ids import ActionId, CallbackId, encode_case_value
@@ -25,7 +25,7 @@ from tests.integration.helpers import generic_mention, post_generic, settle
 
 @pytest.fixture
 def listeners(runtime: Runtime) -> Iterator[ListenerProcesses]:
-    processes = attach_listener_processes(runtime)
+    processes = attach_listener_processes(runtime, build_runtime=build_runtime)
     assert processes is not None  # the default is one listener process
     yield processes
     processes.stop()

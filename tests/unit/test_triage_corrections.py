@@ -23,6 +23,7 @@ from socialdesk.domain.models import Case, CaseEvent, Mention, TriageCorrection
 from socialdesk.domain.sla import SlaPolicy
 from socialdesk.domain.triage_fix import TriageChange, change_of, parse_triage_words
 from socialdesk.store import events_repo
+from socialdesk.surveys.schedule import SurveyScheduler
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 MARIA = Actor(user_id="U0AGENT01", name="maria", roles=frozenset({Role.AGENT}))
@@ -78,7 +79,13 @@ def notifier() -> RecordingNotifier:
 
 @pytest.fixture
 def work(engine: Engine, config: Config, notifier: RecordingNotifier) -> CaseWork:
-    return CaseWork(engine=engine, config=config, clock=ManualClock(NOW), notifier=notifier)
+    return CaseWork(
+        engine=engine,
+        config=config,
+        clock=ManualClock(NOW),
+        notifier=notifier,
+        schedule_survey=SurveyScheduler(config.surveys),
+    )
 
 
 _seq = iter(range(1, 10_000))
