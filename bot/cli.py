@@ -17,8 +17,12 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import Progress
 
+from socialdesk.checks import Mode
+from socialdesk.cli_config import preflight
+from socialdesk.cli_config import register as register_config
 from socialdesk.cli_crisis import register as register_crisis
 from socialdesk.cli_digest import register as register_digest
+from socialdesk.cli_init import register as register_init
 from socialdesk.cli_playbooks import register as register_playbooks
 from socialdesk.cli_privacy import register as register_privacy
 from socialdesk.cli_sla import register as register_sla
@@ -36,6 +40,8 @@ register_playbooks(cli)  # `socialdesk playbooks validate [DIR]` (bot/cli_playbo
 register_crisis(cli)  # `socialdesk crisis review <id>` (bot/cli_crisis.py)
 register_privacy(cli)  # `socialdesk privacy export | erase` (bot/cli_privacy.py)
 register_triage(cli)  # `socialdesk triage classify | evaluate | train | adopt` (bot/cli_triage.py)
+register_init(cli)  # `socialdesk init [DIR]` (bot/cli_init.py)
+register_config(cli)  # `socialdesk config check` (bot/cli_config.py; the checks: bot/checks.py)
 err = Console(stderr=True)
 
 
@@ -64,7 +70,7 @@ def serve(host: str = typer.Option("0.0.0.0", help="Interface to listen on"), po
     from socialdesk.services import start_background, stop_background
     from socialdesk.slack.offload import attach_listener_processes
 
-    settings = _settings()
+    settings = preflight(Mode.SERVE)  # every start-up problem, one line each, exit 2 (bot/checks.py)
     setup_logging(settings.log_level)
     try:
         runtime = build_runtime(settings)
@@ -103,10 +109,9 @@ def socket(
     from socialdesk.ingest.worker_process import attach_ingest_process
     from socialdesk.services import start_background, stop_background
 
-    settings = _settings()
+    settings = preflight(Mode.SOCKET)  # as in `serve`; SLACK_APP_TOKEN too
     setup_logging(settings.log_level)
-    if settings.slack_app_token is None:
-        raise _fail("SLACK_APP_TOKEN is not set; Socket Mode needs an app-level token (xapp-...)")
+    assert settings.slack_app_token is not None  # preflight refuses a start without it
     try:
         runtime = build_runtime(settings)
     except (StartupError, ConfigError) as exc:
@@ -227,6 +232,7 @@ def demo(
     """The whole product on the embedded default: SQLite, the Slack stand-in and a simulated feed."""
     from socialdesk.demo.runner import run_demo
 
+    preflight(Mode.DEMO)  # the settings and playbooks the demo runs with; its own database and Slack
     interactive = script is None and sys.stdin.isatty()
     commands = script.read_text(encoding="utf-8").splitlines() if script else None
     if commands is None and not interactive:

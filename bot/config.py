@@ -7,7 +7,7 @@ instead of misrouting customers for an afternoon.
 from __future__ import annotations
 
 import datetime as dt
-import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -15,13 +15,31 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from socialdesk.domain.enums import Category, Platform, Priority
+from socialdesk.domain.redact import Masking as Masking  # defined with the masking it configures
+from socialdesk.yaml_strict import DuplicateKeysError, load_unique
 
 SlackId = Annotated[str, Field(pattern=r"^[UWSG][A-Z0-9]{2,}$")]
 ChannelName = Annotated[str, Field(pattern=r"^#?[a-z0-9][a-z0-9_\-]{0,79}$|^[CG][A-Z0-9]{2,}$")]
 
 
+@dataclass(frozen=True)
+class ConfigIssue:
+    """One thing wrong with a config file: the key path (or "file", "yaml"), why, and the line if known."""
+
+    key: str
+    reason: str
+    line: int | None = None
+
+
 class ConfigError(Exception):
-    """The config file is missing, unreadable or invalid; the message names file, key and reason."""
+    """The config file is missing, unreadable or invalid; the message names file, key and reason.
+
+    `path` and `issues` carry the same as data, for `socialdesk config check` (bot/checks.py)."""
+
+    def __init__(self, message: str, *, path: Path, issues: list[ConfigIssue]) -> None:
+        super().__init__(message)
+        self.path = path
+        self.issues = issues
 
 
 class _Strict(BaseModel):
@@ -162,28 +180,6 @@ class CategoryRule(_Strict):
     sentiment_at_most: float | None = Field(default=None, ge=-1, le=1)
     sentiment_at_least: float | None = Field(default=None, ge=-1, le=1)
     question_mark: bool | None = None
-
-
-class Masking(_Strict):
-    emails: bool = True
-    phones: bool = True
-    cards: bool = True
-    postcodes: bool = True
-    # "order|ref|booking", an optional "number/no/id" and "is", then a code that has a digit in it.
-    order_patterns: list[str] = [
-        r"\b(?:order|ord|ticket|ref|reference|booking)(?:\s*(?:no\.?|num(?:ber)?|id)\b)?(?:\s+is)?"
-        r"[\s#:.\-]*(?=[A-Z\-]*\d)[A-Z0-9][A-Z0-9\-]{4,}\b"
-    ]
-
-    @field_validator("order_patterns")
-    @classmethod
-    def _compiles(cls, value: list[str]) -> list[str]:
-        for pattern in value:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"{pattern!r} is not a valid regular expression: {exc}") from exc
-        return value
 
 
 class BrandVoice(_Strict):
@@ -355,32 +351,57 @@ class Config(_Strict):
         return frozenset(self.sla.page_priorities if own is None else own)
 
 
-def _format_error(path: Path, error: ValidationError) -> str:
+def _issues(error: ValidationError) -> list[ConfigIssue]:
+    return [
+        ConfigIssue(".".join(str(p) for p in item["loc"]) or "(top level)", item["msg"])
+        for item in error.errors()
+    ]
+
+
+def _invalid(path: Path, issues: list[ConfigIssue]) -> ConfigError:
     lines = [f"{path}: invalid config"]
-    for item in error.errors():
-        key = ".".join(str(p) for p in item["loc"]) or "(top level)"
-        lines.append(f"  {key}: {item['msg']}")
-    return "\n".join(lines)
+    lines += [f"  {'' if i.line is None else f'line {i.line}: '}{i.key}: {i.reason}" for i in issues]
+    return ConfigError("\n".join(lines), path=path, issues=issues)
 
 
-def parse_config(data: Any, path: Path) -> Config:
+def parse_config(data: Any, path: Path, *, found: list[ConfigIssue] | None = None) -> Config:
+    """Validate loaded YAML; `found` are problems already seen in the file (repeated keys), reported
+    together with the schema's."""
+    found = found or []
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the top level must be a mapping, got {type(data).__name__}")
+        reason = f"the top level must be a mapping, got {type(data).__name__}"
+        issue = ConfigIssue("file", reason)
+        raise ConfigError(f"{path}: {reason}", path=path, issues=[*found, issue])
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_format_error(path, exc)) from None
+        raise _invalid(path, found + _issues(exc)) from None
+    if found:
+        raise _invalid(path, found)
+    return config
 
 
 def load_config(path: Path) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from None
+        reason = f"cannot read config: {exc.strerror}"
+        raise ConfigError(f"{path}: {reason}", path=path, issues=[ConfigIssue("file", reason)]) from None
+    except UnicodeDecodeError:
+        reason = "cannot read config: not UTF-8 text"
+        raise ConfigError(f"{path}: {reason}", path=path, issues=[ConfigIssue("file", reason)]) from None
+    repeated: list[ConfigIssue] = []
     try:
-        data = yaml.safe_load(text)
+        data = load_unique(text)
+    except DuplicateKeysError as exc:
+        reason = "appears twice in the same mapping; the second would silently win"
+        repeated = [ConfigIssue(d.key, reason, d.line) for d in exc.duplicates]
+        data = yaml.safe_load(text)  # the schema's problems too, in the same run
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}:{where} not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    return parse_config(data, path)
+        line = mark.line + 1 if mark is not None else None
+        reason = f"not valid YAML: {getattr(exc, 'problem', exc)}"
+        where = f" line {line}" if line is not None else ""
+        issue = ConfigIssue("yaml", reason, line)
+        raise ConfigError(f"{path}:{where} {reason}", path=path, issues=[issue]) from None
+    return parse_config(data, path, found=repeated)

@@ -14,6 +14,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 SAMPLE_CONFIG_NAME = "socialdesk.example.yaml"
+ENV_EXAMPLE_NAME = "env.example"  # written as `.env.example`: a dot-file is easy to lose in a wheel
 PLAYBOOK_PATTERNS = (".yaml", ".yml")
 
 _extracted = ExitStack()  # a zipped install: files extracted once, removed at exit
@@ -35,6 +36,11 @@ def sample_config() -> Traversable:
 def sample_config_path() -> Path:
     """The shipped sample config as a path (loaders and error messages name a file)."""
     return _as_path(sample_config())
+
+
+def env_example() -> Traversable:
+    """Every environment variable socialdesk reads, commented, secrets empty."""
+    return files(__name__) / ENV_EXAMPLE_NAME
 
 
 def shipped_playbooks() -> Traversable:

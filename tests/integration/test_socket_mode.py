@@ -262,7 +262,7 @@ def test_without_an_app_token_socket_exits_2_and_says_why(
     env: dict[str, str | None] = {**socket_env(tmp_path, slack, app_token=None), "SLACK_APP_TOKEN": None}
     result = CliRunner().invoke(cli, ["socket", "--host", "127.0.0.1", "--port", "0"], env=env)
     assert result.exit_code == 2, result.output
-    assert "SLACK_APP_TOKEN is not set" in result.output and "xapp-" in result.output
+    assert "SLACK_APP_TOKEN: is not set" in result.output and "xapp-" in result.output
     assert slack.calls_to("apps.connections.open") == []
 
 
