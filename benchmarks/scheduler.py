@@ -146,8 +146,8 @@ def scan_steady(db: str, minutes: int, profile: bool) -> dict[str, Any]:
 def digest_build(db: str, profile: bool) -> dict[str, Any]:
     """Yesterday's digest: build, Block Kit, then the chart PNG."""
     from socialdesk.clock import ManualClock
-    from socialdesk.digest.chart import render_png
     from socialdesk.digest.service import DigestService
+    from socialdesk.slack.digest_chart import render_png
     from socialdesk.slack.digest_view import render_digest
     from socialdesk.store.db import make_engine
 

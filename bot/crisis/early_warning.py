@@ -54,6 +54,7 @@ from socialdesk.crisis.warning_records import (
 from socialdesk.domain.enums import Priority
 from socialdesk.domain.playbooks.matching import topic_keyword, watches
 from socialdesk.domain.playbooks.schema import Playbook
+from socialdesk.outbox.queue import enqueue
 from socialdesk.slack.card_text import SlackMessage
 from socialdesk.slack.crisis_warning_view import (
     MAX_SAMPLES,
@@ -65,7 +66,6 @@ from socialdesk.slack.crisis_warning_view import (
     render_reach_warning,
     render_spike_warning,
 )
-from socialdesk.slack.outbox_queue import enqueue
 from socialdesk.store.db import session_scope, writer
 from socialdesk.store.notices_repo import claim_notice
 

@@ -20,8 +20,8 @@ from sqlmodel import Session, col, select
 from socialdesk.crisis.review import CrisisReview
 from socialdesk.crisis.review_chart import chart_to_json
 from socialdesk.domain.models import OutboxMessage
+from socialdesk.outbox.queue import RENDER_DIGEST_CHART, enqueue
 from socialdesk.slack.crisis_review_view import render_review_message
-from socialdesk.slack.outbox_queue import RENDER_DIGEST_CHART, enqueue
 
 POST_KIND = "crisis-review"
 CHART_KIND = "crisis-review-chart"

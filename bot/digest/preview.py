@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from socialdesk.digest.chart import render_png
 from socialdesk.domain.digest import Digest
+from socialdesk.slack.digest_chart import render_png
 from socialdesk.slack.digest_view import as_text, render_digest
 
 

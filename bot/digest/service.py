@@ -30,13 +30,13 @@ from sqlmodel import Session
 from socialdesk.clock import Clock
 from socialdesk.config import Config
 from socialdesk.digest.build import DigestBuilder, daily_key, weekly_key
-from socialdesk.digest.chart import chart_to_json
 from socialdesk.domain.digest import Digest
 from socialdesk.domain.metrics import local_days
 from socialdesk.failpoints import failpoint
+from socialdesk.outbox.queue import RENDER_DIGEST_CHART, enqueue
 from socialdesk.periodic import PeriodKey, due_periods
+from socialdesk.slack.digest_chart import chart_to_json
 from socialdesk.slack.digest_view import render_digest
-from socialdesk.slack.outbox_queue import RENDER_DIGEST_CHART, enqueue
 from socialdesk.store.db import session_scope, writer
 from socialdesk.store.install_repo import has_cases_in, record_first_run
 from socialdesk.store.notices_repo import claim_notice, is_claimed

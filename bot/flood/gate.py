@@ -20,7 +20,7 @@ from socialdesk.domain.models import Case
 from socialdesk.domain.rollup_models import Rollup
 from socialdesk.flood import rollup_repo
 from socialdesk.flood.decide import SLACK_POSTS_PER_MINUTE, ChannelLoad, is_flooded, may_roll_up, window_of
-from socialdesk.slack.outbox_queue import RENDER_CASE_CARD, RENDER_FOLLOWUP, RENDER_ROLLUP, enqueue
+from socialdesk.outbox.queue import RENDER_CASE_CARD, RENDER_FOLLOWUP, RENDER_ROLLUP, enqueue
 
 
 class FloodGate:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 
 from socialdesk.clock import Clock
-from socialdesk.slack.outbox_queue import enqueue
+from socialdesk.outbox.queue import enqueue
 from socialdesk.store.db import session_scope, writer
 from socialdesk.store.notices_repo import claim_notice
 

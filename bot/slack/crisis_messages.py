@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from socialdesk.crisis.views import CrisisView, StatementView
+from socialdesk.outbox.queue import enqueue
 from socialdesk.slack.card_text import SlackMessage
 from socialdesk.slack.channels import is_channel_id
 from socialdesk.slack.crisis_view import (
@@ -22,7 +23,6 @@ from socialdesk.slack.crisis_view import (
     render_started,
     render_statement,
 )
-from socialdesk.slack.outbox_queue import enqueue
 
 
 def _room(name: str) -> str:

@@ -13,9 +13,7 @@ from socialdesk.domain.crisis_models import Crisis, CrisisStatus
 from socialdesk.domain.enums import OutboxStatus
 from socialdesk.domain.models import Case, CaseEvent, Mention, OutboxMessage
 from socialdesk.flood.gate import FloodGate
-from socialdesk.sla.groups import GroupKind, add_to_group
-from socialdesk.sla.notify import Alert
-from socialdesk.slack.outbox_queue import (
+from socialdesk.outbox.queue import (
     RENDER_CASE_CARD,
     RENDER_EVENT_LINE,
     RENDER_FOLLOWUP,
@@ -27,6 +25,8 @@ from socialdesk.slack.outbox_queue import (
     has_pending,
     pending_card_post,
 )
+from socialdesk.sla.groups import GroupKind, add_to_group
+from socialdesk.sla.notify import Alert
 
 
 class OutboxNotifier:

@@ -27,10 +27,10 @@ from socialdesk.domain.enums import OutboxStatus
 from socialdesk.domain.models import Case, Mention, OutboxMessage
 from socialdesk.failpoints import failpoint
 from socialdesk.metrics import Metrics
+from socialdesk.outbox.queue import RENDER_DIGEST_CHART
 from socialdesk.slack.channels import ChannelDirectory
 from socialdesk.slack.outbox_claim import Claim, claim_row, claims_rows, writing
 from socialdesk.slack.outbox_history import find_posted, mark_in_flight, needs_lookup, sender_token
-from socialdesk.slack.outbox_queue import RENDER_DIGEST_CHART
 from socialdesk.slack.outbox_render import render_call
 from socialdesk.slack.outbox_upload import FileUploads, NotReady
 from socialdesk.slack.slack_health import Outcome, SlackHealth

@@ -26,7 +26,7 @@ from sqlmodel import Session, select
 from socialdesk.clock import as_utc
 from socialdesk.domain.enums import OutboxStatus
 from socialdesk.domain.models import OutboxMessage
-from socialdesk.slack.outbox_queue import RENDER_DIGEST_CHART
+from socialdesk.outbox.queue import RENDER_DIGEST_CHART
 
 # pg_try_advisory_xact_lock(CLAIM_LOCK_CLASS, outbox id) claims a chart upload row (see `_lock_row`).
 # The two-key form never meets the leader's one-key lock (bot/leader.py).

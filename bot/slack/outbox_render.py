@@ -9,11 +9,7 @@ from sqlmodel import Session, select
 
 from socialdesk.clock import as_utc
 from socialdesk.domain.models import Case, CaseEvent, Mention, OutboxMessage
-from socialdesk.flood.message import rollup_call
-from socialdesk.sla.groups import group_alerts
-from socialdesk.slack.cards import render_case_card, render_followup
-from socialdesk.slack.event_lines import render_event_line, render_moved_card
-from socialdesk.slack.outbox_queue import (
+from socialdesk.outbox.queue import (
     RENDER_CASE_CARD,
     RENDER_EVENT_LINE,
     RENDER_FOLLOWUP,
@@ -23,6 +19,10 @@ from socialdesk.slack.outbox_queue import (
     RENDER_SLA_NUDGE,
     RENDER_SLA_PAGE,
 )
+from socialdesk.sla.groups import group_alerts
+from socialdesk.slack.cards import render_case_card, render_followup
+from socialdesk.slack.event_lines import render_event_line, render_moved_card
+from socialdesk.slack.rollup_message import rollup_call
 from socialdesk.slack.sla_alerts import MAX_LISTED, render_breach_alert, render_page, render_sla_nudge
 from socialdesk.store.case_views import case_view, mention_view, sla_alert_view, sla_alert_views
 from socialdesk.store.cases_repo import first_mention

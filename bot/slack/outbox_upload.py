@@ -49,7 +49,7 @@ def draw_chart(state: dict[str, Any]) -> bytes:
         return png_from_json(state["chart"])
     if kind != "digest":
         raise LookupError(f"unknown chart kind {kind!r}")
-    from socialdesk.digest.chart import chart_from_json, render_png
+    from socialdesk.slack.digest_chart import chart_from_json, render_png
 
     return render_png(chart_from_json(state["chart"]))
 

@@ -28,10 +28,10 @@ from socialdesk.clock import SystemClock
 from socialdesk.jobs import Job
 from socialdesk.leader import LeaderElector
 from socialdesk.metrics import Metrics
+from socialdesk.outbox.queue import enqueue
 from socialdesk.scheduler import build_scheduler, run_leader_jobs_now
 from socialdesk.slack.channels import ChannelDirectory
 from socialdesk.slack.outbox import OutboxSender
-from socialdesk.slack.outbox_queue import enqueue
 from socialdesk.store.db import make_engine, session_scope, writer
 from socialdesk.store.notices_repo import claim_notice
 

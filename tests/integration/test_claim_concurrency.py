@@ -26,8 +26,8 @@ from socialdesk.clock import ManualClock
 from socialdesk.domain.casework import AlreadyClaimed, EventKind
 from socialdesk.domain.enums import CaseStatus
 from socialdesk.domain.models import Case, CaseEvent, OutboxMessage
+from socialdesk.outbox.queue import RENDER_CASE_CARD, RENDER_EVENT_LINE
 from socialdesk.slack.ids import ActionId, encode_case_value
-from socialdesk.slack.outbox_queue import RENDER_CASE_CARD, RENDER_EVENT_LINE
 from socialdesk.standin import SlackStandin
 from tests import support
 from tests.conftest import SAMPLE_CONFIG

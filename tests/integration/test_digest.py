@@ -20,13 +20,13 @@ from socialdesk.cli import cli
 from socialdesk.clock import ManualClock
 from socialdesk.config import Config
 from socialdesk.digest.build import DigestBuilder, daily_key
-from socialdesk.digest.chart import PNG_SIGNATURE
 from socialdesk.digest.service import DigestService, PeriodNotOver
 from socialdesk.domain.crisis_models import Crisis, CrisisStatus
 from socialdesk.domain.enums import Category, OutboxStatus, Platform, Sentiment
 from socialdesk.domain.models import Case, Notice, OutboxMessage
 from socialdesk.leader import LeaderElector
 from socialdesk.services import start_background
+from socialdesk.slack.digest_chart import PNG_SIGNATURE
 from socialdesk.standin import SlackStandin, StoredMessage, validate_blocks
 from socialdesk.store.db import is_sqlite
 from socialdesk.store.install_repo import first_run

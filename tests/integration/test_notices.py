@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from socialdesk.clock import ManualClock
 from socialdesk.domain.models import Notice, OutboxMessage
-from socialdesk.slack.outbox_queue import enqueue
+from socialdesk.outbox.queue import enqueue
 from socialdesk.store.db import session_scope, writer
 from socialdesk.store.notices_repo import claim_notice, is_claimed, mark_sent, was_sent
 from tests import support

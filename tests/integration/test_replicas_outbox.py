@@ -21,9 +21,9 @@ from socialdesk.clock import ManualClock
 from socialdesk.domain.enums import OutboxStatus
 from socialdesk.domain.models import OutboxMessage
 from socialdesk.metrics import Metrics
+from socialdesk.outbox.queue import RENDER_DIGEST_CHART, enqueue
 from socialdesk.slack.channels import ChannelDirectory
 from socialdesk.slack.outbox import OutboxSender
-from socialdesk.slack.outbox_queue import RENDER_DIGEST_CHART, enqueue
 from socialdesk.standin import SlackStandin
 from socialdesk.store.db import make_engine, session_scope
 from tests import support

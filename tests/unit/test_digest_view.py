@@ -1,21 +1,14 @@
 """The digest's Block Kit (socialdesk.slack.digest_view) on hand-built digests: valid for Slack per the
 stand-in's
 validator, the arrows and points, "no data" dashes, escaping, limits, the weekly review and the text
-preview; and the chart (socialdesk.digest.chart): buckets in local time, a PNG, data that survives JSON."""
+preview; and the chart (socialdesk.slack.digest_chart): buckets in local time, a PNG, data that survives
+JSON."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
-from socialdesk.digest.chart import (
-    PNG_SIGNATURE,
-    arrival_series,
-    chart_from_json,
-    chart_to_json,
-    render_png,
-    sla_series,
-)
 from socialdesk.domain import metrics
 from socialdesk.domain.digest import (
     CannedUse,
@@ -30,6 +23,14 @@ from socialdesk.domain.digest import (
 )
 from socialdesk.domain.enums import Sentiment
 from socialdesk.domain.metrics import AgentRow, Figures, Outcome, Shift, Topic, local_days
+from socialdesk.slack.digest_chart import (
+    PNG_SIGNATURE,
+    arrival_series,
+    chart_from_json,
+    chart_to_json,
+    render_png,
+    sla_series,
+)
 from socialdesk.slack.digest_view import arrow, arrow_points, as_text, render_digest
 from socialdesk.standin import validate_blocks
 

@@ -108,7 +108,7 @@ def test_a_follower_that_becomes_leader_runs_the_leader_jobs_at_once(runtime: Ru
 
 
 def test_only_the_leader_posts_to_slack(runtime: Runtime) -> None:
-    from socialdesk.slack.outbox_queue import enqueue
+    from socialdesk.outbox.queue import enqueue
     from socialdesk.store.db import session_scope
 
     with session_scope(runtime.engine) as session:
