@@ -25,6 +25,7 @@ from socialdesk.config import Config, load_config
 from socialdesk.connectors.replies.router import ReplyConnectors, build_reply_connectors, make_reply_client
 from socialdesk.crisis.canned import crisis_reply
 from socialdesk.crisis.wiring import CrisisParts, build_crisis
+from socialdesk.domain.commands import SOCIAL_USAGE
 from socialdesk.handlers import register_all
 from socialdesk.handlers.context import HandlerContext
 from socialdesk.ingest.inbox_writer import InboxWriter
@@ -33,6 +34,7 @@ from socialdesk.ingest.worker_process import IngestProcess
 from socialdesk.jobs import Job
 from socialdesk.metrics import Metrics
 from socialdesk.plugin_host.duty import DutyNotices
+from socialdesk.plugin_host.enrichers import EnricherRunner
 from socialdesk.plugin_host.registry import PluginSet
 from socialdesk.plugin_host.wiring import report_to_duty, start_plugins
 from socialdesk.plugins.plugin import Plugin
@@ -262,6 +264,7 @@ def build_runtime(
         plugins=plugin_set,
         plugin_http=plugin_http,
     )
+    plugin_set.refuse_command_names(SOCIAL_USAGE)  # a built-in /social name always means the built-in
     duty = DutyNotices(engine=engine, channel=config.duty_channel, clock=clock, on_queued=runtime.wake_outbox)
     report_to_duty(plugin_set, duty)
     work = CaseWork(
@@ -324,6 +327,8 @@ def build_runtime(
     )
     runtime.crisis = crisis
     pipeline.crisis_intake = crisis.intake
+    if plugin_set.enrichers():
+        pipeline.enrichers = EnricherRunner(plugin_set)
     if crisis.desk is not None:
         surveys.service.paused_by = crisis.desk.pausing_crisis
         replies.form.crisis_reply = crisis_reply(lambda: crisis.playbooks, config.timezone)
@@ -344,6 +349,7 @@ def build_runtime(
             roles=roles,
             replies=replies,
             crisis=crisis.desk,
+            plugins=plugin_set,
         ),
     )
     runtime.inbox_writer = InboxWriter(engine)

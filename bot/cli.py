@@ -24,6 +24,7 @@ from socialdesk.cli_crisis import register as register_crisis
 from socialdesk.cli_digest import register as register_digest
 from socialdesk.cli_init import register as register_init
 from socialdesk.cli_playbooks import register as register_playbooks
+from socialdesk.cli_plugins import register as register_plugins
 from socialdesk.cli_privacy import register as register_privacy
 from socialdesk.cli_sla import register as register_sla
 from socialdesk.cli_triage import register as register_triage
@@ -41,6 +42,7 @@ register_crisis(cli)  # `socialdesk crisis review <id>` (bot/cli_crisis.py)
 register_privacy(cli)  # `socialdesk privacy export | erase` (bot/cli_privacy.py)
 register_triage(cli)  # `socialdesk triage classify | evaluate | train | adopt` (bot/cli_triage.py)
 register_init(cli)  # `socialdesk init [DIR]` (bot/cli_init.py)
+register_plugins(cli)  # `socialdesk plugins list | check` (bot/cli_plugins.py)
 register_config(cli)  # `socialdesk config check` (bot/cli_config.py; the checks: bot/checks.py)
 err = Console(stderr=True)
 
@@ -79,8 +81,9 @@ def serve(host: str = typer.Option("0.0.0.0", help="Interface to listen on"), po
     # Background threads hand the GIL back to the HTTP loop sooner (default 5 ms): webhook acks
     # and Slack's 3-second acks are latency-bound.
     sys.setswitchinterval(0.001)
-    listeners = attach_listener_processes(runtime)
-    attach_ingest_process(runtime)  # stopped by runtime.close() in stop_background
+    listeners = attach_listener_processes(runtime, build_runtime=build_runtime)
+    # stopped by runtime.close() in stop_background
+    attach_ingest_process(runtime, build_runtime=build_runtime)
     background = start_background(runtime)
     settle_for_serving(runtime)
     previous = signal.signal(signal.SIGTERM, _raise_terminated)  # see `socket`: cleanup must run
@@ -116,7 +119,8 @@ def socket(
         runtime = build_runtime(settings)
     except (StartupError, ConfigError) as exc:
         raise _fail(str(exc)) from None
-    attach_ingest_process(runtime)  # as in `serve`; stopped by runtime.close() in stop_background
+    # as in `serve`; stopped by runtime.close() in stop_background
+    attach_ingest_process(runtime, build_runtime=build_runtime)
     background = start_background(runtime)
     handler = SocketModeHandler(runtime.bolt, settings.slack_app_token.get_secret_value())
     # uvicorn shuts down gracefully on SIGTERM and then raises SIGTERM again, which by default kills the

@@ -19,6 +19,7 @@ from socialdesk.domain.commands import SOCIAL_USAGE, SocialCommand, UsageError, 
 from socialdesk.domain.enums import Platform, ReplyVisibility
 from socialdesk.handlers.context import HandlerContext
 from socialdesk.handlers.errors import answer_privately
+from socialdesk.handlers.plugin_commands import run_plugin_command, usage_lines
 from socialdesk.handlers.privacy import privacy_command
 from socialdesk.handlers.replies import reply_command
 from socialdesk.handlers.sla import snooze_command
@@ -43,6 +44,7 @@ class Call:
     trigger_id: str
     client: Any
     text: str
+    channel_id: str = ""
 
     def raw_after(self, words: int) -> str:
         """The command text after its first `words` words, exactly as typed (quotes and apostrophes
@@ -59,7 +61,7 @@ def register(app: App, ctx: HandlerContext) -> None:
     @answer_privately
     def social(ack: Any, command: dict[str, Any], respond: Any, client: Any) -> None:
         ack()
-        parsed = parse_social(command.get("text") or "")
+        parsed = parse_social(command.get("text") or "", extra=ctx.plugins.commands().keys())
         call = Call(
             ctx,
             parsed,
@@ -67,6 +69,7 @@ def register(app: App, ctx: HandlerContext) -> None:
             str(command.get("trigger_id", "")),
             client,
             str(command.get("text") or ""),
+            str(command.get("channel_id") or ""),
         )
         message = _run(call)
         if message is not None:
@@ -75,6 +78,17 @@ def register(app: App, ctx: HandlerContext) -> None:
 
 def _run(call: Call) -> SlackMessage | None:
     handler = SUBCOMMANDS.get(call.cmd.name)
+    plugin_command = call.ctx.plugins.commands().get(call.cmd.name)
+    if handler is None and plugin_command is not None:
+        answer = run_plugin_command(
+            call.ctx,
+            plugin_command,
+            actor=call.actor,
+            args=call.cmd.args,
+            text=call.raw_after(1),
+            channel_id=call.channel_id,
+        )
+        return render_text(answer)
     if handler is None:
         raise UsageError(f"Unknown command. {SOCIAL_USAGE['help']}")
     return handler(call)
@@ -185,7 +199,7 @@ def _reply(visibility: ReplyVisibility) -> Subcommand:
 
 
 SUBCOMMANDS: dict[str, Subcommand] = {
-    "help": lambda _call: render_help(),
+    "help": lambda call: render_help(usage_lines(call.ctx)),
     "show": _show,
     "queue": _queue,
     "claim": _claim,

@@ -14,6 +14,7 @@ from socialdesk.clock import Clock
 from socialdesk.config import Config
 from socialdesk.crisis.service import CrisisDesk
 from socialdesk.domain.notify import CaseNotifier
+from socialdesk.plugin_host.registry import EMPTY, PluginSet
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class HandlerContext:
     roles: RoleDirectory
     replies: ReplyDesk
     crisis: CrisisDesk | None = None  # None when no playbooks are installed
+    plugins: PluginSet = EMPTY  # the running plugins: their subcommands, card sections
 
     def actor(self, body: dict[str, Any]) -> Actor:
         """The Slack user behind a slash command, an action or a view submission."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from socialdesk.domain.errors import DomainError, InvalidCaseRef
@@ -73,7 +74,8 @@ def parse_case_ref(text: str) -> int:
     return int(match.group(1))
 
 
-def parse_social(text: str) -> SocialCommand:
+def parse_social(text: str, extra: Collection[str] = ()) -> SocialCommand:
+    """`extra`: subcommand names that plugins add (a built-in name always means the built-in)."""
     try:
         words = shlex.split(text.strip())
     except ValueError:  # an unbalanced quote: fall back to plain words rather than refusing
@@ -81,7 +83,7 @@ def parse_social(text: str) -> SocialCommand:
     if not words:
         return SocialCommand("help", ())
     name = words[0].lower()
-    if name not in SOCIAL_USAGE:
+    if name not in SOCIAL_USAGE and name not in extra:
         raise UsageError(f"`{words[0]}` is not a /social command. Try `/social help`.")
     return SocialCommand(name, tuple(words[1:]))
 

@@ -157,6 +157,11 @@ class Case(SQLModel, table=True):
     # True when the case was opened from history (an import, or a post older than the alerting age):
     # it is a case like any other but never alerts about the past.
     historical: bool = False
+    # What enricher plugins added: {"<plugin>": {"tags": [...], "fields": {"name": "value"}}}; shown by
+    # card sections and `/social show` (see socialdesk.plugins.Enricher).
+    enrichment: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
     version: int = 0
 
 

@@ -7,26 +7,29 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from socialdesk.casework.routing import RouteInput, route
 from socialdesk.clock import Clock
 from socialdesk.config import Config
 from socialdesk.crisis.intake import CrisisIntake
-from socialdesk.domain.enums import CaseStatus, Category, InboxStatus
+from socialdesk.domain.enums import CaseStatus, Category, InboxStatus, Priority
 from socialdesk.domain.models import Case, InboxItem, Mention
 from socialdesk.domain.notify import CaseNotifier
+from socialdesk.domain.redact import mask
 from socialdesk.domain.sla import SlaPolicy, has_sla_clock
 from socialdesk.failpoints import failpoint
 from socialdesk.ingest import inbox
 from socialdesk.ingest.history import is_history
 from socialdesk.ingest.normalizers import normalize
-from socialdesk.ingest.normalizers.base import BrandAccounts
-from socialdesk.ingest.redact import mask
-from socialdesk.ingest.routing import RouteInput, route
-from socialdesk.ingest.types import MalformedPayload, NormalizedMention
 from socialdesk.metrics import Metrics
+from socialdesk.plugin_host.enrichers import EnricherRunner, merge_enrichment
+from socialdesk.plugins.kinds import MentionFacts
+from socialdesk.plugins.mentions import MalformedPayload, NormalizedMention
+from socialdesk.plugins.payloads import BrandAccounts
 from socialdesk.store import cases_repo, events_repo
 from socialdesk.store.db import writer
 from socialdesk.surveys.answers import SurveyAnswers
@@ -88,6 +91,8 @@ class IngestPipeline:
         self._writer = writer(engine)
         # Set by the composition root when playbooks are installed (bot/crisis/intake.py).
         self.crisis_intake: CrisisIntake | None = None
+        # Set by the composition root when plugins contribute enrichers (bot/plugin_host/enrichers.py).
+        self.enrichers: EnricherRunner | None = None
         self._for_update = not engine.url.get_backend_name().startswith("sqlite")
 
     @property
@@ -287,28 +292,35 @@ class IngestPipeline:
             ),
             incident_reports=incidents,
         )
+        priority, reason = decision.priority, decision.reason
+        enrichment: dict[str, Any] = {}
+        if self.enrichers is not None:
+            applied = self.enrichers.run(self._facts(session, mention, priority, reason, opens_case=True))
+            priority, reason = Priority(applied.priority), applied.priority_reason
+            enrichment = applied.by_plugin
         routed = route(
             self._config.routing,
             RouteInput(
                 platform=mention.platform,
                 text=mention.text_raw,
                 category=mention.category,
-                priority=decision.priority,
+                priority=priority,
                 is_private=mention.is_private,
             ),
         )
         dues = self._sla.dues(
             team=routed.team,
             platform=mention.platform,
-            priority=decision.priority,
+            priority=priority,
             posted_at=mention.posted_at,
         )
         case = Case(
             platform=mention.platform,
             conversation_key=mention.conversation_key,
             status=CaseStatus.NEW,
-            priority=decision.priority,
-            priority_reason=decision.reason[:512],
+            priority=priority,
+            priority_reason=reason[:512],
+            enrichment=enrichment,
             category=mention.category,
             sentiment=mention.sentiment,
             needs_reply=triaged.needs_reply,
@@ -360,6 +372,27 @@ class IngestPipeline:
         self._notifier.case_opened(session, case, now=now)
         return case
 
+    def _facts(
+        self, session: Session, mention: Mention, priority: Priority, reason: str, *, opens_case: bool
+    ) -> MentionFacts:
+        """The mention as enrichers see it: masked text, socialdesk's triage, the source it came in by."""
+        item = session.get(InboxItem, mention.inbox_id) if mention.inbox_id is not None else None
+        return MentionFacts(
+            source=item.source if item is not None else "",
+            platform=mention.platform.value,
+            external_id=mention.external_id,
+            kind=mention.kind.value,
+            author_id=mention.author_id,
+            author_handle=mention.author_handle,
+            text=mention.text_masked,
+            posted_at=mention.posted_at,
+            category=mention.category.value,
+            sentiment=mention.sentiment.value,
+            priority=priority.value,
+            priority_reason=reason,
+            opens_case=opens_case,
+        )
+
     def _is_history(self, session: Session, mention: Mention, now: datetime) -> bool:
         """Imported as history (`socialdesk ingest --historical`), or already old when it reached us
         (`ingest.historical_after_minutes`, from when the inbox took it: a backlog is not history)."""
@@ -377,6 +410,9 @@ class IngestPipeline:
         session.add(mention)
         case.mention_count += 1
         case.last_activity_at = now
+        if self.enrichers is not None:  # a follow-up adds tags and fields; the case keeps its priority
+            facts = self._facts(session, mention, case.priority, case.priority_reason, opens_case=False)
+            case.enrichment = merge_enrichment(case.enrichment, self.enrichers.run(facts).by_plugin)
         if case.status is CaseStatus.WAITING_CUSTOMER:
             # The resolution clock restarts, later by the time the customer took; the scan re-reads it.
             self._sla.end_pause(case, now)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Any, TypeVar
 
 from socialdesk.plugin_host.loading import LoadedPlugin
@@ -71,6 +71,14 @@ class PluginSet:
 
     def jobs(self) -> list[Job]:
         return list(c for c in self._active() if isinstance(c, Job))
+
+    def refuse_command_names(self, reserved: Collection[str]) -> None:
+        """Switch off a plugin whose subcommand takes a built-in name, or one another plugin has."""
+        taken = set(reserved)
+        for command in [c for c in self._active() if isinstance(c, Command)]:
+            if command.name in taken:
+                self.switch_off(self.owner(command), f"command: /social {command.name} is already taken")
+            taken.add(command.name)
 
     def card_sections(self) -> list[CardSection]:
         return list(c for c in self._active() if isinstance(c, CardSection))

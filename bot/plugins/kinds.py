@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-Role = Literal["agent", "lead", "admin"]
+Role = Literal["agent", "lead", "manager"]  # the roles of the config's `roles:` section
 PriorityName = Literal["P1", "P2", "P3", "P4"]
 
 

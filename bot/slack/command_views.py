@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from socialdesk.clock import as_utc
@@ -10,8 +11,9 @@ from socialdesk.domain.models import Case
 from socialdesk.slack.cards import SlackMessage
 
 
-def render_help() -> SlackMessage:
-    lines = "\n".join(f"• {usage}" for usage in SOCIAL_USAGE.values())
+def render_help(extra: Sequence[str] = ()) -> SlackMessage:
+    """Every built-in subcommand, then `extra`: the usage lines of the plugins' subcommands."""
+    lines = "\n".join(f"• {usage}" for usage in (*SOCIAL_USAGE.values(), *extra))
     text = f"*socialdesk commands*\nCase numbers work with or without `#`.\n{lines}"
     return SlackMessage(
         text="socialdesk commands", blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
