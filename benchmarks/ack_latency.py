@@ -260,7 +260,8 @@ def run_socialdesk(database_url: str, standin_url: str, options: ServerOptions, 
         }
     )
     runtime = build_runtime(settings, migrate=False)
-    processes = None if options.in_process else attach_listener_processes(runtime)
+    in_process = options.in_process
+    processes = None if in_process else attach_listener_processes(runtime, build_runtime=build_runtime)
     meter = CpuMeter(runtime.bolt, runtime.listeners, profile=options.profile)
 
     def settle() -> None:
