@@ -35,6 +35,8 @@ from socialdesk.jobs import Job
 from socialdesk.metrics import Metrics
 from socialdesk.plugin_host.duty import DutyNotices
 from socialdesk.plugin_host.enrichers import EnricherRunner
+from socialdesk.plugin_host.events import EventRelay
+from socialdesk.plugin_host.jobs import scheduled_plugin_jobs
 from socialdesk.plugin_host.registry import PluginSet
 from socialdesk.plugin_host.wiring import report_to_duty, start_plugins
 from socialdesk.plugins.plugin import Plugin
@@ -267,6 +269,10 @@ def build_runtime(
     plugin_set.refuse_command_names(SOCIAL_USAGE)  # a built-in /social name always means the built-in
     duty = DutyNotices(engine=engine, channel=config.duty_channel, clock=clock, on_queued=runtime.wake_outbox)
     report_to_duty(plugin_set, duty)
+    runtime.jobs.update({job.id: job for job in scheduled_plugin_jobs(plugin_set, clock=clock, duty=duty)})
+    if plugin_set.observers():
+        relay = EventRelay(engine=engine, plugins=plugin_set, clock=clock)
+        runtime.jobs["plugin-events"] = Job("plugin-events", relay.run, every_seconds=5)
     work = CaseWork(
         engine=engine,
         config=config,

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from socialdesk.casework.roles import Actor
 from socialdesk.domain.commands import SOCIAL_USAGE, SocialCommand, UsageError, parse_social, unescape_slack
 from socialdesk.domain.enums import Platform, ReplyVisibility
+from socialdesk.domain.models import Case
 from socialdesk.handlers.context import HandlerContext
 from socialdesk.handlers.errors import answer_privately
 from socialdesk.handlers.plugin_commands import run_plugin_command, usage_lines
@@ -25,6 +26,7 @@ from socialdesk.handlers.replies import reply_command
 from socialdesk.handlers.sla import snooze_command
 from socialdesk.handlers.stats import stats_message
 from socialdesk.handlers.triage import triage_command
+from socialdesk.plugin_host.sections import with_sections
 from socialdesk.slack.cards import SlackMessage, render_history
 from socialdesk.slack.command_views import render_help, render_queue, render_text
 from socialdesk.slack.modals import escalate_modal
@@ -96,7 +98,11 @@ def _run(call: Call) -> SlackMessage | None:
 
 def _show(call: Call) -> SlackMessage:
     with Session(call.ctx.engine) as session:
-        return render_history(*case_history(session, call.cmd.case_id(), now=call.ctx.clock.now()))
+        view, mentions = case_history(session, call.cmd.case_id(), now=call.ctx.clock.now())
+        case = session.get(Case, view.id)
+        if case is not None:
+            view = with_sections(call.ctx.plugins, view, case)
+    return render_history(view, mentions)
 
 
 def _queue(call: Call) -> SlackMessage:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from socialdesk.domain.enums import CaseStatus, Category, MentionKind, Platform, Priority, Sentiment
 
@@ -45,6 +47,19 @@ class MentionView:
     sentiment_score: float
 
 
+def enrichment_tags(enrichment: Mapping[str, Any]) -> tuple[str, ...]:
+    """Every tag enricher plugins put on a case (`Case.enrichment`), once each, sorted."""
+    return tuple(sorted({str(tag) for entry in enrichment.values() for tag in entry.get("tags", [])}))
+
+
+@dataclass(frozen=True, slots=True)
+class CardSectionView:
+    """A plugin's section on the card: a title and (label, value) pairs, plain text, already cut to size."""
+
+    title: str
+    fields: tuple[tuple[str, str], ...]
+
+
 @dataclass(frozen=True, slots=True)
 class CaseView:
     id: int
@@ -78,6 +93,8 @@ class CaseView:
     # Why no SLA clock runs at all ("spam", "no reply needed", "history"); None when one does.
     no_clock: str | None = None
     needs_reply: bool = True  # False: spam, praise and the like; no SLA clock (an agent can change it)
+    tags: tuple[str, ...] = ()  # what enricher plugins tagged the case with
+    sections: tuple[CardSectionView, ...] = ()  # plugins' card sections, computed before rendering
 
 
 @dataclass(frozen=True, slots=True)

@@ -192,6 +192,16 @@ class CaseEvent(SQLModel, table=True):
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
+class PluginState(SQLModel, table=True):
+    """A small value the plugin machinery keeps between runs: the event relay's cursor, a poll cursor."""
+
+    __tablename__ = "plugin_state"
+
+    key: str = Field(primary_key=True, max_length=128)
+    value: str = Field(max_length=512)
+    updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
 class OutboxMessage(SQLModel, table=True):
     """A Slack Web API call waiting to be made: the only road from socialdesk to Slack."""
 

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlmodel import Session
 
+from socialdesk.domain.case_view import enrichment_tags
 from socialdesk.domain.commands import parse_case_ref
 from socialdesk.domain.errors import InvalidCaseRef
 from socialdesk.domain.models import Case
 from socialdesk.plugins.kinds import CaseFacts
-
-
-def tags_of(enrichment: dict[str, Any]) -> tuple[str, ...]:
-    return tuple(sorted({tag for entry in enrichment.values() for tag in entry.get("tags", [])}))
 
 
 def case_facts(case: Case) -> CaseFacts:
@@ -32,7 +27,7 @@ def case_facts(case: Case) -> CaseFacts:
         author_handle=case.author_handle,
         assignee=case.assignee,
         opened_at=case.opened_at,
-        tags=tags_of(enrichment),
+        tags=enrichment_tags(enrichment),
         enrichment={name: dict(entry.get("fields", {})) for name, entry in enrichment.items()},
     )
 

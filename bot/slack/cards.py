@@ -57,6 +57,7 @@ from socialdesk.slack.ids import (
     encode_case_value,
     encode_overflow_value,
 )
+from socialdesk.slack.plugin_sections import plugin_blocks
 from socialdesk.slack.sla_alerts import sla_header_marker, sla_status
 from socialdesk.slack.triage_view import triage_menu
 
@@ -88,6 +89,7 @@ def render_case_card(case: CaseView) -> SlackMessage:
         ),
         context_block(_source_line(case.first), block_id=case_block_id(case.id, "source")),
         section_block(block_id=case_block_id(case.id, "facts"), fields=_facts(case)),
+        *plugin_blocks(case),
         actions_block(_actions(case), block_id=case_block_id(case.id, "actions")),
     ]
     return SlackMessage(text=_card_fallback(case), blocks=blocks)

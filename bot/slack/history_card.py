@@ -29,6 +29,7 @@ from socialdesk.slack.card_text import (
     sentiment_label,
 )
 from socialdesk.slack.ids import case_block_id
+from socialdesk.slack.plugin_sections import plugin_blocks
 
 _HISTORY_QUOTE_CHARS = 600
 # Fixed blocks around the mentions in the history view: header, summary, divider, "n more" note.
@@ -42,7 +43,8 @@ def render_history(case: CaseView, mentions: Sequence[MentionView]) -> SlackMess
     customer asked and where things stand, and the message stays under Slack's 50 blocks.
     """
     ordered = sorted(mentions, key=lambda m: (utc(m.posted_at), m.id))
-    room = (MAX_BLOCKS - _HISTORY_FIXED_BLOCKS) // 2  # two blocks per mention
+    extra = plugin_blocks(case)  # the tags and the plugins' card sections, as on the card
+    room = (MAX_BLOCKS - _HISTORY_FIXED_BLOCKS - len(extra)) // 2  # two blocks per mention
     omitted = max(len(ordered) - room, 0)
     shown = ordered if not omitted else [ordered[0], *ordered[len(ordered) - (room - 1) :]]
 
@@ -51,6 +53,7 @@ def render_history(case: CaseView, mentions: Sequence[MentionView]) -> SlackMess
             f"History of #{case.id} · {handle_of(case.author)}", block_id=case_block_id(case.id, "hist")
         ),
         section_block(_history_overview(case, len(ordered)), block_id=case_block_id(case.id, "hist:summary")),
+        *extra,
         divider_block(block_id=case_block_id(case.id, "hist:div")),
     ]
     for index, mention in enumerate(shown):

@@ -9,7 +9,14 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from socialdesk.clock import as_utc
-from socialdesk.domain.case_view import AuthorView, CaseView, HistoryView, MentionView, SlaAlertView
+from socialdesk.domain.case_view import (
+    AuthorView,
+    CaseView,
+    HistoryView,
+    MentionView,
+    SlaAlertView,
+    enrichment_tags,
+)
 from socialdesk.domain.enums import CaseStatus
 from socialdesk.domain.errors import CaseNotFound
 from socialdesk.domain.models import Case, Mention
@@ -90,6 +97,7 @@ def case_view(session: Session, case: Case, *, now: datetime) -> CaseView:
         outcome=case.outcome,
         now=now,
         needs_reply=case.needs_reply,
+        tags=enrichment_tags(case.enrichment or {}),
         **_sla_fields(case),
     )
 
