@@ -7,6 +7,7 @@ instead of misrouting customers for an afternoon.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -351,11 +352,22 @@ class Config(_Strict):
         return frozenset(self.sla.page_priorities if own is None else own)
 
 
+# A whole-config check names the key it is about first: "routing.rules[0] (outages): unknown team 'legal'".
+_KEYED_MESSAGE_RE = re.compile(
+    r"^(?:Value error, )?([a-z_]+(?:\.[a-z_]+|\[\d+\])*)(?: (\([^)]*\)))?: (.+)$", re.DOTALL
+)
+
+
 def _issues(error: ValidationError) -> list[ConfigIssue]:
-    return [
-        ConfigIssue(".".join(str(p) for p in item["loc"]) or "(top level)", item["msg"])
-        for item in error.errors()
-    ]
+    issues = []
+    for item in error.errors():
+        key, reason = ".".join(str(p) for p in item["loc"]), item["msg"]
+        keyed = _KEYED_MESSAGE_RE.match(reason) if not key else None
+        if keyed:
+            key, named, reason = keyed.groups()
+            reason = f"{named} {reason}" if named else reason
+        issues.append(ConfigIssue(key or "(top level)", reason))
+    return issues
 
 
 def _invalid(path: Path, issues: list[ConfigIssue]) -> ConfigError:

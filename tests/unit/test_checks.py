@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from socialdesk.checks import Mode, Problem, collect_problems, database_problems
@@ -177,3 +178,16 @@ def test_serve_refuses_an_empty_signing_secret(here: Path, monkeypatch: pytest.M
     assert result.exit_code == 2
     [line] = result.output.splitlines()
     assert line.startswith("environment: SLACK_SIGNING_SECRET: is not set or empty")
+
+
+def test_a_whole_config_rule_is_named_by_the_key_it_is_about(
+    here: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = sample_config_path().read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    data["routing"]["rules"][0]["team"] = "legal"
+    (here / "socialdesk.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    _env(monkeypatch, **SLACK)
+    [problem] = collect_problems(Mode.SERVE).problems
+    rule = data["routing"]["rules"][0]["name"]
+    assert str(problem) == f"socialdesk.yaml: routing.rules[0]: ({rule}) unknown team 'legal'"
