@@ -191,3 +191,19 @@ def test_a_whole_config_rule_is_named_by_the_key_it_is_about(
     [problem] = collect_problems(Mode.SERVE).problems
     rule = data["routing"]["rules"][0]["name"]
     assert str(problem) == f"socialdesk.yaml: routing.rules[0]: ({rule}) unknown team 'legal'"
+
+
+def test_a_playbook_key_written_twice_is_named_by_file_line_and_key(
+    here: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = here / "books"
+    folder.mkdir()
+    text = (shipped_playbooks_path() / "service-outage.yaml").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    title = next(i for i, line in enumerate(lines) if line.startswith("title:"))
+    lines.insert(title + 1, "title: A second title")
+    (folder / "outage.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _env(monkeypatch, **SLACK, SOCIALDESK_PLAYBOOKS=str(folder))
+    [problem] = collect_problems(Mode.SERVE).problems
+    assert (problem.source, problem.line, problem.key) == (str(folder / "outage.yaml"), title + 2, "title")
+    assert problem.reason.startswith("appears twice in the same mapping")
