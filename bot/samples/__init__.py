@@ -22,7 +22,8 @@ atexit.register(_extracted.close)
 
 
 def _as_path(resource: Traversable) -> Path:
-    """A real file system path for a resource (it already is one unless the package is zipped)."""
+    """A real file system path for a resource (it already is one unless the package is zipped; a
+    zipped folder needs Python 3.12's `as_file`)."""
     if isinstance(resource, Path):
         return resource
     return _extracted.enter_context(as_file(resource))
