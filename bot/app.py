@@ -22,12 +22,13 @@ from socialdesk.casework.roles import RoleDirectory
 from socialdesk.casework.service import CaseWork
 from socialdesk.clock import Clock, ManualClock, SystemClock
 from socialdesk.config import Config, load_config
-from socialdesk.connectors.replies.router import ReplyConnectors, build_reply_connectors, make_reply_client
+from socialdesk.connectors.replies.router import make_reply_client
 from socialdesk.crisis.canned import crisis_reply
 from socialdesk.crisis.wiring import CrisisParts, build_crisis
 from socialdesk.domain.commands import SOCIAL_USAGE
 from socialdesk.handlers import register_all
 from socialdesk.handlers.context import HandlerContext
+from socialdesk.ingest.by_source import InboxReader
 from socialdesk.ingest.inbox_writer import InboxWriter
 from socialdesk.ingest.pipeline import IngestPipeline
 from socialdesk.ingest.worker_process import IngestProcess
@@ -37,7 +38,9 @@ from socialdesk.plugin_host.duty import DutyNotices
 from socialdesk.plugin_host.enrichers import EnricherRunner
 from socialdesk.plugin_host.events import EventRelay
 from socialdesk.plugin_host.jobs import scheduled_plugin_jobs
+from socialdesk.plugin_host.polling import SourcePolling
 from socialdesk.plugin_host.registry import PluginSet
+from socialdesk.plugin_host.replies import SourceReplies
 from socialdesk.plugin_host.wiring import report_to_duty, start_plugins
 from socialdesk.plugins.plugin import Plugin
 from socialdesk.settings import Settings
@@ -51,6 +54,7 @@ from socialdesk.slack.people import display_names_via
 from socialdesk.slack.request_checks import SlackRequestChecks, WorkspaceGuard, install_workspace_check
 from socialdesk.slack.slack_health import SlackStatus
 from socialdesk.slack.usergroups import group_members_via
+from socialdesk.sources.preset import builtin_settings
 from socialdesk.store.db import make_engine
 from socialdesk.store.migrate import upgrade
 from socialdesk.surveys.schedule import SurveyScheduler
@@ -82,7 +86,7 @@ class Runtime:
     http: Starlette
     listeners: TrackingExecutor
     foreground: ForegroundFirst
-    reply_connectors: ReplyConnectors | None = None
+    reply_connectors: SourceReplies | None = None  # replies by platform, to the source that answers there
     replies: ReplyDesk | None = None
     slack_offload: OffloadSlot = field(default_factory=OffloadSlot)  # filled by `serve` (see offload.py)
     jobs: dict[str, Job] = field(default_factory=dict)  # scheduled work, registered by bot/services.py
@@ -170,8 +174,6 @@ class Runtime:
             self.ingest_process.stop()
         if self.inbox_writer is not None:
             self.inbox_writer.close()
-        if self.reply_connectors is not None:
-            self.reply_connectors.close()
         if self.plugin_http is not None:
             self.plugin_http.close()
         if self.crisis is not None and self.crisis.posters is not None:
@@ -207,7 +209,13 @@ def build_runtime(
     metrics = Metrics()
     plugin_http = make_reply_client()
     plugin_set = start_plugins(
-        clock=clock, http=plugin_http, metrics=metrics, plugins=plugins, use_entry_points=use_entry_points
+        clock=clock,
+        http=plugin_http,
+        metrics=metrics,
+        plugins=plugins,
+        use_entry_points=use_entry_points,
+        # The built-in sources take their secrets from `settings` (one seam: socialdesk/sources/preset.py).
+        presets=builtin_settings(settings, config),
     )
     # Retries are the outbox's job (it knows Retry-After and pacing); the client must not retry alone.
     slack = WebClient(
@@ -281,7 +289,7 @@ def build_runtime(
         schedule_survey=SurveyScheduler(config.surveys),
     )
     roles = RoleDirectory(config.roles, group_members=group_members_via(slack), clock=clock)
-    connectors = build_reply_connectors(settings)
+    connectors = SourceReplies(plugin_set)
     runtime.reply_connectors = connectors
     replies = ReplyDesk(
         engine=engine,
@@ -324,7 +332,7 @@ def build_runtime(
         metrics=metrics,
         notifier=notifier,
         replies=replies,
-        connectors=connectors,
+        reachable=connectors.reachable,
     )
     runtime.jobs.update({job.id: job for job in surveys.jobs})  # sends due surveys; leader-only
     # wiring: crisis playbooks
@@ -360,9 +368,14 @@ def build_runtime(
     )
     runtime.inbox_writer = InboxWriter(engine)
     runtime.foreground.under_pressure(runtime.inbox_writer.backlogged)  # workers step aside harder then
+    pipeline.sources = InboxReader(plugin_set)  # inbox rows are read by their source's plugin
+    polling = SourcePolling(
+        plugins=plugin_set, engine=engine, clock=clock, metrics=metrics, on_stored=runtime.wake_ingest
+    )
+    runtime.jobs.update({job.id: job for job in polling.jobs()})  # each source's poller; leader-only
     webhooks = WebhookRoutes(
         WebhookDeps(
-            settings=settings,
+            plugins=plugin_set,
             engine=engine,
             clock=clock,
             metrics=metrics,
@@ -394,6 +407,6 @@ def build_runtime(
                 slack_status=status.snapshot,
                 plugin_status=plugin_set.readiness,
             ),
-        ]
+        ],
     )
     return runtime

@@ -5,45 +5,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-import httpx
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from socialdesk.app import Runtime
-from socialdesk.connectors.x_poller import XMentionsPoller
-from socialdesk.domain.enums import Platform
-from socialdesk.ingest import inbox
 from socialdesk.jobs import Job
 from socialdesk.leader import LeaderElector
 from socialdesk.scheduler import build_scheduler, run_leader_jobs_now
 
 log = logging.getLogger(__name__)
-
-
-def x_poller(runtime: Runtime) -> XMentionsPoller | None:
-    """Polls X mentions when a bearer token and our X account id are configured."""
-    settings, config = runtime.settings, runtime.config
-    ids = config.ingest.brand_ids.get(Platform.X) or []
-    if settings.x_access_token is None or not ids:
-        return None
-
-    def sink(body: bytes) -> None:
-        inbox.accept(
-            runtime.engine,
-            source="x_poll",
-            body=body,
-            content_type="application/json",
-            now=runtime.clock.now(),
-        )
-        runtime.wake_ingest()
-
-    return XMentionsPoller(
-        httpx.Client(base_url=settings.x_api_url, timeout=15),
-        user_id=ids[0],
-        bearer_token=settings.x_access_token.get_secret_value(),
-        engine=runtime.engine,
-        sink=sink,
-        clock=runtime.clock,
-    )
 
 
 @dataclass
@@ -70,11 +39,6 @@ def scheduled_jobs(runtime: Runtime) -> list[Job]:
             leader_only=False,
         ),
     ]
-    poller = x_poller(runtime)
-    if poller is not None:
-        # One poller per deployment: replicas polling together would spend the rate limit several
-        # times over and race on the stored cursor.
-        jobs.append(Job("x-mentions-poll", poller.poll_once, every_seconds=60, misfire_grace_seconds=60))
     jobs.extend(runtime.jobs.values())
     return jobs
 

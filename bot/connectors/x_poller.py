@@ -1,6 +1,7 @@
 """Poll the X API v2 mentions timeline and hand every page, as received, to a sink (the inbox).
 
-The position lives in the `cursor` table under `x:mentions:{user_id}`, as JSON:
+The position is JSON, kept by a `CursorStore`: the `cursor` table under `x:mentions:{user_id}`, or, for
+the X source's `Poller`, socialdesk's poll cursor of the source `x`:
 
 - `since_id`: the newest mention id fully ingested; a new run asks only for newer ones.
 - `next_token` + `pending_newest_id`: set only while a backlog is being paged (X pages newest first).
@@ -23,7 +24,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from pydantic import SecretStr
@@ -49,6 +50,38 @@ MIN_BACKOFF = timedelta(seconds=60)
 TOKEN_REJECTED = "X rejected the access token"
 
 Sink = Callable[[bytes], None]
+
+
+class CursorStore(Protocol):
+    """Where the poller's position lives: the `cursor` table here, the core's poll cursor for the X
+    source's `Poller` (bot/sources/x/poller.py)."""
+
+    def load(self) -> str | None: ...
+
+    def save(self, value: str) -> None: ...
+
+
+class TableCursor:
+    """One row of the `cursor` table, under `key`."""
+
+    def __init__(self, engine: Engine, key: str, clock: Clock) -> None:
+        self._engine = engine
+        self._key = key
+        self._clock = clock
+
+    def load(self) -> str | None:
+        with session_scope(self._engine) as session:
+            row = session.get(Cursor, self._key)
+            return row.value if row is not None else None
+
+    def save(self, value: str) -> None:
+        with session_scope(self._engine) as session:
+            row = session.get(Cursor, self._key)
+            if row is None:
+                row = Cursor(key=self._key, value="", updated_at=self._clock.now())
+            row.value = value
+            row.updated_at = self._clock.now()
+            session.add(row)
 
 
 def make_x_client(base_url: str, *, timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> httpx.Client:
@@ -109,12 +142,16 @@ class XMentionsPoller:
         *,
         user_id: str,
         bearer_token: str | SecretStr,
-        engine: Engine,
         sink: Sink,
         clock: Clock,
+        engine: Engine | None = None,
+        store: CursorStore | None = None,
+        base_url: str = "",
         page_size: int = 100,
         max_pages_per_poll: int = 10,
     ) -> None:
+        """The cursor is kept in `store`, else in the `cursor` table of `engine`; `base_url` (X_API_URL)
+        is for a client without one (the plugins' shared client)."""
         if not user_id.isdigit():  # it goes into the URL path
             raise ValueError("user_id must be a numeric X user id")
         if not 5 <= page_size <= 100:
@@ -124,30 +161,28 @@ class XMentionsPoller:
         self._client = client
         self.user_id = user_id
         self._token = SecretStr(bearer_token) if isinstance(bearer_token, str) else bearer_token
-        self._engine = engine
         self._sink = sink
         self._clock = clock
+        self._base_url = base_url if not base_url or base_url.endswith("/") else base_url + "/"
         self.page_size = page_size
         self.max_pages_per_poll = max_pages_per_poll
         self.cursor_key = f"x:mentions:{user_id}"
+        if store is None:
+            if engine is None:
+                raise ValueError("give the poller an engine or a cursor store")
+            store = TableCursor(engine, self.cursor_key, clock)
+        self._store = store
 
     def __repr__(self) -> str:  # the token stays out of reprs and therefore out of tracebacks' locals
         return f"XMentionsPoller(user_id={self.user_id!r}, cursor_key={self.cursor_key!r})"
 
     # -- cursor -----------------------------------------------------------------------------------
     def load_cursor(self) -> MentionsCursor:
-        with session_scope(self._engine) as session:
-            row = session.get(Cursor, self.cursor_key)
-            return MentionsCursor.loads(row.value) if row is not None else MentionsCursor()
+        raw = self._store.load()
+        return MentionsCursor.loads(raw) if raw is not None else MentionsCursor()
 
     def _save_cursor(self, cursor: MentionsCursor) -> None:
-        with session_scope(self._engine) as session:
-            row = session.get(Cursor, self.cursor_key)
-            if row is None:
-                row = Cursor(key=self.cursor_key, value="", updated_at=self._clock.now())
-            row.value = cursor.dumps()
-            row.updated_at = self._clock.now()
-            session.add(row)
+        self._store.save(cursor.dumps())
 
     # -- polling ----------------------------------------------------------------------------------
     def poll_once(self) -> PollReport:
@@ -192,7 +227,9 @@ class XMentionsPoller:
             params["pagination_token"] = cursor.next_token
         headers = {"Authorization": f"Bearer {self._token.get_secret_value()}"}
         try:
-            response = self._client.get(f"users/{self.user_id}/mentions", params=params, headers=headers)
+            response = self._client.get(
+                f"{self._base_url}users/{self.user_id}/mentions", params=params, headers=headers
+            )
         except httpx.HTTPError as exc:
             raise _Stop(self._scrub(f"X request failed ({type(exc).__name__}): {exc}")) from None
 

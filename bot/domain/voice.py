@@ -149,13 +149,18 @@ def _x_weighted(text: str) -> int:
     return total
 
 
-def platform_length(text: str, platform: Platform) -> int:
-    """The length of `text` as `platform` counts it against its limit."""
-    if platform is not Platform.X:
-        return len(text)
+def x_length(text: str) -> int:
+    """The length X checks against its limit: links count 23, wide characters and emoji 2, the rest 1.
+    The X source declares it as its platform's counting (socialdesk.sources.x)."""
     text = unicodedata.normalize("NFC", text)
     spans = _urls(text)
     return _x_weighted(_without_urls(text, spans, filler="")) + X_URL_LENGTH * len(spans)
+
+
+def platform_length(text: str, platform: Platform) -> int:
+    """The length of `text` as `platform` counts it against its limit (for callers without the source's
+    capabilities at hand; the reply checks take the source's own counting, see `check_reply`)."""
+    return x_length(text) if platform is Platform.X else len(text)
 
 
 # --- signature --------------------------------------------------------------------------------------

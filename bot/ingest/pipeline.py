@@ -23,6 +23,7 @@ from socialdesk.domain.redact import mask
 from socialdesk.domain.sla import SlaPolicy, has_sla_clock
 from socialdesk.failpoints import failpoint
 from socialdesk.ingest import inbox
+from socialdesk.ingest.by_source import InboxReader
 from socialdesk.ingest.history import is_history
 from socialdesk.ingest.normalizers import normalize
 from socialdesk.metrics import Metrics
@@ -93,6 +94,9 @@ class IngestPipeline:
         self.crisis_intake: CrisisIntake | None = None
         # Set by the composition root when plugins contribute enrichers (bot/plugin_host/enrichers.py).
         self.enrichers: EnricherRunner | None = None
+        # Set by the composition root: inbox rows are read by their source's plugin (bot/ingest/by_source.py).
+        # Unset (a pipeline built without a runtime), the built-in normalizer table reads them.
+        self.sources: InboxReader | None = None
         self._for_update = not engine.url.get_backend_name().startswith("sqlite")
 
     @property
@@ -152,7 +156,8 @@ class IngestPipeline:
             source, body = item.source, item.body
         now = self._clock.now()
         try:
-            result = normalize(source, body.encode("utf-8"), self._brand)
+            read = self.sources.normalize if self.sources is not None else normalize
+            result = read(source, body.encode("utf-8"), self._brand)
         except MalformedPayload as exc:
             return _Prepared(now=now, mentions=[], skipped=[], malformed=str(exc))
         return _Prepared(

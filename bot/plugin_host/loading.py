@@ -9,7 +9,7 @@ line each, with the environment variable's name and never its value); the rest l
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Literal
@@ -59,14 +59,19 @@ def _major(version: str) -> str:
     return version.split(".", 1)[0]
 
 
-def start_plugin(plugin: Plugin, host: PluginHost, *, origin: str) -> LoadedPlugin:
-    """Settings, then `build`; every failure is caught and becomes the returned record's status."""
+def start_plugin(plugin: Plugin, host: PluginHost, *, origin: str, preset: Any = None) -> LoadedPlugin:
+    """Settings, then `build`; every failure is caught and becomes the returned record's status.
+
+    `preset` is settings already read for this plugin (an instance of its settings class): the
+    built-in sources take theirs from the runtime's `Settings` (socialdesk.sources.preset)."""
     loaded = LoadedPlugin(plugin.name, plugin.version, origin, "active", plugin=plugin)
     if _major(plugin.api_version) != _major(API_VERSION):
         loaded.fail(f"written for plugin API {plugin.api_version}; this socialdesk offers {API_VERSION}")
         return loaded
     settings: Any = None
-    if plugin.settings is not None:
+    if plugin.settings is not None and isinstance(preset, plugin.settings):
+        settings = preset
+    elif plugin.settings is not None:
         try:
             settings = plugin.settings(_env_prefix=plugin.prefix)
         except ValidationError as exc:
@@ -133,6 +138,7 @@ def load_all(
     plugins: Iterable[Plugin] = (),
     use_entry_points: bool = True,
     disabled: Iterable[str] = (),
+    presets: Mapping[str, Any] | None = None,
 ) -> list[LoadedPlugin]:
     """Entry-point plugins and the given ones (tests, the demo), started one by one; a name seen twice
     keeps the first and fails the second; a name in `disabled` is listed as off and never built."""
@@ -157,7 +163,7 @@ def load_all(
         if plugin.name in off:
             records.append(LoadedPlugin(plugin.name, plugin.version, origin, "off", ["disabled in config"]))
             continue
-        records.append(start_plugin(plugin, host, origin=origin))
+        records.append(start_plugin(plugin, host, origin=origin, preset=(presets or {}).get(plugin.name)))
     for record in records:
         if record.status == "failed":
             log.error("plugin %s switched off: %s", record.name, "; ".join(record.problems))

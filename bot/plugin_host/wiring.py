@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import httpx
 
@@ -25,9 +26,13 @@ def start_plugins(
     plugins: Iterable[Plugin] = (),
     use_entry_points: bool = True,
     disabled: Iterable[str] = (),
+    presets: Mapping[str, Any] | None = None,
 ) -> PluginSet:
+    """`presets`: settings already read, by plugin name (the built-in sources', see sources/preset.py)."""
     host = PluginHost(http=http, now=clock.now, log=logging.getLogger("socialdesk.plugin"))
-    records = load_all(host, plugins=plugins, use_entry_points=use_entry_points, disabled=disabled)
+    records = load_all(
+        host, plugins=plugins, use_entry_points=use_entry_points, disabled=disabled, presets=presets
+    )
     found = PluginSet(records)
 
     def count(name: str, reason: str) -> None:

@@ -112,6 +112,11 @@ class Poller(ABC):
         """Fetch what is new since `cursor` (None: the first poll). Raise `RateLimited` to back off;
         any other exception is logged and counted and the same cursor is tried at the next run."""
 
+    def normalize(self, payload: Any, brand: BrandAccounts) -> NormalizeResult | None:
+        """Polled bodies in a shape of their own (X: API v2 pages, not webhook events) are read here;
+        the default, None, hands them to the source's `normalize`. Stored in the inbox as `<name>_poll`."""
+        return None
+
 
 @dataclass(frozen=True, slots=True)
 class SamplePayload:

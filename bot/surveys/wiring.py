@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -10,7 +11,6 @@ from starlette.routing import Route
 from socialdesk.casework.replies import ReplyDesk
 from socialdesk.clock import Clock
 from socialdesk.config import Config
-from socialdesk.connectors.replies.router import ReplyConnectors, UnconfiguredConnector
 from socialdesk.domain.enums import Platform
 from socialdesk.domain.notify import CaseNotifier
 from socialdesk.jobs import Job
@@ -41,11 +41,8 @@ def build_surveys(
     metrics: Metrics,
     notifier: CaseNotifier,
     replies: ReplyDesk,
-    connectors: ReplyConnectors,
+    reachable: Callable[[Platform], bool],  # a reply on the platform could go out now (its source's)
 ) -> SurveyWiring:
-    def reachable(platform: Platform) -> bool:
-        return not isinstance(connectors.for_platform(platform), UnconfiguredConnector)
-
     service = SurveyService(engine=engine, config=config, clock=clock, replies=replies, reachable=reachable)
     webhook = SurveyWebhook(
         settings=settings, engine=engine, config=config, clock=clock, metrics=metrics, notifier=notifier

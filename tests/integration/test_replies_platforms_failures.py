@@ -14,10 +14,11 @@ from sqlmodel import Session, select
 from socialdesk.app import Runtime, build_runtime
 from socialdesk.clock import ManualClock
 from socialdesk.config import Config
-from socialdesk.connectors.replies.router import build_reply_connectors
 from socialdesk.domain.enums import CaseStatus, ReplyStatus
 from socialdesk.domain.models import CaseEvent
 from socialdesk.slack.ids import ActionId, CallbackId
+from socialdesk.sources.meta.source import MetaSource, build_meta
+from socialdesk.sources.preset import builtin_settings
 from socialdesk.standin import SlackStandin
 from socialdesk.standin.platforms import GraphApiStandIn, XApiStandIn
 from tests import support
@@ -134,11 +135,13 @@ def test_server_error_on_x_says_to_check_before_resending(desk: Desk) -> None:
 def impatient(runtime: Runtime) -> Iterator[None]:
     """The runtime's Meta connector on a client that gives up after 0.3 s.
 
-    build_runtime takes no ReplyConnectors, so the connector is swapped on the router it built (the
-    object ReplyDesk holds) for one from build_reply_connectors with a short-timeout client."""
+    The Meta source's connector (what its `reply` sends through) is swapped for one built by the Meta
+    plugin's own builder from the runtime's settings, on a short-timeout client."""
     client = httpx.Client(timeout=0.3)
-    assert runtime.reply_connectors is not None
-    runtime.reply_connectors.meta = build_reply_connectors(runtime.settings, client=client).meta
+    source = runtime.plugins.source("meta")
+    assert isinstance(source, MetaSource)
+    settings = builtin_settings(runtime.settings, runtime.config)["meta"]
+    source.connector = build_meta(settings, client).connector
     yield
     client.close()
 

@@ -1,0 +1,82 @@
+"""Which source reads an inbox row: the registry's, by the row's source name.
+
+| inbox source     | read by                                                                   |
+| ---------------- | ------------------------------------------------------------------------- |
+| `<name>`         | the active source `<name>`'s `normalize` (webhook deliveries)             |
+| `<name>_poll`    | its poller's `normalize`, else the source's (pages its poller fetched;    |
+|                  | `x_poll` rows written before the sources were plugins are the same)       |
+| `history`        | the `generic` source (`socialdesk ingest --historical`; the row's name is |
+|                  | what marks its cases as history, bot/ingest/history.py)                   |
+
+A source that is not active (not installed, off, switched off after a failure) cannot read a row: the
+row fails with `SourceUnavailable` and keeps its body, so nothing is lost and it can be replayed once
+the source runs again. A `normalize` that raises anything but `MalformedPayload` switches its plugin off
+(through `PluginSet.guarded`) and the row is kept the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Final
+
+from socialdesk.ingest.history import HISTORY_SOURCE
+from socialdesk.ingest.normalizers import parse_json
+from socialdesk.plugin_host.registry import PluginSet
+from socialdesk.plugins.mentions import MalformedPayload, NormalizeResult
+from socialdesk.plugins.payloads import BrandAccounts
+from socialdesk.plugins.source import Source
+
+POLL_SUFFIX: Final = "_poll"
+ALIASES: Final = {HISTORY_SOURCE: "generic"}
+
+Reader = Callable[[Any, BrandAccounts], NormalizeResult]
+
+
+class SourceUnavailable(LookupError):
+    """No active source reads this inbox row; the row keeps its body."""
+
+
+def poll_feed(source: Source) -> str:
+    """The inbox source name of the pages `source`'s poller fetched."""
+    return source.name + POLL_SUFFIX
+
+
+def _poll_reader(source: Source) -> Reader:
+    poller = source.poller
+
+    def read(payload: Any, brand: BrandAccounts) -> NormalizeResult:
+        own = poller.normalize(payload, brand) if poller is not None else None
+        return own if own is not None else source.normalize(payload, brand)
+
+    return read
+
+
+class InboxReader:
+    def __init__(self, plugins: PluginSet) -> None:
+        self._plugins = plugins
+
+    def resolve(self, inbox_source: str) -> tuple[Source, Reader]:
+        name = ALIASES.get(inbox_source, inbox_source)
+        source = self._plugins.source(name)
+        if source is not None:
+            return source, source.normalize
+        if name.endswith(POLL_SUFFIX):
+            polled = self._plugins.source(name.removesuffix(POLL_SUFFIX))
+            if polled is not None:
+                return polled, _poll_reader(polled)
+        raise SourceUnavailable(f"no active source reads inbox rows of {inbox_source!r}; the body is kept")
+
+    def read(self, source: Source, reader: Reader, payload: Any, brand: BrandAccounts) -> NormalizeResult:
+        """`reader(payload, brand)` through the plugin guard: `MalformedPayload` passes, anything else
+        switches the source's plugin off and becomes `SourceUnavailable`."""
+        result = self._plugins.guarded(
+            source, "normalize", lambda: reader(payload, brand), None, expected=(MalformedPayload,)
+        )
+        if result is None:
+            raise SourceUnavailable(f"source {source.name} is switched off; the body is kept")
+        return result
+
+    def normalize(self, inbox_source: str, body: bytes, brand: BrandAccounts) -> NormalizeResult:
+        """Parse and normalize one stored body (the ingest pipeline's step)."""
+        source, reader = self.resolve(inbox_source)
+        return self.read(source, reader, parse_json(body), brand)

@@ -1,0 +1,110 @@
+"""Facebook Pages, Instagram and Messenger: one Meta app, one signed callback at `/webhooks/meta`.
+
+Meta sends every product's objects to the one callback, so this source owns the shared route `meta`;
+another plugin for a Meta product (WhatsApp) sets `shared_route = "meta"` and claims its own objects.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from socialdesk.connectors import verify
+from socialdesk.connectors.replies.meta import MESSAGE_LIMIT, PRIVATE_REPLY_WINDOW, MetaReplyConnector
+from socialdesk.ingest.normalizers import meta as meta_normalizer
+from socialdesk.plugins.mentions import NormalizeResult
+from socialdesk.plugins.payloads import BrandAccounts
+from socialdesk.plugins.replies import ErrorKind, OutgoingReply, ReplyConnector, SentReply
+from socialdesk.plugins.source import (
+    PlatformSpec,
+    ReplyCapabilities,
+    Source,
+    WebhookAnswer,
+    WebhookRequest,
+)
+from socialdesk.sources.meta.settings import MetaSettings
+from socialdesk.sources.settings_base import present, secret_text
+from socialdesk.sources.unconfigured import Unconfigured
+
+# Lengths as Meta's own limits; the brand's `brand_voice.max_length` may set lower ones.
+FACEBOOK = PlatformSpec(
+    "facebook",
+    "Facebook",
+    ReplyCapabilities(public=True, private=True, max_length=8000, private_window=PRIVATE_REPLY_WINDOW),
+)
+INSTAGRAM = PlatformSpec(
+    "instagram",
+    "Instagram",
+    ReplyCapabilities(public=True, private=True, max_length=2200, private_window=PRIVATE_REPLY_WINDOW),
+)
+# A Messenger thread is private by nature: it is answered by a message, within Meta's messaging window.
+MESSENGER = PlatformSpec(
+    "messenger", "Messenger", ReplyCapabilities(public=False, private=True, max_length=MESSAGE_LIMIT)
+)
+NO_PAGE_TOKEN = (
+    "Replies on Facebook, Instagram and Messenger need META_PAGE_TOKEN, which is not set: ask an "
+    "admin to connect the Page."
+)
+
+
+class MetaSource(Source):
+    name = "meta"
+    platforms = (FACEBOOK, INSTAGRAM, MESSENGER)
+    accepts_webhooks = True
+
+    def __init__(self, settings: MetaSettings, *, connector: ReplyConnector) -> None:
+        self._settings = settings
+        # Public so that a test can put a connector on another client (a short timeout) in its place.
+        self.connector = connector
+
+    @property
+    def can_reply(self) -> bool:
+        return not isinstance(self.connector, Unconfigured)
+
+    def challenge(self, request: WebhookRequest) -> WebhookAnswer:
+        token = secret_text(self._settings.meta_verify_token)
+        if token is None:
+            return WebhookAnswer.refuse(503, "META_VERIFY_TOKEN is not configured")
+        challenge = verify.meta_challenge(request.query, token)
+        if challenge is None:
+            return WebhookAnswer.refuse(403, "hub.verify_token does not match")
+        return WebhookAnswer(200, challenge)
+
+    def verify(self, request: WebhookRequest) -> WebhookAnswer | None:
+        secret = secret_text(self._settings.meta_app_secret)
+        if secret is None:
+            return WebhookAnswer.refuse(503, "META_APP_SECRET is not configured")
+        header = request.headers.get("x-hub-signature-256")
+        if not header:
+            return WebhookAnswer.refuse(401, "X-Hub-Signature-256 header is missing")
+        if not verify.verify_meta_signature(request.body, header, secret):
+            return WebhookAnswer.refuse(401, "X-Hub-Signature-256 does not match the body")
+        return None
+
+    def claims(self, payload: Any) -> bool:
+        return isinstance(payload, dict) and payload.get("object") in meta_normalizer.SUPPORTED_OBJECTS
+
+    def normalize(self, payload: Any, brand: BrandAccounts) -> NormalizeResult:
+        return meta_normalizer.normalize(payload, brand)
+
+    def reply(self, reply: OutgoingReply, *, now: datetime) -> SentReply:
+        return self.connector.send(reply, now=now)
+
+
+def build_meta(settings: MetaSettings, http: Any) -> MetaSource:
+    token = present(settings.meta_page_token)
+    connector: ReplyConnector = (
+        MetaReplyConnector(
+            http,
+            graph_url=settings.meta_graph_url,
+            page_token=token,
+            app_secret=present(settings.meta_app_secret),
+            page_id=settings.meta_page_id,
+        )
+        if token is not None
+        else Unconfigured(ErrorKind.AUTH, NO_PAGE_TOKEN)
+    )
+    return MetaSource(settings, connector=connector)
+
+
+__all__ = ["FACEBOOK", "INSTAGRAM", "MESSENGER", "MetaSource", "build_meta"]

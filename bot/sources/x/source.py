@@ -1,0 +1,89 @@
+"""X: the Account Activity webhook at `/webhooks/x` (CRC + signed deliveries) and the mentions poller."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from socialdesk.connectors import verify
+from socialdesk.connectors.replies.x import POST_LIMIT, XReplyConnector
+from socialdesk.domain.voice import x_length
+from socialdesk.ingest.normalizers import x as x_normalizer
+from socialdesk.plugins.mentions import NormalizeResult
+from socialdesk.plugins.payloads import BrandAccounts
+from socialdesk.plugins.replies import ErrorKind, OutgoingReply, ReplyConnector, SentReply
+from socialdesk.plugins.source import (
+    PlatformSpec,
+    ReplyCapabilities,
+    Source,
+    WebhookAnswer,
+    WebhookRequest,
+)
+from socialdesk.sources.settings_base import present, secret_text
+from socialdesk.sources.unconfigured import Unconfigured
+from socialdesk.sources.x.poller import XMentionsPolling
+from socialdesk.sources.x.settings import XSettings
+
+# X counts 280 weighted characters (links 23, wide characters 2) for a post; a DM is answered privately.
+X = PlatformSpec(
+    "x", "X", ReplyCapabilities(public=True, private=True, max_length=POST_LIMIT, length=x_length)
+)
+NO_TOKEN = "Replies on X need X_ACCESS_TOKEN, which is not set: ask an admin to connect X."
+
+
+class XSource(Source):
+    name = "x"
+    platforms = (X,)
+    accepts_webhooks = True
+
+    def __init__(
+        self, settings: XSettings, *, connector: ReplyConnector, poller: XMentionsPolling | None
+    ) -> None:
+        self._settings = settings
+        self.connector = connector  # public: a test may put one on another client in its place
+        self.poller = poller
+
+    @property
+    def can_reply(self) -> bool:
+        return not isinstance(self.connector, Unconfigured)
+
+    def challenge(self, request: WebhookRequest) -> WebhookAnswer:
+        secret = secret_text(self._settings.x_consumer_secret)
+        if secret is None:
+            return WebhookAnswer.refuse(503, "X_CONSUMER_SECRET is not configured")
+        crc_token = request.query.get("crc_token")
+        if not crc_token:
+            return WebhookAnswer.refuse(400, "crc_token query parameter is missing")
+        return WebhookAnswer(200, verify.x_crc_response(crc_token, secret))
+
+    def verify(self, request: WebhookRequest) -> WebhookAnswer | None:
+        secret = secret_text(self._settings.x_consumer_secret)
+        if secret is None:
+            return WebhookAnswer.refuse(503, "X_CONSUMER_SECRET is not configured")
+        header = request.headers.get("x-twitter-webhooks-signature")
+        if not header:
+            return WebhookAnswer.refuse(401, "x-twitter-webhooks-signature header is missing")
+        if not verify.verify_x_signature(request.body, header, secret):
+            return WebhookAnswer.refuse(401, "x-twitter-webhooks-signature does not match the body")
+        return None
+
+    def normalize(self, payload: Any, brand: BrandAccounts) -> NormalizeResult:
+        return x_normalizer.normalize(payload, brand)
+
+    def reply(self, reply: OutgoingReply, *, now: datetime) -> SentReply:
+        return self.connector.send(reply, now=now)
+
+
+def build_x(settings: XSettings, http: httpx.Client) -> XSource:
+    token = present(settings.x_access_token)
+    connector: ReplyConnector = (
+        XReplyConnector(http, base_url=settings.x_api_url, access_token=token)
+        if token is not None
+        else Unconfigured(ErrorKind.AUTH, NO_TOKEN)
+    )
+    poller = None
+    if token is not None and settings.x_user_id is not None:
+        poller = XMentionsPolling(http, base_url=settings.x_api_url, user_id=settings.x_user_id, token=token)
+    return XSource(settings, connector=connector, poller=poller)
