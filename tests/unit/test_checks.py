@@ -4,7 +4,8 @@ as `file: key: reason`; the same checks refuse `serve`, `socket` and `demo` with
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 
 from socialdesk.checks import Mode, Problem, collect_problems, database_problems
 from socialdesk.cli import cli
+from socialdesk.cli_config import preflight
 from socialdesk.samples import sample_config_path, shipped_playbooks_path
 from socialdesk.settings import Settings
 
@@ -207,3 +209,31 @@ def test_a_playbook_key_written_twice_is_named_by_file_line_and_key(
     [problem] = collect_problems(Mode.SERVE).problems
     assert (problem.source, problem.line, problem.key) == (str(folder / "outage.yaml"), title + 2, "title")
     assert problem.reason.startswith("appears twice in the same mapping")
+
+
+@pytest.fixture
+def broken_plugin_installed(here: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A plugin distribution on sys.path, as pip leaves one, whose module fails to import."""
+    site = here / "site"
+    site.mkdir()
+    (site / "sd_checks_broken.py").write_text('raise RuntimeError("missing dependency: crmlib")\n')
+    info = site / "sd_checks_broken-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: sd_checks_broken\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[socialdesk.plugins]\ncrm = sd_checks_broken:plugin\n")
+    monkeypatch.syspath_prepend(str(site))
+    yield
+    sys.modules.pop("sd_checks_broken", None)
+
+
+def test_config_check_reports_a_broken_plugin_but_a_start_does_not_stop_for_it(
+    here: Path, monkeypatch: pytest.MonkeyPatch, broken_plugin_installed: None
+) -> None:
+    _env(monkeypatch, **SLACK)
+    result = CliRunner().invoke(cli, ["config", "check"])
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines() == [
+        "plugin crm: load: import sd_checks_broken:plugin: RuntimeError: missing dependency: crmlib"
+    ]
+    # serve switches a broken plugin off and reports it while serving (DESIGN.md 5): no refusal here.
+    assert preflight(Mode.SERVE).slack_signing_secret is not None
