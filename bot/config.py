@@ -110,6 +110,8 @@ DEFAULT_FIRST_RESPONSE_MINUTES: dict[Platform, int] = {
     Platform.REVIEW: 24 * 60,
     Platform.OTHER: 60,
 }
+# A platform a source plugin declares, where the team's `sla.first_response` names none: an hour.
+PLUGIN_PLATFORM_FIRST_RESPONSE_MINUTES = 60
 
 
 class SlaTargets(_Strict):
@@ -149,7 +151,7 @@ class SlaTargets(_Strict):
             return table[priority.value]
         if "default" in table:
             return table["default"]
-        return DEFAULT_FIRST_RESPONSE_MINUTES[platform]
+        return DEFAULT_FIRST_RESPONSE_MINUTES.get(platform, PLUGIN_PLATFORM_FIRST_RESPONSE_MINUTES)
 
 
 class Roles(_Strict):

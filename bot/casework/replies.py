@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from socialdesk.casework.reply_form import (
+    Capabilities,
     ReplyDraft,
     ReplyForm,
     allowed_visibilities,
@@ -30,7 +31,6 @@ from socialdesk.casework.reply_form import (
 from socialdesk.casework.roles import Actor, Capability
 from socialdesk.clock import Clock, as_utc
 from socialdesk.config import Config
-from socialdesk.plugins.replies import OutgoingReply, PlatformError, ReplyConnector, ReplyTarget
 from socialdesk.domain import casework as rules
 from socialdesk.domain.casework import EventKind
 from socialdesk.domain.enums import MentionKind, Platform, ReplyStatus, ReplyVisibility
@@ -39,6 +39,7 @@ from socialdesk.domain.models import Mention, PlatformReply
 from socialdesk.domain.notify import CaseNotifier
 from socialdesk.domain.voice import VoiceReport
 from socialdesk.failpoints import failpoint
+from socialdesk.plugins.replies import OutgoingReply, PlatformError, ReplyConnector, ReplyTarget
 from socialdesk.store import events_repo
 from socialdesk.store.db import writer
 
@@ -79,6 +80,7 @@ class ReplyDesk:
         notifier: CaseNotifier,
         connector: ReplyConnector,
         agent_name: Callable[[str], str],
+        capabilities: Capabilities | None = None,  # the platform's, from its source (app.py)
     ) -> None:
         self._engine = engine
         self._writer = writer(engine)
@@ -86,7 +88,13 @@ class ReplyDesk:
         self._clock = clock
         self._notifier = notifier
         self._connector = connector
-        self.form = ReplyForm(engine=engine, config=config, clock=clock, agent_name=agent_name)
+        self.form = ReplyForm(
+            engine=engine,
+            config=config,
+            clock=clock,
+            agent_name=agent_name,
+            **({"capabilities": capabilities} if capabilities is not None else {}),
+        )
 
     # --- the form (socialdesk.casework.reply_form) -----------------------------------------------------
 
@@ -123,7 +131,12 @@ class ReplyDesk:
             case = case_or_404(session, case_id, lock=True)
             rules.check_can_reply(case, actor.user_id, is_lead=actor.can(Capability.ACT_ON_OTHERS))
             latest = latest_mention(session, case_id)
-            if visibility not in allowed_visibilities(latest):
+            allowed = allowed_visibilities(latest, self.form.capabilities(latest.platform))
+            if visibility not in allowed:
+                if allowed == (ReplyVisibility.PUBLIC,):
+                    raise DomainError(
+                        f"{latest.platform.label} has no private replies: answer #{case_id} publicly."
+                    )
                 raise DomainError(f"#{case_id} is a private conversation; the answer can only be private.")
             report = self.check(
                 platform=case.platform,

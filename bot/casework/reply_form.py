@@ -20,12 +20,17 @@ from socialdesk.domain.enums import MentionKind, Platform, ReplyVisibility
 from socialdesk.domain.errors import CaseNotFound, DomainError
 from socialdesk.domain.models import Case, Mention
 from socialdesk.domain.voice import VoiceReport, check_reply, initials
+from socialdesk.plugins.source import ReplyCapabilities
 from socialdesk.store.case_views import case_view
 
 log = logging.getLogger(__name__)
 
-# Platforms where a public answer is possible at all (a Messenger thread is private by nature).
-_PRIVATE_ONLY = frozenset({Platform.MESSENGER})
+# What answering on a platform allows, as the source that answers there declares it (None: no source).
+Capabilities = Callable[[Platform], ReplyCapabilities | None]
+
+
+def _unknown(platform: Platform) -> ReplyCapabilities | None:
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,19 +56,34 @@ class ReplyDraft:
     suggestions: tuple[Suggestion, ...]
 
 
-def allowed_visibilities(answering: Mention) -> tuple[ReplyVisibility, ...]:
+def allowed_visibilities(
+    answering: Mention, capabilities: ReplyCapabilities | None = None
+) -> tuple[ReplyVisibility, ...]:
     """A private message can only be answered privately; a public post either way (a case moved to
-    private messages may still get a public "glad we sorted it" under the post)."""
-    if answering.is_private or answering.kind is MentionKind.DIRECT or answering.platform in _PRIVATE_ONLY:
-        return (ReplyVisibility.PRIVATE,)
+    private messages may still get a public "glad we sorted it" under the post), as far as the
+    platform's source allows: no public answer on Messenger, no private one where none exists."""
+    private_only = (ReplyVisibility.PRIVATE,)
+    if answering.is_private or answering.kind is MentionKind.DIRECT:
+        return private_only
+    if capabilities is not None and not capabilities.public:
+        return private_only
+    if capabilities is not None and not capabilities.private:
+        return (ReplyVisibility.PUBLIC,)
     return (ReplyVisibility.PUBLIC, ReplyVisibility.PRIVATE)
 
 
 class ReplyForm:
     def __init__(
-        self, *, engine: Engine, config: Config, clock: Clock, agent_name: Callable[[str], str]
+        self,
+        *,
+        engine: Engine,
+        config: Config,
+        clock: Clock,
+        agent_name: Callable[[str], str],
+        capabilities: Capabilities = _unknown,
     ) -> None:
         self._engine = engine
+        self.capabilities = capabilities
         self._config = config
         self._clock = clock
         self._agent_name = agent_name
@@ -81,7 +101,7 @@ class ReplyForm:
             name = self.agent_name(actor)
             crisis_first = self._crisis_suggestion(session, case, view, name)
 
-        allowed = allowed_visibilities(latest)
+        allowed = allowed_visibilities(latest, self.capabilities(latest.platform))
         chosen = visibility if visibility in allowed else allowed[0]
         return ReplyDraft(
             case=view,
@@ -163,9 +183,12 @@ class ReplyForm:
     def check(
         self, *, platform: Platform, visibility: ReplyVisibility, text: str, agent_name: str
     ) -> VoiceReport:
+        capabilities = self.capabilities(platform)
         return check_reply(
             text,
             platform=platform,
+            count=capabilities.length if capabilities is not None else None,
+            platform_limit=capabilities.max_length if capabilities is not None else None,
             visibility=visibility,
             voice=self._config.brand_voice,
             masking=self._config.masking,

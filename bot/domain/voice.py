@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal
 
@@ -300,8 +301,14 @@ def check_reply(
     voice: BrandVoice,
     masking: Masking,
     agent_initials: str | None,
+    count: Callable[[str], int] | None = None,
+    platform_limit: int | None = None,
 ) -> VoiceReport:
-    """Check a reply against the brand voice and safety rules; never raises on any text."""
+    """Check a reply against the brand voice and safety rules; never raises on any text.
+
+    `count` and `platform_limit` are the platform's own counting and limit, as its source declares them
+    (`ReplyCapabilities.length`, `.max_length`); the brand's `max_length` for the platform wins where it
+    sets one. Without them (no source at hand), `platform_length` counts."""
     body = text.strip()
     problems: list[VoiceProblem] = []
     if not body:
@@ -327,8 +334,8 @@ def check_reply(
             signed = True
 
     spans = _urls(body)
-    length = platform_length(final_text, platform)
-    limit = voice.max_length.get(platform)
+    length = count(final_text) if count is not None else platform_length(final_text, platform)
+    limit = voice.max_length.get(platform, platform_limit)
     if limit is not None and length > limit:
         notes = ["signature included"] if signed else []
         if platform is Platform.X and _urls(final_text):

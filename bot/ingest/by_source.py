@@ -64,7 +64,17 @@ class InboxReader:
             polled = self._plugins.source(name.removesuffix(POLL_SUFFIX))
             if polled is not None:
                 return polled, _poll_reader(polled)
-        raise SourceUnavailable(f"no active source reads inbox rows of {inbox_source!r}; the body is kept")
+        raise SourceUnavailable(
+            f"no active source reads inbox rows of {inbox_source!r}{self._why(name)}; the body is kept"
+        )
+
+    def _why(self, name: str) -> str:
+        """Why the source of that name is not running, when a plugin once gave it."""
+        base = name.removesuffix(POLL_SUFFIX)
+        for record in self._plugins.records:
+            if any(isinstance(c, Source) and c.name in (name, base) for c in record.contributions):
+                return f" (plugin {record.name} is {record.status})"
+        return ""
 
     def read(self, source: Source, reader: Reader, payload: Any, brand: BrandAccounts) -> NormalizeResult:
         """`reader(payload, brand)` through the plugin guard: `MalformedPayload` passes, anything else

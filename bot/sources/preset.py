@@ -16,18 +16,23 @@ from pydantic_settings import BaseSettings
 
 from socialdesk.config import Config
 from socialdesk.domain.enums import Platform
+from socialdesk.plugins.plugin import Plugin
 from socialdesk.settings import Settings
+from socialdesk.sources import generic, meta, x
 from socialdesk.sources.generic.settings import GenericSettings
 from socialdesk.sources.meta.settings import MetaSettings
 from socialdesk.sources.x.settings import XSettings
 
+# The same three socialdesk's entry points name (pyproject.toml), for callers without a runtime.
+BUILTIN_PLUGINS: tuple[Plugin, ...] = (meta.plugin, x.plugin, generic.plugin)
 
-def builtin_settings(settings: Settings, config: Config) -> Mapping[str, BaseSettings]:
+
+def builtin_settings(settings: Settings, config: Config | None = None) -> Mapping[str, BaseSettings]:
     """The built-in plugins' settings, by plugin name, from `settings` (already validated there).
 
     The X poller polls the first of the config's `ingest.brand_ids.x`, as before the sources were
     plugins (read from the environment alone, it is `X_USER_ID`)."""
-    x_ids = config.ingest.brand_ids.get(Platform.X) or []
+    x_ids = (config.ingest.brand_ids.get(Platform.X) or []) if config is not None else []
     x_user = next((str(i).strip() for i in x_ids if str(i).strip().isdigit()), None)
     return {
         "meta": MetaSettings.model_construct(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
@@ -39,6 +40,9 @@ ROUTE_LIMITS: Final[Mapping[tuple[str, str], int]] = {
     ("POST", "/webhooks/generic"): 1 * MB,  # a full batch of 500 mentions is about 250 KB
     ("POST", "/webhooks/survey"): 64 * KB,
 }
+# A source plugin's webhook (`/webhooks/<name>`, one path segment): what the built-in sources take.
+SOURCE_WEBHOOK_LIMIT: Final = 1 * MB
+_SOURCE_WEBHOOK = re.compile(r"/webhooks/[a-z][a-z0-9_]{0,31}")
 # Every other method and path (health, metrics, verification challenges, unknown routes) takes no body.
 NO_BODY: Final = 0
 # Metric labels name only these paths: a label per path an attacker makes up would grow without end.
@@ -46,7 +50,10 @@ _LABELLED_PATHS: Final = frozenset({path for _, path in ROUTE_LIMITS} | {"/healt
 
 
 def limit_for(method: str, path: str) -> int:
-    return ROUTE_LIMITS.get((method.upper(), path.rstrip("/") or "/"), NO_BODY)
+    key = (method.upper(), path.rstrip("/") or "/")
+    if key not in ROUTE_LIMITS and key[0] == "POST" and _SOURCE_WEBHOOK.fullmatch(key[1]):
+        return SOURCE_WEBHOOK_LIMIT
+    return ROUTE_LIMITS.get(key, NO_BODY)
 
 
 class _TooLarge(Exception):

@@ -65,6 +65,10 @@ def _answer(answer: WebhookAnswer) -> Response:
     return PlainTextResponse(answer.body, status_code=answer.status)
 
 
+def _claims(source: Source, payload: Any) -> Callable[[], bool]:
+    return lambda: source.claims(payload)
+
+
 class WebhookRoutes:
     def __init__(self, deps: WebhookDeps) -> None:
         self._d = deps
@@ -102,14 +106,20 @@ class WebhookRoutes:
             now=self._d.clock.now(),
         )
 
-    def _guarded_answer(self, source: Source, hook: str, call: Callable[[], WebhookAnswer | None]) -> Any:
-        unavailable = WebhookAnswer.refuse(503, f"the source {source.name} is switched off")
+    def _guarded_answer(
+        self, source: Source, hook: str, call: Callable[[], WebhookAnswer | None]
+    ) -> WebhookAnswer | None:
+        """The hook's answer; a hook that raises switches its plugin off and the request gets 503."""
+        unavailable: WebhookAnswer | None = WebhookAnswer.refuse(
+            503, f"the source {source.name} is switched off"
+        )
         return self._d.plugins.guarded(source, hook, call, unavailable)
 
     # -- GET: the platform's subscription check ---------------------------------------------
     async def challenge(self, source: Source, request: Request) -> Response:
         asked = await self._request(request)
-        answer: WebhookAnswer = self._guarded_answer(source, "challenge", lambda: source.challenge(asked))
+        answer = self._guarded_answer(source, "challenge", lambda: source.challenge(asked))
+        assert answer is not None  # a challenge always answers
         if answer.status in (401, 403):
             self._count(source.name, "forged")
         elif not answer.refused:
@@ -120,7 +130,7 @@ class WebhookRoutes:
     async def event(self, source: Source, request: Request) -> Response:
         body = await request.body()
         asked = await self._request(request, body)
-        refusal: WebhookAnswer | None = self._guarded_answer(source, "verify", lambda: source.verify(asked))
+        refusal = self._guarded_answer(source, "verify", lambda: source.verify(asked))
         if refusal is not None:
             if refusal.status in (401, 403):
                 return self._forged(source.name, refusal)
@@ -147,7 +157,7 @@ class WebhookRoutes:
         """On a shared route, the source that claims the payload; else the route's own."""
         sharing = [s for s in self._d.plugins.sources() if s is not route and s.shared_route == route.name]
         for other in sharing:
-            if self._d.plugins.guarded(other, "claims", lambda o=other: o.claims(payload), False):
+            if self._d.plugins.guarded(other, "claims", _claims(other, payload), False):
                 return other
         return route
 
