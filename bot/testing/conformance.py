@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from socialdesk.domain.enums import Platform, ReplyStatus
 from socialdesk.domain.models import PlatformReply
+from socialdesk.ingest.by_source import poll_feed
 from socialdesk.plugins.source import SamplePayload, Source
 
 if TYPE_CHECKING:
@@ -60,11 +61,7 @@ def _check_declaration(desk: Desk, source: Source) -> Source:
         raise _fail(source, "`platforms` is empty: declare the PlatformSpec its mentions are posted on")
     running = desk.runtime.plugins.source(name)
     if running is None:
-        states = "; ".join(
-            f"{r.name}: {r.status}" + (f" ({', '.join(r.problems)})" if r.problems else "")
-            for r in desk.runtime.plugins.records
-        )
-        raise _fail(source, f"the runtime does not run it. Plugins: {states or 'none'}")
+        raise _fail(source, f"the runtime does not run it. Plugins: {desk.plugin_states()}")
     return running
 
 
@@ -73,7 +70,12 @@ def _normalized_count(desk: Desk, source: Source, sample: SamplePayload) -> None
         payload = json.loads(sample.body)
     except ValueError as exc:
         raise _fail(source, f"sample {sample.name!r} is not JSON: {exc}") from None
-    result = source.normalize(payload, desk.runtime.pipeline.brand)
+    brand = desk.runtime.pipeline.brand
+    # A poll page is read by the poller's own normalize when it has one (as ingest reads `<name>_poll`).
+    polled = (
+        source.poller.normalize(payload, brand) if source.poller and not source.accepts_webhooks else None
+    )
+    result = polled if polled is not None else source.normalize(payload, brand)
     if len(result.mentions) != sample.mentions:
         skipped = "; ".join(s.reason for s in result.skipped) or "none"
         raise _fail(
@@ -99,9 +101,10 @@ def _deliver(desk: Desk, source: Source, sample: SamplePayload, *, again: bool) 
 
 
 def _inbox_story(desk: Desk, source: Source) -> str:
-    rows = desk.inbox(source.name)
+    feed = source.name if source.accepts_webhooks else poll_feed(source)
+    rows = desk.inbox(feed)
     if not rows:
-        return f"nothing reached the inbox under {source.name!r}"
+        return f"nothing reached the inbox under {feed!r}"
     last = rows[-1]
     return f"its inbox item is {last.status.value}" + (f": {last.reason}" if last.reason else "")
 

@@ -28,8 +28,10 @@ from socialdesk.clock import ManualClock
 from socialdesk.config import Config, load_config
 from socialdesk.domain.models import Case, InboxItem, PlatformReply
 from socialdesk.ingest import inbox as inbox_store
+from socialdesk.ingest.by_source import poll_feed
 from socialdesk.jobs import Job
 from socialdesk.plugins.plugin import Plugin
+from socialdesk.plugins.source import Source
 from socialdesk.samples import sample_config_path
 from socialdesk.settings import Settings
 from socialdesk.standin import SlackStandin, StoredMessage
@@ -90,16 +92,21 @@ class Desk:
         return get_webhook(self.url, name, query)
 
     def accept_page(self, source: str, body: bytes) -> bool:
-        """Store `body` in the inbox as `source`'s poller does with each page it fetched (False: the same
+        """Store `body` in the inbox as the poller of `source` stores each page it fetched (False: that
         page was stored before). `drain` or `settle` turns it into cases."""
         stored = inbox_store.accept(
             self.runtime.engine,
-            source=source,
+            source=poll_feed(self.source(source)),
             body=body,
             content_type="application/json",
             now=self.clock.now(),
         )
         return not stored.duplicate
+
+    def poll(self, source: str) -> object:
+        """Run the poller of `source` now, as its scheduled job does (the cursor read from and saved to
+        the database, `RateLimited` honoured); `settle` then turns what it stored into cases."""
+        return self.jobs.run(f"poll-{source}")
 
     # --- in: Slack --------------------------------------------------------------------------------------
     def command(self, text: str, *, user: str = AGENT, channel: str = SUPPORT_CHANNEL) -> Answers:
@@ -160,6 +167,23 @@ class Desk:
 
     def inbox(self, source: str) -> list[InboxItem]:
         return reading.inbox(self.runtime.engine, source)
+
+    def source(self, name: str) -> Source:
+        """The running source `name` (the instance the plugin's `build` returned)."""
+        running = self.runtime.plugins.source(name)
+        if running is None:
+            raise LookupError(f"the runtime runs no source {name!r}: {self.plugin_states()}")
+        return running
+
+    def plugin_states(self) -> str:
+        """Each plugin's status and problems on one line, for assertion messages."""
+        return (
+            "; ".join(
+                f"{r.name}: {r.status}" + (f" ({', '.join(r.problems)})" if r.problems else "")
+                for r in self.runtime.plugins.records
+            )
+            or "no plugins"
+        )
 
     def duty_messages(self) -> list[StoredMessage]:
         """What was posted to the duty channel (plugin failures, plugin jobs' notices)."""

@@ -23,8 +23,10 @@ class Card:
 
     @property
     def text(self) -> str:
-        """Every text on the card (blocks, fields, context, buttons) joined by newlines: for `in` checks."""
-        return "\n".join([self.message.text, *block_texts(self.message.blocks or [])])
+        """Every text on the card (blocks, fields, context, buttons) joined by newlines, as a person
+        reads it (Slack's `&amp;`, `&lt;`, `&gt;` escapes undone): for `in` checks."""
+        raw = "\n".join([self.message.text, *block_texts(self.message.blocks or [])])
+        return raw.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
     @property
     def blocks(self) -> list[dict[str, Any]]:
