@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from starlette.applications import Starlette
 
 from socialdesk import failpoints
+from socialdesk.app_outbox import build_outbox
 from socialdesk.casework.replies import ReplyDesk
 from socialdesk.casework.roles import RoleDirectory
 from socialdesk.casework.service import CaseWork
@@ -34,6 +35,7 @@ from socialdesk.ingest.pipeline import IngestPipeline
 from socialdesk.ingest.worker_process import IngestProcess
 from socialdesk.jobs import Job
 from socialdesk.metrics import Metrics
+from socialdesk.outbox.sender import OutboxSender
 from socialdesk.plugin_host.duty import DutyNotices
 from socialdesk.plugin_host.enrichers import EnricherRunner
 from socialdesk.plugin_host.events import EventRelay
@@ -49,7 +51,6 @@ from socialdesk.slack.channels import ChannelDirectory
 from socialdesk.slack.executor import TrackingExecutor
 from socialdesk.slack.notifier import OutboxNotifier
 from socialdesk.slack.offload import OffloadSlot
-from socialdesk.slack.outbox import OutboxSender
 from socialdesk.slack.people import display_names_via
 from socialdesk.slack.request_checks import SlackRequestChecks, WorkspaceGuard, install_workspace_check
 from socialdesk.slack.slack_health import SlackStatus
@@ -100,6 +101,9 @@ class Runtime:
     inbox_writer: InboxWriter | None = None  # webhook payloads, stored in group commits
     # `serve`'s ingest pipeline in its own process (bot/ingest/worker_process.py); None: in this one.
     ingest_process: IngestProcess | None = None
+    # The outbox worker's look for rows nobody woke it for: queued by another replica (a follower's
+    # listeners) or fallen due (a retry, a paced channel). Rows queued in this process wake it at once.
+    outbox_poll_seconds: float = 1.0
     _ingest_loop: WakeableLoop | None = field(default=None, repr=False)
     _outbox_loop: WakeableLoop | None = field(default=None, repr=False)
 
@@ -110,8 +114,7 @@ class Runtime:
             self._ingest_loop.wake()
 
     def wake_outbox(self) -> None:
-        if self._outbox_loop is not None:
-            self._outbox_loop.wake()
+        self.outbox.wake()
 
     def wait_for_listeners(self, timeout: float = 10.0) -> None:
         """Wait for Slack listener work that runs after the ack (private answers, modals)."""
@@ -122,6 +125,7 @@ class Runtime:
         """Process everything pending now: inbox, then outbox (used by tests, `demo` and the CLI)."""
         self.pipeline.drain()
         self.outbox.drain()
+        self.plugins.flush_reports()
 
     def run_until_idle(self, clock: ManualClock, *, max_rounds: int = 1000) -> None:
         """Process the inbox, then send everything the outbox holds, moving the manual clock to each
@@ -130,7 +134,10 @@ class Runtime:
         for _ in range(max_rounds):
             report = self.outbox.drain()
             if report.next_due is None:
-                return
+                self.plugins.flush_reports()  # a card section that failed while drawing: told now...
+                if self.outbox.drain().next_due is None:  # ...and its duty message sent
+                    return
+                continue
             clock.set(max(report.next_due, clock.now()))
         raise RuntimeError("the outbox did not settle")
 
@@ -145,9 +152,8 @@ class Runtime:
             "outbox",
             self.outbox_step,
             self.clock,
-            # Card updates are queued by listeners, the SLA scan and other replicas, none of which can
-            # wake this loop: a one-second look keeps "the card updates for everyone" prompt.
-            idle_seconds=1.0,
+            idle_seconds=self.outbox_poll_seconds,
+            wake_event=self.outbox.woken,  # set by `wake`: the notifier's after-commit, ingest, digests
         )
         self.loops = [self._outbox_loop]
         if self.ingest_process is None:
@@ -160,7 +166,9 @@ class Runtime:
         """One pass of the outbox worker: send what is due, if this process is the one that sends."""
         if not self.sends_to_slack():
             return None
-        return self.outbox.drain(between_sends=self.foreground.yield_if_busy).next_due
+        due = self.outbox.drain(between_sends=self.foreground.yield_if_busy).next_due
+        self.plugins.flush_reports()  # a card section that failed while a card was drawn
+        return due
 
     def stop_workers(self) -> None:
         for loop in self.loops:
@@ -225,7 +233,18 @@ def build_runtime(
         retry_handlers=[],
     )
     channels = ChannelDirectory(client=slack, engine=engine)
-    notifier = OutboxNotifier(config)
+    outbox = build_outbox(
+        engine=engine,
+        client=slack,
+        channels=channels,
+        clock=clock,
+        metrics=metrics,
+        plugins=plugin_set,
+        per_channel_interval=settings.slack_channel_interval,
+    )
+    # Every transaction that queues through the notifier (claims, replies, the SLA scan...) wakes the
+    # sender when it commits: the card update goes out now, not at the worker's next poll.
+    notifier = OutboxNotifier(config, on_queued=outbox.wake)
     try:
         pipeline = IngestPipeline(
             engine=engine,
@@ -237,14 +256,6 @@ def build_runtime(
         )
     except ModelFileError as exc:
         raise StartupError(f"SOCIALDESK_TRIAGE_MODEL: {exc}") from None
-    outbox = OutboxSender(
-        engine=engine,
-        client=slack,
-        channels=channels,
-        clock=clock,
-        metrics=metrics,
-        per_channel_interval=settings.slack_channel_interval,
-    )
     listeners = TrackingExecutor()
     bolt = App(
         client=slack,
@@ -280,6 +291,7 @@ def build_runtime(
     runtime.jobs.update({job.id: job for job in scheduled_plugin_jobs(plugin_set, clock=clock, duty=duty)})
     if plugin_set.observers():
         relay = EventRelay(engine=engine, plugins=plugin_set, clock=clock)
+        relay.start()  # observers hear of what happens from now on, not of the whole history
         runtime.jobs["plugin-events"] = Job("plugin-events", relay.run, every_seconds=5)
     work = CaseWork(
         engine=engine,
@@ -298,6 +310,7 @@ def build_runtime(
         notifier=notifier,
         connector=connectors,
         agent_name=display_names_via(slack),
+        capabilities=connectors.capabilities,
     )
     runtime.replies = replies
     runtime.jobs["reply-recovery"] = Job(
@@ -312,12 +325,8 @@ def build_runtime(
     )
     from socialdesk.periodic import period_job
 
-    def wake_outbox() -> None:
-        # With the workers running (serve), the digest goes out now rather than at the outbox's next pass.
-        if runtime._outbox_loop is not None:
-            runtime._outbox_loop.wake()
-
-    digests = DigestService(engine=engine, config=config, clock=clock, on_queued=wake_outbox)
+    # With the workers running (serve), the digest goes out now rather than at the outbox's next pass.
+    digests = DigestService(engine=engine, config=config, clock=clock, on_queued=outbox.wake)
     runtime.jobs["digest"] = period_job("digest", digests.send_if_due, clock)
     # wiring: surveys
     from socialdesk.surveys.wiring import (

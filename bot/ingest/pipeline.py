@@ -118,6 +118,8 @@ class IngestPipeline:
             taken = self._process_batch(batch, report, between_items)
             if taken == 0:
                 break
+        if self.enrichers is not None:
+            self.enrichers.flush_reports()  # an enricher switched off mid-transaction is reported now
         return report
 
     def _process_batch(self, batch: int, report: DrainReport, between_items: Callable[[], None]) -> int:

@@ -68,6 +68,9 @@ class EnricherRunner:
     def __bool__(self) -> bool:
         return bool(self._plugins.enrichers())
 
+    def flush_reports(self) -> None:
+        self._plugins.flush_reports()
+
     def run(self, facts: MentionFacts) -> Applied:
         applied = Applied(priority=facts.priority, priority_reason=facts.priority_reason)
         for enricher in self._plugins.enrichers():

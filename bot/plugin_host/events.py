@@ -50,6 +50,10 @@ class EventRelay:
         self._plugins = plugins
         self._clock = clock
 
+    def start(self) -> None:
+        """Set the cursor at the newest event if there is none yet (the first start with observers)."""
+        self._cursor(self._clock.now())
+
     def run(self) -> int:
         """Tell the observers every settled event after the cursor; returns how many events were read."""
         if not self._plugins.observers():
@@ -78,7 +82,7 @@ class EventRelay:
                 self._plugins.guarded(observer, "on_event", partial(observer.on_event, event), None)
 
     def _cursor(self, now: datetime) -> int:
-        """The last event told; on the first run, the newest event now (observers start from today)."""
+        """The last event told; at the first start with observers, the newest event then."""
         with session_scope(self._writer) as session:
             state = session.get(PluginState, CURSOR_KEY)
             if state is not None:

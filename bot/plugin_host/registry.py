@@ -35,6 +35,8 @@ class PluginSet:
                 self._owner[id(item)] = record
         self._lock = threading.Lock()
         self._reporters: list[FailureReporter] = []
+        self._deferred: list[FailureReporter] = []
+        self._pending: list[tuple[str, str]] = []
 
     # --- what is running -------------------------------------------------------------------------------
     def _active(self) -> Iterator[Contribution]:
@@ -99,8 +101,25 @@ class PluginSet:
         return [f"{r.name}: {p}" for r in self.records if r.status == "failed" for p in r.problems]
 
     # --- isolation -------------------------------------------------------------------------------------
-    def on_failure(self, reporter: FailureReporter) -> None:
-        self._reporters.append(reporter)
+    def on_failure(self, reporter: FailureReporter, *, deferred: bool = False) -> None:
+        """`reporter` is told of each plugin switched off. A `deferred` one (it writes to the database)
+        is told at the next `flush_reports`, never inside the hook's caller: a hook may fail in the
+        middle of ingest's write transaction, where a second writer would wait for the first forever."""
+        (self._deferred if deferred else self._reporters).append(reporter)
+
+    def flush_reports(self) -> None:
+        """Tell the deferred reporters what failed since the last flush (called outside transactions)."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+        for name, reason in pending:
+            self._tell(self._deferred, name, reason)
+
+    def _tell(self, reporters: list[FailureReporter], name: str, reason: str) -> None:
+        for report in reporters:
+            try:
+                report(name, reason)
+            except Exception:  # reporting must not turn one failure into two
+                log.exception("reporting the failure of plugin %s failed", name)
 
     def switch_off(self, record: LoadedPlugin, reason: str) -> None:
         with self._lock:
@@ -108,11 +127,9 @@ class PluginSet:
                 return
             record.fail(reason)
         log.error("plugin %s switched off: %s", record.name, reason)
-        for report in self._reporters:
-            try:
-                report(record.name, reason)
-            except Exception:  # reporting must not turn one failure into two
-                log.exception("reporting the failure of plugin %s failed", record.name)
+        self._tell(self._reporters, record.name, reason)
+        with self._lock:
+            self._pending.append((record.name, reason))
 
     def guarded(
         self,

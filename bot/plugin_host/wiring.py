@@ -55,4 +55,4 @@ def report_to_duty(plugins: PluginSet, duty: DutyNotices) -> None:
     for record in plugins.records:
         if record.status == "failed":
             duty.plugin_failed(record.name, "; ".join(record.problems))
-    plugins.on_failure(duty.plugin_failed)
+    plugins.on_failure(duty.plugin_failed, deferred=True)
