@@ -18,7 +18,6 @@ from sqlmodel import Session, col
 from socialdesk.casework.roles import Actor
 from socialdesk.clock import as_utc
 from socialdesk.connectors.posts.base import BrandPost
-from socialdesk.plugins.replies import ErrorKind, PlatformError
 from socialdesk.crisis.desk_base import CrisisOutcome
 from socialdesk.crisis.statements import Statements
 from socialdesk.domain.crisis import CrisisError, check_can_publish
@@ -26,6 +25,7 @@ from socialdesk.domain.crisis_models import Crisis, CrisisPublication, CrisisSta
 from socialdesk.domain.enums import ReplyStatus
 from socialdesk.domain.playbooks.schema import PUBLISHABLE, Playbook, StatementKind
 from socialdesk.failpoints import failpoint
+from socialdesk.plugins.replies import ErrorKind, PlatformError
 from socialdesk.store import crisis_repo
 
 log = logging.getLogger(__name__)

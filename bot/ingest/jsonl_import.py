@@ -14,10 +14,10 @@ from socialdesk.config import Config
 from socialdesk.ingest import inbox
 from socialdesk.ingest.history import HISTORY_SOURCE
 from socialdesk.ingest.normalizers import normalize
-from socialdesk.plugins.payloads import BrandAccounts
 from socialdesk.ingest.pipeline import IngestPipeline
-from socialdesk.plugins.mentions import MalformedPayload
 from socialdesk.metrics import Metrics
+from socialdesk.plugins.mentions import MalformedPayload
+from socialdesk.plugins.payloads import BrandAccounts
 from socialdesk.settings import Settings
 from socialdesk.slack.notifier import OutboxNotifier
 from socialdesk.store.db import make_engine

@@ -36,10 +36,10 @@ from sqlmodel import Session, col, select
 from socialdesk.casework.replies import Delivery, ReplyDesk
 from socialdesk.clock import Clock, as_utc
 from socialdesk.config import Config
-from socialdesk.plugins.replies import ErrorKind
 from socialdesk.domain.enums import CaseStatus, Platform, ReplyStatus, ReplyVisibility
 from socialdesk.domain.errors import DomainError
 from socialdesk.domain.models import Case, Mention, Notice, PlatformReply
+from socialdesk.plugins.replies import ErrorKind
 from socialdesk.store.db import writer
 from socialdesk.surveys import repo, rules
 from socialdesk.surveys.parse import SCALES

@@ -19,8 +19,8 @@ from socialdesk.connectors.owned import OwnsClient
 from socialdesk.connectors.posts.base import BrandPost, BrandPoster, PostedStatement
 from socialdesk.connectors.posts.facebook import FacebookBrandPoster
 from socialdesk.connectors.posts.x import XBrandPoster
-from socialdesk.plugins.replies import ErrorKind, PlatformError
 from socialdesk.connectors.replies.router import make_reply_client
+from socialdesk.plugins.replies import ErrorKind, PlatformError
 from socialdesk.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -17,9 +17,9 @@ from pydantic import SecretStr
 
 from socialdesk.connectors.posts.base import BrandPost, PostedStatement
 from socialdesk.connectors.posts.wire import empty_text, no_id, post_once
-from socialdesk.plugins.replies import ErrorKind, PlatformError, response_json
 from socialdesk.connectors.replies.x import POST_LIMIT, weighted_length
 from socialdesk.connectors.x_errors import x_error
+from socialdesk.plugins.replies import ErrorKind, PlatformError, response_json
 
 PLATFORM = "X"
 

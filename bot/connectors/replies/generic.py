@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 import httpx
 from pydantic import SecretStr
 
+from socialdesk.connectors.verify import GENERIC_SIGNATURE_HEADER, sign_generic
 from socialdesk.plugins.replies import (
     ErrorKind,
     OutgoingReply,
@@ -37,7 +38,6 @@ from socialdesk.plugins.replies import (
     response_json,
     retry_after,
 )
-from socialdesk.connectors.verify import GENERIC_SIGNATURE_HEADER, sign_generic
 
 RATE_LIMIT_FALLBACK = timedelta(seconds=60)
 RECEIVER = "The reply receiver (GENERIC_REPLY_URL)"

@@ -41,6 +41,7 @@ import httpx
 from pydantic import SecretStr
 
 from socialdesk.connectors.meta_errors import meta_error
+from socialdesk.domain.enums import MentionKind, Platform, ReplyVisibility
 from socialdesk.plugins.replies import (
     ErrorKind,
     OutgoingReply,
@@ -50,7 +51,6 @@ from socialdesk.plugins.replies import (
     post,
     response_json,
 )
-from socialdesk.domain.enums import MentionKind, Platform, ReplyVisibility
 
 PRIVATE_REPLY_WINDOW = timedelta(days=7)
 MESSAGE_LIMIT = 2000  # Send API text limit; a longer text is refused by Graph with code 100

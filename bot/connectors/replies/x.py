@@ -26,6 +26,8 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
+from socialdesk.connectors.x_errors import x_error
+from socialdesk.domain.enums import MentionKind, ReplyVisibility
 from socialdesk.plugins.replies import (
     ErrorKind,
     OutgoingReply,
@@ -34,8 +36,6 @@ from socialdesk.plugins.replies import (
     post,
     response_json,
 )
-from socialdesk.connectors.x_errors import x_error
-from socialdesk.domain.enums import MentionKind, ReplyVisibility
 
 POST_LIMIT = 280
 DM_LIMIT = 10_000

@@ -20,8 +20,8 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from socialdesk.ingest.normalizers import generic, meta, x, x_poll
-from socialdesk.plugins.payloads import NO_BRAND, BrandAccounts
 from socialdesk.plugins.mentions import MalformedPayload, NormalizeResult
+from socialdesk.plugins.payloads import NO_BRAND, BrandAccounts
 
 Normalizer = Callable[[Any, BrandAccounts], NormalizeResult]
 

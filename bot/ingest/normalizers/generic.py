@@ -30,8 +30,8 @@ from pydantic import (
 )
 
 from socialdesk.domain.enums import MentionKind, Platform
-from socialdesk.plugins.payloads import BrandAccounts
 from socialdesk.plugins.mentions import Author, MalformedPayload, NormalizedMention, NormalizeResult, Skipped
+from socialdesk.plugins.payloads import BrandAccounts
 
 MAX_BATCH: Final = 500
 MAX_TEXT: Final = 20_000

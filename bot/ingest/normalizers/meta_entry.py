@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from socialdesk.domain.enums import Platform
-from socialdesk.plugins.payloads import BrandAccounts, from_epoch, from_iso
 from socialdesk.plugins.mentions import MalformedPayload, NormalizedMention, Skipped
+from socialdesk.plugins.payloads import BrandAccounts, from_epoch, from_iso
 
 Outcome = NormalizedMention | Skipped
 

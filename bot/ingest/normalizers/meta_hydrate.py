@@ -12,8 +12,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from socialdesk.plugins.payloads import as_object, from_iso, opt_id, opt_object, opt_str
 from socialdesk.plugins.mentions import Author, MalformedPayload, NormalizedMention
+from socialdesk.plugins.payloads import as_object, from_iso, opt_id, opt_object, opt_str
 
 
 def hydrate_instagram_mention(mention: NormalizedMention, graph: Any) -> NormalizedMention:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from socialdesk.domain.enums import MentionKind, Platform
+from socialdesk.ingest.normalizers.meta_entry import MetaEntry, Outcome
+from socialdesk.plugins.mentions import Author, NormalizedMention, Skipped
 from socialdesk.plugins.payloads import (
     as_object,
     flag,
@@ -22,8 +24,6 @@ from socialdesk.plugins.payloads import (
     req_id,
     req_object,
 )
-from socialdesk.ingest.normalizers.meta_entry import MetaEntry, Outcome
-from socialdesk.plugins.mentions import Author, NormalizedMention, Skipped
 
 ECHO = "echo of our own message"
 

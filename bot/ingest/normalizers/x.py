@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from socialdesk.domain.enums import MentionKind, Platform
+from socialdesk.plugins.mentions import Author, MalformedPayload, NormalizedMention, NormalizeResult, Skipped
 from socialdesk.plugins.payloads import (
     BrandAccounts,
     as_list,
@@ -31,7 +32,6 @@ from socialdesk.plugins.payloads import (
     req_object,
     require_snowflake_time,
 )
-from socialdesk.plugins.mentions import Author, MalformedPayload, NormalizedMention, NormalizeResult, Skipped
 
 OWN_POST = "own post"
 ECHO = "echo of our own message"

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from socialdesk.domain.enums import MentionKind, Platform
+from socialdesk.plugins.mentions import Author, MalformedPayload, NormalizedMention, NormalizeResult, Skipped
 from socialdesk.plugins.payloads import (
     BrandAccounts,
     as_list,
@@ -34,7 +35,6 @@ from socialdesk.plugins.payloads import (
     require_snowflake_time,
     unknown_author,
 )
-from socialdesk.plugins.mentions import Author, MalformedPayload, NormalizedMention, NormalizeResult, Skipped
 
 OWN_POST = "own post"
 ECHO = "echo of our own message"
