@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from socialdesk.demo.feed import build_feed
 from socialdesk.ingest.normalizers import NORMALIZERS, normalize
-from socialdesk.plugins.payloads import NO_BRAND, BrandAccounts
 from socialdesk.plugins.mentions import MalformedPayload, NormalizedMention
+from socialdesk.plugins.payloads import NO_BRAND, BrandAccounts
 from tests.fuzz.strategies import META_SAMPLES, X_V2_SAMPLES, json_values, mutated
 
 FEED = build_feed(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))

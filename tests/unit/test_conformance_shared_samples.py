@@ -18,9 +18,9 @@ import pytest
 
 from socialdesk.domain.enums import MentionKind, Platform
 from socialdesk.ingest.normalizers import NORMALIZERS, normalize
-from socialdesk.plugins.payloads import NO_BRAND
 from socialdesk.ingest.normalizers.meta_hydrate import hydrate_instagram_mention
 from socialdesk.plugins.mentions import MalformedPayload, NormalizedMention, NormalizeResult
+from socialdesk.plugins.payloads import NO_BRAND
 
 SOCIAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "social"
 META = SOCIAL / "meta"

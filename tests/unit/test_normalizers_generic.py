@@ -10,8 +10,8 @@ import pytest
 
 from socialdesk.domain.enums import MentionKind, Platform
 from socialdesk.ingest.normalizers import generic, normalize
-from socialdesk.plugins.payloads import NO_BRAND, BrandAccounts
 from socialdesk.plugins.mentions import MalformedPayload
+from socialdesk.plugins.payloads import NO_BRAND, BrandAccounts
 
 BASE: dict[str, Any] = {
     "platform": "x",

@@ -9,9 +9,9 @@ import pytest
 
 from socialdesk.domain.enums import MentionKind, Platform
 from socialdesk.ingest.normalizers import meta
-from socialdesk.plugins.payloads import NO_BRAND, BrandAccounts
 from socialdesk.ingest.normalizers.meta_hydrate import hydrate_instagram_mention
 from socialdesk.plugins.mentions import MalformedPayload, NormalizedMention, NormalizeResult
+from socialdesk.plugins.payloads import NO_BRAND, BrandAccounts
 
 PAGE = "111"
 IG = "1784"

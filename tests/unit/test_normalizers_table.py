@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from socialdesk.config import Ingest
 from socialdesk.domain.enums import Platform, Source
 from socialdesk.ingest.normalizers import NORMALIZERS, normalize, parse_json
+from socialdesk.plugins.mentions import MalformedPayload, NormalizeResult
 from socialdesk.plugins.payloads import (
     NO_BRAND,
     BrandAccounts,
@@ -21,7 +22,6 @@ from socialdesk.plugins.payloads import (
     from_twitter,
     snowflake_time,
 )
-from socialdesk.plugins.mentions import MalformedPayload, NormalizeResult
 
 SOURCES = sorted(NORMALIZERS)
 

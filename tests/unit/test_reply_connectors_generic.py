@@ -13,11 +13,11 @@ import pytest
 from pydantic import SecretStr
 
 from socialdesk.clock import ManualClock
-from socialdesk.plugins.replies import ErrorKind, OutgoingReply, PlatformError, ReplyTarget
 from socialdesk.connectors.replies.generic import GenericReplyConnector
 from socialdesk.domain.enums import ReplyVisibility
 from socialdesk.ingest.normalizers import NORMALIZERS
 from socialdesk.plugins.payloads import NO_BRAND
+from socialdesk.plugins.replies import ErrorKind, OutgoingReply, PlatformError, ReplyTarget
 from socialdesk.standin.platforms import GenericReceiverStandIn
 
 SECRET = "generic-webhook-SECRET-9e1f"

@@ -19,11 +19,11 @@ import pytest
 from pydantic import SecretStr
 
 from socialdesk.clock import ManualClock
-from socialdesk.plugins.replies import ErrorKind, OutgoingReply, PlatformError, ReplyTarget
 from socialdesk.connectors.replies.meta import MetaReplyConnector
 from socialdesk.domain.enums import MentionKind, ReplyVisibility
 from socialdesk.ingest.normalizers import NORMALIZERS
 from socialdesk.plugins.payloads import NO_BRAND
+from socialdesk.plugins.replies import ErrorKind, OutgoingReply, PlatformError, ReplyTarget
 from socialdesk.standin.platforms import GraphApiStandIn
 
 TOKEN = "meta-page-token-SECRET-77ab"

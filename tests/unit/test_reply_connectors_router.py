@@ -12,9 +12,9 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from socialdesk.clock import ManualClock
-from socialdesk.plugins.replies import ErrorKind, OutgoingReply, PlatformError, ReplyTarget
 from socialdesk.connectors.replies.router import ReplyConnectors, build_reply_connectors
 from socialdesk.domain.enums import MentionKind, Platform, ReplyVisibility
+from socialdesk.plugins.replies import ErrorKind, OutgoingReply, PlatformError, ReplyTarget
 from socialdesk.settings import Settings
 from socialdesk.standin.platforms import GenericReceiverStandIn, GraphApiStandIn, XApiStandIn
 
