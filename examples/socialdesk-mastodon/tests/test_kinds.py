@@ -58,21 +58,34 @@ def test_vip_subcommand_looks_the_case_up(desk: Desk, mastodon: MastodonStandIn)
     assert usage.private and "/social mastodon status" in usage[0]
 
 
-def test_the_export_is_posted_once_per_day(desk: Desk, mastodon: MastodonStandIn) -> None:
-    case = polled(desk, mastodon, "kim@mastodon.social", "my parcel is late")
+def exports(desk: Desk) -> list[str]:
+    return [m.text for m in desk.duty_messages() if m.text.startswith("Mastodon cases opened")]
 
-    desk.advance(timedelta(hours=8))  # 17:00: the events are told to observers, no export yet
+
+def test_the_export_is_posted_once_per_day(desk: Desk) -> None:
+    desk.advance(timedelta(hours=8))  # 17:00: before the export hour
     desk.settle()
-    assert not [m for m in desk.duty_messages() if "Mastodon cases" in m.text]
+    assert exports(desk) == []
+
     desk.advance(timedelta(hours=1))  # 18:00, the export hour
     desk.advance(timedelta(hours=1))  # and again at 19:00
     desk.run_job("daily-export")  # and once more by hand
     desk.settle()
+    assert len(exports(desk)) == 1 and exports(desk)[0].startswith("Mastodon cases opened on 2026-11-24:")
 
-    exports = [m.text for m in desk.duty_messages() if "Mastodon cases" in m.text]
-    assert exports == [f"Mastodon cases opened on 2026-11-24: #{case}"]
-
-    desk.advance(timedelta(days=1))  # the next day's run has its own key
+    desk.advance(timedelta(days=1))  # the next day's run has a key of its own
     desk.settle()
-    exports = [m.text for m in desk.duty_messages() if "Mastodon cases" in m.text]
-    assert exports[1:] == ["Mastodon cases opened on 2026-11-25: none"]
+    assert [e.split(":")[0] for e in exports(desk)] == [
+        "Mastodon cases opened on 2026-11-24",
+        "Mastodon cases opened on 2026-11-25",
+    ]
+
+
+def test_the_export_lists_the_days_mastodon_cases(desk: Desk, mastodon: MastodonStandIn) -> None:
+    case = polled(desk, mastodon, "kim@mastodon.social", "my parcel is late")
+
+    desk.advance(timedelta(hours=8))  # 17:00: the case events are told to the observers meanwhile
+    desk.advance(timedelta(hours=1))  # 18:00: the export
+    desk.settle()
+
+    assert exports(desk) == [f"Mastodon cases opened on 2026-11-24: #{case}"]
