@@ -10,7 +10,7 @@ customer sees went out twice.
 The names (each is one call in the code it names):
 - `webhook.after_inbox_commit` (bot/web/webhooks.py): the inbox row is committed, the 200 is not sent.
 - `ingest.before_commit` / `ingest.after_commit` (bot/ingest/pipeline.py): one inbox item's case work.
-- `outbox.before_slack_call` / `outbox.after_slack_call` (bot/slack/outbox.py): Slack took the post
+- `outbox.before_slack_call` / `outbox.after_slack_call` (bot/outbox/sender.py): Slack took the post
   but its answer is not recorded (the lost-answer case).
 - `reply.before_platform_call` / `reply.after_platform_call` (bot/casework/replies.py).
 - `notice.after_claim` (bot/digest/service.py): a digest's Notice and outbox rows are committed.

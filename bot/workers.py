@@ -21,13 +21,21 @@ log = logging.getLogger(__name__)
 
 class WakeableLoop:
     def __init__(
-        self, name: str, step: Callable[[], datetime | None], clock: Clock, *, idle_seconds: float = 5.0
+        self,
+        name: str,
+        step: Callable[[], datetime | None],
+        clock: Clock,
+        *,
+        idle_seconds: float = 5.0,
+        wake_event: threading.Event | None = None,
     ) -> None:
         self._name = name
         self._step = step
         self._clock = clock
         self._idle = idle_seconds
-        self._wake = threading.Event()
+        # `wake_event`: an event owned by the worker's subject, so code that cannot reach the loop can
+        # still wake it (the outbox sender's `woken`, set by whoever queues a row).
+        self._wake = wake_event or threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 

@@ -292,7 +292,7 @@ class EarlyWarning:
                 yield NegativePost(mid, as_utc(at), platform, score, text, followers)
 
     def _post(self, session: Session, key: str, message: SlackMessage, now: datetime) -> None:
-        # No "render" key: the outbox sends the payload as it is (bot/slack/outbox_render.py).
+        # No "render" key: the outbox sends the payload as it is (bot/outbox/render.py).
         payload: dict[str, Any] = {"text": message.text, "blocks": message.blocks, "unfurl_links": False}
         enqueue(
             session,

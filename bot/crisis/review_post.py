@@ -2,7 +2,7 @@
 outbox in the caller's transaction (nothing reaches Slack if the caller rolls back).
 
 The message is rendered now and sent as it is (a review is a snapshot). The chart is a second row
-behind it in the same channel, uploaded the way the digest's is (`socialdesk.slack.outbox_upload`): the row
+behind it in the same channel, uploaded the way the digest's is (`socialdesk.outbox.upload`): the row
 carries the chart's data and ``chart_kind`` names how to draw it when the upload goes out.
 
 Every call posts a new review: the keys number the reviews of the crisis already queued, so a review
@@ -25,8 +25,8 @@ from socialdesk.slack.crisis_review_view import render_review_message
 
 POST_KIND = "crisis-review"
 CHART_KIND = "crisis-review-chart"
-# payload["chart_kind"] of the upload row: tells `socialdesk.slack.outbox_upload` to draw it with
-# `socialdesk.crisis.review_chart.png_from_json` instead of the digest's chart.
+# payload["chart_kind"] of the upload row: the upload draws it with the drawer registered under this name
+# (`socialdesk.crisis.review_chart.png_from_json`, registered in bot/app_outbox.py), not the digest's.
 CHART_RENDERER = "crisis_review"
 
 

@@ -11,7 +11,7 @@ digest or weekly review for the days before; a period with cases of its own (his
 the first start) is still sent.
 
 The chart is a second outbox row (`RENDER_DIGEST_CHART`) behind the post in the same channel: the
-outbox sends it once the post has its ts, into the post's thread (`socialdesk.slack.outbox_upload`), and then
+outbox sends it once the post has its ts, into the post's thread (`socialdesk.outbox.upload`), and then
 marks both Notices sent. A digest whose Notice is claimed but not sent is still on its way, or its
 chart failed (the outbox row says why).
 """

@@ -11,12 +11,13 @@ from socialdesk.domain.enums import OutboxStatus
 from socialdesk.domain.models import OutboxMessage
 
 # Payload "render" kinds: the message is drawn from the current state when it is sent, so a card
-# that changed three times while Slack was down is posted once, as it is now.
+# that changed three times while Slack was down is posted once, as it is now. What draws each kind is
+# registered in the sender's table (socialdesk.outbox.renderers) at composition time (bot/app_outbox.py).
 RENDER_CASE_CARD = "case_card"
 RENDER_FOLLOWUP = "followup"
 RENDER_EVENT_LINE = "event_line"  # who did what, in the card's thread
 RENDER_MOVED_CARD = "moved_card"  # the old card of an escalated case, pointing to its new channel
-# A PNG uploaded into the thread of the post whose dedupe key is payload["after"] (bot/slack/outbox_upload.py)
+# A PNG uploaded into the thread of the post whose dedupe key is payload["after"] (bot/outbox/upload.py)
 RENDER_DIGEST_CHART = "digest_chart"
 RENDER_SLA_NUDGE = "sla_nudge"  # at risk: a line in the card's thread for the assignee or the team
 # One message per channel per `sla.alert_window_minutes` listing the cases that breached (the team's
@@ -24,7 +25,7 @@ RENDER_SLA_NUDGE = "sla_nudge"  # at risk: a line in the card's thread for the a
 # leads; both drawn from their group's list (bot/sla/groups.py), and updated while the window runs.
 RENDER_SLA_BREACHES = "sla_breaches"
 RENDER_SLA_PAGE = "sla_page"
-RENDER_ROLLUP = "rollup"  # a flood roll-up message standing in for many cases (bot/flood/message.py)
+RENDER_ROLLUP = "rollup"  # a flood roll-up message standing in for many cases (bot/slack/renderers/rollup.py)
 
 
 def enqueue(

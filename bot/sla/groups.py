@@ -5,7 +5,7 @@ A group is a `Notice` (kind `sla_group`) whose key names the alert, the channel 
 in that channel: `sla-breach:#social-support:3`, `sla-page:#social-duty:1`. Its detail holds the alerts
 it lists, `[[case id, clock, level], ...]`, and it collects for `sla.alert_window_minutes` from when it
 was opened (its `created_at`). The message is drawn from that list whenever it is sent or updated
-(bot/slack/outbox_render.py), so it always shows the current list and count.
+(bot/slack/renderers/sla.py), so it always shows the current list and count.
 
 Exactly once, across replicas and restarts: each case's alert is claimed under its own key first
 (`sla:42:breached`, bot/sla/claims.py), so two scans never add the same alert; adding to a group

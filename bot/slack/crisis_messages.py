@@ -2,7 +2,7 @@
 caller's transaction, rendered now (crises are few; a snapshot per change is cheap and keeps order).
 
 Updates and pins point at the post they change through `payload["after"]` (its dedupe key): the
-outbox sends them once that post has its ts (bot/slack/outbox.py)."""
+outbox sends them once that post has its ts (bot/outbox/sender.py)."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,15 +26,19 @@ from socialdesk.outbox.queue import (
     has_pending,
     pending_card_post,
 )
+from socialdesk.outbox.wake import wake_after_commit
 from socialdesk.sla.groups import GroupKind, add_to_group
 from socialdesk.sla.notify import Alert
 
 
 class OutboxNotifier:
-    """Implements `socialdesk.domain.notify.CaseNotifier`."""
+    """Implements `socialdesk.domain.notify.CaseNotifier`. `on_queued` (the sender's `wake`) is called
+    after the commit of a transaction this notifier queued in, so a claim's card update goes out at once
+    rather than at the outbox worker's next poll."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, *, on_queued: Callable[[], None] | None = None) -> None:
         self._config = config
+        self._on_queued = on_queued
         self._flood = FloodGate(config.flood)
         self._alert_window = timedelta(minutes=config.sla.alert_window_minutes)
 
@@ -49,6 +54,7 @@ class OutboxNotifier:
         return self._team_channel(case.team)
 
     def case_opened(self, session: Session, case: Case, *, now: datetime) -> None:
+        wake_after_commit(session, self._on_queued)
         assert case.id is not None
         channel = self._card_channel(session, case)
         if self._flood.roll_up(session, case, channel, now=now):
@@ -64,6 +70,7 @@ class OutboxNotifier:
         )
 
     def followup_added(self, session: Session, case: Case, mention: Mention, *, now: datetime) -> None:
+        wake_after_commit(session, self._on_queued)
         assert case.id is not None and mention.id is not None
         if self._flood.without_card(session, case):
             return  # no card to thread under: promoting the case queues its follow-ups (bot/flood/gate.py)
@@ -81,6 +88,7 @@ class OutboxNotifier:
         self.case_changed(session, case, now=now)
 
     def case_changed(self, session: Session, case: Case, *, now: datetime) -> None:
+        wake_after_commit(session, self._on_queued)
         assert case.id is not None
         if self._flood.without_card(session, case):
             self._flood.rollup_changed(session, case, now=now)  # its roll-up shows it; no card to update
@@ -101,6 +109,7 @@ class OutboxNotifier:
         )
 
     def event_recorded(self, session: Session, case: Case, event: CaseEvent, *, now: datetime) -> None:
+        wake_after_commit(session, self._on_queued)
         assert case.id is not None and event.id is not None
         if self._flood.without_card(session, case):
             # Someone acted on a rolled-up case: it gets its own card, so the work has a thread.
@@ -117,6 +126,7 @@ class OutboxNotifier:
         )
 
     def case_moved(self, session: Session, case: Case, *, now: datetime, why: str = "escalated") -> None:
+        wake_after_commit(session, self._on_queued)
         assert case.id is not None
         # A case that joined a crisis moves to its war room; otherwise to its (new) team's channel.
         new_channel = self._card_channel(session, case) if why == "crisis" else self._team_channel(case.team)
@@ -159,6 +169,7 @@ class OutboxNotifier:
         )
 
     def tell_user(self, session: Session, case: Case, *, user: str, text: str, now: datetime) -> None:
+        wake_after_commit(session, self._on_queued)
         # A direct message rather than an ephemeral: it reaches the agent even when they are not in
         # the case's channel, and it is still there when they come back to Slack.
         assert case.id is not None
@@ -176,6 +187,7 @@ class OutboxNotifier:
     def cards_changed(self, session: Session, cases: list[Case], *, now: datetime) -> None:
         """`case_changed` for a batch of cases (an SLA scan redraws many cards at once): one query finds
         the cards whose post or update is still queued, one the update keys already taken."""
+        wake_after_commit(session, self._on_queued)
         # A rolled-up case without a card of its own has nothing to redraw.
         cases = [c for c in cases if not self._flood.without_card(session, c)]
         ids = [c.id for c in cases if c.id is not None]
@@ -206,6 +218,7 @@ class OutboxNotifier:
             )
 
     def sla_nudges(self, session: Session, nudges: list[tuple[Case, Alert]], *, now: datetime) -> None:
+        wake_after_commit(session, self._on_queued)
         # A nudge is a line in the card's thread: a rolled-up case without a card has none to wait for.
         nudges = [(case, alert) for case, alert in nudges if not self._flood.without_card(session, case)]
         taken = _taken(session, [f"sla-nudge:{alert.notice_key}" for _, alert in nudges])
@@ -231,6 +244,7 @@ class OutboxNotifier:
             )
 
     def sla_breaches(self, session: Session, breaches: list[tuple[Case, Alert]], *, now: datetime) -> None:
+        wake_after_commit(session, self._on_queued)
         by_channel: dict[str, list[Alert]] = {}
         for case, alert in breaches:
             channel = self._alert_channel(session, case) or self._team_channel(case.team)
@@ -239,6 +253,7 @@ class OutboxNotifier:
             self._grouped(session, GroupKind.BREACH, RENDER_SLA_BREACHES, channel, alerts, {}, now=now)
 
     def sla_page(self, session: Session, pages: list[tuple[Case, Alert]], *, now: datetime) -> None:
+        wake_after_commit(session, self._on_queued)
         by_channel: dict[str, list[Alert]] = {}
         for case, alert in pages:
             channel = self._alert_channel(session, case) or self._config.duty_channel

@@ -1,11 +1,11 @@
 """Is Slack taking our calls? The answer `/readyz` and `/metrics` give, on every replica alike.
 
 Two sources, because only the leader sends (bot/services.py):
-- `SlackHealth`, in the sending process: the outbox sender records each call's outcome. A run of
-  failed calls (5xx, network errors and timeouts, 429s) is "degraded" once it is `FAILURES` calls
-  long or has lasted `WINDOW_SECONDS`; one success ends it. A single 5xx or 429 is a blip, not an
-  outage. An error Slack *answered* (channel_not_found, invalid_blocks...) means Slack is up: it
-  counts as a success here and as a dead or retried row in the outbox.
+- `SlackHealth` (socialdesk.outbox.health), in the sending process: the outbox sender records each
+  call's outcome. A run of failed calls (5xx, network errors and timeouts, 429s) is "degraded" once
+  it is `FAILURES` calls long or has lasted `WINDOW_SECONDS`; one success ends it. A single 5xx or
+  429 is a blip, not an outage. An error Slack *answered* (channel_not_found, invalid_blocks...) means
+  Slack is up: it counts as a success here and as a dead or retried row in the outbox.
 - `read_backlog`, from the database, which every replica sees: the oldest pending post's age and how
   often the head of a channel has failed. A follower has no calls of its own to judge by, so it
   reports this; the leader reports "degraded" when either source says so, so that replicas agree as
@@ -17,11 +17,9 @@ while Slack is down, and a load balancer would otherwise take every replica out 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Engine, func, or_
@@ -31,64 +29,13 @@ from socialdesk.clock import Clock, as_utc
 from socialdesk.domain.enums import OutboxStatus
 from socialdesk.domain.models import OutboxMessage
 from socialdesk.metrics import Metrics
+from socialdesk.outbox.health import FAILURES, SlackHealth, SlackState
 
-FAILURES = 3  # failed calls in a row that make an outage, not a blip
-WINDOW_SECONDS = 60.0  # or this long without one call getting through
 MAX_AGE_SECONDS = 300.0  # a post waiting longer than this means Slack is not keeping up, whatever the cause
-# How the outbox words the failures that say Slack itself is in trouble (bot/slack/outbox.py).
+# How the outbox words the failures that say Slack itself is in trouble (bot/outbox/sender.py).
 TRANSIENT_PREFIXES = ("http_5", "network", "ratelimited")
 
-
-class SlackState(StrEnum):
-    OK = "ok"
-    DEGRADED = "degraded"
-    UNKNOWN = "unknown"  # no call made yet: nothing to judge by
-
-
 GAUGE_VALUES = {SlackState.OK: 0, SlackState.DEGRADED: 1, SlackState.UNKNOWN: -1}
-
-
-class Outcome(StrEnum):
-    OK = "ok"  # Slack answered, even with an error of ours
-    RATELIMITED = "ratelimited"
-    SERVER_ERROR = "server_error"
-    NETWORK = "network"  # refused, reset, timed out
-
-
-class SlackHealth:
-    """The sending process's record of its recent Slack calls (thread-safe; time from the caller)."""
-
-    def __init__(self, *, failures: int = FAILURES, window_seconds: float = WINDOW_SECONDS) -> None:
-        self._failures = failures
-        self._window = window_seconds
-        self._lock = threading.Lock()
-        self._last: Outcome | None = None
-        self._streak = 0  # failed calls since the last success
-        self._streak_since: datetime | None = None
-        self.counts: dict[Outcome, int] = dict.fromkeys(Outcome, 0)
-
-    def record(self, outcome: Outcome, at: datetime) -> None:
-        with self._lock:
-            self.counts[outcome] += 1
-            self._last = outcome
-            if outcome is Outcome.OK:
-                self._streak, self._streak_since = 0, None
-                return
-            if self._streak == 0:
-                self._streak_since = at
-            self._streak += 1
-
-    def state(self, now: datetime) -> SlackState:
-        with self._lock:
-            if self._last is None:
-                return SlackState.UNKNOWN
-            if self._streak == 0:
-                return SlackState.OK
-            assert self._streak_since is not None
-            lasting = (now - self._streak_since).total_seconds()
-            if self._streak >= self._failures or lasting >= self._window:
-                return SlackState.DEGRADED
-            return SlackState.OK
 
 
 @dataclass(frozen=True, slots=True)

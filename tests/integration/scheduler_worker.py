@@ -24,14 +24,15 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from socialdesk.app_outbox import build_outbox
 from socialdesk.clock import SystemClock
 from socialdesk.jobs import Job
 from socialdesk.leader import LeaderElector
 from socialdesk.metrics import Metrics
 from socialdesk.outbox.queue import enqueue
+from socialdesk.plugin_host.registry import EMPTY
 from socialdesk.scheduler import build_scheduler, run_leader_jobs_now
 from socialdesk.slack.channels import ChannelDirectory
-from socialdesk.slack.outbox import OutboxSender
 from socialdesk.store.db import make_engine, session_scope, writer
 from socialdesk.store.notices_repo import claim_notice
 
@@ -66,10 +67,11 @@ class Replica:
         self._send_lock = threading.Lock()  # the scheduler's and the elector's threads both report
         self.engine = make_engine(url, pool_size=2)
         slack = WebClient(token=token, base_url=slack_url, timeout=10, retry_handlers=[])
-        self.outbox = OutboxSender(
+        self.outbox = build_outbox(
             engine=self.engine,
             client=slack,
             channels=ChannelDirectory(client=slack, engine=self.engine),
+            plugins=EMPTY,
             clock=SystemClock(),
             metrics=Metrics(),
             per_channel_interval=0,

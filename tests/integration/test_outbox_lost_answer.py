@@ -13,7 +13,8 @@ from socialdesk.app import Runtime
 from socialdesk.clock import ManualClock
 from socialdesk.domain.enums import OutboxStatus
 from socialdesk.domain.models import Case, OutboxMessage
-from socialdesk.slack.outbox import OutboxSender
+from socialdesk.outbox.sender import OutboxSender
+from socialdesk.slack.outbox_api import SlackCalls
 from socialdesk.standin import SlackStandin
 from tests.integration.helpers import generic_mention, post_generic
 
@@ -23,7 +24,11 @@ def _impatient_sender(runtime: Runtime, standin: SlackStandin, clock: ManualCloc
     assert token is not None
     client = WebClient(token=token.get_secret_value(), base_url=standin.url, timeout=0.5, retry_handlers=[])
     return OutboxSender(
-        engine=runtime.engine, client=client, channels=runtime.channels, clock=clock, metrics=runtime.metrics
+        engine=runtime.engine,
+        api=SlackCalls(client, runtime.channels),
+        renderers=runtime.outbox.renderers,
+        clock=clock,
+        metrics=runtime.metrics,
     )
 
 

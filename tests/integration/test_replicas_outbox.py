@@ -17,13 +17,15 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
+from socialdesk.app_outbox import build_outbox
 from socialdesk.clock import ManualClock
 from socialdesk.domain.enums import OutboxStatus
 from socialdesk.domain.models import OutboxMessage
 from socialdesk.metrics import Metrics
 from socialdesk.outbox.queue import RENDER_DIGEST_CHART, enqueue
+from socialdesk.outbox.sender import OutboxSender
+from socialdesk.plugin_host.registry import EMPTY
 from socialdesk.slack.channels import ChannelDirectory
-from socialdesk.slack.outbox import OutboxSender
 from socialdesk.standin import SlackStandin
 from socialdesk.store.db import make_engine, session_scope
 from tests import support
@@ -56,10 +58,11 @@ def senders(database_url: str, standin: SlackStandin, clock: ManualClock) -> Ite
     for name in ("a", "b"):
         engine = make_engine(database_url, pool_size=2)
         client = WebClient(token=support.BOT_TOKEN, base_url=standin.url, timeout=10, retry_handlers=[])
-        outbox = OutboxSender(
+        outbox = build_outbox(
             engine=engine,
             client=client,
             channels=ChannelDirectory(client=client, engine=engine),
+            plugins=EMPTY,
             clock=clock,
             metrics=Metrics(),
             per_channel_interval=0,
@@ -172,7 +175,7 @@ def test_a_row_another_sender_holds_or_has_sent_is_skipped_without_waiting(
 def test_a_chart_upload_row_is_claimed_without_blocking_its_own_progress_saves(
     engine: Engine, clock: ManualClock, senders: list[Sender]
 ) -> None:
-    """The upload saves its progress on the row from other transactions (outbox_upload.py): its claim
+    """The upload saves its progress on the row from other transactions (outbox/upload.py): its claim
     is an advisory lock, which excludes the other sender but leaves the row writable."""
     queue(engine, clock, [("chart", CHANNELS[2])], render=RENDER_DIGEST_CHART, after="post")
     a, b = senders

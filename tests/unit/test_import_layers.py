@@ -33,7 +33,6 @@ NOT_YET_CUT = frozenset(
         ("socialdesk.slack.crisis_view", "socialdesk.crisis.views"),
         ("socialdesk.slack.crisis_review_view", "socialdesk.crisis.review"),
         ("socialdesk.slack.crisis_review_view", "socialdesk.crisis.review_text"),
-        ("socialdesk.slack.outbox_upload", "socialdesk.crisis.review_chart"),
     }
 )
 

@@ -6,15 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from socialdesk.slack.slack_health import (
-    FAILURES,
-    MAX_AGE_SECONDS,
-    WINDOW_SECONDS,
-    Backlog,
-    Outcome,
-    SlackHealth,
-    SlackState,
-)
+from socialdesk.outbox.health import FAILURES, WINDOW_SECONDS, Outcome, SlackHealth, SlackState
+from socialdesk.slack.slack_health import MAX_AGE_SECONDS, Backlog
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 

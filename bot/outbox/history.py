@@ -6,23 +6,21 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from slack_sdk import WebClient
 from sqlalchemy import Engine, update
 from sqlmodel import col
 
 from socialdesk.domain.enums import OutboxStatus
 from socialdesk.domain.models import OutboxMessage
+from socialdesk.outbox.transport import ChatApi
 
 MAX_PAGES = 5  # 1,000 messages back: far more than a channel receives while a retry waits
 
 
-def find_posted(client: WebClient, channel_id: str, *, outbox_id: int | None, oldest: float) -> str | None:
-    """The ts of the message posted for `outbox_id` since `oldest`, or None. Raises SlackApiError."""
+def find_posted(api: ChatApi, channel_id: str, *, outbox_id: int | None, oldest: float) -> str | None:
+    """The ts of the message posted for `outbox_id` since `oldest`, or None. Raises CallError."""
     cursor: str | None = None
     for _ in range(MAX_PAGES):
-        page = client.conversations_history(
-            channel=channel_id, oldest=f"{oldest:.6f}", limit=200, include_all_metadata=True, cursor=cursor
-        )
+        page = api.history(channel_id, oldest=f"{oldest:.6f}", cursor=cursor)
         for message in page.get("messages") or []:
             if _outbox_id(message) == outbox_id:
                 return str(message.get("ts"))

@@ -12,7 +12,7 @@ from socialdesk.flood.rollup_repo import rollup_view
 from socialdesk.slack.rollup_view import render_rollup
 
 
-def rollup_call(session: Session, item: OutboxMessage, *, now: datetime) -> dict[str, Any]:
+def rollup_call(session: Session, item: OutboxMessage, now: datetime) -> dict[str, Any]:
     """Arguments for the roll-up's chat.postMessage or chat.update (which points at the post's ts)."""
     payload = item.payload
     view = rollup_view(session, int(payload["rollup_id"]), samples=int(payload.get("samples", 3)), now=now)

@@ -10,23 +10,23 @@ POST), and a retry resumes from there. Completing a file Slack has already compl
 it and lost the answer, so the row is done, not shared again.
 
 The chart is drawn when the upload goes out, from the data on the row (like cards are drawn at send
-time), so the row stays a few kilobytes.
+time), so the row stays a few kilobytes, by the drawer its ``chart_kind`` names: features register their
+drawers (the digest's, the crisis review's) at composition time, as they register their renderers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import httpx
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from socialdesk.domain.enums import OutboxStatus
 from socialdesk.domain.models import OutboxMessage
-from socialdesk.slack.channels import ChannelDirectory
+from socialdesk.outbox.transport import CallError, ChatApi
 from socialdesk.store.db import writer
 from socialdesk.store.notices_repo import mark_sent
 
@@ -38,33 +38,38 @@ class NotReady(ConnectionError):
     A ConnectionError, so the sender treats it like a network failure (backoff, kept pending)."""
 
 
-def draw_chart(state: dict[str, Any]) -> bytes:
-    """The PNG of a row's ``chart`` data, drawn by the module its ``chart_kind`` names (the digest's
-    when absent). Raises LookupError for a kind nobody draws: the row fails for good, with the reason.
-    matplotlib is imported only here, where a chart is drawn."""
-    kind = str(state.get("chart_kind") or "digest")
-    if kind == "crisis_review":
-        from socialdesk.crisis.review_chart import png_from_json
-
-        return png_from_json(state["chart"])
-    if kind != "digest":
-        raise LookupError(f"unknown chart kind {kind!r}")
-    from socialdesk.slack.digest_chart import chart_from_json, render_png
-
-    return render_png(chart_from_json(state["chart"]))
+# A chart's PNG from the JSON data on its row (matplotlib is imported by the drawer, when it draws).
+DrawChart = Callable[[Any], bytes]
+DEFAULT_CHART_KIND = "digest"  # rows queued before charts had kinds
 
 
 class FileUploads:
-    def __init__(self, *, engine: Engine, client: WebClient, channels: ChannelDirectory) -> None:
+    """The `Delivery` of chart uploads (socialdesk.outbox.renderers), with its table of chart drawers."""
+
+    def __init__(self, *, engine: Engine, api: ChatApi) -> None:
         self._engine = engine
         self._writer = writer(engine)
-        self._client = client
-        self._channels = channels
+        self._api = api
+        self._drawers: dict[str, DrawChart] = {}
+
+    def register_chart(self, chart_kind: str, draw: DrawChart) -> None:
+        if chart_kind in self._drawers:
+            raise ValueError(f"chart kind {chart_kind!r} is registered twice")
+        self._drawers[chart_kind] = draw
+
+    def draw(self, state: dict[str, Any]) -> bytes:
+        """The PNG of a row's ``chart`` data. LookupError for a kind nobody draws: the row fails for good,
+        with the reason."""
+        kind = str(state.get("chart_kind") or DEFAULT_CHART_KIND)
+        drawer = self._drawers.get(kind)
+        if drawer is None:
+            raise LookupError(f"unknown chart kind {kind!r}")
+        return drawer(state["chart"])
 
     def send(self, item: OutboxMessage, now: datetime) -> tuple[dict[str, Any], str]:
         """Upload the row's chart into its post's thread; returns Slack's answer and the channel id.
 
-        Raises SlackApiError and OSError like a Web API call does, and LookupError when the post it
+        Raises CallError and OSError like a Web API call does, and LookupError when the post it
         belongs to failed for good (nothing to thread it under).
         """
         state = dict(item.payload)
@@ -73,26 +78,21 @@ class FileUploads:
             raise LookupError(f"the post {state.get('after')!r} of outbox {item.id} was not sent")
         if post.result_ts is None:
             raise NotReady("the post has no ts yet")
-        channel_id = self._channels.resolve(post.channel)
-        png = draw_chart(state)
+        channel_id = self._api.resolve(post.channel)
+        png = self.draw(state)
         filename, title = str(state.get("filename") or "chart.png"), str(state.get("title") or "Chart")
         if not state.get("file_id"):
-            issued = self._client.files_getUploadURLExternal(
-                filename=filename, length=len(png), alt_txt=title[:1000]
-            )
+            issued = self._api.upload_url(filename=filename, length=len(png), alt_txt=title[:1000])
             state.update(file_id=issued["file_id"], upload_url=issued["upload_url"], uploaded=False)
             self._save(item, state)
         if not state.get("uploaded"):
             self._post_bytes(item, state, png)
         try:
-            done = self._client.files_completeUploadExternal(
-                files=[{"id": state["file_id"], "title": title}],
-                channel_id=channel_id,
-                thread_ts=post.result_ts,
+            answer = self._api.complete_upload(
+                file_id=str(state["file_id"]), title=title, channel_id=channel_id, thread_ts=post.result_ts
             )
-            answer: dict[str, Any] = dict(done.data) if isinstance(done.data, dict) else {}
-        except SlackApiError as exc:
-            if exc.response.get("error") != "file_not_found":
+        except CallError as exc:
+            if exc.error != "file_not_found":
                 raise
             answer = {"ok": True, "already_completed": state["file_id"]}
         self._finish(state, now)

@@ -26,9 +26,9 @@ from sqlmodel import Session, select
 from socialdesk.clock import as_utc
 from socialdesk.domain.enums import OutboxStatus
 from socialdesk.domain.models import OutboxMessage
-from socialdesk.outbox.queue import RENDER_DIGEST_CHART
 
-# pg_try_advisory_xact_lock(CLAIM_LOCK_CLASS, outbox id) claims a chart upload row (see `_lock_row`).
+# pg_try_advisory_xact_lock(CLAIM_LOCK_CLASS, outbox id) claims a row whose kind saves its own progress
+# (an upload; see `_lock_row`).
 # The two-key form never meets the leader's one-key lock (bot/leader.py).
 CLAIM_LOCK_CLASS = int.from_bytes(b"sdob", "big")
 
@@ -45,14 +45,17 @@ def claims_rows(engine: Engine) -> bool:
 
 
 @contextmanager
-def claim_row(engine: Engine, item: OutboxMessage, now: datetime, *, locking: bool) -> Iterator[Claim | None]:
+def claim_row(
+    engine: Engine, item: OutboxMessage, now: datetime, *, locking: bool, saves_progress: bool = False
+) -> Iterator[Claim | None]:
     """Take the row for one send, or None if another sender holds it or it is no longer due. The
-    claim's transaction commits when the block ends (with the row marked by `writing`)."""
+    claim's transaction commits when the block ends (with the row marked by `writing`). `saves_progress`:
+    the row's kind writes its progress on the row during the send (an upload: `Delivery`)."""
     if not locking:
         yield Claim(None)
         return
     with Session(engine) as session:
-        row = _lock_row(session, item, now)
+        row = _lock_row(session, item, now, saves_progress)
         if row is None:
             session.rollback()
             yield None
@@ -63,10 +66,12 @@ def claim_row(engine: Engine, item: OutboxMessage, now: datetime, *, locking: bo
         session.commit()
 
 
-def _lock_row(session: Session, item: OutboxMessage, now: datetime) -> OutboxMessage | None:
+def _lock_row(
+    session: Session, item: OutboxMessage, now: datetime, saves_progress: bool
+) -> OutboxMessage | None:
     stmt = select(OutboxMessage).where(OutboxMessage.id == item.id)
-    if item.payload.get("render") == RENDER_DIGEST_CHART:
-        # The upload saves its progress on the row in transactions of its own (outbox_upload.py), which a
+    if saves_progress:
+        # An upload saves its progress on the row in transactions of its own (outbox/upload.py), which a
         # row lock would block: an advisory lock held by this transaction claims the row instead.
         args = {"cls": CLAIM_LOCK_CLASS, "id": item.id}
         if not session.execute(text("SELECT pg_try_advisory_xact_lock(:cls, :id)"), args).scalar():

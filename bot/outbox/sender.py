@@ -1,5 +1,11 @@
 """The outbox sender: the only code that calls the Slack Web API for posts and updates.
 
+It knows no render kind by name: each row is drawn (or delivered) by what its kind registered in the
+`RenderTable` (socialdesk.outbox.renderers), and every call goes through the `ChatApi` protocol
+(socialdesk.outbox.transport; Slack's is socialdesk.slack.outbox_api), so this package never imports
+slack_sdk. `wake()` sets the event the outbox worker waits on: whoever queues a row can have it sent now
+instead of at the next poll.
+
 Guarantees: every queued call is eventually made or kept as `dead` with Slack's reason (never
 silently dropped); at most one write per second per channel (Slack's chat.postMessage pacing);
 429 answers are honoured with their Retry-After for that channel; 5xx and network errors back off
@@ -17,8 +23,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
@@ -27,13 +31,13 @@ from socialdesk.domain.enums import OutboxStatus
 from socialdesk.domain.models import Case, Mention, OutboxMessage
 from socialdesk.failpoints import failpoint
 from socialdesk.metrics import Metrics
-from socialdesk.outbox.queue import RENDER_DIGEST_CHART
-from socialdesk.slack.channels import ChannelDirectory
-from socialdesk.slack.outbox_claim import Claim, claim_row, claims_rows, writing
-from socialdesk.slack.outbox_history import find_posted, mark_in_flight, needs_lookup, sender_token
-from socialdesk.slack.outbox_render import render_call
-from socialdesk.slack.outbox_upload import FileUploads, NotReady
-from socialdesk.slack.slack_health import Outcome, SlackHealth
+from socialdesk.outbox.claim import Claim, claim_row, claims_rows, writing
+from socialdesk.outbox.health import Outcome, SlackHealth
+from socialdesk.outbox.history import find_posted, mark_in_flight, needs_lookup, sender_token
+from socialdesk.outbox.render import render_call
+from socialdesk.outbox.renderers import RenderTable
+from socialdesk.outbox.transport import CallError, ChatApi
+from socialdesk.outbox.upload import NotReady
 from socialdesk.store.db import writer
 
 log = logging.getLogger(__name__)
@@ -96,8 +100,8 @@ class OutboxSender:
         self,
         *,
         engine: Engine,
-        client: WebClient,
-        channels: ChannelDirectory,
+        api: ChatApi,
+        renderers: RenderTable,
         clock: Clock,
         metrics: Metrics,
         per_channel_interval: float = 1.0,
@@ -105,17 +109,22 @@ class OutboxSender:
     ) -> None:
         self._engine = engine
         self.health = health or SlackHealth()  # each call's outcome, for /readyz (bot/slack/slack_health.py)
-        self._claims = claims_rows(engine)  # PostgreSQL: a row is locked while it is sent (outbox_claim.py)
+        self._claims = claims_rows(engine)  # PostgreSQL: a row is locked while it is sent (claim.py)
         self._writer = writer(engine)
-        self._client = client
-        self._channels = channels
+        self._api = api
+        self.renderers = renderers
         self._clock = clock
         self._metrics = metrics
         self._interval = timedelta(seconds=per_channel_interval)
         self._channel_free_at: dict[str, datetime] = {}
-        self._uploads = FileUploads(engine=engine, client=client, channels=channels)
         self._lock = threading.Lock()
-        self._token = sender_token()  # this instance's in-flight marker (outbox_history.py)
+        self._token = sender_token()  # this instance's in-flight marker (history.py)
+        # Set by `wake` when a row is queued; the outbox worker waits on it (bot/workers.py).
+        self.woken = threading.Event()
+
+    def wake(self) -> None:
+        """Something was queued (and committed): the worker's next pass starts now, not at its next poll."""
+        self.woken.set()
 
     def drain(self, *, limit: int = 500, between_sends: Callable[[], None] = lambda: None) -> SendReport:
         """Send what is due now, at most one call per channel per interval; returns when to come back."""
@@ -204,7 +213,8 @@ class OutboxSender:
         report.more = True
 
     def _claim(self, item: OutboxMessage, now: datetime) -> contextlib.AbstractContextManager[Claim | None]:
-        return claim_row(self._engine, item, now, locking=self._claims)
+        saves_progress = self.renderers.delivers(item)
+        return claim_row(self._engine, item, now, locking=self._claims, saves_progress=saves_progress)
 
     def _writing(self, claim: Claim) -> contextlib.AbstractContextManager[Session]:
         return writing(claim, self._writer)
@@ -212,8 +222,8 @@ class OutboxSender:
     def _channel_key(self, channel: str) -> str:
         """Pacing is per real channel, whether a row names it by id or by #name."""
         try:
-            return self._channels.resolve(channel)
-        except SlackApiError:
+            return self._api.resolve(channel)
+        except CallError:
             return channel  # the send will meet the same error and classify it
 
     def _case_has_card(self, item: OutboxMessage) -> bool:
@@ -223,9 +233,10 @@ class OutboxSender:
 
     def _after_ready(self, item: OutboxMessage) -> bool:
         """A row that needs another post's ts (`payload["after"]`: its dedupe key) waits until that post
-        is sent; if it died, the row goes ahead and fails for good at render (nothing to point at)."""
+        is sent; if it died, the row goes ahead and fails for good at render (nothing to point at). A kind
+        that delivers itself (an upload) waits for its post on its own."""
         after = item.payload.get("after")
-        if not after or item.payload.get("render") == RENDER_DIGEST_CHART:
+        if not after or self.renderers.delivers(item):
             return True
         with Session(self._engine) as session:
             status = session.exec(
@@ -238,28 +249,15 @@ class OutboxSender:
     ) -> datetime | None:
         """Make the call; returns when to try again if it failed and should be retried."""
         try:
-            if item.payload.get("render") == RENDER_DIGEST_CHART:
-                data, channel_id = self._uploads.send(item, now)  # three calls, resumable (outbox_upload.py)
-            else:
-                with Session(self._engine) as session:
-                    call = render_call(session, item, now=now)
-                channel_id = self._channels.resolve(call.pop("channel"))
-                found = self._posted_before(item, call, channel_id)
-                if found is not None:
-                    data = {"ts": found, "channel": channel_id, "recovered": True}
-                else:
-                    failpoint("outbox.before_slack_call")
-                    response = self._client.api_call(item.method, json={**call, "channel": channel_id})
-                    data = dict(response.data) if isinstance(response.data, dict) else {}
-                    failpoint("outbox.after_slack_call")  # Slack has it; our record does not
-        except SlackApiError as exc:
+            data, channel_id = self._call(item, now)
+        except CallError as exc:
             self.health.record(_outcome(exc), now)
-            if exc.response.get("error") in ALREADY_DONE.get(item.method, frozenset()):
+            if exc.error in ALREADY_DONE.get(item.method, frozenset()):
                 self._mark_sent(item, {}, item.channel, now, claim)
                 report.sent += 1
                 return None
             failure = self._classify_slack_error(item, exc)
-        except LookupError as exc:  # the case or mention behind the item is gone
+        except LookupError as exc:  # the case or mention behind the item is gone, or its kind is unknown
             failure = _Failure(reason=f"render: {exc}", retry_after=None)
         except (OSError, TimeoutError) as exc:  # connection refused/reset, DNS, socket timeouts
             if not isinstance(exc, NotReady):  # NotReady: our own upload is not ready, Slack is fine
@@ -275,6 +273,23 @@ class OutboxSender:
             return None
         return self._mark_failed(item, failure, now, report, claim)
 
+    def _call(self, item: OutboxMessage, now: datetime) -> tuple[dict[str, Any], str]:
+        """Draw the row through its kind and make the call; Slack's answer and the channel id."""
+        kind = item.payload.get("render")
+        deliver = self.renderers.lookup(str(kind)).deliver if kind is not None else None
+        if deliver is not None:
+            return deliver.send(item, now)  # its own calls, resumable (an upload: upload.py)
+        with Session(self._engine) as session:
+            call = render_call(self.renderers, session, item, now=now)
+        channel_id = self._api.resolve(call.pop("channel"))
+        found = self._posted_before(item, call, channel_id)
+        if found is not None:
+            return {"ts": found, "channel": channel_id, "recovered": True}, channel_id
+        failpoint("outbox.before_slack_call")
+        data = self._api.call(item.method, {**call, "channel": channel_id})
+        failpoint("outbox.after_slack_call")  # Slack has it; our record does not
+        return data, channel_id
+
     def _posted_before(self, item: OutboxMessage, call: dict[str, Any], channel_id: str) -> str | None:
         """The ts of this row's message if an earlier attempt did post it (Slack took the post, then the
         answer was lost to a timeout, a reset or a 5xx): found by the outbox id in its metadata, so a
@@ -287,26 +302,26 @@ class OutboxSender:
             return None
         oldest = as_utc(item.created_at).timestamp() - 60
         try:
-            return find_posted(self._client, channel_id, outbox_id=item.id, oldest=oldest)
-        except SlackApiError:
+            return find_posted(self._api, channel_id, outbox_id=item.id, oldest=oldest)
+        except CallError:
             return None  # cannot look: posting again is the lesser harm than never posting
 
-    def _classify_slack_error(self, item: OutboxMessage, exc: SlackApiError) -> _Failure:
-        status = exc.response.status_code
-        error = str(exc.response.get("error") or f"http_{status}")
+    def _classify_slack_error(self, item: OutboxMessage, exc: CallError) -> _Failure:
+        status = exc.status
+        error = exc.error
         self._metrics.slack_errors.labels(method=item.method, error=error).inc()
         if status == 429 or error == "ratelimited":
-            retry_after = _retry_after(exc.response.headers)
+            retry_after = _retry_after(exc.headers)
             return _Failure(reason="ratelimited", retry_after=retry_after, channel_wide=True)
         if status >= 500:
             return _Failure(reason=f"http_{status}", retry_after=backoff_seconds(item.attempts + 1))
         if error == "not_in_channel":
             # A private channel refuses the join: someone has to /invite the bot; keep retrying slowly.
-            with contextlib.suppress(SlackApiError):
-                self._channels.join(self._channels.resolve(item.channel))
+            with contextlib.suppress(CallError):
+                self._api.join(self._api.resolve(item.channel))
             return _Failure(reason=error, retry_after=backoff_seconds(item.attempts + 1))
         if error == "channel_not_found":
-            self._channels.forget(item.channel)
+            self._api.forget(item.channel)
         if error in PERMANENT_ERRORS:
             return _Failure(reason=error, retry_after=None)
         # invalid_auth, token_revoked, internal_error...: fixable by an operator; keep the message.
@@ -334,11 +349,11 @@ class OutboxSender:
             if mention is not None:
                 mention.slack_ts = ts
                 session.add(mention)
-        elif item.case_id is not None and item.payload.get("render") == "case_card":
-            case = session.get(Case, item.case_id)
-            if case is not None:
-                case.slack_ts, case.slack_channel = ts, channel_id
-                session.add(case)
+        else:
+            kind = item.payload.get("render")
+            posted = self.renderers.lookup(str(kind)).posted if kind is not None else None
+            if posted is not None:
+                posted(session, item, ts, channel_id)  # a case card: its ts goes on the case
 
     def _mark_failed(
         self, item: OutboxMessage, failure: _Failure, now: datetime, report: SendReport, claim: Claim
@@ -366,11 +381,11 @@ class OutboxSender:
         return retry_at
 
 
-def _outcome(exc: SlackApiError) -> Outcome:
+def _outcome(exc: CallError) -> Outcome:
     """For Slack's health: an error Slack answered (channel_not_found...) means Slack is up."""
-    if exc.response.status_code == 429 or exc.response.get("error") == "ratelimited":
+    if exc.status == 429 or exc.error == "ratelimited":
         return Outcome.RATELIMITED
-    return Outcome.SERVER_ERROR if exc.response.status_code >= 500 else Outcome.OK
+    return Outcome.SERVER_ERROR if exc.status >= 500 else Outcome.OK
 
 
 def _retry_after(headers: Any) -> float:
