@@ -24,10 +24,10 @@ from socialdesk.domain.sla import SlaPolicy, has_sla_clock
 from socialdesk.failpoints import failpoint
 from socialdesk.ingest import inbox
 from socialdesk.ingest.by_source import InboxReader
+from socialdesk.ingest.enrich import MentionEnricher, merge_enrichment
 from socialdesk.ingest.history import is_history
 from socialdesk.ingest.normalizers import normalize
 from socialdesk.metrics import Metrics
-from socialdesk.plugin_host.enrichers import EnricherRunner, merge_enrichment
 from socialdesk.plugins.kinds import MentionFacts
 from socialdesk.plugins.mentions import MalformedPayload, NormalizedMention
 from socialdesk.plugins.payloads import BrandAccounts
@@ -93,7 +93,7 @@ class IngestPipeline:
         # Set by the composition root when playbooks are installed (bot/crisis/intake.py).
         self.crisis_intake: CrisisIntake | None = None
         # Set by the composition root when plugins contribute enrichers (bot/plugin_host/enrichers.py).
-        self.enrichers: EnricherRunner | None = None
+        self.enrichers: MentionEnricher | None = None
         # Set by the composition root: inbox rows are read by their source's plugin (bot/ingest/by_source.py).
         # Unset (a pipeline built without a runtime), the built-in normalizer table reads them.
         self.sources: InboxReader | None = None
@@ -362,6 +362,7 @@ class IngestPipeline:
             kind="opened",
             at=now,
             mention_id=mention.id,
+            platform=case.platform.value,
             team=case.team,
             route=case.route,
             priority=case.priority.value,

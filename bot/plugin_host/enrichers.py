@@ -9,30 +9,16 @@ mention goes on with what the others added.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from socialdesk.ingest.enrich import MAX_TAGS, Applied
 from socialdesk.plugin_host.registry import PluginSet
 from socialdesk.plugins.kinds import Enrichment, MentionFacts
 
 PRIORITIES = ("P1", "P2", "P3", "P4")
-MAX_TAGS = 20
 MAX_FIELDS = 20
 MAX_TEXT = 200
-
-
-@dataclass
-class Applied:
-    """What the enrichers together decided for one mention."""
-
-    priority: str
-    priority_reason: str
-    by_plugin: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    @property
-    def changed_priority(self) -> bool:
-        return bool(self.by_plugin) and any("priority" in v for v in self.by_plugin.values())
 
 
 def _clean(text: object) -> str:
@@ -47,18 +33,6 @@ def _merge(into: dict[str, Any], result: Enrichment) -> None:
         fields = dict(into.get("fields", {}))
         fields.update({_clean(k): _clean(v) for k, v in list(result.fields.items())[:MAX_FIELDS]})
         into["fields"] = fields
-
-
-def merge_enrichment(old: dict[str, Any], new: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """A follow-up's additions on top of what the case holds: tags joined, fields updated, per plugin."""
-    merged = {name: dict(entry) for name, entry in old.items()}
-    for name, entry in new.items():
-        into = merged.setdefault(name, {})
-        if entry.get("tags"):
-            into["tags"] = sorted(set(into.get("tags", [])) | set(entry["tags"]))[:MAX_TAGS]
-        if entry.get("fields"):
-            into["fields"] = {**into.get("fields", {}), **entry["fields"]}
-    return merged
 
 
 class EnricherRunner:

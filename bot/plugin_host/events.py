@@ -30,7 +30,19 @@ CURSOR_KEY = "events:cursor"
 SETTLE = timedelta(seconds=5)
 BATCH = 500
 
-DETAIL_KEYS = ("team", "from_team", "to_team", "priority", "reason", "outcome", "field", "from", "to")
+# Flat facts of an event that observers may rely on (never message text).
+DETAIL_KEYS = (
+    "platform",
+    "team",
+    "from_team",
+    "to_team",
+    "priority",
+    "reason",
+    "outcome",
+    "field",
+    "from",
+    "to",
+)
 # The audit trail's kinds that plugins are told about, under the API's names.
 KINDS: dict[str, CaseEventKind] = {
     "opened": "opened",
