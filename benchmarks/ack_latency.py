@@ -13,7 +13,8 @@ how long after its ack each answer landed. Usage:
 The load is closed-loop by default (each of the `--concurrency` connections sends its next request
 when it has the previous answer); `--rate N` makes it open-loop at N requests/s, which shows the
 ack latency below saturation. `--without-ack-first` measures both servers with acks coming from inside
-the listeners, as before `socialdesk.slack.bolt_route.ack_first`. `--profile` prints a cProfile (thread CPU
+the listeners, as before `socialdesk.slack.transport.bolt_route.ack_first`.
+`--profile` prints a cProfile (thread CPU
 time) of socialdesk's request threads and listeners; `--sample`, where each kind of thread spends its
 wall-clock time.
 
@@ -200,16 +201,17 @@ def run_standin(tokens: list[tuple[str, str]], control: Control) -> None:
 class ServerOptions:
     profile: bool  # cProfile socialdesk's dispatch and listeners (thread CPU time)
     sample: bool  # sample thread stacks (wall time)
-    ack_first: bool  # False measures as before socialdesk.slack.bolt_route.ack_first (for comparison)
+    # False measures as before socialdesk.slack.transport.bolt_route.ack_first (for comparison)
+    ack_first: bool
     in_process: bool = False  # True: listeners in the web process (SLACK_LISTENER_PROCESSES=0)
 
 
 def _prepare(options: ServerOptions) -> None:
     sys.setswitchinterval(0.001)  # as `socialdesk serve` does
     if not options.ack_first:
-        import socialdesk.slack.bolt_route
+        import socialdesk.slack.transport.bolt_route
 
-        socialdesk.slack.bolt_route.ack_first = lambda app: None
+        socialdesk.slack.transport.bolt_route.ack_first = lambda app: None
 
 
 def _serve(
@@ -246,7 +248,7 @@ def run_socialdesk(database_url: str, standin_url: str, options: ServerOptions, 
     from socialdesk.logging_setup import setup_logging
     from socialdesk.samples import sample_config_path
     from socialdesk.settings import Settings
-    from socialdesk.slack.offload import attach_listener_processes
+    from socialdesk.slack.transport.offload import attach_listener_processes
 
     setup_logging("WARNING")
     _prepare(options)
@@ -496,7 +498,10 @@ def main() -> None:
     parser.add_argument(
         "--without-ack-first",
         action="store_true",
-        help="both servers ack from inside the listener, as before socialdesk.slack.bolt_route.ack_first",
+        help=(
+            "both servers ack from inside the listener, as before "
+            "socialdesk.slack.transport.bolt_route.ack_first"
+        ),
     )
     parser.add_argument(
         "--in-process-listeners",

@@ -27,7 +27,8 @@ class CpuMeter:
     for the ack) and the listener executor's submit (the listener body: ack(), then the work). Records
     the thread CPU of each call, per request kind for listeners, and how long each listener waited
     for a pool thread (part of the ack latency when the listener itself acks, as Bolt's threaded mode
-    has it without `socialdesk.slack.bolt_route.ack_first`). With `profile`, each thread also runs a cProfile
+    has it without `socialdesk.slack.transport.bolt_route.ack_first`). With `profile`, each thread also runs
+    a cProfile
     on thread CPU time, merged at the end. Counts only the measured phase (`active`)."""
 
     def __init__(self, bolt: Any, executor: Any, *, profile: bool) -> None:

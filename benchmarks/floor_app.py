@@ -54,7 +54,7 @@ def bolt_floor_app(*, signing_secret: str, token: str, slack_api_url: str) -> St
     from slack_bolt import App
     from slack_sdk import WebClient
 
-    from socialdesk.slack.bolt_route import bolt_route
+    from socialdesk.slack.transport.bolt_route import bolt_route
 
     client = WebClient(token=token, base_url=slack_api_url, timeout=10, retry_handlers=[])
     bolt = App(

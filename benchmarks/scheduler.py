@@ -82,7 +82,7 @@ def _profiled(enabled: bool, out: dict[str, Any], top: int = 30) -> Iterator[Non
 def _scanner(db: str, minutes_after_end: int) -> tuple[Any, Any, Any]:
     from socialdesk.clock import ManualClock
     from socialdesk.sla.scanner import SlaScanner
-    from socialdesk.slack.notifier import OutboxNotifier
+    from socialdesk.slack.transport.notifier import OutboxNotifier
     from socialdesk.store.db import make_engine
 
     config = bench_config()
@@ -147,8 +147,8 @@ def digest_build(db: str, profile: bool) -> dict[str, Any]:
     """Yesterday's digest: build, Block Kit, then the chart PNG."""
     from socialdesk.clock import ManualClock
     from socialdesk.digest.service import DigestService
-    from socialdesk.slack.digest_chart import render_png
-    from socialdesk.slack.digest_view import render_digest
+    from socialdesk.slack.blocks.digest_chart import render_png
+    from socialdesk.slack.blocks.digest_view import render_digest
     from socialdesk.store.db import make_engine
 
     engine = make_engine(f"sqlite:///{db}")

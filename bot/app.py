@@ -46,15 +46,19 @@ from socialdesk.plugin_host.replies import SourceReplies
 from socialdesk.plugin_host.wiring import report_to_duty, start_plugins
 from socialdesk.plugins.plugin import Plugin
 from socialdesk.settings import Settings
-from socialdesk.slack.bolt_route import ack_first, bolt_route
-from socialdesk.slack.channels import ChannelDirectory
-from socialdesk.slack.executor import TrackingExecutor
-from socialdesk.slack.notifier import OutboxNotifier
-from socialdesk.slack.offload import OffloadSlot
-from socialdesk.slack.people import display_names_via
-from socialdesk.slack.request_checks import SlackRequestChecks, WorkspaceGuard, install_workspace_check
-from socialdesk.slack.slack_health import SlackStatus
-from socialdesk.slack.usergroups import group_members_via
+from socialdesk.slack.transport.bolt_route import ack_first, bolt_route
+from socialdesk.slack.transport.channels import ChannelDirectory
+from socialdesk.slack.transport.executor import TrackingExecutor
+from socialdesk.slack.transport.notifier import OutboxNotifier
+from socialdesk.slack.transport.offload import OffloadSlot
+from socialdesk.slack.transport.people import display_names_via
+from socialdesk.slack.transport.request_checks import (
+    SlackRequestChecks,
+    WorkspaceGuard,
+    install_workspace_check,
+)
+from socialdesk.slack.transport.slack_health import SlackStatus
+from socialdesk.slack.transport.usergroups import group_members_via
 from socialdesk.sources.preset import builtin_settings
 from socialdesk.store.db import make_engine
 from socialdesk.store.migrate import upgrade

@@ -18,10 +18,10 @@ from socialdesk.outbox.sender import OutboxSender
 from socialdesk.outbox.upload import FileUploads
 from socialdesk.plugin_host.registry import PluginSet
 from socialdesk.plugin_host.sections import with_sections
-from socialdesk.slack.channels import ChannelDirectory
-from socialdesk.slack.digest_chart import chart_from_json, render_png
-from socialdesk.slack.outbox_api import SlackCalls
+from socialdesk.slack.blocks.digest_chart import chart_from_json, render_png
 from socialdesk.slack.renderers import register_slack_renderers
+from socialdesk.slack.transport.channels import ChannelDirectory
+from socialdesk.slack.transport.outbox_api import SlackCalls
 
 
 def _digest_png(data: Any) -> bytes:

@@ -70,7 +70,7 @@ def serve(host: str = typer.Option("0.0.0.0", help="Interface to listen on"), po
     from socialdesk.app import StartupError, build_runtime
     from socialdesk.ingest.worker_process import attach_ingest_process
     from socialdesk.services import start_background, stop_background
-    from socialdesk.slack.offload import attach_listener_processes
+    from socialdesk.slack.transport.offload import attach_listener_processes
 
     settings = preflight(Mode.SERVE)  # every start-up problem, one line each, exit 2 (bot/checks.py)
     setup_logging(settings.log_level)

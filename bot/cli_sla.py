@@ -31,7 +31,7 @@ def scan(
     from socialdesk.clock import SystemClock
     from socialdesk.logging_setup import setup_logging
     from socialdesk.sla.scanner import SlaScanner
-    from socialdesk.slack.notifier import OutboxNotifier
+    from socialdesk.slack.transport.notifier import OutboxNotifier
     from socialdesk.store.db import make_engine
     from socialdesk.store.migrate import upgrade
 

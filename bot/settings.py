@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     # Slack allows about one message per second per channel; lower this only against a stand-in.
     slack_channel_interval: float = Field(default=1.0, ge=0, le=60, alias="SLACK_CHANNEL_INTERVAL")
     # `serve` works slash commands and button clicks in this many separate processes (0: in the web
-    # process), so that Slack's acks never wait behind that work (see bot/slack/offload.py).
+    # process), so that Slack's acks never wait behind that work (see bot/slack/transport/offload.py).
     slack_listener_processes: int = Field(default=1, ge=0, le=16, alias="SLACK_LISTENER_PROCESSES")
     # `serve` turns stored payloads into cases in a process of its own (bot/ingest/worker_process.py).
     # Off by default: on 2 cores it raised PostgreSQL throughput but worsened the acceptance tail, and on

@@ -14,9 +14,9 @@ from socialdesk.domain.errors import DomainError
 from socialdesk.handlers.context import HandlerContext
 from socialdesk.handlers.errors import answer_privately
 from socialdesk.handlers.replies import open_reply_modal
-from socialdesk.slack.cards import render_history
+from socialdesk.slack.blocks.cards import render_history
+from socialdesk.slack.blocks.modals import assign_modal, escalate_modal, resolve_modal
 from socialdesk.slack.ids import ActionId, OverflowOption, decode_case_value, decode_overflow_value
-from socialdesk.slack.modals import assign_modal, escalate_modal, resolve_modal
 from socialdesk.store.case_views import case_history, load_case_view
 
 

@@ -27,9 +27,9 @@ from socialdesk.handlers.sla import snooze_command
 from socialdesk.handlers.stats import stats_message
 from socialdesk.handlers.triage import triage_command
 from socialdesk.plugin_host.sections import with_sections
-from socialdesk.slack.cards import SlackMessage, render_history
-from socialdesk.slack.command_views import render_help, render_queue, render_text
-from socialdesk.slack.modals import escalate_modal
+from socialdesk.slack.blocks.cards import SlackMessage, render_history
+from socialdesk.slack.blocks.command_views import render_help, render_queue, render_text
+from socialdesk.slack.blocks.modals import escalate_modal
 from socialdesk.store.case_views import case_history, load_case_view
 from socialdesk.store.queue_repo import open_cases
 

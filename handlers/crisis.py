@@ -20,10 +20,14 @@ from socialdesk.domain.playbooks.schema import TARGET_LIMITS
 from socialdesk.handlers.context import HandlerContext
 from socialdesk.handlers.crisis_review import post_review
 from socialdesk.handlers.errors import answer_privately
-from socialdesk.slack.card_text import SlackMessage
-from socialdesk.slack.command_views import render_text
-from socialdesk.slack.crisis_commands_view import render_crisis_help, render_playbook_list, render_status
-from socialdesk.slack.crisis_modals import end_modal, lessons_modal, update_modal
+from socialdesk.slack.blocks.card_text import SlackMessage
+from socialdesk.slack.blocks.command_views import render_text
+from socialdesk.slack.blocks.crisis_commands_view import (
+    render_crisis_help,
+    render_playbook_list,
+    render_status,
+)
+from socialdesk.slack.blocks.crisis_modals import end_modal, lessons_modal, update_modal
 
 _USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
 _CRISIS_REF = re.compile(r"^(?:c|crisis)?#?(\d{1,9})$", re.IGNORECASE)

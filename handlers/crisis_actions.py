@@ -15,8 +15,7 @@ from socialdesk.domain.errors import DomainError
 from socialdesk.handlers.context import HandlerContext
 from socialdesk.handlers.crisis_review import post_review
 from socialdesk.handlers.errors import answer_privately
-from socialdesk.slack.crisis_ids import CrisisActionId, CrisisCallbackId, CrisisValue, decode_crisis_value
-from socialdesk.slack.crisis_modals import (
+from socialdesk.slack.blocks.crisis_modals import (
     EDITABLE_SLOTS,
     CrisisInput,
     edit_modal,
@@ -26,7 +25,8 @@ from socialdesk.slack.crisis_modals import (
     start_modal,
     update_modal,
 )
-from socialdesk.slack.inputs import state_value
+from socialdesk.slack.blocks.inputs import state_value
+from socialdesk.slack.ids import CrisisActionId, CrisisCallbackId, CrisisValue, decode_crisis_value
 
 log = logging.getLogger(__name__)
 

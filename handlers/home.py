@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from socialdesk.domain import metrics
 from socialdesk.handlers.context import HandlerContext
-from socialdesk.slack.home_view import MAX_MINE, MAX_QUEUE, HomeData, render_home
+from socialdesk.slack.blocks.home_view import MAX_MINE, MAX_QUEUE, HomeData, render_home
 from socialdesk.store.metrics_repo import case_facts, count_open, my_open_cases, unclaimed_cases
 
 log = logging.getLogger(__name__)

@@ -16,8 +16,8 @@ from socialdesk.domain.commands import UsageError, unescape_slack
 from socialdesk.privacy.erase import erase
 from socialdesk.privacy.export import export, summary
 from socialdesk.privacy.subject import AuthorRef, parse_author
-from socialdesk.slack.cards import SlackMessage
-from socialdesk.slack.command_views import render_text
+from socialdesk.slack.blocks.cards import SlackMessage
+from socialdesk.slack.blocks.command_views import render_text
 
 if TYPE_CHECKING:  # socialdesk.handlers.commands imports this module for its subcommand table
     from socialdesk.handlers.commands import Call

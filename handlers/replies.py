@@ -17,11 +17,11 @@ from socialdesk.domain.enums import ReplyStatus, ReplyVisibility
 from socialdesk.domain.errors import DomainError
 from socialdesk.handlers.context import HandlerContext
 from socialdesk.handlers.views import modal_case
-from socialdesk.slack.cards import SlackMessage
-from socialdesk.slack.command_views import render_text
+from socialdesk.slack.blocks.cards import SlackMessage
+from socialdesk.slack.blocks.command_views import render_text
+from socialdesk.slack.blocks.inputs import state_choices, state_value
+from socialdesk.slack.blocks.reply_modal import reply_modal
 from socialdesk.slack.ids import CallbackId, InputId
-from socialdesk.slack.inputs import state_choices, state_value
-from socialdesk.slack.reply_modal import reply_modal
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from socialdesk.domain.errors import DomainError
 from socialdesk.flood.rollup_repo import rollup_page
 from socialdesk.handlers.context import HandlerContext
 from socialdesk.handlers.errors import answer_privately
-from socialdesk.slack.rollup_ids import RollupActionId, decode_rollup_value
-from socialdesk.slack.rollup_view import PAGE_SIZE, render_rollup_page
+from socialdesk.slack.blocks.rollup_view import PAGE_SIZE, render_rollup_page
+from socialdesk.slack.ids import RollupActionId, decode_rollup_value
 
 
 def _page(ctx: HandlerContext, action: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:

@@ -13,9 +13,9 @@ from socialdesk.domain.errors import DomainError
 from socialdesk.handlers.context import HandlerContext
 from socialdesk.handlers.errors import answer_privately
 from socialdesk.sla.snooze import BUTTON_SNOOZE, SlaSnooze, parse_snooze
-from socialdesk.slack.blocks import slack_date
-from socialdesk.slack.cards import SlackMessage
-from socialdesk.slack.command_views import render_text
+from socialdesk.slack.blocks.cards import SlackMessage
+from socialdesk.slack.blocks.command_views import render_text
+from socialdesk.slack.blocks.kit import slack_date
 from socialdesk.slack.ids import AlertActionId, decode_case_value
 
 if TYPE_CHECKING:  # socialdesk.handlers.commands imports this module for its subcommand table

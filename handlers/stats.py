@@ -14,8 +14,8 @@ from socialdesk.casework.roles import Actor
 from socialdesk.domain import metrics
 from socialdesk.domain.commands import UsageError
 from socialdesk.handlers.context import HandlerContext
-from socialdesk.slack.cards import SlackMessage
-from socialdesk.slack.stats_view import render_stats
+from socialdesk.slack.blocks.cards import SlackMessage
+from socialdesk.slack.blocks.stats_view import render_stats
 from socialdesk.store.metrics_repo import case_facts
 
 # word -> (how the answer names the period, where it starts on the local clock, the period maker)

@@ -16,11 +16,11 @@ from socialdesk.domain.triage_fix import NO_REPLY_WORD, TriageChange, change_of
 from socialdesk.handlers.context import HandlerContext
 from socialdesk.handlers.errors import answer_privately
 from socialdesk.handlers.views import answer, modal_case
-from socialdesk.slack.cards import SlackMessage
-from socialdesk.slack.command_views import render_text
+from socialdesk.slack.blocks.cards import SlackMessage
+from socialdesk.slack.blocks.command_views import render_text
+from socialdesk.slack.blocks.inputs import state_value
+from socialdesk.slack.blocks.triage_view import triage_modal
 from socialdesk.slack.ids import TRIAGE_EDIT, ActionId, CallbackId, InputId, decode_triage_value
-from socialdesk.slack.inputs import state_value
-from socialdesk.slack.triage_view import triage_modal
 from socialdesk.store.case_views import load_case_view
 
 if TYPE_CHECKING:  # socialdesk.handlers.commands imports this module for its subcommand table

@@ -12,8 +12,8 @@ from socialdesk.casework.service import Outcome
 from socialdesk.domain.casework import AlreadyClaimed, WrongState
 from socialdesk.domain.errors import DomainError
 from socialdesk.handlers.context import HandlerContext
+from socialdesk.slack.blocks.inputs import state_value
 from socialdesk.slack.ids import CallbackId, InputId, decode_case_value
-from socialdesk.slack.inputs import state_value
 
 log = logging.getLogger(__name__)
 

@@ -55,8 +55,8 @@ from socialdesk.domain.enums import Priority
 from socialdesk.domain.playbooks.matching import topic_keyword, watches
 from socialdesk.domain.playbooks.schema import Playbook
 from socialdesk.outbox.queue import enqueue
-from socialdesk.slack.card_text import SlackMessage
-from socialdesk.slack.crisis_warning_view import (
+from socialdesk.slack.blocks.card_text import SlackMessage
+from socialdesk.slack.blocks.crisis_warning_view import (
     MAX_SAMPLES,
     PlatformCount,
     ReachWarning,

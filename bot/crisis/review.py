@@ -5,7 +5,7 @@ the desk (mentions, sentiment, first response before, during and after it).
 Read from the tables only; the figures before, during and after and the chart over them are read by
 `socialdesk.crisis.review_chart`. Drawn by `socialdesk.crisis.review_text` (Markdown),
 `socialdesk.crisis.review_chart` (PNG)
-and `socialdesk.slack.crisis_review_view` (Block Kit); no renderer queries.
+and `socialdesk.slack.blocks.crisis_review_view` (Block Kit); no renderer queries.
 """
 
 from __future__ import annotations

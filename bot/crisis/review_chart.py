@@ -8,7 +8,7 @@ review asks how long the people who wrote during the crisis waited, wherever the
 
 The chart shows mentions per hour (per 10 minutes when the whole range is under 6 hours), the negative
 ones stacked at the bottom, the crisis shaded and each published statement marked. A PNG drawn like
-`socialdesk.slack.digest_chart`: a `Figure` on its own Agg canvas, never `pyplot` (no global state,
+`socialdesk.slack.blocks.digest_chart`: a `Figure` on its own Agg canvas, never `pyplot` (no global state,
 any thread).
 
 The data travels as JSON on the outbox row and is drawn when the upload goes out (`png_from_json`),

@@ -21,7 +21,7 @@ from socialdesk.crisis.review import CrisisReview
 from socialdesk.crisis.review_chart import chart_to_json
 from socialdesk.domain.models import OutboxMessage
 from socialdesk.outbox.queue import RENDER_DIGEST_CHART, enqueue
-from socialdesk.slack.crisis_review_view import render_review_message
+from socialdesk.slack.blocks.crisis_review_view import render_review_message
 
 POST_KIND = "crisis-review"
 CHART_KIND = "crisis-review-chart"

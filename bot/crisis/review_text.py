@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from socialdesk.domain import metrics
-from socialdesk.slack.blocks import duration, one_line
-from socialdesk.slack.digest_view import NO_DATA, arrow, arrow_points, percent, span
+from socialdesk.slack.blocks.digest_view import NO_DATA, arrow, arrow_points, percent, span
+from socialdesk.slack.blocks.kit import duration, one_line
 
 if TYPE_CHECKING:  # review.py imports this module for `event_text`
     from socialdesk.crisis.review import CrisisReview, StatementEntry

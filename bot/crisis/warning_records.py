@@ -16,7 +16,7 @@ from socialdesk.clock import as_utc
 from socialdesk.crisis.spike import Episode
 from socialdesk.domain.crisis_models import Crisis, CrisisStatus
 from socialdesk.domain.models import Case, Mention, Notice
-from socialdesk.slack.crisis_warning_view import WarningPost
+from socialdesk.slack.blocks.crisis_warning_view import WarningPost
 
 WARNING_KIND = "crisis_warning"
 

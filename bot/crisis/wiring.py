@@ -12,7 +12,6 @@ from sqlalchemy import Engine
 from socialdesk.casework.roles import RoleDirectory
 from socialdesk.clock import Clock
 from socialdesk.config import Config
-from socialdesk.connectors.posts.router import BrandPosters, build_brand_posters
 from socialdesk.crisis.early_warning import EarlyWarning
 from socialdesk.crisis.intake import CrisisIntake
 from socialdesk.crisis.reminders import CrisisReminders
@@ -23,7 +22,8 @@ from socialdesk.domain.playbooks.loader import load_playbooks
 from socialdesk.domain.playbooks.schema import Playbook
 from socialdesk.jobs import Job
 from socialdesk.settings import Settings
-from socialdesk.slack.crisis_messages import CrisisMessages
+from socialdesk.slack.transport.crisis_messages import CrisisMessages
+from socialdesk.sources.posts import BrandPosters, build_brand_posters
 
 log = logging.getLogger(__name__)
 

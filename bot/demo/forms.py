@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from socialdesk.demo.pretend_user import DemoInputError, PretendUser
-from socialdesk.slack.crisis_modals import CrisisInput
+from socialdesk.slack.blocks.crisis_modals import CrisisInput
 from socialdesk.slack.ids import InputId
 from socialdesk.standin import SlackStandin
 from socialdesk.standin.models import StoredView
@@ -38,7 +38,7 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
     "outcome": (InputId.RESOLVE_OUTCOME,),
     "note": (InputId.RESOLVE_NOTE,),
     "user": (InputId.ASSIGN_USER,),
-    # The crisis forms (bot/slack/crisis_modals.py).
+    # The crisis forms (bot/slack/blocks/crisis_modals.py).
     "playbook": (CrisisInput.PLAYBOOK,),
     "severity": (CrisisInput.SEVERITY,),
     "summary": (CrisisInput.SUMMARY,),

@@ -30,7 +30,7 @@ from socialdesk.domain.metrics import Period, Tally, local_days
 from socialdesk.domain.metrics.satisfaction import CSAT_SCALE, NPS_SCALE, responses
 from socialdesk.domain.triage_review import triage_review
 from socialdesk.periodic import PeriodKey, local_instant
-from socialdesk.slack.digest_chart import arrival_series, sla_series
+from socialdesk.slack.blocks.digest_chart import arrival_series, sla_series
 from socialdesk.store import digest_detail_repo as detail
 from socialdesk.store import digest_repo
 from socialdesk.store.digest_repo import PeriodTallies

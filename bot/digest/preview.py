@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from socialdesk.domain.digest import Digest
-from socialdesk.slack.digest_chart import render_png
-from socialdesk.slack.digest_view import as_text, render_digest
+from socialdesk.slack.blocks.digest_chart import render_png
+from socialdesk.slack.blocks.digest_view import as_text, render_digest
 
 
 def write_preview(digest: Digest, out: Path) -> list[Path]:

@@ -35,8 +35,8 @@ from socialdesk.domain.metrics import local_days
 from socialdesk.failpoints import failpoint
 from socialdesk.outbox.queue import RENDER_DIGEST_CHART, enqueue
 from socialdesk.periodic import PeriodKey, due_periods
-from socialdesk.slack.digest_chart import chart_to_json
-from socialdesk.slack.digest_view import render_digest
+from socialdesk.slack.blocks.digest_chart import chart_to_json
+from socialdesk.slack.blocks.digest_view import render_digest
 from socialdesk.store.db import session_scope, writer
 from socialdesk.store.install_repo import has_cases_in, record_first_run
 from socialdesk.store.notices_repo import claim_notice, is_claimed

@@ -1,5 +1,6 @@
 """What a digest says, as plain data: built by `socialdesk.digest.build`, drawn by
-`socialdesk.slack.digest_view` (Block Kit) and `socialdesk.slack.digest_chart` (the PNG). No database,
+`socialdesk.slack.blocks.digest_view` (Block Kit) and `socialdesk.slack.blocks.digest_chart` (the PNG).
+No database,
 no Slack: a renderer test builds one by hand.
 """
 

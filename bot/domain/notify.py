@@ -1,4 +1,4 @@
-"""What the domain tells the chat side. Implemented by `socialdesk.slack.notifier` inside the same
+"""What the domain tells the chat side. Implemented by `socialdesk.slack.transport.notifier` inside the same
 transaction,
 so a case and the Slack work it causes are committed together (transactional outbox)."""
 

@@ -1,5 +1,5 @@
 """What the roll-up message and its private "Show all" pages show: plain data, built by
-bot/store/rollup_repo.py and drawn by bot/slack/rollup_view.py."""
+bot/store/rollup_repo.py and drawn by bot/slack/blocks/rollup_view.py."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The weekly review's triage figures: how often agents corrected triage on the cases opened in the
 week, by the category and the priority triage gave them, and how often the model agreed with agents
 per field. Pure: built from `socialdesk.store.triage_review_repo`'s tallies, drawn by
-`socialdesk.slack.triage_review_view`.
+`socialdesk.slack.blocks.triage_review_view`.
 
 A case counts as corrected in a field when its value now differs from what triage gave it at open
 (the value before its first correction of that field): set back to the original, it agrees again.

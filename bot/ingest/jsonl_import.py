@@ -2,7 +2,11 @@
 
 `historical=True` (`--historical`) stores the lines under the inbox source `history`: their cases open
 without an SLA clock and never alert, whichever process drains them (bot/ingest/history.py). Posts
-older than `ingest.historical_after_minutes` are history either way."""
+older than `ingest.historical_after_minutes` are history either way.
+
+The lines are read by the `generic` source of `plugins`, the registry the caller started the way a
+runtime starts it (`socialdesk.app_plugins.start_runtime_plugins`): there is no normalizer table to
+fall back on. Without an active generic source nothing is stored (`SourceUnavailable` says why)."""
 
 from __future__ import annotations
 
@@ -13,13 +17,14 @@ from socialdesk.clock import Clock, SystemClock
 from socialdesk.config import Config
 from socialdesk.ingest import inbox
 from socialdesk.ingest.history import HISTORY_SOURCE
-from socialdesk.ingest.normalizers import normalize
+from socialdesk.ingest.by_source import InboxReader
 from socialdesk.ingest.pipeline import IngestPipeline
 from socialdesk.metrics import Metrics
+from socialdesk.plugin_host.registry import PluginSet
 from socialdesk.plugins.mentions import MalformedPayload
 from socialdesk.plugins.payloads import BrandAccounts
 from socialdesk.settings import Settings
-from socialdesk.slack.notifier import OutboxNotifier
+from socialdesk.slack.transport.notifier import OutboxNotifier
 from socialdesk.store.db import make_engine
 from socialdesk.store.migrate import upgrade
 
@@ -50,6 +55,7 @@ def import_lines(
     lines: Iterable[str],
     *,
     on_line: Callable[[], None] = lambda: None,
+    plugins: PluginSet,
     historical: bool = False,
     clock: Clock | None = None,
 ) -> ImportReport:
@@ -58,6 +64,8 @@ def import_lines(
     engine = make_engine(settings.database_url)
     upgrade(engine)
     brand = BrandAccounts.from_config(config.ingest)
+    reader = InboxReader(plugins)
+    reader.resolve(source)  # SourceUnavailable before any line is stored, when no source reads them
     report = ImportReport()
     for number, line in enumerate(lines, start=1):
         on_line()
@@ -65,7 +73,7 @@ def import_lines(
             continue
         body = line.strip().encode("utf-8")
         try:
-            normalize("generic", body, brand)
+            reader.normalize(source, body, brand)
         except MalformedPayload as exc:
             inbox.reject(
                 engine,
@@ -93,6 +101,7 @@ def import_lines(
         metrics=Metrics(),
         triage_model=settings.socialdesk_triage_model,
     )
+    pipeline.sources = reader
     drained = pipeline.drain()
     report.cases_opened, report.followups = drained.cases_opened, drained.followups
     return report

@@ -1,5 +1,5 @@
 """The sending process's record of its recent Slack calls: the outbox sender records each call's outcome,
-and `socialdesk.slack.slack_health` turns it (with the outbox table) into what `/readyz` says.
+and `socialdesk.slack.transport.slack_health` turns it (with the outbox table) into what `/readyz` says.
 
 Kept beside the sender so the outbox needs nothing from the Slack package; see slack_health.py for how
 a run of failures becomes "degraded".

@@ -2,7 +2,7 @@
 
 It knows no render kind by name: each row is drawn (or delivered) by what its kind registered in the
 `RenderTable` (socialdesk.outbox.renderers), and every call goes through the `ChatApi` protocol
-(socialdesk.outbox.transport; Slack's is socialdesk.slack.outbox_api), so this package never imports
+(socialdesk.outbox.transport; Slack's is socialdesk.slack.transport.outbox_api), so this package never imports
 slack_sdk. `wake()` sets the event the outbox worker waits on: whoever queues a row can have it sent now
 instead of at the next poll.
 
@@ -108,7 +108,8 @@ class OutboxSender:
         health: SlackHealth | None = None,
     ) -> None:
         self._engine = engine
-        self.health = health or SlackHealth()  # each call's outcome, for /readyz (bot/slack/slack_health.py)
+        # Each call's outcome, for /readyz (bot/slack/transport/slack_health.py).
+        self.health = health or SlackHealth()
         self._claims = claims_rows(engine)  # PostgreSQL: a row is locked while it is sent (claim.py)
         self._writer = writer(engine)
         self._api = api

@@ -1,6 +1,6 @@
 """What the outbox needs from the chat platform's Web API, as a protocol: the sender makes every call
 through it, so `socialdesk.outbox` never imports slack_sdk. The Slack implementation, over a WebClient
-and the channel directory, is `socialdesk.slack.outbox_api.SlackCalls`.
+and the channel directory, is `socialdesk.slack.transport.outbox_api.SlackCalls`.
 """
 
 from __future__ import annotations

@@ -51,7 +51,7 @@ from socialdesk.privacy.subject import (
     pseudonym,
     resolve,
 )
-from socialdesk.slack.notifier import OutboxNotifier
+from socialdesk.slack.transport.notifier import OutboxNotifier
 from socialdesk.store.db import session_scope, writer
 from socialdesk.store.notices_repo import claim_notice, mark_sent
 

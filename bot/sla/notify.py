@@ -1,6 +1,7 @@
 """What the SLA scan tells the chat side, inside the scan's transaction (transactional outbox).
 
-Implemented by `socialdesk.slack.notifier.OutboxNotifier`; the messages are drawn when they are sent."""
+Implemented by `socialdesk.slack.transport.notifier.OutboxNotifier`; the messages are drawn when they are
+sent."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ def ops_routes(
     slack_status: Callable[[], dict[str, Any]] | None = None,
     plugin_status: Callable[[], dict[str, Any]] | None = None,
 ) -> list[Route]:
-    """`slack_status` (bot/slack/slack_health.py `SlackStatus.snapshot`) adds Slack's state and the
+    """`slack_status` (bot/slack/transport/slack_health.py `SlackStatus.snapshot`) adds Slack's state and the
     outbox backlog to the readiness body; `plugin_status` each plugin's status and problems (a failed
     plugin is reported there, never a 503: socialdesk serves without it)."""
 

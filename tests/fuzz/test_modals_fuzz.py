@@ -17,9 +17,15 @@ from socialdesk.app import Runtime
 from socialdesk.clock import ManualClock
 from socialdesk.domain.crisis_models import CrisisEvent
 from socialdesk.domain.models import CaseEvent, PlatformReply
-from socialdesk.slack.crisis_ids import CrisisCallbackId, CrisisValue, encode_crisis_value
-from socialdesk.slack.crisis_modals import CrisisInput
-from socialdesk.slack.ids import CallbackId, InputId, encode_case_value
+from socialdesk.slack.blocks.crisis_modals import CrisisInput
+from socialdesk.slack.ids import (
+    CallbackId,
+    CrisisCallbackId,
+    CrisisValue,
+    InputId,
+    encode_case_value,
+    encode_crisis_value,
+)
 from socialdesk.standin.workspace import TEAM_ID
 from tests import support
 from tests.fuzz.strategies import json_values

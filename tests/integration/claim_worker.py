@@ -22,7 +22,7 @@ from socialdesk.casework.service import CaseWork
 from socialdesk.clock import Clock, SystemClock
 from socialdesk.config import load_config
 from socialdesk.domain.casework import AlreadyClaimed
-from socialdesk.slack.notifier import OutboxNotifier
+from socialdesk.slack.transport.notifier import OutboxNotifier
 from socialdesk.store.db import is_sqlite, make_engine
 from socialdesk.surveys.schedule import SurveyScheduler
 

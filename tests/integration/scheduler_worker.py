@@ -32,7 +32,7 @@ from socialdesk.metrics import Metrics
 from socialdesk.outbox.queue import enqueue
 from socialdesk.plugin_host.registry import EMPTY
 from socialdesk.scheduler import build_scheduler, run_leader_jobs_now
-from socialdesk.slack.channels import ChannelDirectory
+from socialdesk.slack.transport.channels import ChannelDirectory
 from socialdesk.store.db import make_engine, session_scope, writer
 from socialdesk.store.notices_repo import claim_notice
 

@@ -197,8 +197,9 @@ def test_fifty_simultaneous_claim_clicks_get_one_yes_and_forty_nine_names(
 def test_a_claim_click_is_acked_while_every_listener_thread_is_busy(
     server: str, runtime: Runtime, standin: SlackStandin, case_id: int
 ) -> None:
-    """The ack does not wait for a listener thread (socialdesk.slack.bolt_route.ack_first): with the whole
-    listener pool held up, Slack still gets its 200 at once, and the answer follows when a thread frees."""
+    """The ack does not wait for a listener thread (socialdesk.slack.transport.bolt_route.ack_first): with
+    the whole listener pool held up, Slack still gets its 200 at once, and the answer follows when a thread
+    frees."""
     release = threading.Event()
     jam = [
         runtime.listeners.submit(release.wait, BARRIER_TIMEOUT) for _ in range(runtime.listeners._max_workers)

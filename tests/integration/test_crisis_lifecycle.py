@@ -30,7 +30,7 @@ from socialdesk.domain.crisis_models import (
 )
 from socialdesk.domain.enums import ReplyStatus
 from socialdesk.domain.models import Case, Mention
-from socialdesk.slack.crisis_ids import CrisisActionId, CrisisCallbackId, CrisisValue, encode_crisis_value
+from socialdesk.slack.ids import CrisisActionId, CrisisCallbackId, CrisisValue, encode_crisis_value
 from socialdesk.standin import SlackStandin
 from socialdesk.standin.platforms import GraphApiStandIn, XApiStandIn
 from tests.integration.helpers import generic_mention, post_generic, settle

@@ -26,7 +26,7 @@ from socialdesk.domain.enums import Category, OutboxStatus, Platform, Sentiment
 from socialdesk.domain.models import Case, Notice, OutboxMessage
 from socialdesk.leader import LeaderElector
 from socialdesk.services import start_background
-from socialdesk.slack.digest_chart import PNG_SIGNATURE
+from socialdesk.slack.blocks.digest_chart import PNG_SIGNATURE
 from socialdesk.standin import SlackStandin, StoredMessage, validate_blocks
 from socialdesk.store.db import is_sqlite
 from socialdesk.store.install_repo import first_run

@@ -22,7 +22,7 @@ from socialdesk.domain.crisis_models import Crisis
 from socialdesk.domain.models import Case, Mention, Notice
 from socialdesk.domain.playbooks.schema import Playbook
 from socialdesk.ingest import inbox
-from socialdesk.slack.crisis_ids import CrisisActionId, decode_crisis_value
+from socialdesk.slack.ids import CrisisActionId, decode_crisis_value
 from socialdesk.standin import SlackStandin
 from socialdesk.standin.models import StoredMessage
 from socialdesk.store.db import make_engine

@@ -16,8 +16,7 @@ from socialdesk.config import Config, Flood
 from socialdesk.domain.enums import CaseStatus, OutboxStatus
 from socialdesk.domain.models import Case, OutboxMessage
 from socialdesk.domain.rollup_models import Rollup
-from socialdesk.slack.ids import ActionId
-from socialdesk.slack.rollup_ids import RollupActionId, encode_rollup_value
+from socialdesk.slack.ids import ActionId, RollupActionId, encode_rollup_value
 from socialdesk.standin import SlackStandin
 from tests import support
 from tests.conftest import make_settings

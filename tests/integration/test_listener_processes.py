@@ -16,7 +16,7 @@ from socialdesk.app import Runtime, build_runtime
 from socialdesk.clock import ManualClock
 from socialdesk.domain.models import Case
 from socialdesk.slack.ids import ActionId, CallbackId, encode_case_value
-from socialdesk.slack.offload import ListenerProcesses, attach_listener_processes, offloadable
+from socialdesk.slack.transport.offload import ListenerProcesses, attach_listener_processes, offloadable
 from socialdesk.standin import SlackStandin
 from socialdesk.standin.models import RecordedCall
 from tests import support

@@ -14,7 +14,7 @@ from socialdesk.clock import ManualClock
 from socialdesk.domain.enums import OutboxStatus
 from socialdesk.domain.models import Case, OutboxMessage
 from socialdesk.outbox.sender import OutboxSender
-from socialdesk.slack.outbox_api import SlackCalls
+from socialdesk.slack.transport.outbox_api import SlackCalls
 from socialdesk.standin import SlackStandin
 from tests.integration.helpers import generic_mention, post_generic
 

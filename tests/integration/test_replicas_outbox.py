@@ -25,7 +25,7 @@ from socialdesk.metrics import Metrics
 from socialdesk.outbox.queue import RENDER_DIGEST_CHART, enqueue
 from socialdesk.outbox.sender import OutboxSender
 from socialdesk.plugin_host.registry import EMPTY
-from socialdesk.slack.channels import ChannelDirectory
+from socialdesk.slack.transport.channels import ChannelDirectory
 from socialdesk.standin import SlackStandin
 from socialdesk.store.db import make_engine, session_scope
 from tests import support

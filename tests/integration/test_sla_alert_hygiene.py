@@ -44,7 +44,7 @@ from socialdesk.ingest import inbox
 from socialdesk.ingest.history import HISTORY_SOURCE
 from socialdesk.ingest.jsonl_import import import_lines
 from socialdesk.sla.scanner import ScanReport, SlaScanner
-from socialdesk.slack.notifier import OutboxNotifier
+from socialdesk.slack.transport.notifier import OutboxNotifier
 from socialdesk.standin import SlackStandin
 from socialdesk.standin.models import StoredMessage
 from socialdesk.store.db import writer

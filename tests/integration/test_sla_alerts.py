@@ -19,7 +19,7 @@ from socialdesk.domain.enums import Platform, Priority
 from socialdesk.domain.models import CaseEvent
 from socialdesk.samples import sample_config_path
 from socialdesk.sla.scanner import SlaScanner
-from socialdesk.slack.notifier import OutboxNotifier
+from socialdesk.slack.transport.notifier import OutboxNotifier
 from socialdesk.standin import SlackStandin
 from tests.conftest import SAMPLE_CONFIG
 from tests.integration.helpers import settle

@@ -19,7 +19,7 @@ from socialdesk.config import Config, Roles, load_config
 from socialdesk.digest.build import DigestBuilder, weekly_key
 from socialdesk.domain.enums import CaseStatus, Category, Platform, Priority
 from socialdesk.domain.models import Case, CaseEvent, TriageCorrection
-from socialdesk.slack.digest_view import render_digest
+from socialdesk.slack.blocks.digest_view import render_digest
 from socialdesk.slack.ids import ActionId, CallbackId, InputId, OverflowOption
 from socialdesk.standin import SlackStandin
 from tests.conftest import SAMPLE_CONFIG

@@ -13,7 +13,14 @@ import pytest
 
 from socialdesk.domain.case_view import AuthorView, CaseView, HistoryView, MentionView
 from socialdesk.domain.enums import CaseStatus, Category, MentionKind, Platform, Priority, Sentiment
-from socialdesk.slack.blocks import (
+from socialdesk.slack.blocks.cards import (
+    SlackMessage,
+    history_summary,
+    render_case_card,
+    render_followup,
+    render_history,
+)
+from socialdesk.slack.blocks.kit import (
     compact_count,
     duration,
     header_block,
@@ -21,13 +28,6 @@ from socialdesk.slack.blocks import (
     text_units,
     truncate,
     truncate_escaped,
-)
-from socialdesk.slack.cards import (
-    SlackMessage,
-    history_summary,
-    render_case_card,
-    render_followup,
-    render_history,
 )
 from socialdesk.slack.ids import (
     ActionId,

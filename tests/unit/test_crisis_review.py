@@ -34,9 +34,9 @@ from socialdesk.domain.models import Case, Mention
 from socialdesk.domain.playbooks.loader import load_playbook
 from socialdesk.samples import sample_config_path
 from socialdesk.settings import PROJECT_ROOT
-from socialdesk.slack.blocks import MAX_BLOCKS, MAX_SECTION_TEXT
-from socialdesk.slack.crisis_ids import CrisisActionId, decode_crisis_value
-from socialdesk.slack.crisis_review_view import render_review_message
+from socialdesk.slack.blocks.crisis_review_view import render_review_message
+from socialdesk.slack.blocks.kit import MAX_BLOCKS, MAX_SECTION_TEXT
+from socialdesk.slack.ids import CrisisActionId, decode_crisis_value
 from socialdesk.standin import validate_blocks
 from tests.integration.digest_seed import add_case
 

@@ -23,9 +23,9 @@ from socialdesk.demo.steps import DemoStats, Stage, run_line
 from socialdesk.domain.playbooks.loader import load_playbook
 from socialdesk.domain.playbooks.matching import topic_keyword
 from socialdesk.settings import PROJECT_ROOT
-from socialdesk.slack.crisis_ids import CrisisActionId, CrisisValue, encode_crisis_value
-from socialdesk.slack.crisis_modals import CrisisInput, end_modal, start_modal, update_modal
-from socialdesk.slack.inputs import input_block, modal, text_input
+from socialdesk.slack.blocks.crisis_modals import CrisisInput, end_modal, start_modal, update_modal
+from socialdesk.slack.blocks.inputs import input_block, modal, text_input
+from socialdesk.slack.ids import CrisisActionId, CrisisValue, encode_crisis_value
 from socialdesk.standin import StoredMessage
 from socialdesk.standin.models import StoredView
 from socialdesk.triage.priority import CRISIS_KEYWORDS

@@ -19,9 +19,9 @@ from socialdesk.demo.pretend_user import DemoInputError, escape_mentions
 from socialdesk.domain.case_view import AuthorView, CaseView, MentionView
 from socialdesk.domain.enums import CaseStatus, Category, MentionKind, Platform, Priority, Sentiment
 from socialdesk.settings import Settings
+from socialdesk.slack.blocks.inputs import input_block, modal, radio_buttons, static_select, text_input
+from socialdesk.slack.blocks.modals import assign_modal, escalate_modal, resolve_modal
 from socialdesk.slack.ids import InputId
-from socialdesk.slack.inputs import input_block, modal, radio_buttons, static_select, text_input
-from socialdesk.slack.modals import assign_modal, escalate_modal, resolve_modal
 from socialdesk.standin.models import StoredView
 
 NOW = datetime(2024, 11, 20, 14, 0, tzinfo=UTC)
@@ -75,7 +75,7 @@ def view(payload: dict[str, Any], *, view_id: str = "V1", hash: str = "h1") -> S
 
 
 def reply_like(text_block: str = "reply_text", text: str = "") -> dict[str, Any]:
-    """The reply form's dispatching inputs, shaped as bot/slack/reply_modal.py builds them."""
+    """The reply form's dispatching inputs, shaped as bot/slack/blocks/reply_modal.py builds them."""
     canned = static_select([("Delivery delay", "delivery-delay"), ("Refund", "refund-billing")])
     where = radio_buttons([("Public", "public"), ("Private", "private")], initial="public")
     typed = text_input(multiline=True, initial=text)

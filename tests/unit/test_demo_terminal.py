@@ -15,7 +15,7 @@ from rich.text import Text
 from socialdesk.demo.terminal import mrkdwn_to_rich, render_channel, render_message
 from socialdesk.domain.case_view import AuthorView, CaseView, MentionView
 from socialdesk.domain.enums import CaseStatus, Category, MentionKind, Platform, Priority, Sentiment
-from socialdesk.slack.cards import render_case_card, render_followup
+from socialdesk.slack.blocks.cards import render_case_card, render_followup
 
 NOW = datetime(2024, 11, 20, 14, 0, tzinfo=UTC)
 USERS = {"U0AGENT1": "sam", "U0AGENT2": "priya"}

@@ -1,8 +1,7 @@
-"""The digest's Block Kit (socialdesk.slack.digest_view) on hand-built digests: valid for Slack per the
-stand-in's
-validator, the arrows and points, "no data" dashes, escaping, limits, the weekly review and the text
-preview; and the chart (socialdesk.slack.digest_chart): buckets in local time, a PNG, data that survives
-JSON."""
+"""The digest's Block Kit (socialdesk.slack.blocks.digest_view) on hand-built digests: valid for Slack per
+the stand-in's validator, the arrows and points, "no data" dashes, escaping, limits, the weekly review and
+the text preview; and the chart (socialdesk.slack.blocks.digest_chart): buckets in local time, a PNG, data
+that survives JSON."""
 
 from __future__ import annotations
 
@@ -23,7 +22,7 @@ from socialdesk.domain.digest import (
 )
 from socialdesk.domain.enums import Sentiment
 from socialdesk.domain.metrics import AgentRow, Figures, Outcome, Shift, Topic, local_days
-from socialdesk.slack.digest_chart import (
+from socialdesk.slack.blocks.digest_chart import (
     PNG_SIGNATURE,
     arrival_series,
     chart_from_json,
@@ -31,7 +30,7 @@ from socialdesk.slack.digest_chart import (
     render_png,
     sla_series,
 )
-from socialdesk.slack.digest_view import arrow, arrow_points, as_text, render_digest
+from socialdesk.slack.blocks.digest_view import arrow, arrow_points, as_text, render_digest
 from socialdesk.standin import validate_blocks
 
 TZ = "Europe/London"

@@ -11,10 +11,15 @@ from socialdesk.config import Flood
 from socialdesk.domain.enums import CaseStatus, Category, Platform, Priority
 from socialdesk.domain.rollup_views import RollupCase, RollupPage, RollupView
 from socialdesk.flood.decide import SLACK_POSTS_PER_MINUTE, ChannelLoad, should_roll_up, window_of
-from socialdesk.slack.blocks import MAX_BLOCKS
-from socialdesk.slack.ids import ActionId, decode_case_value
-from socialdesk.slack.rollup_ids import RollupActionId, decode_rollup_value, encode_rollup_value
-from socialdesk.slack.rollup_view import PAGE_SIZE, render_rollup, render_rollup_page
+from socialdesk.slack.blocks.kit import MAX_BLOCKS
+from socialdesk.slack.blocks.rollup_view import PAGE_SIZE, render_rollup, render_rollup_page
+from socialdesk.slack.ids import (
+    ActionId,
+    RollupActionId,
+    decode_case_value,
+    decode_rollup_value,
+    encode_rollup_value,
+)
 
 FLOOD = Flood()  # 20 cards a minute, P3 and P4, 10-minute windows, 3 samples
 NOW = datetime(2026, 11, 24, 9, 4, 30, tzinfo=UTC)

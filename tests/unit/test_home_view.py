@@ -11,9 +11,9 @@ from socialdesk.domain import metrics
 from socialdesk.domain.enums import CaseStatus, Platform, Priority
 from socialdesk.domain.metrics import CaseFacts, Period
 from socialdesk.domain.models import Case
-from socialdesk.slack.home_view import MAX_HOME_BLOCKS, MAX_MINE, MAX_QUEUE, HomeData, render_home
+from socialdesk.slack.blocks.home_view import MAX_HOME_BLOCKS, MAX_MINE, MAX_QUEUE, HomeData, render_home
+from socialdesk.slack.blocks.stats_view import NO_DATA, percent, render_stats, span, summary_fields
 from socialdesk.slack.ids import ActionId, decode_case_value
-from socialdesk.slack.stats_view import NO_DATA, percent, render_stats, span, summary_fields
 from socialdesk.standin.blockkit import validate_blocks, validate_view
 
 NOW = datetime(2026, 11, 24, 11, 0, tzinfo=UTC)

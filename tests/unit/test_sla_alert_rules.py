@@ -17,7 +17,7 @@ from socialdesk.domain.enums import CaseStatus, Category, Platform, Priority
 from socialdesk.domain.models import Case
 from socialdesk.domain.sla import SlaLevel, SlaPolicy, has_sla_clock, no_clock_reason
 from socialdesk.ingest.history import HISTORY_SOURCE, is_history
-from socialdesk.slack.sla_alerts import render_breach_alert, render_page
+from socialdesk.slack.blocks.sla_alerts import render_breach_alert, render_page
 from tests.conftest import SAMPLE_CONFIG
 from tests.unit.test_sla_render import item, valid
 

@@ -11,9 +11,9 @@ import pytest
 
 from socialdesk.domain.case_view import SlaAlertView
 from socialdesk.domain.enums import Platform, Priority
-from socialdesk.slack.cards import SlackMessage, render_case_card
+from socialdesk.slack.blocks.cards import SlackMessage, render_case_card
+from socialdesk.slack.blocks.sla_alerts import MAX_LISTED, render_breach_alert, render_page, render_sla_nudge
 from socialdesk.slack.ids import AlertActionId, decode_case_value
-from socialdesk.slack.sla_alerts import MAX_LISTED, render_breach_alert, render_page, render_sla_nudge
 from socialdesk.standin.blockkit import validate_blocks
 from tests.unit.test_cards import make_case
 

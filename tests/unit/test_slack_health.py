@@ -1,4 +1,4 @@
-"""Slack's health from the sender's own calls and from the outbox table (bot/slack/slack_health.py)."""
+"""Slack's health from the sender's own calls and from the outbox table (slack/transport/slack_health.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from socialdesk.outbox.health import FAILURES, WINDOW_SECONDS, Outcome, SlackHealth, SlackState
-from socialdesk.slack.slack_health import MAX_AGE_SECONDS, Backlog
+from socialdesk.slack.transport.slack_health import MAX_AGE_SECONDS, Backlog
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 

@@ -12,7 +12,7 @@ import pytest
 from socialdesk.config import BrandVoice, Surveys
 from socialdesk.domain.enums import CaseStatus, Category, MentionKind, Platform, ReplyVisibility, Sentiment
 from socialdesk.domain.models import Case, Mention
-from socialdesk.slack.event_lines import render_event_line
+from socialdesk.slack.blocks.event_lines import render_event_line
 from socialdesk.surveys import rules
 from socialdesk.surveys.webhook import BadSurveyAnswer, parse_answer
 

@@ -1,10 +1,10 @@
 """The weekly review's triage figures (bot/digest/triage_review.py) and their lines in the review
-(bot/slack/triage_review_view.py), from hand-built tallies whose every figure is worked out here."""
+(bot/slack/blocks/triage_review_view.py), from hand-built tallies whose every figure is worked out here."""
 
 from __future__ import annotations
 
 from socialdesk.domain.triage_review import CorrectedCase, Share, TriageTallies, triage_review
-from socialdesk.slack.triage_review_view import triage_review_lines
+from socialdesk.slack.blocks.triage_review_view import triage_review_lines
 
 # 20 cases opened in the week, by their values now: (category, priority, needs_reply) -> cases.
 NOW = {

@@ -13,8 +13,8 @@ from socialdesk.domain.case_view import CaseView
 from socialdesk.domain.models import Case, CaseEvent, Mention, OutboxMessage
 from socialdesk.outbox.render import row_case
 from socialdesk.outbox.renderers import Renderer
-from socialdesk.slack.cards import render_case_card, render_followup
-from socialdesk.slack.event_lines import render_event_line, render_moved_card
+from socialdesk.slack.blocks.cards import render_case_card, render_followup
+from socialdesk.slack.blocks.event_lines import render_event_line, render_moved_card
 from socialdesk.store.case_views import case_view, mention_view
 from socialdesk.store.cases_repo import first_mention
 

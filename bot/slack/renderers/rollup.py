@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from socialdesk.domain.models import OutboxMessage
 from socialdesk.flood.rollup_repo import rollup_view
-from socialdesk.slack.rollup_view import render_rollup
+from socialdesk.slack.blocks.rollup_view import render_rollup
 
 
 def rollup_call(session: Session, item: OutboxMessage, now: datetime) -> dict[str, Any]:

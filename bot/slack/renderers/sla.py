@@ -11,7 +11,7 @@ from socialdesk.domain.case_view import SlaAlertView
 from socialdesk.domain.models import OutboxMessage
 from socialdesk.outbox.render import point_at_after, row_case
 from socialdesk.sla.groups import group_alerts
-from socialdesk.slack.sla_alerts import MAX_LISTED, render_breach_alert, render_page, render_sla_nudge
+from socialdesk.slack.blocks.sla_alerts import MAX_LISTED, render_breach_alert, render_page, render_sla_nudge
 from socialdesk.store.case_views import sla_alert_view, sla_alert_views
 
 

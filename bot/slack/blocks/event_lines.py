@@ -9,7 +9,8 @@ from typing import Any
 from socialdesk.domain.casework import OUTCOMES, EventKind
 from socialdesk.domain.sla import SlaEventKind
 from socialdesk.domain.triage_fix import TriageField, value_label
-from socialdesk.slack.blocks import (
+from socialdesk.slack.blocks.cards import SlackMessage
+from socialdesk.slack.blocks.kit import (
     MAX_FALLBACK_TEXT,
     MAX_SECTION_TEXT,
     context_block,
@@ -20,7 +21,6 @@ from socialdesk.slack.blocks import (
     slack_date,
     user_mention,
 )
-from socialdesk.slack.cards import SlackMessage
 from socialdesk.slack.ids import case_block_id
 
 _UNCERTAIN = frozenset({"unavailable", "unknown"})

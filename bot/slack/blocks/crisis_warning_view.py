@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from socialdesk.domain.enums import Platform
-from socialdesk.slack.blocks import (
+from socialdesk.slack.blocks.card_text import SlackMessage
+from socialdesk.slack.blocks.kit import (
     MAX_FALLBACK_TEXT,
     Block,
     actions_block,
@@ -30,8 +31,7 @@ from socialdesk.slack.blocks import (
     section_block,
     truncate,
 )
-from socialdesk.slack.card_text import SlackMessage
-from socialdesk.slack.crisis_ids import CrisisActionId, CrisisValue, encode_crisis_value
+from socialdesk.slack.ids import CrisisActionId, CrisisValue, encode_crisis_value
 
 MAX_SAMPLES = 3
 SAMPLE_CHARS = 200

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from socialdesk.domain.metrics import Summary
-from socialdesk.slack.blocks import (
+from socialdesk.slack.blocks.cards import SlackMessage
+from socialdesk.slack.blocks.kit import (
     MAX_BLOCKS,
     MAX_FALLBACK_TEXT,
     Block,
@@ -20,7 +21,6 @@ from socialdesk.slack.blocks import (
     slack_date,
     truncate,
 )
-from socialdesk.slack.cards import SlackMessage
 
 NO_DATA = "—"
 # What each figure means, shown under the numbers: people argue about numbers they cannot read.

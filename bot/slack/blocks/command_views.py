@@ -8,7 +8,7 @@ from datetime import datetime
 from socialdesk.clock import as_utc
 from socialdesk.domain.commands import SOCIAL_USAGE
 from socialdesk.domain.models import Case
-from socialdesk.slack.cards import SlackMessage
+from socialdesk.slack.blocks.cards import SlackMessage
 
 
 def render_help(extra: Sequence[str] = ()) -> SlackMessage:

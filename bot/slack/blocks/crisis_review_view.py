@@ -20,7 +20,9 @@ from socialdesk.crisis.review_text import (
     first_statement_line,
     window_span,
 )
-from socialdesk.slack.blocks import (
+from socialdesk.slack.blocks.card_text import SlackMessage
+from socialdesk.slack.blocks.digest_view import NO_DATA
+from socialdesk.slack.blocks.kit import (
     MAX_BLOCKS,
     MAX_FALLBACK_TEXT,
     Block,
@@ -38,9 +40,7 @@ from socialdesk.slack.blocks import (
     truncate_escaped,
     user_mention,
 )
-from socialdesk.slack.card_text import SlackMessage
-from socialdesk.slack.crisis_ids import CrisisActionId, CrisisValue, encode_crisis_value
-from socialdesk.slack.digest_view import NO_DATA
+from socialdesk.slack.ids import CrisisActionId, CrisisValue, encode_crisis_value
 
 _SECTION_BUDGET = 2900  # under Slack's 3,000 per section text, with room for the joining newlines
 TIMELINE_SECTIONS = 5  # about 14,000 characters of timeline: more is for the file

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from socialdesk.domain.case_view import CaseView, SlaAlertView
-from socialdesk.slack.blocks import (
+from socialdesk.slack.blocks.card_text import PRIORITY_EMOJI, SlackMessage, snippet_of
+from socialdesk.slack.blocks.kit import (
     MAX_FALLBACK_TEXT,
     Block,
     button,
@@ -26,7 +27,6 @@ from socialdesk.slack.blocks import (
     user_mention,
     utc,
 )
-from socialdesk.slack.card_text import PRIORITY_EMOJI, SlackMessage, snippet_of
 from socialdesk.slack.ids import AlertActionId, case_block_id, encode_case_value
 
 AMBER = "🟧"

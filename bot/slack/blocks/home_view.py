@@ -13,7 +13,8 @@ from typing import Any
 
 from socialdesk.domain.metrics import Summary
 from socialdesk.domain.models import Case
-from socialdesk.slack.blocks import (
+from socialdesk.slack.blocks.cards import PRIORITY_EMOJI, STATUS_LABEL
+from socialdesk.slack.blocks.kit import (
     Block,
     button,
     context_block,
@@ -26,9 +27,8 @@ from socialdesk.slack.blocks import (
     slack_date,
     utc,
 )
-from socialdesk.slack.cards import PRIORITY_EMOJI, STATUS_LABEL
+from socialdesk.slack.blocks.stats_view import summary_fields
 from socialdesk.slack.ids import ActionId, encode_case_value
-from socialdesk.slack.stats_view import summary_fields
 
 __all__ = ["MAX_HOME_BLOCKS", "MAX_MINE", "MAX_QUEUE", "HomeData", "render_home"]
 

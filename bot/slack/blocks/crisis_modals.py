@@ -8,10 +8,10 @@ from typing import Any
 
 from socialdesk.crisis.views import StatementView
 from socialdesk.domain.playbooks.schema import Playbook
-from socialdesk.slack.blocks import escape_mrkdwn, section_block
-from socialdesk.slack.crisis_ids import CrisisCallbackId, CrisisValue, encode_crisis_value
-from socialdesk.slack.crisis_view import TARGET_LABELS
-from socialdesk.slack.inputs import input_block, modal, static_select, text_input
+from socialdesk.slack.blocks.crisis_view import TARGET_LABELS
+from socialdesk.slack.blocks.inputs import input_block, modal, static_select, text_input
+from socialdesk.slack.blocks.kit import escape_mrkdwn, section_block
+from socialdesk.slack.ids import CrisisCallbackId, CrisisValue, encode_crisis_value
 
 
 class CrisisInput:

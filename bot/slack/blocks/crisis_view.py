@@ -12,7 +12,8 @@ from socialdesk.domain.crisis_models import StatementStatus
 from socialdesk.domain.enums import Platform
 from socialdesk.domain.playbooks.schema import PUBLISHABLE, TARGET_LIMITS
 from socialdesk.domain.voice import platform_length
-from socialdesk.slack.blocks import (
+from socialdesk.slack.blocks.card_text import SlackMessage
+from socialdesk.slack.blocks.kit import (
     MAX_FALLBACK_TEXT,
     Block,
     actions_block,
@@ -26,8 +27,7 @@ from socialdesk.slack.blocks import (
     slack_date,
     truncate,
 )
-from socialdesk.slack.card_text import SlackMessage
-from socialdesk.slack.crisis_ids import CrisisActionId, CrisisValue, encode_crisis_value
+from socialdesk.slack.ids import CrisisActionId, CrisisValue, encode_crisis_value
 
 TARGET_LABELS = {"x": "X", "facebook": "Facebook", "status_page": "Status page"}
 KIND_LABELS = {"holding": "Holding statement", "update": "Update", "resolution": "Resolution statement"}

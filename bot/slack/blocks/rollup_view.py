@@ -9,7 +9,14 @@ from typing import Any
 
 from socialdesk.domain.enums import CaseStatus
 from socialdesk.domain.rollup_views import RollupCase, RollupPage, RollupView
-from socialdesk.slack.blocks import (
+from socialdesk.slack.blocks.card_text import (
+    PRIORITY_EMOJI,
+    STATUS_LABEL,
+    SlackMessage,
+    category_label,
+    snippet_of,
+)
+from socialdesk.slack.blocks.kit import (
     MAX_FALLBACK_TEXT,
     Block,
     actions_block,
@@ -23,9 +30,7 @@ from socialdesk.slack.blocks import (
     truncate,
     utc,
 )
-from socialdesk.slack.card_text import PRIORITY_EMOJI, STATUS_LABEL, SlackMessage, category_label, snippet_of
-from socialdesk.slack.ids import ActionId, encode_case_value
-from socialdesk.slack.rollup_ids import RollupActionId, encode_rollup_value
+from socialdesk.slack.ids import ActionId, RollupActionId, encode_case_value, encode_rollup_value
 
 PAGE_SIZE = 10  # a page is 1 + 10 + 1 blocks, far under Slack's 50
 _HANDLE_CHARS = 60

@@ -14,15 +14,15 @@ from sqlmodel import Session
 
 from socialdesk.crisis.views import CrisisView, StatementView
 from socialdesk.outbox.queue import enqueue
-from socialdesk.slack.card_text import SlackMessage
-from socialdesk.slack.channels import is_channel_id
-from socialdesk.slack.crisis_view import (
+from socialdesk.slack.blocks.card_text import SlackMessage
+from socialdesk.slack.blocks.crisis_view import (
     render_checklist,
     render_crisis_card,
     render_line,
     render_started,
     render_statement,
 )
+from socialdesk.slack.transport.channels import is_channel_id
 
 
 def _room(name: str) -> str:
@@ -41,7 +41,7 @@ class CrisisMessages:
         self, session: Session, view: CrisisView, *, invite: Sequence[str], duty_channel: str, now: datetime
     ) -> None:
         room = _room(view.war_room)
-        # The first call on the room's name creates the channel (bot/slack/channels.py), then people join.
+        # The first call on the room's name creates the channel (transport/channels.py), then people join.
         card_key = f"crisis-card:{view.id}"
         enqueue(
             session,

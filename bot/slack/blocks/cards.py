@@ -13,7 +13,22 @@ from typing import Any
 from socialdesk.domain.case_view import CaseView, MentionView
 from socialdesk.domain.casework import OUTCOMES
 from socialdesk.domain.enums import CaseStatus
-from socialdesk.slack.blocks import (
+from socialdesk.slack.blocks.card_text import (
+    KIND_LABEL,
+    PRIORITY_EMOJI,
+    SENTIMENT_LABEL,
+    STATUS_LABEL,
+    SlackMessage,
+    author_line,
+    category_label,
+    handle_of,
+    history_summary,
+    privacy_marker,
+    sentiment_label,
+    snippet_of,
+)
+from socialdesk.slack.blocks.history_card import render_history
+from socialdesk.slack.blocks.kit import (
     MAX_FALLBACK_TEXT,
     MAX_SECTION_TEXT,
     Block,
@@ -35,21 +50,9 @@ from socialdesk.slack.blocks import (
     user_mention,
     utc,
 )
-from socialdesk.slack.card_text import (
-    KIND_LABEL,
-    PRIORITY_EMOJI,
-    SENTIMENT_LABEL,
-    STATUS_LABEL,
-    SlackMessage,
-    author_line,
-    category_label,
-    handle_of,
-    history_summary,
-    privacy_marker,
-    sentiment_label,
-    snippet_of,
-)
-from socialdesk.slack.history_card import render_history
+from socialdesk.slack.blocks.plugin_sections import plugin_blocks
+from socialdesk.slack.blocks.sla_alerts import sla_header_marker, sla_status
+from socialdesk.slack.blocks.triage_view import triage_menu
 from socialdesk.slack.ids import (
     ActionId,
     OverflowOption,
@@ -57,9 +60,6 @@ from socialdesk.slack.ids import (
     encode_case_value,
     encode_overflow_value,
 )
-from socialdesk.slack.plugin_sections import plugin_blocks
-from socialdesk.slack.sla_alerts import sla_header_marker, sla_status
-from socialdesk.slack.triage_view import triage_menu
 
 # The labels and the history view moved to their own modules; importers of this one keep working.
 __all__ = [
@@ -190,7 +190,7 @@ def _actions(case: CaseView) -> list[dict[str, Any]]:
                 ("Show history", encode_overflow_value(case.id, OverflowOption.SHOW_HISTORY)),
             ],
         ),
-        # Category, priority, "needs a reply": wrong triage fixed in one pick (bot/slack/triage_view.py).
+        # Category, priority, "needs a reply": wrong triage fixed in one pick (blocks/triage_view.py).
         triage_menu(case),
     ]
 

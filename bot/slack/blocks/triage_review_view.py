@@ -4,7 +4,7 @@ category and the priority triage gave, and the model's agreement with agents per
 from __future__ import annotations
 
 from socialdesk.domain.triage_review import Share, TriageReview
-from socialdesk.slack.blocks import escape_mrkdwn
+from socialdesk.slack.blocks.kit import escape_mrkdwn
 
 _FIELD_LABELS = {"category": "category", "priority": "priority", "needs_reply": "needs a reply"}
 

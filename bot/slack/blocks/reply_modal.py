@@ -8,7 +8,9 @@ from typing import Any
 from socialdesk.casework.replies import ReplyDraft
 from socialdesk.domain.enums import ReplyVisibility
 from socialdesk.domain.voice import VoiceReport
-from socialdesk.slack.blocks import (
+from socialdesk.slack.blocks.cards import history_summary
+from socialdesk.slack.blocks.inputs import input_block, modal, radio_buttons, static_select, text_input
+from socialdesk.slack.blocks.kit import (
     MAX_SECTION_TEXT,
     context_block,
     divider_block,
@@ -17,9 +19,7 @@ from socialdesk.slack.blocks import (
     quote,
     section_block,
 )
-from socialdesk.slack.cards import history_summary
 from socialdesk.slack.ids import CallbackId, InputId, case_block_id, encode_case_value
-from socialdesk.slack.inputs import input_block, modal, radio_buttons, static_select, text_input
 
 MAX_REPLY_CHARS = 3000
 _VISIBILITY_LABEL = {

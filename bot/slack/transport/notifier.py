@@ -182,7 +182,7 @@ class OutboxNotifier:
             now=now,
         )
 
-    # --- SLA alerts (bot/sla/scanner.py); drawn at send time by bot/slack/sla_alerts.py ------------
+    # --- SLA alerts (bot/sla/scanner.py); drawn at send time by bot/slack/blocks/sla_alerts.py ------------
 
     def cards_changed(self, session: Session, cases: list[Case], *, now: datetime) -> None:
         """`case_changed` for a batch of cases (an SLA scan redraws many cards at once): one query finds

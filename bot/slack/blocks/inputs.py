@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from socialdesk.slack.blocks import Block, plain_text
+from socialdesk.slack.blocks.kit import Block, plain_text
 
 MAX_OPTIONS = 100
 MAX_OPTION_TEXT = 75

@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
 from socialdesk.outbox.transport import CallError
-from socialdesk.slack.channels import ChannelDirectory
+from socialdesk.slack.transport.channels import ChannelDirectory
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from typing import Any
 
 from socialdesk.domain.case_view import AuthorView, HistoryView
 from socialdesk.domain.enums import CaseStatus, Category, MentionKind, Priority, Sentiment
-from socialdesk.slack.blocks import compact_count, fit_mrkdwn, link, one_line, short_day, truncate
+from socialdesk.slack.blocks.kit import compact_count, fit_mrkdwn, link, one_line, short_day, truncate
 
 
 @dataclass(frozen=True, slots=True)

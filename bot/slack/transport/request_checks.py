@@ -14,7 +14,7 @@ from now (401). What a valid signature does not stop:
   of an interaction) is not the workspace of the bot token is refused with 403. The expected team is
   `SLACK_TEAM_ID`, else learnt once from `auth.test` with the app's own client.
 
-The replay and retry checks are HTTP concerns and run in the web route (`bot/slack/bolt_route.py`),
+The replay and retry checks are HTTP concerns and run in the web route (`bot/slack/transport/bolt_route.py`),
 before a request can be handed to a listener process (each of which has its own memory). The
 workspace check runs there too, and also as a Bolt middleware, so that Socket Mode requests, which
 never pass through HTTP, get it as well.

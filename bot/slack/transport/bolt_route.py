@@ -23,8 +23,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from socialdesk.slack.offload import OffloadSlot
-from socialdesk.slack.request_checks import SlackRequestChecks
+from socialdesk.slack.transport.offload import OffloadSlot
+from socialdesk.slack.transport.request_checks import SlackRequestChecks
 
 _ACK_FIRST_INSTALLED = "_socialdesk_ack_first"
 

@@ -17,7 +17,8 @@ from socialdesk.domain import metrics
 from socialdesk.domain.digest import CrisisInPeriod, Digest, GroupReport, OpenNow, Review, Satisfaction
 from socialdesk.domain.enums import Platform, Sentiment
 from socialdesk.domain.metrics import Figures, Outcome, Shift
-from socialdesk.slack.blocks import (
+from socialdesk.slack.blocks.cards import SlackMessage
+from socialdesk.slack.blocks.kit import (
     MAX_BLOCKS,
     MAX_FALLBACK_TEXT,
     Block,
@@ -31,8 +32,7 @@ from socialdesk.slack.blocks import (
     truncate,
     user_mention,
 )
-from socialdesk.slack.cards import SlackMessage
-from socialdesk.slack.triage_review_view import triage_review_lines
+from socialdesk.slack.blocks.triage_review_view import triage_review_lines
 
 NO_DATA = "—"
 TOP_AGENTS = 15  # busiest first; a manager scans the top of the table, the rest is one line

@@ -6,9 +6,9 @@ from typing import Any
 
 from socialdesk.domain.case_view import CaseView
 from socialdesk.domain.casework import OUTCOMES
-from socialdesk.slack.blocks import MAX_SECTION_TEXT, context_block, quote, section_block
+from socialdesk.slack.blocks.inputs import input_block, modal, static_select, text_input, users_select
+from socialdesk.slack.blocks.kit import MAX_SECTION_TEXT, context_block, quote, section_block
 from socialdesk.slack.ids import CallbackId, InputId, case_block_id, encode_case_value
-from socialdesk.slack.inputs import input_block, modal, static_select, text_input, users_select
 
 
 def _summary(case: CaseView) -> list[dict[str, Any]]:

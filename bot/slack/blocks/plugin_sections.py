@@ -7,7 +7,7 @@ text is data, escaped like customer text, so a value cannot ping a channel or di
 from __future__ import annotations
 
 from socialdesk.domain.case_view import CaseView
-from socialdesk.slack.blocks import (
+from socialdesk.slack.blocks.kit import (
     MAX_CONTEXT_ELEMENTS,
     MAX_FIELD_TEXT,
     MAX_FIELDS,

@@ -8,7 +8,9 @@ from datetime import datetime
 from socialdesk.crisis.views import CrisisView
 from socialdesk.domain.crisis_models import Crisis
 from socialdesk.domain.playbooks.schema import Playbook
-from socialdesk.slack.blocks import (
+from socialdesk.slack.blocks.card_text import SlackMessage
+from socialdesk.slack.blocks.crisis_view import render_crisis_card, render_statement
+from socialdesk.slack.blocks.kit import (
     MAX_FALLBACK_TEXT,
     Block,
     context_block,
@@ -16,8 +18,6 @@ from socialdesk.slack.blocks import (
     section_block,
     truncate,
 )
-from socialdesk.slack.card_text import SlackMessage
-from socialdesk.slack.crisis_view import render_crisis_card, render_statement
 
 CRISIS_HELP = (
     "*`/crisis` commands*\n"

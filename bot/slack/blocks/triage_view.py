@@ -13,8 +13,9 @@ from typing import Any
 from socialdesk.domain.case_view import CaseView
 from socialdesk.domain.enums import Category, Priority
 from socialdesk.domain.triage_fix import NEEDS_REPLY_WORD, NO_REPLY_WORD
-from socialdesk.slack.blocks import MAX_SECTION_TEXT, context_block, plain_text, quote, section_block
-from socialdesk.slack.card_text import PRIORITY_EMOJI, category_label
+from socialdesk.slack.blocks.card_text import PRIORITY_EMOJI, category_label
+from socialdesk.slack.blocks.inputs import input_block, modal, option, static_select
+from socialdesk.slack.blocks.kit import MAX_SECTION_TEXT, context_block, plain_text, quote, section_block
 from socialdesk.slack.ids import (
     TRIAGE_EDIT,
     ActionId,
@@ -24,7 +25,6 @@ from socialdesk.slack.ids import (
     encode_case_value,
     encode_triage_value,
 )
-from socialdesk.slack.inputs import input_block, modal, option, static_select
 
 __all__ = ["REPLY_CHOICES", "triage_menu", "triage_modal"]
 

@@ -6,7 +6,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from socialdesk.domain.case_view import CaseView, MentionView
-from socialdesk.slack.blocks import (
+from socialdesk.slack.blocks.card_text import (
+    KIND_LABEL,
+    STATUS_LABEL,
+    SlackMessage,
+    author_line,
+    handle_of,
+    history_summary,
+    sentiment_label,
+)
+from socialdesk.slack.blocks.kit import (
     MAX_BLOCKS,
     Block,
     context_block,
@@ -19,17 +28,8 @@ from socialdesk.slack.blocks import (
     slack_date,
     utc,
 )
-from socialdesk.slack.card_text import (
-    KIND_LABEL,
-    STATUS_LABEL,
-    SlackMessage,
-    author_line,
-    handle_of,
-    history_summary,
-    sentiment_label,
-)
+from socialdesk.slack.blocks.plugin_sections import plugin_blocks
 from socialdesk.slack.ids import case_block_id
-from socialdesk.slack.plugin_sections import plugin_blocks
 
 _HISTORY_QUOTE_CHARS = 600
 # Fixed blocks around the mentions in the history view: header, summary, divider, "n more" note.
