@@ -29,7 +29,7 @@ import httpx
 import yaml
 
 from benchmarks.loadgen import LoadResult, build_request, run_load
-from socialdesk.connectors.verify import sign_generic
+from socialdesk.connectors.signing import sign_generic
 from socialdesk.samples import sample_config_path
 from socialdesk.settings import PROJECT_ROOT
 from socialdesk.standin import SlackStandin

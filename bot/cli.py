@@ -207,8 +207,13 @@ def ingest(
     ),
 ) -> None:
     """Import mentions from a JSON Lines file (the generic webhook schema), one per line."""
+    from socialdesk.app_plugins import start_runtime_plugins
+    from socialdesk.clock import SystemClock
     from socialdesk.config import load_config
+    from socialdesk.connectors.replies.router import make_reply_client
+    from socialdesk.ingest.by_source import SourceUnavailable
     from socialdesk.ingest.jsonl_import import import_lines
+    from socialdesk.metrics import Metrics
 
     settings = _settings()
     setup_logging(settings.log_level)
@@ -217,11 +222,23 @@ def ingest(
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     lines = file.read_text(encoding="utf-8").splitlines()
-    with Progress(console=err) as progress:
+    clock = SystemClock()
+    # The lines are read by the generic source plugin, started as `serve` starts it (no table behind it).
+    with make_reply_client() as http, Progress(console=err) as progress:
+        plugins = start_runtime_plugins(settings, config, clock=clock, http=http, metrics=Metrics())
         task = progress.add_task(f"importing {file.name}", total=len(lines))
-        report = import_lines(
-            settings, config, lines, on_line=lambda: progress.advance(task), historical=historical
-        )
+        try:
+            report = import_lines(
+                settings,
+                config,
+                lines,
+                on_line=lambda: progress.advance(task),
+                plugins=plugins,
+                historical=historical,
+                clock=clock,
+            )
+        except SourceUnavailable as exc:
+            raise _fail(str(exc)) from None
     typer.echo(json.dumps(report.as_dict()))
     if report.rejected:
         raise typer.Exit(1)

@@ -5,11 +5,16 @@ share (one copy of how Slack signs and what its bodies look like)."""
 
 from __future__ import annotations
 
+import logging
 import os
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
+from socialdesk.ingest.by_source import InboxReader
+from socialdesk.plugins.mentions import NormalizeResult
+from socialdesk.plugins.payloads import NO_BRAND, BrandAccounts
 from socialdesk.testing.signing import (
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -60,3 +65,22 @@ __all__ = [
     "slash_command_body",
     "truncate_all",
 ]
+
+
+def builtin_reader() -> InboxReader:
+    """Inbox rows read as a runtime reads them: the built-in source plugins through the registry (no
+    secrets: normalizing needs none). `builtin_reader().normalize("x_poll", body, brand)`."""
+    import httpx
+
+    from socialdesk.plugin_host.loading import start_plugin
+    from socialdesk.plugin_host.registry import PluginSet
+    from socialdesk.plugins.plugin import PluginHost
+    from socialdesk.sources.preset import BUILTIN_PLUGINS
+
+    host = PluginHost(http=httpx.Client(), now=lambda: datetime.now(UTC), log=logging.getLogger("test"))
+    return InboxReader(PluginSet([start_plugin(p, host, origin="socialdesk") for p in BUILTIN_PLUGINS]))
+
+
+def normalize_stored(source: str, body: bytes, brand: BrandAccounts = NO_BRAND) -> NormalizeResult:
+    """One stored body of the inbox source `source` (meta, x, x_poll, generic, history), normalized."""
+    return builtin_reader().normalize(source, body, brand)

@@ -11,9 +11,11 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from socialdesk.connectors.verify import sign_generic, sign_meta, sign_x
+from socialdesk.connectors.signing import sign_generic
 from socialdesk.demo.feed import FeedItem
 from socialdesk.demo.platforms import GENERIC_SECRET, META_APP_SECRET, X_CONSUMER_SECRET
+from socialdesk.sources.meta.verify import sign_meta
+from socialdesk.sources.x.verify import sign_x
 
 if TYPE_CHECKING:  # steps imports this module; the Stage is only a type here
     from socialdesk.demo.steps import Stage

@@ -172,11 +172,3 @@ class ReplyStatus(StrEnum):
     SENDING = "sending"  # the platform call started; after a crash nobody knows if it arrived
     SENT = "sent"
     FAILED = "failed"  # the platform refused; the agent was told why; the case stays unanswered
-
-
-class Source(StrEnum):
-    META = "meta"
-    X = "x"
-    X_POLL = "x_poll"
-    GENERIC = "generic"
-    HISTORY = "history"  # generic JSON imported with `socialdesk ingest --historical`: never alerts

@@ -16,15 +16,37 @@ the source runs again. A `normalize` that raises anything but `MalformedPayload`
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Final
+from collections.abc import Callable, Sequence
+from typing import Any, Final, Protocol, TypeVar
 
 from socialdesk.ingest.history import HISTORY_SOURCE
 from socialdesk.ingest.normalizers import parse_json
-from socialdesk.plugin_host.registry import PluginSet
 from socialdesk.plugins.mentions import MalformedPayload, NormalizeResult
 from socialdesk.plugins.payloads import BrandAccounts
 from socialdesk.plugins.source import Source
+
+T = TypeVar("T")
+
+
+class SourceRegistry(Protocol):
+    """What the reader needs of the plugin registry (socialdesk.plugin_host.registry.PluginSet); a
+    protocol so that ingest does not import the plugin host, which imports ingest."""
+
+    @property
+    def records(self) -> Sequence[Any]: ...
+
+    def source(self, name: str) -> Source | None: ...
+
+    def guarded(
+        self,
+        item: Any,
+        hook: str,
+        call: Callable[[], T],
+        fallback: T,
+        *,
+        expected: tuple[type[BaseException], ...] = (),
+    ) -> T: ...
+
 
 POLL_SUFFIX: Final = "_poll"
 ALIASES: Final = {HISTORY_SOURCE: "generic"}
@@ -41,18 +63,8 @@ def poll_feed(source: Source) -> str:
     return source.name + POLL_SUFFIX
 
 
-def _poll_reader(source: Source) -> Reader:
-    poller = source.poller
-
-    def read(payload: Any, brand: BrandAccounts) -> NormalizeResult:
-        own = poller.normalize(payload, brand) if poller is not None else None
-        return own if own is not None else source.normalize(payload, brand)
-
-    return read
-
-
 class InboxReader:
-    def __init__(self, plugins: PluginSet) -> None:
+    def __init__(self, plugins: SourceRegistry) -> None:
         self._plugins = plugins
 
     def resolve(self, inbox_source: str) -> tuple[Source, Reader]:
@@ -63,7 +75,7 @@ class InboxReader:
         if name.endswith(POLL_SUFFIX):
             polled = self._plugins.source(name.removesuffix(POLL_SUFFIX))
             if polled is not None:
-                return polled, _poll_reader(polled)
+                return polled, polled.normalize_poll
         raise SourceUnavailable(
             f"no active source reads inbox rows of {inbox_source!r}{self._why(name)}; the body is kept"
         )

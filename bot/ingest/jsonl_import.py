@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 from socialdesk.clock import Clock, SystemClock
 from socialdesk.config import Config
 from socialdesk.ingest import inbox
+from socialdesk.ingest.by_source import InboxReader, SourceRegistry
 from socialdesk.ingest.history import HISTORY_SOURCE
-from socialdesk.ingest.by_source import InboxReader
 from socialdesk.ingest.pipeline import IngestPipeline
 from socialdesk.metrics import Metrics
-from socialdesk.plugin_host.registry import PluginSet
 from socialdesk.plugins.mentions import MalformedPayload
 from socialdesk.plugins.payloads import BrandAccounts
 from socialdesk.settings import Settings
@@ -55,7 +54,7 @@ def import_lines(
     lines: Iterable[str],
     *,
     on_line: Callable[[], None] = lambda: None,
-    plugins: PluginSet,
+    plugins: SourceRegistry,
     historical: bool = False,
     clock: Clock | None = None,
 ) -> ImportReport:

@@ -23,10 +23,9 @@ from socialdesk.domain.redact import mask
 from socialdesk.domain.sla import SlaPolicy, has_sla_clock
 from socialdesk.failpoints import failpoint
 from socialdesk.ingest import inbox
-from socialdesk.ingest.by_source import InboxReader
+from socialdesk.ingest.by_source import InboxReader, SourceUnavailable
 from socialdesk.ingest.enrich import MentionEnricher, merge_enrichment
 from socialdesk.ingest.history import is_history
-from socialdesk.ingest.normalizers import normalize
 from socialdesk.metrics import Metrics
 from socialdesk.plugins.kinds import MentionFacts
 from socialdesk.plugins.mentions import MalformedPayload, NormalizedMention
@@ -94,8 +93,8 @@ class IngestPipeline:
         self.crisis_intake: CrisisIntake | None = None
         # Set by the composition root when plugins contribute enrichers (bot/plugin_host/enrichers.py).
         self.enrichers: MentionEnricher | None = None
-        # Set by the composition root: inbox rows are read by their source's plugin (bot/ingest/by_source.py).
-        # Unset (a pipeline built without a runtime), the built-in normalizer table reads them.
+        # Set by the composition root: inbox rows are read by their source's plugin (bot/ingest/by_source.py),
+        # the built-in sources like any other. Unset, no row can be read: each keeps its body and fails.
         self.sources: InboxReader | None = None
         self._for_update = not engine.url.get_backend_name().startswith("sqlite")
 
@@ -158,8 +157,9 @@ class IngestPipeline:
             source, body = item.source, item.body
         now = self._clock.now()
         try:
-            read = self.sources.normalize if self.sources is not None else normalize
-            result = read(source, body.encode("utf-8"), self._brand)
+            if self.sources is None:
+                raise SourceUnavailable(f"no plugin registry reads rows of {source!r}; the body is kept")
+            result = self.sources.normalize(source, body.encode("utf-8"), self._brand)
         except MalformedPayload as exc:
             return _Prepared(now=now, mentions=[], skipped=[], malformed=str(exc))
         return _Prepared(

@@ -165,6 +165,13 @@ class Source(ABC):
         """Post once; raise `PlatformError` on any failure (never retry on your own)."""
         raise PlatformError(ErrorKind.UNSUPPORTED, f"Replies on {self.name} cannot be sent from socialdesk.")
 
+    def normalize_poll(self, payload: Any, brand: BrandAccounts) -> NormalizeResult:
+        """A page stored as `<name>_poll`: the poller's own reader when it has one, else `normalize`.
+        Override when polled pages have a shape of their own and must stay readable while the poller is
+        not configured (rows fetched before are still in the inbox)."""
+        own = self.poller.normalize(payload, brand) if self.poller is not None else None
+        return own if own is not None else self.normalize(payload, brand)
+
     def samples(self) -> list[SamplePayload]:
         return []
 

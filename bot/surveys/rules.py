@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 
 from socialdesk.clock import as_utc
 from socialdesk.config import BrandVoice, Surveys
-from socialdesk.connectors.replies.meta import MESSAGE_LIMIT as META_MESSAGE_LIMIT
-from socialdesk.connectors.replies.meta import PRIVATE_REPLY_WINDOW
-from socialdesk.connectors.replies.x import DM_LIMIT as X_DM_LIMIT
 from socialdesk.domain.canned import render_template, reply_context
 from socialdesk.domain.enums import CaseStatus, Category, MentionKind, Platform, ReplyVisibility, Sentiment
 from socialdesk.domain.models import Case, Mention
 from socialdesk.domain.voice import platform_length
+from socialdesk.sources.meta.replies import MESSAGE_LIMIT as META_MESSAGE_LIMIT
+from socialdesk.sources.meta.replies import PRIVATE_REPLY_WINDOW
+from socialdesk.sources.x.replies import DM_LIMIT as X_DM_LIMIT
 from socialdesk.surveys.parse import SCALES, is_small_talk
 
 # One customer (platform + author) is asked at most once in this period, whatever the number of cases:

@@ -32,7 +32,7 @@ from starlette.routing import Route
 
 from socialdesk.clock import Clock
 from socialdesk.config import Config
-from socialdesk.connectors import verify
+from socialdesk.connectors import signing as verify
 from socialdesk.domain.models import Case
 from socialdesk.domain.notify import CaseNotifier
 from socialdesk.domain.redact import mask

@@ -13,9 +13,11 @@ from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from socialdesk.app import Runtime
-from socialdesk.connectors.verify import sign_generic, sign_meta, sign_x
+from socialdesk.connectors.signing import sign_generic
 from socialdesk.domain.enums import InboxStatus
 from socialdesk.domain.models import Case, InboxItem, Mention
+from socialdesk.sources.meta.verify import sign_meta
+from socialdesk.sources.x.verify import sign_x
 from tests import support
 from tests.fuzz.strategies import META_SAMPLES, json_values, mutated
 from tests.fuzz.test_normalizers_fuzz import SAMPLES

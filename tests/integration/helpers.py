@@ -8,7 +8,9 @@ from typing import Any
 
 import httpx
 
-from socialdesk.connectors.verify import sign_generic, sign_meta, sign_x
+from socialdesk.connectors.signing import sign_generic
+from socialdesk.sources.meta.verify import sign_meta
+from socialdesk.sources.x.verify import sign_x
 from tests import support
 
 

@@ -17,9 +17,9 @@ from pydantic import SecretStr
 
 from socialdesk.clock import ManualClock
 from socialdesk.connectors.posts.base import BrandPost
-from socialdesk.connectors.posts.router import BrandPosters, build_brand_posters
 from socialdesk.plugins.replies import ErrorKind, PlatformError
 from socialdesk.settings import Settings
+from socialdesk.sources.posts import BrandPosters, build_brand_posters
 from socialdesk.standin.platforms import GraphApiStandIn, XApiStandIn
 
 X_TOKEN = "x-user-token-SECRET-ee55"

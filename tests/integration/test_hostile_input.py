@@ -19,7 +19,7 @@ from sqlmodel import Session, func, select
 from socialdesk.app import Runtime
 from socialdesk.clock import ManualClock
 from socialdesk.config import ConfigError, load_config
-from socialdesk.connectors.verify import sign_generic
+from socialdesk.connectors.signing import sign_generic
 from socialdesk.demo.feed import build_feed
 from socialdesk.domain.canned import CannedTemplateError, check_template
 from socialdesk.domain.models import Case, InboxItem
@@ -103,7 +103,7 @@ def test_a_chunked_body_is_counted_as_it_streams(server: str, runtime: Runtime) 
 
 
 def support_sign_meta(body: bytes) -> dict[str, str]:
-    from socialdesk.connectors.verify import sign_meta
+    from socialdesk.sources.meta.verify import sign_meta
 
     return sign_meta(body, support.META_APP_SECRET)
 

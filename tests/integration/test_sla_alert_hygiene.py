@@ -438,7 +438,9 @@ def test_importing_1014_old_tweets_pages_nobody(
 ) -> None:
     assert "crisis-early-warning" in runtime.jobs  # the shipped playbooks watch "down", "outage", "login"
     t0 = clock.now()
-    report = import_lines(runtime.settings, runtime.config, history_lines(t0, 1014), clock=clock)
+    report = import_lines(
+        runtime.settings, runtime.config, history_lines(t0, 1014), plugins=runtime.plugins, clock=clock
+    )
     assert report.accepted == 1014 and report.cases_opened == 1014 and report.followups == 0
     settle(runtime, clock)  # the cards (and roll-ups) reach Slack
     with Session(runtime.engine) as session:
@@ -485,6 +487,7 @@ def test_old_posts_and_historical_imports_open_cases_without_an_sla_clock(
                 generic_mention("imported", P2_TEXT, handle="imp", created_at=t0 - timedelta(minutes=1))
             )
         ],
+        plugins=runtime.plugins,
         historical=True,
         clock=clock,
     )

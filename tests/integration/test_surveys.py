@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from socialdesk.app import Runtime, build_runtime
 from socialdesk.clock import ManualClock
 from socialdesk.config import Config, Surveys, load_config
-from socialdesk.connectors.verify import sign_generic
+from socialdesk.connectors.signing import sign_generic
 from socialdesk.domain.enums import CaseStatus, Platform, ReplyStatus
 from socialdesk.domain.models import Case, CaseEvent, Mention, Notice, PlatformReply, SurveyResponse
 from socialdesk.slack.ids import OverflowOption

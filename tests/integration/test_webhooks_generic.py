@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from socialdesk.app import Runtime, build_runtime
 from socialdesk.clock import ManualClock
-from socialdesk.connectors.verify import sign_generic
+from socialdesk.connectors.signing import sign_generic
 from socialdesk.domain.enums import InboxStatus
 from socialdesk.domain.models import Case, InboxItem, Mention
 from socialdesk.standin import SlackStandin

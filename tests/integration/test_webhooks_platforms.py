@@ -10,10 +10,10 @@ from sqlmodel import Session, select
 
 from socialdesk.app import Runtime
 from socialdesk.clock import ManualClock
-from socialdesk.connectors.verify import x_crc_response
 from socialdesk.demo.feed import BRAND_PAGE_ID, BRAND_X_ID, build_feed
 from socialdesk.domain.enums import CaseStatus, InboxStatus, MentionKind, Platform
 from socialdesk.domain.models import Case, InboxItem, Mention
+from socialdesk.sources.x.verify import x_crc_response
 from socialdesk.standin import SlackStandin
 from tests import support
 from tests.integration.helpers import post_meta, post_x, settle

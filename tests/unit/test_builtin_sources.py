@@ -14,13 +14,13 @@ import pytest
 from pydantic import SecretStr
 
 from socialdesk.clock import ManualClock
-from socialdesk.connectors.verify import sign_meta
 from socialdesk.domain.enums import Platform
 from socialdesk.plugin_host.loading import start_plugin
 from socialdesk.plugins import BrandAccounts, PluginHost, RateLimited, ReplyVisibility, WebhookRequest
 from socialdesk.settings import Settings
 from socialdesk.sources import generic, meta, x
 from socialdesk.sources.meta.source import MetaSource
+from socialdesk.sources.meta.verify import sign_meta
 from socialdesk.sources.preset import builtin_settings
 from socialdesk.sources.x.settings import XSettings
 from socialdesk.sources.x.source import XSource, build_x

@@ -17,10 +17,12 @@ from typing import Any
 import pytest
 
 from socialdesk.domain.enums import MentionKind, Platform
-from socialdesk.ingest.normalizers import NORMALIZERS, normalize
-from socialdesk.ingest.normalizers.meta_hydrate import hydrate_instagram_mention
 from socialdesk.plugins.mentions import MalformedPayload, NormalizedMention, NormalizeResult
 from socialdesk.plugins.payloads import NO_BRAND
+from socialdesk.sources.meta import normalize as meta_normalizer
+from socialdesk.sources.meta.hydrate import hydrate_instagram_mention
+from socialdesk.sources.x import normalize_poll as x_poll
+from tests.support import normalize_stored
 
 SOCIAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "social"
 META = SOCIAL / "meta"
@@ -100,7 +102,7 @@ X_V2_EXPECTED: dict[str, list[Expect]] = {
 
 
 def _meta(name: str) -> NormalizeResult:
-    return normalize("meta", (META / name).read_bytes(), NO_BRAND)
+    return normalize_stored("meta", (META / name).read_bytes())
 
 
 def _only(result: NormalizeResult) -> NormalizedMention:
@@ -149,7 +151,7 @@ def test_x_v2_sample(name: str) -> None:
     expectations = X_V2_EXPECTED[name]
     assert len(bodies) == len(expectations)
     for body, expect in zip(bodies, expectations, strict=True):
-        _check(NORMALIZERS["x_poll"](body, NO_BRAND), expect)
+        _check(x_poll.normalize(body, NO_BRAND), expect)
 
 
 # --- meaningful fields on several samples -----------------------------------------------------
@@ -209,7 +211,7 @@ def test_instagram_graph_objects_hydrate_mentions() -> None:
     graph_comment = json.loads((META / "instagram_comment.json").read_text(encoding="utf-8"))
     webhook = json.loads((META / "instagram_wh-mentions.json").read_text(encoding="utf-8"))
     webhook["entry"][0]["changes"][0]["value"]["comment_id"] = graph_comment["id"]
-    mention = _only(NORMALIZERS["meta"](webhook, NO_BRAND))
+    mention = _only(meta_normalizer.normalize(webhook, NO_BRAND))
     assert mention.extra["hydrate"] == "comment"
     hydrated = hydrate_instagram_mention(mention, graph_comment)
     assert hydrated.text == "Great!"
@@ -229,12 +231,12 @@ def test_instagram_graph_objects_hydrate_mentions() -> None:
             }
         ],
     }
-    media_mention = _only(NORMALIZERS["meta"](caption, NO_BRAND))
+    media_mention = _only(meta_normalizer.normalize(caption, NO_BRAND))
     assert hydrate_instagram_mention(media_mention, graph_media).text == "metricsaurus headquarters!"
 
 
 def test_x_mentions_page_from_the_docs() -> None:
-    (m,) = NORMALIZERS["x_poll"](_v2_bodies("x_api_v2_docs_mentions_example.json")[0], NO_BRAND).mentions
+    (m,) = x_poll.normalize(_v2_bodies("x_api_v2_docs_mentions_example.json")[0], NO_BRAND).mentions
     assert m.author.id == "1234567890" and m.author.handle == "developer" and m.author.name == "Dev Person"
     assert m.text == "Hey @XDevelopers, love the new API!"
     assert m.conversation_key == "x:1301573587187331074"
@@ -245,12 +247,12 @@ def test_x_mentions_page_from_the_docs() -> None:
 def test_x_recorded_mentions_read_time_from_snowflakes() -> None:
     """The cassettes asked for no tweet.fields: the time comes from the id, and it must agree with
     the recording's own clock (the search results print the poster's clock in their text)."""
-    result = NORMALIZERS["x_poll"](_v2_bodies("test_client_search_recent_tweets.decoded.json")[0], NO_BRAND)
+    result = x_poll.normalize(_v2_bodies("test_client_search_recent_tweets.decoded.json")[0], NO_BRAND)
     for m in result.mentions:
         printed = datetime.fromisoformat(m.text.removesuffix(" tweepy")).replace(tzinfo=UTC)
         assert abs(m.posted_at - printed) < timedelta(seconds=2)
         assert m.conversation_key == f"x:{m.external_id}"
-    mentions = NORMALIZERS["x_poll"](_v2_bodies("test_client_get_users_mentions.decoded.json")[0], NO_BRAND)
+    mentions = x_poll.normalize(_v2_bodies("test_client_get_users_mentions.decoded.json")[0], NO_BRAND)
     recorded_at = datetime(2022, 10, 7, 22, 43, 18, tzinfo=UTC)  # the response's Date header
     first = mentions.mentions[0]
     assert first.text.startswith("@Twitter @TwitterSupport this is my ENTIRE feed")

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from socialdesk.domain.enums import MentionKind, Platform
-from socialdesk.ingest.normalizers import generic, normalize
 from socialdesk.plugins.mentions import MalformedPayload
 from socialdesk.plugins.payloads import NO_BRAND, BrandAccounts
+from socialdesk.sources.generic import normalize as generic
+from tests.support import normalize_stored
 
 BASE: dict[str, Any] = {
     "platform": "x",
@@ -36,7 +37,7 @@ def mention(**over: Any) -> dict[str, Any]:
 def reason_of(body: Any) -> str:
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     with pytest.raises(MalformedPayload) as info:
-        normalize("generic", raw, NO_BRAND)
+        normalize_stored("generic", raw)
     return str(info.value)
 
 

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from socialdesk.domain.enums import MentionKind, Platform
-from socialdesk.ingest.normalizers import meta
-from socialdesk.ingest.normalizers.meta_hydrate import hydrate_instagram_mention
 from socialdesk.plugins.mentions import MalformedPayload, NormalizedMention, NormalizeResult
 from socialdesk.plugins.payloads import NO_BRAND, BrandAccounts
+from socialdesk.sources.meta import normalize as meta
+from socialdesk.sources.meta.hydrate import hydrate_instagram_mention
 
 PAGE = "111"
 IG = "1784"

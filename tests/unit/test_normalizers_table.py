@@ -1,4 +1,5 @@
-"""The normalizer table, shared helpers, and fuzzing: whatever the bytes, only MalformedPayload."""
+"""Stored rows read through the plugin registry, shared helpers, and fuzzing: whatever the bytes, only
+MalformedPayload."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from socialdesk.config import Ingest
-from socialdesk.domain.enums import Platform, Source
-from socialdesk.ingest.normalizers import NORMALIZERS, normalize, parse_json
+from socialdesk.domain.enums import Platform
+from socialdesk.ingest.by_source import SourceUnavailable
+from socialdesk.ingest.normalizers import parse_json
 from socialdesk.plugins.mentions import MalformedPayload, NormalizeResult
 from socialdesk.plugins.payloads import (
     NO_BRAND,
@@ -22,18 +24,35 @@ from socialdesk.plugins.payloads import (
     from_twitter,
     snowflake_time,
 )
+from tests.support import builtin_reader
 
-SOURCES = sorted(NORMALIZERS)
-
-
-def test_table_covers_every_source() -> None:
-    assert set(NORMALIZERS) == {s.value for s in Source} == {"meta", "x", "x_poll", "generic", "history"}
-    assert NORMALIZERS["history"] is NORMALIZERS["generic"]  # `ingest --historical`: the same JSON
+READER = builtin_reader()
+SOURCES = ["generic", "history", "meta", "x", "x_poll"]  # the inbox rows the built-in sources read
 
 
-def test_unknown_source_is_a_lookup_error_not_a_bad_payload() -> None:
-    with pytest.raises(LookupError, match="no normalizer for source 'tiktok'"):
+def normalize(source: str, body: bytes, brand: BrandAccounts) -> NormalizeResult:
+    return READER.normalize(source, body, brand)
+
+
+def test_every_built_in_row_is_read_by_its_source_plugin() -> None:
+    assert {name: READER.resolve(name)[0].name for name in SOURCES} == {
+        "generic": "generic",
+        "history": "generic",  # `ingest --historical`: the same JSON, the row's name marks it as history
+        "meta": "meta",
+        "x": "x",
+        "x_poll": "x",  # pages of the X poller, read as API v2 even with the poller off
+    }
+
+
+def test_unknown_source_is_unavailable_not_a_bad_payload() -> None:
+    with pytest.raises(SourceUnavailable, match="no active source reads inbox rows of 'tiktok'"):
         normalize("tiktok", b"{}", NO_BRAND)
+
+
+def test_polled_x_pages_are_read_as_v2_without_the_poller() -> None:
+    page = {"data": [{"id": "1800000000000000000", "text": "@acme hi", "author_id": "9"}]}
+    (mention,) = normalize("x_poll", json.dumps(page).encode(), NO_BRAND).mentions
+    assert mention.external_id == "1800000000000000000" and mention.platform is Platform.X
 
 
 def test_normalize_parses_bytes_and_dispatches() -> None:

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from socialdesk.domain.enums import MentionKind, Platform
-from socialdesk.ingest.normalizers import x_poll
 from socialdesk.plugins.mentions import MalformedPayload, NormalizedMention, NormalizeResult
 from socialdesk.plugins.payloads import NO_BRAND, BrandAccounts
+from socialdesk.sources.x import normalize_poll as x_poll
 
 US = "2244994945"
 BRAND = BrandAccounts.build(ids={Platform.X: [US]}, handles={Platform.X: ["acme"]})

@@ -13,11 +13,11 @@ import pytest
 from pydantic import SecretStr
 
 from socialdesk.clock import ManualClock
-from socialdesk.connectors.replies.generic import GenericReplyConnector
 from socialdesk.domain.enums import ReplyVisibility
-from socialdesk.ingest.normalizers import NORMALIZERS
 from socialdesk.plugins.payloads import NO_BRAND
 from socialdesk.plugins.replies import ErrorKind, OutgoingReply, PlatformError, ReplyTarget
+from socialdesk.sources.generic import normalize as generic_normalizer
+from socialdesk.sources.generic.replies import GenericReplyConnector
 from socialdesk.standin.platforms import GenericReceiverStandIn
 
 SECRET = "generic-webhook-SECRET-9e1f"
@@ -52,7 +52,7 @@ def target() -> ReplyTarget:
         "in_reply_to": "t3_post77",
         "extra": {"subreddit": "r/acme", "thing_id": "t1_kx9z2"},
     }
-    (m,) = NORMALIZERS["generic"](mention, NO_BRAND).mentions
+    (m,) = generic_normalizer.normalize(mention, NO_BRAND).mentions
     return ReplyTarget(
         m.platform, m.kind, m.external_id, m.conversation_key, m.author.id, m.posted_at, m.is_private, m.extra
     )

@@ -19,11 +19,11 @@ import pytest
 from pydantic import SecretStr
 
 from socialdesk.clock import ManualClock
-from socialdesk.connectors.replies.meta import MetaReplyConnector
 from socialdesk.domain.enums import MentionKind, ReplyVisibility
-from socialdesk.ingest.normalizers import NORMALIZERS
 from socialdesk.plugins.payloads import NO_BRAND
 from socialdesk.plugins.replies import ErrorKind, OutgoingReply, PlatformError, ReplyTarget
+from socialdesk.sources.meta import normalize as meta_normalizer
+from socialdesk.sources.meta.replies import MetaReplyConnector
 from socialdesk.standin.platforms import GraphApiStandIn
 
 TOKEN = "meta-page-token-SECRET-77ab"
@@ -60,7 +60,7 @@ def connector(graph: GraphApiStandIn, client: httpx.Client) -> MetaReplyConnecto
 
 
 def ingest(obj: str, entry: dict[str, Any]) -> ReplyTarget:
-    (m,) = NORMALIZERS["meta"]({"object": obj, "entry": [entry]}, NO_BRAND).mentions
+    (m,) = meta_normalizer.normalize({"object": obj, "entry": [entry]}, NO_BRAND).mentions
     return ReplyTarget(
         m.platform, m.kind, m.external_id, m.conversation_key, m.author.id, m.posted_at, m.is_private, m.extra
     )

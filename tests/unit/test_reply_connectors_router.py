@@ -11,8 +11,8 @@ import httpx
 import pytest
 from pydantic import SecretStr, ValidationError
 
+from socialdesk.app_plugins import ReplyConnectors, build_reply_connectors
 from socialdesk.clock import ManualClock
-from socialdesk.connectors.replies.router import ReplyConnectors, build_reply_connectors
 from socialdesk.domain.enums import MentionKind, Platform, ReplyVisibility
 from socialdesk.plugins.replies import ErrorKind, OutgoingReply, PlatformError, ReplyTarget
 from socialdesk.settings import Settings

@@ -11,9 +11,9 @@ import pytest
 from pydantic import SecretStr
 
 from socialdesk.clock import ManualClock
-from socialdesk.connectors.replies.x import XReplyConnector, weighted_length
 from socialdesk.domain.enums import MentionKind, Platform, ReplyVisibility
 from socialdesk.plugins.replies import ErrorKind, OutgoingReply, PlatformError, ReplyTarget
+from socialdesk.sources.x.replies import XReplyConnector, weighted_length
 from socialdesk.standin.platforms import XApiStandIn
 
 TOKEN = "x-user-token-SECRET-4f9a0c"

@@ -10,19 +10,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from socialdesk.connectors import verify
-from socialdesk.connectors.verify import (
+from socialdesk.connectors import signing
+from socialdesk.connectors.signing import (
     GenericFailure,
     check_generic_request,
-    meta_challenge,
     sign_generic,
-    sign_meta,
-    sign_x,
     verify_generic_signature,
-    verify_meta_signature,
-    verify_x_signature,
-    x_crc_response,
 )
+from socialdesk.sources.meta import verify as meta_verify
+from socialdesk.sources.meta.verify import meta_challenge, sign_meta, verify_meta_signature
+from socialdesk.sources.x import verify as x_verify
+from socialdesk.sources.x.verify import sign_x, verify_x_signature, x_crc_response
 
 BODY = b'{"object":"page","entry":[{"id":"1","time":1}]}'
 SECRET = "app-secret-\u00e9"  # non-ASCII on purpose: keys are UTF-8 encoded
@@ -223,11 +221,11 @@ def test_generic_empty_secret_verifies_nothing() -> None:
 
 
 def test_header_name_constants_match_the_contract() -> None:
-    assert verify.META_SIGNATURE_HEADER == "X-Hub-Signature-256"
-    assert verify.X_SIGNATURE_HEADER == "x-twitter-webhooks-signature"
-    assert verify.GENERIC_SIGNATURE_HEADER == "X-Socialdesk-Signature"
-    assert verify.GENERIC_TIMESTAMP_HEADER == "X-Socialdesk-Timestamp"
-    assert verify.GENERIC_MAX_SKEW_SECONDS == 300
+    assert meta_verify.META_SIGNATURE_HEADER == "X-Hub-Signature-256"
+    assert x_verify.X_SIGNATURE_HEADER == "x-twitter-webhooks-signature"
+    assert signing.GENERIC_SIGNATURE_HEADER == "X-Socialdesk-Signature"
+    assert signing.GENERIC_TIMESTAMP_HEADER == "X-Socialdesk-Timestamp"
+    assert signing.GENERIC_MAX_SKEW_SECONDS == 300
 
 
 def test_docs_example_signatures_are_correct() -> None:

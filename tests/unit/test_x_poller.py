@@ -22,8 +22,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from socialdesk.clock import ManualClock  # noqa: E402
-from socialdesk.connectors.x_poller import TOKEN_REJECTED, XMentionsPoller, make_x_client  # noqa: E402
 from socialdesk.domain.models import Cursor  # noqa: E402
+from socialdesk.sources.x.timeline import TOKEN_REJECTED, XMentionsPoller, make_x_client  # noqa: E402
 from socialdesk.standin.platforms.x_api import UNAUTHORIZED, XApiStandIn  # noqa: E402
 from socialdesk.store.db import make_engine, session_scope  # noqa: E402
 

@@ -1,1 +1,1 @@
-"""Answering customers on their platform: one connector per platform, chosen by `ReplyConnectors`."""
+"""Answering customers: the shared HTTP client; each platform's connector lives with its source."""

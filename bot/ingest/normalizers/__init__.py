@@ -1,37 +1,17 @@
-"""The normalizer table: each source's raw body becomes `NormalizedMention`s plus `Skipped` notes.
+"""Reading a stored body: JSON decoding every source's normalizer starts from.
 
-`NORMALIZERS[source](payload, brand)` takes decoded JSON; `normalize(source, body, brand)` takes the
-raw bytes as stored in the inbox. Either raises only `MalformedPayload` for a body that is not what
-its source promises (bad JSON, wrong shape, missing ids); the reason names the offending field.
-
-| source   | body                                                                   | module     |
-| -------- | ---------------------------------------------------------------------- | ---------- |
-| `meta`   | Meta webhook: `{"object": "page" or "instagram", "entry": [...]}`      | `meta`     |
-| `x`      | X Account Activity webhook (v1.1 `tweet_create_events`, DMs...)        | `x`        |
-| `x_poll` | X API v2 page: `{"data": [...], "includes": {"users": [...]}, "meta"}` | `x_poll`   |
-| `generic`| socialdesk's documented mention JSON (docs/generic-webhook.md)         | `generic`  |
-| `history`| the same, imported by `socialdesk ingest --historical` (bot/ingest/history.py) | `generic` |
+There is no table of normalizers here: a body is read by the source that received it, through the plugin
+registry (`socialdesk.ingest.by_source.InboxReader`), the built-in sources (`socialdesk.sources`) like any
+other. `parse_json` raises only `MalformedPayload`, naming why the bytes are not JSON.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any, Final
 
-from socialdesk.ingest.normalizers import generic, meta, x, x_poll
-from socialdesk.plugins.mentions import MalformedPayload, NormalizeResult
-from socialdesk.plugins.payloads import NO_BRAND, BrandAccounts
-
-Normalizer = Callable[[Any, BrandAccounts], NormalizeResult]
-
-NORMALIZERS: dict[str, Normalizer] = {
-    "meta": meta.normalize,
-    "x": x.normalize,
-    "x_poll": x_poll.normalize,
-    "generic": generic.normalize,
-    "history": generic.normalize,  # the source marks the posts as history, the body is the same
-}
+from socialdesk.plugins.mentions import MalformedPayload
+from socialdesk.plugins.payloads import BrandAccounts
 
 MAX_BODY_BYTES: Final = 5 * 1024 * 1024
 
@@ -101,21 +81,9 @@ def as_utf8(body: bytes) -> bytes:
     return body.decode(encoding).encode("utf-8")
 
 
-def normalize(source: str, body: bytes, brand: BrandAccounts = NO_BRAND) -> NormalizeResult:
-    """Parse and normalize one stored body; `LookupError` for a source with no normalizer."""
-    try:
-        normalizer = NORMALIZERS[source]
-    except KeyError:
-        raise LookupError(f"no normalizer for source {source!r}; known: {sorted(NORMALIZERS)}") from None
-    return normalizer(parse_json(body), brand)
-
-
 __all__ = [
-    "NORMALIZERS",
     "BrandAccounts",
     "MalformedPayload",
-    "Normalizer",
     "as_utf8",
-    "normalize",
     "parse_json",
 ]

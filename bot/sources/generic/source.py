@@ -12,9 +12,7 @@ from typing import Any
 
 import httpx
 
-from socialdesk.connectors import verify
-from socialdesk.connectors.replies.generic import GenericReplyConnector
-from socialdesk.ingest.normalizers import generic as generic_normalizer
+from socialdesk.connectors import signing as verify
 from socialdesk.plugins.mentions import NormalizeResult
 from socialdesk.plugins.payloads import BrandAccounts
 from socialdesk.plugins.replies import ErrorKind, OutgoingReply, ReplyConnector, SentReply
@@ -25,6 +23,8 @@ from socialdesk.plugins.source import (
     WebhookAnswer,
     WebhookRequest,
 )
+from socialdesk.sources.generic import normalize as generic_normalizer
+from socialdesk.sources.generic.replies import GenericReplyConnector
 from socialdesk.sources.generic.settings import GenericSettings
 from socialdesk.sources.settings_base import present, secret_text
 from socialdesk.sources.unconfigured import Unconfigured

@@ -9,9 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from socialdesk.connectors import verify
-from socialdesk.connectors.replies.meta import MESSAGE_LIMIT, PRIVATE_REPLY_WINDOW, MetaReplyConnector
-from socialdesk.ingest.normalizers import meta as meta_normalizer
 from socialdesk.plugins.mentions import NormalizeResult
 from socialdesk.plugins.payloads import BrandAccounts
 from socialdesk.plugins.replies import ErrorKind, OutgoingReply, ReplyConnector, SentReply
@@ -22,6 +19,9 @@ from socialdesk.plugins.source import (
     WebhookAnswer,
     WebhookRequest,
 )
+from socialdesk.sources.meta import normalize as meta_normalizer
+from socialdesk.sources.meta import verify
+from socialdesk.sources.meta.replies import MESSAGE_LIMIT, PRIVATE_REPLY_WINDOW, MetaReplyConnector
 from socialdesk.sources.meta.settings import MetaSettings
 from socialdesk.sources.settings_base import present, secret_text
 from socialdesk.sources.unconfigured import Unconfigured

@@ -15,11 +15,11 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from socialdesk.connectors.x_poller import XMentionsPoller
-from socialdesk.ingest.normalizers import x_poll
 from socialdesk.plugins.mentions import NormalizeResult
 from socialdesk.plugins.payloads import BrandAccounts
 from socialdesk.plugins.source import Poller, PollResult, RateLimited
+from socialdesk.sources.x import normalize_poll as x_poll
+from socialdesk.sources.x.timeline import XMentionsPoller
 
 
 class PollFailed(Exception):

@@ -7,10 +7,7 @@ from typing import Any
 
 import httpx
 
-from socialdesk.connectors import verify
-from socialdesk.connectors.replies.x import POST_LIMIT, XReplyConnector
 from socialdesk.domain.voice import x_length
-from socialdesk.ingest.normalizers import x as x_normalizer
 from socialdesk.plugins.mentions import NormalizeResult
 from socialdesk.plugins.payloads import BrandAccounts
 from socialdesk.plugins.replies import ErrorKind, OutgoingReply, ReplyConnector, SentReply
@@ -23,7 +20,11 @@ from socialdesk.plugins.source import (
 )
 from socialdesk.sources.settings_base import present, secret_text
 from socialdesk.sources.unconfigured import Unconfigured
+from socialdesk.sources.x import normalize as x_normalizer
+from socialdesk.sources.x import normalize_poll as x_poll
+from socialdesk.sources.x import verify
 from socialdesk.sources.x.poller import XMentionsPolling
+from socialdesk.sources.x.replies import POST_LIMIT, XReplyConnector
 from socialdesk.sources.x.settings import XSettings
 
 # X counts 280 weighted characters (links 23, wide characters 2) for a post; a DM is answered privately.
@@ -71,6 +72,11 @@ class XSource(Source):
 
     def normalize(self, payload: Any, brand: BrandAccounts) -> NormalizeResult:
         return x_normalizer.normalize(payload, brand)
+
+    def normalize_poll(self, payload: Any, brand: BrandAccounts) -> NormalizeResult:
+        # API v2 pages, not Account Activity events: readable even with the poller off (no X_USER_ID),
+        # so that pages fetched before stay readable.
+        return x_poll.normalize(payload, brand)
 
     def reply(self, reply: OutgoingReply, *, now: datetime) -> SentReply:
         return self.connector.send(reply, now=now)

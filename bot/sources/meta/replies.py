@@ -24,7 +24,7 @@ Graph errors are mapped by `error.code` / `error_subcode`, then by HTTP status:
     1, 2, is_transient, 5xx, timeout, network         UNAVAILABLE
     other 4xx (100 invalid, 10900 already replied...) REJECTED
 
-The mapping lives in `socialdesk.connectors.meta_errors`, shared with the brand poster.
+The mapping lives in `socialdesk.sources.meta.errors`, shared with the brand poster.
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from socialdesk.connectors.meta_errors import meta_error
 from socialdesk.domain.enums import MentionKind, Platform, ReplyVisibility
 from socialdesk.plugins.replies import (
     ErrorKind,
@@ -51,6 +50,7 @@ from socialdesk.plugins.replies import (
     post,
     response_json,
 )
+from socialdesk.sources.meta.errors import meta_error
 
 PRIVATE_REPLY_WINDOW = timedelta(days=7)
 MESSAGE_LIMIT = 2000  # Send API text limit; a longer text is refused by Graph with code 100

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from socialdesk.ingest.normalizers.meta_changes import change
-from socialdesk.ingest.normalizers.meta_entry import MetaEntry, Outcome
-from socialdesk.ingest.normalizers.meta_messaging import messaging_event
 from socialdesk.plugins.mentions import MalformedPayload, NormalizedMention, NormalizeResult, Skipped
 from socialdesk.plugins.payloads import BrandAccounts, as_list, as_object, opt_id, opt_list
+from socialdesk.sources.meta.changes import change
+from socialdesk.sources.meta.entry import MetaEntry, Outcome
+from socialdesk.sources.meta.messaging import messaging_event
 
 SUPPORTED_OBJECTS = ("page", "instagram")
 

@@ -1,7 +1,7 @@
 """Crisis statements posted on X as the brand: `POST {X_API_URL}tweets` with `{"text"}` and no `reply`.
 
 `X_API_URL` already ends with `/2/`, as for the reply connector, whose OAuth 2.0 user token
-(`X_ACCESS_TOKEN`, as bearer) and error mapping (`socialdesk.connectors.x_errors`) this shares. X refuses a
+(`X_ACCESS_TOKEN`, as bearer) and error mapping (`socialdesk.sources.x.errors`) this shares. X refuses a
 text
 the account already posted (403 "duplicate content"): that is REJECTED, so an update must differ from the
 last statement. A text longer than X's 280 weighted characters is refused before any call.
@@ -17,9 +17,9 @@ from pydantic import SecretStr
 
 from socialdesk.connectors.posts.base import BrandPost, PostedStatement
 from socialdesk.connectors.posts.wire import empty_text, no_id, post_once
-from socialdesk.connectors.replies.x import POST_LIMIT, weighted_length
-from socialdesk.connectors.x_errors import x_error
 from socialdesk.plugins.replies import ErrorKind, PlatformError, response_json
+from socialdesk.sources.x.errors import x_error
+from socialdesk.sources.x.replies import POST_LIMIT, weighted_length
 
 PLATFORM = "X"
 

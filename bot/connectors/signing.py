@@ -1,15 +1,16 @@
-"""Webhook request verification for Meta, X and the generic route: pure functions, no I/O.
+"""HMAC signatures for webhooks: the shared checks, and socialdesk's own scheme. Pure functions, no I/O.
+
+Platform schemes live with their source (`socialdesk.sources.meta.verify`, `socialdesk.sources.x.verify`)
+and build on `mac`, `matches_hex` and `matches_b64` here. socialdesk's own signature (`X-Socialdesk-*`)
+stays here because more than one source speaks it: the generic webhook, the replies socialdesk sends to
+an integrator's receiver, and the survey answers' route.
 
 Every comparison of a secret-derived value goes through `hmac.compare_digest`; nothing here logs,
 formats or raises with a secret, a signature or a token in the message. An empty secret never
 verifies anything (a missing setting must not turn into "accept everything").
 
-Header shapes (DESIGN.md section 3, shared/data/README.md):
+Header shape (DESIGN.md section 3, shared/data/README.md):
 
-- Meta: GET `hub.mode=subscribe&hub.verify_token=...&hub.challenge=...` is answered with the
-  challenge; POSTs carry `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app secret, raw body)>`.
-- X: the CRC GET is answered with `{"response_token": "sha256=<base64 HMAC(consumer secret, crc)>"}`;
-  POSTs carry `x-twitter-webhooks-signature: sha256=<base64 HMAC(consumer secret, raw body)>`.
 - Generic: `X-Socialdesk-Signature: sha256=<hex HMAC(secret, signed bytes)>` where the signed bytes
   are the raw body, or `f"{timestamp}.".encode() + body` when `X-Socialdesk-Timestamp` (unix
   seconds) is sent; a timestamped request more than 300 s away from now is refused as stale.
@@ -20,22 +21,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Final
 
-META_SIGNATURE_HEADER: Final = "X-Hub-Signature-256"
-X_SIGNATURE_HEADER: Final = "x-twitter-webhooks-signature"
 GENERIC_SIGNATURE_HEADER: Final = "X-Socialdesk-Signature"
 GENERIC_TIMESTAMP_HEADER: Final = "X-Socialdesk-Timestamp"
 GENERIC_MAX_SKEW_SECONDS: Final = 300
 
-_PREFIX: Final = "sha256="
+PREFIX: Final = "sha256="
 
 
-def _mac(secret: str, message: bytes) -> bytes:
+def mac(secret: str, message: bytes) -> bytes:
     return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).digest()
 
 
@@ -44,72 +42,23 @@ def _given(header: str | None) -> bytes | None:
     if header is None:
         return None
     value = header.strip()
-    if not value.startswith(_PREFIX) or not value.isascii():
+    if not value.startswith(PREFIX) or not value.isascii():
         return None
-    return value[len(_PREFIX) :].encode("ascii")
+    return value[len(PREFIX) :].encode("ascii")
 
 
-def _matches_hex(expected: bytes, header: str | None) -> bool:
+def matches_hex(expected: bytes, header: str | None) -> bool:
     given = _given(header)
     if given is None:
         return False
     return hmac.compare_digest(expected.hex().encode("ascii"), given.lower())
 
 
-def _matches_b64(expected: bytes, header: str | None) -> bool:
+def matches_b64(expected: bytes, header: str | None) -> bool:
     given = _given(header)
     if given is None:
         return False
     return hmac.compare_digest(base64.b64encode(expected), given)
-
-
-# --- Meta -------------------------------------------------------------------------------------
-
-
-def meta_challenge(params: Mapping[str, str], verify_token: str) -> str | None:
-    """The `hub.challenge` to echo when this is a subscribe request carrying our verify token."""
-    if not verify_token or params.get("hub.mode") != "subscribe":
-        return None
-    token = params.get("hub.verify_token")
-    challenge = params.get("hub.challenge")
-    if token is None or challenge is None:
-        return None
-    if not hmac.compare_digest(token.encode("utf-8"), verify_token.encode("utf-8")):
-        return None
-    return challenge
-
-
-def sign_meta(body: bytes, app_secret: str) -> dict[str, str]:
-    """Headers Meta would send with `body` (tests, benchmark, demo)."""
-    return {META_SIGNATURE_HEADER: _PREFIX + _mac(app_secret, body).hex()}
-
-
-def verify_meta_signature(body: bytes, header: str | None, app_secret: str) -> bool:
-    """True when `X-Hub-Signature-256` is the hex HMAC-SHA256 of the raw body with the app secret."""
-    if not app_secret:
-        return False
-    return _matches_hex(_mac(app_secret, body), header)
-
-
-# --- X ----------------------------------------------------------------------------------------
-
-
-def x_crc_response(crc_token: str, consumer_secret: str) -> dict[str, str]:
-    """The JSON answer to X's CRC GET (`?crc_token=...`)."""
-    digest = _mac(consumer_secret, crc_token.encode("utf-8"))
-    return {"response_token": _PREFIX + base64.b64encode(digest).decode("ascii")}
-
-
-def sign_x(body: bytes, consumer_secret: str) -> dict[str, str]:
-    """Headers X would send with `body` (tests, benchmark, demo)."""
-    return {X_SIGNATURE_HEADER: _PREFIX + base64.b64encode(_mac(consumer_secret, body)).decode("ascii")}
-
-
-def verify_x_signature(body: bytes, header: str | None, consumer_secret: str) -> bool:
-    """True when `x-twitter-webhooks-signature` is the base64 HMAC-SHA256 of the raw body."""
-    if not consumer_secret:
-        return False
-    return _matches_b64(_mac(consumer_secret, body), header)
 
 
 # --- generic ----------------------------------------------------------------------------------
@@ -156,7 +105,7 @@ def _generic_signed_bytes(body: bytes, timestamp: str | None) -> bytes:
 def sign_generic(body: bytes, secret: str, timestamp: int | None = None) -> dict[str, str]:
     """Headers a generic sender attaches: the signature, plus the timestamp when given."""
     stamp = None if timestamp is None else str(int(timestamp))
-    headers = {GENERIC_SIGNATURE_HEADER: _PREFIX + _mac(secret, _generic_signed_bytes(body, stamp)).hex()}
+    headers = {GENERIC_SIGNATURE_HEADER: PREFIX + mac(secret, _generic_signed_bytes(body, stamp)).hex()}
     if stamp is not None:
         headers[GENERIC_TIMESTAMP_HEADER] = stamp
     return headers
@@ -168,7 +117,7 @@ def verify_generic_signature(
     """Signature check only (no staleness): hex HMAC of the body, or of `"{timestamp}." + body`."""
     if not secret:
         return False
-    return _matches_hex(_mac(secret, _generic_signed_bytes(body, timestamp)), header)
+    return matches_hex(mac(secret, _generic_signed_bytes(body, timestamp)), header)
 
 
 def _is_fresh(timestamp: str, now: datetime) -> bool:

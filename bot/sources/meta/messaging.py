@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from socialdesk.domain.enums import MentionKind, Platform
-from socialdesk.ingest.normalizers.meta_entry import MetaEntry, Outcome
 from socialdesk.plugins.mentions import Author, NormalizedMention, Skipped
 from socialdesk.plugins.payloads import (
     as_object,
@@ -24,6 +23,7 @@ from socialdesk.plugins.payloads import (
     req_id,
     req_object,
 )
+from socialdesk.sources.meta.entry import MetaEntry, Outcome
 
 ECHO = "echo of our own message"
 

@@ -12,7 +12,7 @@ shorten it; X would answer 400 anyway. Errors, as X reports them:
     429                                                RATE_LIMITED, retry_at = x-rate-limit-reset
     5xx, timeout, network                              UNAVAILABLE
 
-The mapping lives in `socialdesk.connectors.x_errors`, shared with the brand poster.
+The mapping lives in `socialdesk.sources.x.errors`, shared with the brand poster.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from socialdesk.connectors.x_errors import x_error
 from socialdesk.domain.enums import MentionKind, ReplyVisibility
 from socialdesk.plugins.replies import (
     ErrorKind,
@@ -36,6 +35,7 @@ from socialdesk.plugins.replies import (
     post,
     response_json,
 )
+from socialdesk.sources.x.errors import x_error
 
 POST_LIMIT = 280
 DM_LIMIT = 10_000

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 import httpx
 from pydantic import SecretStr
 
-from socialdesk.connectors.verify import GENERIC_SIGNATURE_HEADER, sign_generic
+from socialdesk.connectors.signing import GENERIC_SIGNATURE_HEADER, sign_generic
 from socialdesk.plugins.replies import (
     ErrorKind,
     OutgoingReply,

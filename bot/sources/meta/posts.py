@@ -3,7 +3,7 @@
 The Page token (`META_PAGE_TOKEN`) and, when `META_APP_SECRET` is known, its `appsecret_proof` travel in
 the JSON body exactly as the Meta reply connector sends them, never in the URL, so they cannot reach an
 access log or httpx's request log. Graph answers `{"id": "<page>_<post>"}`; errors are mapped as for
-replies (`socialdesk.connectors.meta_errors`).
+replies (`socialdesk.sources.meta.errors`).
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from datetime import datetime
 import httpx
 from pydantic import SecretStr
 
-from socialdesk.connectors.meta_errors import meta_error
 from socialdesk.connectors.posts.base import BrandPost, PostedStatement
 from socialdesk.connectors.posts.wire import empty_text, no_id, post_once
 from socialdesk.plugins.replies import ErrorKind, PlatformError, response_json
+from socialdesk.sources.meta.errors import meta_error
 
 PLATFORM = "Facebook"
 POST_LIMIT = 63_206  # the longest Page post Facebook accepts

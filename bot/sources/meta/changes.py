@@ -17,9 +17,9 @@ from collections.abc import Callable
 from typing import Any
 
 from socialdesk.domain.enums import MentionKind, Platform
-from socialdesk.ingest.normalizers.meta_entry import MetaEntry, Outcome
 from socialdesk.plugins.mentions import Author, NormalizedMention, Skipped
 from socialdesk.plugins.payloads import opt_id, opt_object, opt_str, req_id, unknown_author
+from socialdesk.sources.meta.entry import MetaEntry, Outcome
 
 OWN_POST = "own post"
 

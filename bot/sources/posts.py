@@ -17,11 +17,11 @@ from pydantic import SecretStr
 
 from socialdesk.connectors.owned import OwnsClient
 from socialdesk.connectors.posts.base import BrandPost, BrandPoster, PostedStatement
-from socialdesk.connectors.posts.facebook import FacebookBrandPoster
-from socialdesk.connectors.posts.x import XBrandPoster
 from socialdesk.connectors.replies.router import make_reply_client
 from socialdesk.plugins.replies import ErrorKind, PlatformError
 from socialdesk.settings import Settings
+from socialdesk.sources.meta.posts import FacebookBrandPoster
+from socialdesk.sources.x.posts import XBrandPoster
 
 log = logging.getLogger(__name__)
 
