@@ -49,8 +49,8 @@ def review(
     from socialdesk.clock import SystemClock
     from socialdesk.crisis.review import CrisisNotFound, build_review
     from socialdesk.crisis.review_chart import review_chart_png
-    from socialdesk.crisis.review_text import review_markdown
     from socialdesk.domain.crisis_models import Crisis
+    from socialdesk.slack.blocks.crisis_review_text import review_markdown
     from socialdesk.store.db import make_engine
     from socialdesk.store.migrate import upgrade
 

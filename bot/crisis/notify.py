@@ -8,7 +8,7 @@ from typing import Protocol
 
 from sqlmodel import Session
 
-from socialdesk.crisis.views import CrisisView, StatementView
+from socialdesk.domain.crisis_views import CrisisView, StatementView
 
 
 class CrisisNotifier(Protocol):

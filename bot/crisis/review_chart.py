@@ -20,7 +20,6 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -32,12 +31,13 @@ from sqlmodel import Session
 
 from socialdesk.clock import as_utc
 from socialdesk.domain import metrics
+from socialdesk.domain.crisis_review import Figures, ReviewChart, Window
 from socialdesk.domain.metrics import NEGATIVE, CaseFacts, Period
 from socialdesk.domain.models import Mention
 from socialdesk.store.digest_repo import CASE, C, within
 
 if TYPE_CHECKING:
-    from socialdesk.crisis.review import CrisisReview
+    from socialdesk.domain.crisis_review import CrisisReview
 
 MENTION: Table = Mention.__table__  # type: ignore[attr-defined]  # SQLModel sets it at class creation
 M = MENTION.c
@@ -51,41 +51,6 @@ _VOLUME_COLOUR = "#4a7bd0"  # the digest's colours, so the two charts read alike
 _NEGATIVE_COLOUR = "#d9534f"
 _STATEMENT_COLOUR = "#2e8b57"
 _CRISIS_SHADE = "#f0ad4e"
-
-
-@dataclass(frozen=True, slots=True)
-class Window:
-    """One stretch ``[start, end)``: mentions posted in it, and the cases opened in it."""
-
-    name: str  # before, during, after
-    start: datetime
-    end: datetime
-    mentions: int
-    crisis_mentions: int  # mentions of cases tagged with this crisis
-    negative: int  # negative or very negative (`metrics.NEGATIVE`)
-    mean_score: float | None
-    cases_opened: int
-    answered: int  # of those, answered by the time of the review
-    frt_median: timedelta | None
-    frt_p90: timedelta | None
-    sla_met: int
-    sla_counted: int
-
-    @property
-    def negative_share(self) -> float | None:
-        return self.negative / self.mentions if self.mentions else None
-
-    @property
-    def sla_compliance(self) -> float | None:
-        return self.sla_met / self.sla_counted if self.sla_counted else None
-
-
-@dataclass(frozen=True, slots=True)
-class Figures:
-    before: Window
-    during: Window
-    after: Window | None  # None while the crisis runs
-    after_note: str  # why "after" is missing or short; "" when it is whole
 
 
 # --- figures ---------------------------------------------------------------------------------------
@@ -171,23 +136,6 @@ def _case_facts(session: Session, span: Period) -> list[CaseFacts]:
 
 
 # --- chart -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewChart:
-    title: str
-    timezone: str
-    bucket_minutes: int
-    start: datetime  # of the first bucket, on a round clock time
-    mentions: tuple[int, ...]  # per bucket, all mentions
-    negative: tuple[int, ...]  # per bucket, the negative ones among them
-    crisis_start: datetime
-    crisis_end: datetime  # the end, or the time of the review while the crisis runs
-    statements: tuple[tuple[datetime, str], ...]  # publish time, statement kind
-
-    @property
-    def empty(self) -> bool:
-        return not any(self.mentions)
 
 
 def read_chart(

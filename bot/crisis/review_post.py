@@ -17,8 +17,8 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from socialdesk.crisis.review import CrisisReview
 from socialdesk.crisis.review_chart import chart_to_json
+from socialdesk.domain.crisis_review import CrisisReview
 from socialdesk.domain.models import OutboxMessage
 from socialdesk.outbox.queue import RENDER_DIGEST_CHART, enqueue
 from socialdesk.slack.blocks.crisis_review_view import render_review_message

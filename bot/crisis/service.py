@@ -8,9 +8,9 @@ from sqlmodel import Session
 from socialdesk.crisis.desk_base import CrisisOutcome, PlaybookLibrary
 from socialdesk.crisis.lifecycle import Lifecycle
 from socialdesk.crisis.publish import Publisher
-from socialdesk.crisis.views import CrisisView, StatementView
 from socialdesk.domain.crisis import CrisisError
 from socialdesk.domain.crisis_models import Crisis, CrisisStatus
+from socialdesk.domain.crisis_views import CrisisView, StatementView
 from socialdesk.domain.playbooks.schema import Playbook
 from socialdesk.store import crisis_repo
 

@@ -126,7 +126,8 @@ def test_a_claim_wakes_the_sender_when_it_commits(
     runtime.outbox.drain()
     runtime.outbox.woken.clear()
     clock.advance(timedelta(seconds=2))  # past the channel's pacing after the card
-    assert SlackDriver(server, standin, runtime).click(case_id, ActionId.CLAIM) == [f"You claimed #{case_id}."]
+    answers = SlackDriver(server, standin, runtime).click(case_id, ActionId.CLAIM)
+    assert answers == [f"You claimed #{case_id}."]
     assert runtime.outbox.woken.is_set()
     pending = [row for row in _rows(runtime) if row.status is OutboxStatus.PENDING]
     assert "chat.update" in {row.method for row in pending}  # committed before the wake

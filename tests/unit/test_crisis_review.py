@@ -16,9 +16,8 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from socialdesk.cli_crisis import register
-from socialdesk.crisis.review import CrisisNotFound, CrisisReview, build_review
+from socialdesk.crisis.review import CrisisNotFound, build_review
 from socialdesk.crisis.review_chart import PNG_SIGNATURE, chart_from_json, chart_to_json, review_chart_png
-from socialdesk.crisis.review_text import event_text, review_markdown
 from socialdesk.domain.crisis import text_sha
 from socialdesk.domain.crisis_models import (
     Crisis,
@@ -29,11 +28,13 @@ from socialdesk.domain.crisis_models import (
     CrisisStatus,
     StatementStatus,
 )
+from socialdesk.domain.crisis_review import CrisisReview
 from socialdesk.domain.enums import CaseStatus, MentionKind, Platform, ReplyStatus, Sentiment
 from socialdesk.domain.models import Case, Mention
 from socialdesk.domain.playbooks.loader import load_playbook
 from socialdesk.samples import sample_config_path
 from socialdesk.settings import PROJECT_ROOT
+from socialdesk.slack.blocks.crisis_review_text import event_text, review_markdown
 from socialdesk.slack.blocks.crisis_review_view import render_review_message
 from socialdesk.slack.blocks.kit import MAX_BLOCKS, MAX_SECTION_TEXT
 from socialdesk.slack.ids import CrisisActionId, decode_crisis_value

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from socialdesk.crisis.views import CrisisView
 from socialdesk.domain.crisis_models import Crisis
+from socialdesk.domain.crisis_views import CrisisView
 from socialdesk.domain.playbooks.schema import Playbook
 from socialdesk.slack.blocks.card_text import SlackMessage
 from socialdesk.slack.blocks.crisis_view import render_crisis_card, render_statement

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from socialdesk.crisis.views import StatementView
+from socialdesk.domain.crisis_views import StatementView
 from socialdesk.domain.playbooks.schema import Playbook
 from socialdesk.slack.blocks.crisis_view import TARGET_LABELS
 from socialdesk.slack.blocks.inputs import input_block, modal, static_select, text_input

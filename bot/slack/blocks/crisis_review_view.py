@@ -12,15 +12,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from socialdesk.crisis.review import CrisisReview, StatementEntry
-from socialdesk.crisis.review_text import (
+from socialdesk.domain.crisis_review import CrisisReview, StatementEntry
+from socialdesk.slack.blocks.card_text import SlackMessage
+from socialdesk.slack.blocks.crisis_review_text import (
     DEFINITIONS,
     cadence_line,
     figure_rows,
     first_statement_line,
     window_span,
 )
-from socialdesk.slack.blocks.card_text import SlackMessage
 from socialdesk.slack.blocks.digest_view import NO_DATA
 from socialdesk.slack.blocks.kit import (
     MAX_BLOCKS,

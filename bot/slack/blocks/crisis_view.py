@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from socialdesk.crisis.views import CrisisView, StatementView
 from socialdesk.domain.crisis_models import StatementStatus
+from socialdesk.domain.crisis_views import CrisisView, StatementView
 from socialdesk.domain.enums import Platform
 from socialdesk.domain.playbooks.schema import PUBLISHABLE, TARGET_LIMITS
 from socialdesk.domain.voice import platform_length

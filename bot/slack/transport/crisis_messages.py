@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from socialdesk.crisis.views import CrisisView, StatementView
+from socialdesk.domain.crisis_views import CrisisView, StatementView
 from socialdesk.outbox.queue import enqueue
 from socialdesk.slack.blocks.card_text import SlackMessage
 from socialdesk.slack.blocks.crisis_view import (

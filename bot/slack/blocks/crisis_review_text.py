@@ -15,8 +15,7 @@ from socialdesk.slack.blocks.digest_view import NO_DATA, arrow, arrow_points, pe
 from socialdesk.slack.blocks.kit import duration, one_line
 
 if TYPE_CHECKING:  # review.py imports this module for `event_text`
-    from socialdesk.crisis.review import CrisisReview, StatementEntry
-    from socialdesk.crisis.review_chart import Window
+    from socialdesk.domain.crisis_review import CrisisReview, StatementEntry, Window
 
 DEFINITIONS = (
     "Before is as long as the crisis, just before it; after is as long again, from its end (cut at the "
