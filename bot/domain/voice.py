@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Final, Literal
 
 from socialdesk.domain.enums import Platform, ReplyVisibility
 from socialdesk.domain.keywords import matcher_for
+from socialdesk.domain.platform_facts import facts_for
 from socialdesk.domain.redact import CARD, EMAIL, IBAN, ORDER, PHONE, POSTCODE, Masking, find_personal_data
 
 if TYPE_CHECKING:  # the config's schema, for annotations only: the domain imports nothing of the project
@@ -161,7 +162,7 @@ def x_length(text: str) -> int:
 def platform_length(text: str, platform: Platform) -> int:
     """The length of `text` as `platform` counts it against its limit (for callers without the source's
     capabilities at hand; the reply checks take the source's own counting, see `check_reply`)."""
-    return x_length(text) if platform is Platform.X else len(text)
+    return facts_for(platform).length(text)
 
 
 # --- signature --------------------------------------------------------------------------------------
@@ -338,8 +339,9 @@ def check_reply(
     limit = voice.max_length.get(platform, platform_limit)
     if limit is not None and length > limit:
         notes = ["signature included"] if signed else []
-        if platform is Platform.X and _urls(final_text):
-            notes.append(f"each link counts as {X_URL_LENGTH}")
+        link_note = facts_for(platform).link_note
+        if link_note and _urls(final_text):
+            notes.append(link_note)
         extra = f" ({'; '.join(notes)})" if notes else ""
         problems.append(
             VoiceProblem(

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from socialdesk.domain.enums import Platform
+from socialdesk.domain.platform_facts import facts_for
 from socialdesk.plugins.mentions import Author, MalformedPayload
 
 
@@ -26,11 +27,10 @@ class BrandAccountsConfig(Protocol):
     def brand_handles(self) -> Mapping[Platform, Iterable[str]]: ...
 
 
-# Meta issues one page id for the Facebook page and its Messenger inbox.
-_SAME_ACCOUNTS: dict[Platform, tuple[Platform, ...]] = {
-    Platform.FACEBOOK: (Platform.FACEBOOK, Platform.MESSENGER),
-    Platform.MESSENGER: (Platform.MESSENGER, Platform.FACEBOOK),
-}
+
+def _same_accounts(platform: Platform) -> tuple[str, ...]:
+    """`platform` and those its source declares share its accounts (Meta: Facebook and Messenger)."""
+    return (platform.value, *facts_for(platform).shares_accounts_with)
 
 
 def _clean_handle(handle: str) -> str:
@@ -66,16 +66,17 @@ class BrandAccounts:
 
     def ids_for(self, platform: Platform) -> frozenset[str]:
         found: frozenset[str] = frozenset()
-        for p in _SAME_ACCOUNTS.get(platform, (platform,)):
-            found |= self.ids.get(p, frozenset())
+        for p in _same_accounts(platform):
+            found |= self.ids.get(Platform.from_store(p), frozenset())
         return found
 
     def is_own(self, platform: Platform, *, account_id: str | None = None, handle: str | None = None) -> bool:
         if account_id and account_id in self.ids_for(platform):
             return True
         if handle:
-            platforms = _SAME_ACCOUNTS.get(platform, (platform,))
-            return any(_clean_handle(handle) in self.handles.get(p, frozenset()) for p in platforms)
+            own = _clean_handle(handle)
+            sharing = [Platform.from_store(name) for name in _same_accounts(platform)]
+            return any(own in self.handles.get(p, frozenset()) for p in sharing)
         return False
 
 

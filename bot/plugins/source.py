@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from socialdesk.domain.enums import Platform
+from socialdesk.domain.platform_facts import PlatformFacts, declare
 from socialdesk.plugins.mentions import NormalizeResult
 from socialdesk.plugins.payloads import BrandAccounts
 from socialdesk.plugins.replies import ErrorKind, OutgoingReply, PlatformError, SentReply
@@ -37,6 +38,8 @@ class ReplyCapabilities:
     length: Callable[[str], int] = len  # how the platform counts (X: weighted, URLs count 23)
     private_window: timedelta | None = None  # how long after the customer's message a private reply may go
     edits: bool = False  # a correction edits the sent reply instead of posting a second one
+    private_max_length: int | None = None  # a private message's own limit (X DMs: 10,000), where it differs
+    link_note: str | None = None  # told with a "too long" when the text has links ("each link counts as 23")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,25 @@ class PlatformSpec:
     name: str
     label: str
     capabilities: ReplyCapabilities = field(default_factory=ReplyCapabilities)
+    # Platforms whose accounts are the same (Meta: a Page id is also its Messenger inbox's id), so that
+    # our own posts are recognised on either.
+    shares_accounts_with: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Declaring a platform tells the core its facts (the domain reads them as plain data).
+        caps = self.capabilities
+        declare(
+            self.name,
+            PlatformFacts(
+                length=caps.length,
+                link_note=caps.link_note,
+                shares_accounts_with=self.shares_accounts_with,
+                public=caps.public,
+                private=caps.private,
+                private_max_length=caps.private_max_length,
+                private_window=caps.private_window,
+            ),
+        )
 
     def register(self) -> Platform:
         return Platform.register(self.name, self.label)

@@ -10,10 +10,8 @@ from socialdesk.config import BrandVoice, Surveys
 from socialdesk.domain.canned import render_template, reply_context
 from socialdesk.domain.enums import CaseStatus, Category, MentionKind, Platform, ReplyVisibility, Sentiment
 from socialdesk.domain.models import Case, Mention
+from socialdesk.domain.platform_facts import facts_for
 from socialdesk.domain.voice import platform_length
-from socialdesk.sources.meta.replies import MESSAGE_LIMIT as META_MESSAGE_LIMIT
-from socialdesk.sources.meta.replies import PRIVATE_REPLY_WINDOW
-from socialdesk.sources.x.replies import DM_LIMIT as X_DM_LIMIT
 from socialdesk.surveys.parse import SCALES, is_small_talk
 
 # One customer (platform + author) is asked at most once in this period, whatever the number of cases:
@@ -36,12 +34,6 @@ EVENT_FAILED = "survey_failed"
 EVENT_ANSWERED = "survey_answered"
 SURVEY_ACTOR = "system"
 
-_PRIVATE_LIMITS = {
-    Platform.X: X_DM_LIMIT,
-    Platform.FACEBOOK: META_MESSAGE_LIMIT,
-    Platform.INSTAGRAM: META_MESSAGE_LIMIT,
-    Platform.MESSENGER: META_MESSAGE_LIMIT,
-}
 
 
 def notice_key(case_id: int) -> str:
@@ -84,14 +76,17 @@ def choose_visibility(mention: Mention, *, now: datetime, private_reply_used: bo
       within 7 days of it; reviews, Instagram posts and mentions on others' media cannot have one;
     - anything else (generic receivers): public like the conversation; the receiver decides.
     """
-    if mention.is_private or mention.kind is MentionKind.DIRECT or mention.platform is Platform.MESSENGER:
+    if _private_conversation(mention):
         return ReplyVisibility.PRIVATE
+    # The survey's own rules per product (who is DMed, Meta's once-per-comment private reply) stay here;
+    # the limits and windows they check are the sources' declared facts.
     if mention.platform is Platform.X:
         return ReplyVisibility.PRIVATE if mention.author_id.isdigit() else ReplyVisibility.PUBLIC
     if mention.platform in (Platform.FACEBOOK, Platform.INSTAGRAM):
         if not _meta_private_reply_possible(mention) or private_reply_used:
             return ReplyVisibility.PUBLIC
-        fresh = now - as_utc(mention.posted_at) < PRIVATE_REPLY_WINDOW
+        window = facts_for(mention.platform).private_window
+        fresh = window is not None and now - as_utc(mention.posted_at) < window
         return ReplyVisibility.PRIVATE if fresh else ReplyVisibility.PUBLIC
     return ReplyVisibility.PUBLIC
 
@@ -106,9 +101,12 @@ def _meta_private_reply_possible(mention: Mention) -> bool:
 
 def can_fall_back_to_public(mention: Mention) -> bool:
     """After a refused private survey: may the same question go out publicly instead?"""
-    return not (
-        mention.is_private or mention.kind is MentionKind.DIRECT or mention.platform is Platform.MESSENGER
-    )
+    return not _private_conversation(mention)
+
+
+def _private_conversation(mention: Mention) -> bool:
+    """A DM, or a platform with no public answer at all (Messenger, as its source declares)."""
+    return mention.is_private or mention.kind is MentionKind.DIRECT or not facts_for(mention.platform).public
 
 
 def survey_text(surveys: Surveys, case: Case) -> str:
@@ -136,7 +134,7 @@ def length_problem(
     if visibility is ReplyVisibility.PUBLIC:
         limit = voice.max_length.get(platform)
     else:
-        limit = _PRIVATE_LIMITS.get(platform)
+        limit = facts_for(platform).private_max_length
     length = platform_length(text, platform)
     if limit is not None and length > limit:
         where = "a public reply" if visibility is ReplyVisibility.PUBLIC else "a private message"

@@ -25,7 +25,6 @@ from zoneinfo import ZoneInfo
 from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
-from socialdesk.domain.enums import Platform
 from socialdesk.domain.errors import DomainError
 from socialdesk.domain.keywords import matcher_for
 from socialdesk.domain.playbooks.schema import (
@@ -235,7 +234,7 @@ def render_canned_reply(playbook: Playbook, slots: StatementSlots, reply: Mappin
 def target_length(target: str, text: str) -> int:
     """The length as the target counts it: X weighs characters and shortens links, others count them."""
     platform = PLATFORM_OF_TARGET.get(target)
-    return platform_length(text, platform) if platform is Platform.X else len(text)
+    return platform_length(text, platform) if platform is not None else len(text)
 
 
 def _and_list(items: list[str]) -> str:

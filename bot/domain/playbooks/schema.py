@@ -32,6 +32,9 @@ class StatementKind(StrEnum):
 # the team to paste into their status page and never posted by socialdesk.
 PublishTarget = Literal["x", "facebook", "status_page"]
 PUBLISHABLE: frozenset[str] = frozenset({"x", "facebook"})
+# Crisis statements are published to the brand's own X account and Facebook Page (bot/sources/posts.py):
+# a rule of the crisis product, not of the platforms, so the targets are named here. Their lengths are
+# counted as the platform's source declares (socialdesk.domain.platform_facts).
 PLATFORM_OF_TARGET: dict[str, Platform] = {"x": Platform.X, "facebook": Platform.FACEBOOK}
 
 # The length each target allows, counted as the platform counts (X: weighted, links 23).

@@ -9,8 +9,7 @@ from datetime import datetime
 
 from socialdesk.domain.crisis_models import StatementStatus
 from socialdesk.domain.crisis_views import CrisisView, StatementView
-from socialdesk.domain.enums import Platform
-from socialdesk.domain.playbooks.schema import PUBLISHABLE, TARGET_LIMITS
+from socialdesk.domain.playbooks.schema import PLATFORM_OF_TARGET, PUBLISHABLE, TARGET_LIMITS
 from socialdesk.domain.voice import platform_length
 from socialdesk.slack.blocks.card_text import SlackMessage
 from socialdesk.slack.blocks.kit import (
@@ -46,7 +45,8 @@ def _who(user: str | None) -> str:
 
 
 def _target_length(target: str, text: str) -> str:
-    count = platform_length(text, Platform.X) if target == "x" else len(text)
+    platform = PLATFORM_OF_TARGET.get(target)  # the status page is not a platform: plain characters
+    count = platform_length(text, platform) if platform is not None else len(text)
     return f"{count}/{TARGET_LIMITS.get(target, 0)}"
 
 

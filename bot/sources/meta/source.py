@@ -27,19 +27,36 @@ from socialdesk.sources.settings_base import present, secret_text
 from socialdesk.sources.unconfigured import Unconfigured
 
 # Lengths as Meta's own limits; the brand's `brand_voice.max_length` may set lower ones.
+# A private reply to a comment is a Send API message: its own limit, within Meta's window.
 FACEBOOK = PlatformSpec(
     "facebook",
     "Facebook",
-    ReplyCapabilities(public=True, private=True, max_length=8000, private_window=PRIVATE_REPLY_WINDOW),
+    ReplyCapabilities(
+        public=True,
+        private=True,
+        max_length=8000,
+        private_window=PRIVATE_REPLY_WINDOW,
+        private_max_length=MESSAGE_LIMIT,
+    ),
+    shares_accounts_with=("messenger",),  # one Page id for the Page and its Messenger inbox
 )
 INSTAGRAM = PlatformSpec(
     "instagram",
     "Instagram",
-    ReplyCapabilities(public=True, private=True, max_length=2200, private_window=PRIVATE_REPLY_WINDOW),
+    ReplyCapabilities(
+        public=True,
+        private=True,
+        max_length=2200,
+        private_window=PRIVATE_REPLY_WINDOW,
+        private_max_length=MESSAGE_LIMIT,
+    ),
 )
 # A Messenger thread is private by nature: it is answered by a message, within Meta's messaging window.
 MESSENGER = PlatformSpec(
-    "messenger", "Messenger", ReplyCapabilities(public=False, private=True, max_length=MESSAGE_LIMIT)
+    "messenger",
+    "Messenger",
+    ReplyCapabilities(public=False, private=True, max_length=MESSAGE_LIMIT, private_max_length=MESSAGE_LIMIT),
+    shares_accounts_with=("facebook",),
 )
 NO_PAGE_TOKEN = (
     "Replies on Facebook, Instagram and Messenger need META_PAGE_TOKEN, which is not set: ask an "

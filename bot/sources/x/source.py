@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from socialdesk.domain.voice import x_length
+from socialdesk.domain.voice import X_URL_LENGTH, x_length
 from socialdesk.plugins.mentions import NormalizeResult
 from socialdesk.plugins.payloads import BrandAccounts
 from socialdesk.plugins.replies import ErrorKind, OutgoingReply, ReplyConnector, SentReply
@@ -24,12 +24,21 @@ from socialdesk.sources.x import normalize as x_normalizer
 from socialdesk.sources.x import normalize_poll as x_poll
 from socialdesk.sources.x import verify
 from socialdesk.sources.x.poller import XMentionsPolling
-from socialdesk.sources.x.replies import POST_LIMIT, XReplyConnector
+from socialdesk.sources.x.replies import DM_LIMIT, POST_LIMIT, XReplyConnector
 from socialdesk.sources.x.settings import XSettings
 
 # X counts 280 weighted characters (links 23, wide characters 2) for a post; a DM is answered privately.
 X = PlatformSpec(
-    "x", "X", ReplyCapabilities(public=True, private=True, max_length=POST_LIMIT, length=x_length)
+    "x",
+    "X",
+    ReplyCapabilities(
+        public=True,
+        private=True,
+        max_length=POST_LIMIT,
+        length=x_length,
+        private_max_length=DM_LIMIT,
+        link_note=f"each link counts as {X_URL_LENGTH}",
+    ),
 )
 NO_TOKEN = "Replies on X need X_ACCESS_TOKEN, which is not set: ask an admin to connect X."
 
