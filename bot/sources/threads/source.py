@@ -1,0 +1,77 @@
+"""Threads: Meta's Threads webhooks at `/webhooks/threads` and on the shared `/webhooks/meta`, a poller
+for teams without webhooks, and two-step replies of up to 500 characters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from socialdesk.plugins.mentions import NormalizeResult
+from socialdesk.plugins.payloads import BrandAccounts
+from socialdesk.plugins.replies import OutgoingReply, SentReply
+from socialdesk.plugins.source import SamplePayload, Source, WebhookAnswer, WebhookRequest
+from socialdesk.sources.meta import verify
+from socialdesk.sources.settings_base import secret_text
+from socialdesk.sources.threads.normalize import ThreadsNormalizer, is_threads_delivery
+from socialdesk.sources.threads.poller import ThreadsPolling
+from socialdesk.sources.threads.replies import ThreadsReplyConnector
+from socialdesk.sources.threads.samples import sample_payloads
+from socialdesk.sources.threads.settings import ThreadsSettings
+from socialdesk.sources.threads.spec import THREADS
+
+
+class ThreadsSource(Source):
+    name = "threads"
+    platforms = (THREADS,)
+    accepts_webhooks = True
+    # Meta sends every product of an app to one callback URL: on `/webhooks/meta` the Meta source asks
+    # this one whether a delivery is a Threads one (`claims`).
+    shared_route = "meta"
+
+    def __init__(
+        self,
+        settings: ThreadsSettings,
+        *,
+        connector: ThreadsReplyConnector,
+        poller: ThreadsPolling | None,
+        normalizer: ThreadsNormalizer,
+        now: Callable[[], datetime],
+    ) -> None:
+        self._settings = settings
+        self.connector = connector  # public: a test may put one on another client in its place
+        self.poller = poller
+        self._normalizer = normalizer
+        self._now = now
+
+    def challenge(self, request: WebhookRequest) -> WebhookAnswer:
+        token = secret_text(self._settings.meta_verify_token)
+        if token is None:
+            return WebhookAnswer.refuse(503, "META_VERIFY_TOKEN is not configured")
+        challenge = verify.meta_challenge(request.query, token)
+        if challenge is None:
+            return WebhookAnswer.refuse(403, "hub.verify_token does not match")
+        return WebhookAnswer(200, challenge)
+
+    def verify(self, request: WebhookRequest) -> WebhookAnswer | None:
+        secret = secret_text(self._settings.meta_app_secret)
+        if secret is None:
+            return WebhookAnswer.refuse(503, "META_APP_SECRET is not configured")
+        header = request.headers.get("x-hub-signature-256")
+        if not header:
+            return WebhookAnswer.refuse(401, "X-Hub-Signature-256 header is missing")
+        if not verify.verify_meta_signature(request.body, header, secret):
+            return WebhookAnswer.refuse(401, "X-Hub-Signature-256 does not match the body")
+        return None
+
+    def claims(self, payload: Any) -> bool:
+        return is_threads_delivery(payload)
+
+    def normalize(self, payload: Any, brand: BrandAccounts) -> NormalizeResult:
+        return self._normalizer.webhook(payload, brand)
+
+    def reply(self, reply: OutgoingReply, *, now: datetime) -> SentReply:
+        return self.connector.send(reply, now=now)
+
+    def samples(self) -> list[SamplePayload]:
+        return sample_payloads(self._now(), secret_text(self._settings.meta_app_secret))
