@@ -99,6 +99,11 @@ def start_plugin(plugin: Plugin, host: PluginHost, *, origin: str, preset: Any =
             loaded.fail(f"source {type(item).__name__} has no name")
             return loaded
     loaded.contributions = contributions
+    # What a source runs without is a note, not a failure: it stays loaded so that its webhook answers
+    # 503 naming the variable, and `plugins list` shows the note instead of a silent "active".
+    for item in contributions:
+        if isinstance(item, Source):
+            loaded.problems.extend(item.unconfigured())
     return loaded
 
 

@@ -194,6 +194,12 @@ class Source(ABC):
         own = self.poller.normalize(payload, brand) if self.poller is not None else None
         return own if own is not None else self.normalize(payload, brand)
 
+    def unconfigured(self) -> list[str]:
+        """Settings this source runs without, one line each naming the variable and what waits for it
+        ("META_APP_SECRET is not set: the webhook answers 503"). Listed by `socialdesk plugins list` and
+        in /readyz; never values. A channel whose settings are absent is off, never an error."""
+        return []
+
     def samples(self) -> list[SamplePayload]:
         return []
 

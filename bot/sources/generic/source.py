@@ -56,6 +56,14 @@ class GenericSource(Source):
     def can_reply(self) -> bool:
         return not isinstance(self.connector, Unconfigured)
 
+    def unconfigured(self) -> list[str]:
+        notes = []
+        if present(self._settings.webhook_secret) is None:
+            notes.append("WEBHOOK_SECRET is not set: the webhook answers 503")
+        if self._settings.generic_reply_url is None:
+            notes.append("GENERIC_REPLY_URL is not set: replies are refused")
+        return notes
+
     def challenge(self, request: WebhookRequest) -> WebhookAnswer:
         return WebhookAnswer.refuse(405, "the generic webhook takes POST only")
 

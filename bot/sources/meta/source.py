@@ -78,6 +78,18 @@ class MetaSource(Source):
     def can_reply(self) -> bool:
         return not isinstance(self.connector, Unconfigured)
 
+    def unconfigured(self) -> list[str]:
+        s = self._settings
+        return [
+            f"{name} is not set: {effect}"
+            for name, value, effect in (
+                ("META_APP_SECRET", s.meta_app_secret, "the webhook answers 503"),
+                ("META_VERIFY_TOKEN", s.meta_verify_token, "the subscription check answers 503"),
+                ("META_PAGE_TOKEN", s.meta_page_token, "replies are refused"),
+            )
+            if present(value) is None
+        ]
+
     def challenge(self, request: WebhookRequest) -> WebhookAnswer:
         token = secret_text(self._settings.meta_verify_token)
         if token is None:

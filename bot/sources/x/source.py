@@ -59,6 +59,20 @@ class XSource(Source):
     def can_reply(self) -> bool:
         return not isinstance(self.connector, Unconfigured)
 
+    def unconfigured(self) -> list[str]:
+        s = self._settings
+        notes = [
+            f"{name} is not set: {effect}"
+            for name, value, effect in (
+                ("X_CONSUMER_SECRET", s.x_consumer_secret, "the webhook answers 503"),
+                ("X_ACCESS_TOKEN", s.x_access_token, "replies are refused and nothing is polled"),
+            )
+            if present(value) is None
+        ]
+        if present(s.x_access_token) is not None and s.x_user_id is None:
+            notes.append("X_USER_ID is not set: mentions are not polled")
+        return notes
+
     def challenge(self, request: WebhookRequest) -> WebhookAnswer:
         secret = secret_text(self._settings.x_consumer_secret)
         if secret is None:
