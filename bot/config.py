@@ -109,6 +109,7 @@ DEFAULT_FIRST_RESPONSE_MINUTES: dict[Platform, int] = {
     Platform.REDDIT: 60,
     Platform.REVIEW: 24 * 60,
     Platform.OTHER: 60,
+    Platform.BLUESKY: 15,  # like X: a public thread, answered within minutes
 }
 # A platform a source plugin declares, where the team's `sla.first_response` names none: an hour.
 PLUGIN_PLATFORM_FIRST_RESPONSE_MINUTES = 60

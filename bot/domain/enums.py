@@ -30,6 +30,7 @@ class Platform(str):
     REDDIT: ClassVar[Platform]
     REVIEW: ClassVar[Platform]
     OTHER: ClassVar[Platform]
+    BLUESKY: ClassVar[Platform]
 
     def __new__(cls, value: object) -> Platform:
         name = str(value)
@@ -92,6 +93,8 @@ Platform.MESSENGER = Platform.register("messenger", "Messenger")
 Platform.REDDIT = Platform.register("reddit", "Reddit")
 Platform.REVIEW = Platform.register("review", "Review site")
 Platform.OTHER = Platform.register("other", "Other")
+# The built-in sources' platforms are known before any plugin loads, so the config can name them.
+Platform.BLUESKY = Platform.register("bluesky", "Bluesky")
 
 
 class MentionKind(StrEnum):
