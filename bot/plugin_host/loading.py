@@ -101,9 +101,11 @@ def start_plugin(plugin: Plugin, host: PluginHost, *, origin: str, preset: Any =
     loaded.contributions = contributions
     # What a source runs without is a note, not a failure: it stays loaded so that its webhook answers
     # 503 naming the variable, and `plugins list` shows the note instead of a silent "active".
-    for item in contributions:
-        if isinstance(item, Source):
-            loaded.problems.extend(item.unconfigured())
+    sources = [item for item in contributions if isinstance(item, Source)]
+    for source in sources:
+        loaded.problems.extend(source.unconfigured())
+    if sources and len(sources) == len(contributions) and not any(s.configured() for s in sources):
+        loaded.status = "off"  # a channel whose settings are absent is off, never an error
     return loaded
 
 

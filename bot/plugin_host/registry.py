@@ -54,6 +54,17 @@ class PluginSet:
     def sources(self) -> list[Source]:
         return list(c for c in self._active() if isinstance(c, Source))
 
+    def routed_sources(self) -> list[Source]:
+        """Sources whose webhook is served: the active ones, and those off for want of settings, whose
+        route answers 503 naming the missing variable instead of a bare 404."""
+        return [
+            item
+            for record in self.records
+            if record.status in ("active", "off")
+            for item in record.contributions
+            if isinstance(item, Source)
+        ]
+
     def source(self, name: str) -> Source | None:
         return next((s for s in (c for c in self._active() if isinstance(c, Source)) if s.name == name), None)
 
@@ -140,12 +151,13 @@ class PluginSet:
         *,
         expected: tuple[type[BaseException], ...] = (),
     ) -> T:
-        """`call()`, or `fallback` when the plugin is off or the call raises (which switches it off).
+        """`call()`, or `fallback` when the plugin failed or the call raises (which switches it off).
 
         Exceptions in `expected` are part of the hook's contract (a source's `MalformedPayload`, a
         reply's `PlatformError`): they pass through to the caller and leave the plugin on."""
         record = self._owner.get(id(item))
-        if record is None or record.status != "active":
+        # An "off" plugin is a channel without its settings: its hooks still answer (503 naming them).
+        if record is None or record.status == "failed":
             return fallback
         try:
             return call()

@@ -200,6 +200,12 @@ class Source(ABC):
         in /readyz; never values. A channel whose settings are absent is off, never an error."""
         return []
 
+    def configured(self) -> bool:
+        """False when none of the channel's own settings is set: the plugin is listed as off (not an
+        error), and its webhook, still served, answers 503 naming the variable. A channel with some of
+        its settings runs what it can and lists the rest in `unconfigured()`."""
+        return True
+
     def samples(self) -> list[SamplePayload]:
         return []
 

@@ -75,9 +75,10 @@ class WebhookRoutes:
         self._reader = InboxReader(deps.plugins)
 
     def routes(self) -> list[Route]:
-        """A GET and a POST route for each active source that takes webhooks, at start."""
+        """A GET and a POST route for each source that takes webhooks, at start (one off for want of
+        its settings answers 503 naming them)."""
         found: list[Route] = []
-        for source in self._d.plugins.sources():
+        for source in self._d.plugins.routed_sources():
             if source.accepts_webhooks:
                 path = f"/webhooks/{source.name}"
                 found.append(Route(path, self._challenge_for(source), methods=["GET"]))

@@ -241,3 +241,24 @@ def test_plugins_list_and_check_show_the_broken_one_and_exit_1(broken_and_good_i
     assert "plugin broken: import sd_broken_plugin:plugin" in checked.output
     as_json = runner.invoke(cli, ["plugins", "list", "--json"])
     assert '"status": "failed"' in as_json.output
+
+
+def test_a_channel_without_any_of_its_settings_is_off_and_keeps_its_503_route(
+    host: PluginHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from socialdesk.sources import meta
+
+    for name in ("META_APP_SECRET", "META_VERIFY_TOKEN", "META_PAGE_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    record = start_plugin(meta.plugin, host, origin="socialdesk")
+    assert record.status == "off"
+    assert "META_APP_SECRET is not set: the webhook answers 503" in record.problems
+    plugins = PluginSet([record])
+    assert plugins.sources() == []  # nothing is normalized or replied through it...
+    assert [s.name for s in plugins.routed_sources()] == ["meta"]  # ...but its route says what is missing
+
+    monkeypatch.setenv("META_PAGE_TOKEN", "EAAG-page-token")
+    partly = start_plugin(meta.plugin, host, origin="socialdesk")
+    assert partly.status == "active"  # replies work; the webhook's missing secret is a note
+    assert "META_PAGE_TOKEN is not set: replies are refused" not in partly.problems
+    assert "META_APP_SECRET is not set: the webhook answers 503" in partly.problems

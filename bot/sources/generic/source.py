@@ -56,6 +56,10 @@ class GenericSource(Source):
     def can_reply(self) -> bool:
         return not isinstance(self.connector, Unconfigured)
 
+    def configured(self) -> bool:
+        s = self._settings
+        return present(s.webhook_secret) is not None or s.generic_reply_url is not None
+
     def unconfigured(self) -> list[str]:
         notes = []
         if present(self._settings.webhook_secret) is None:

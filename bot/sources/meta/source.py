@@ -78,6 +78,11 @@ class MetaSource(Source):
     def can_reply(self) -> bool:
         return not isinstance(self.connector, Unconfigured)
 
+    def configured(self) -> bool:
+        s = self._settings
+        secrets = (s.meta_app_secret, s.meta_verify_token, s.meta_page_token)
+        return any(present(v) is not None for v in secrets)
+
     def unconfigured(self) -> list[str]:
         s = self._settings
         return [

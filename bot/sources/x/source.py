@@ -59,6 +59,10 @@ class XSource(Source):
     def can_reply(self) -> bool:
         return not isinstance(self.connector, Unconfigured)
 
+    def configured(self) -> bool:
+        s = self._settings
+        return any(present(v) is not None for v in (s.x_consumer_secret, s.x_access_token))
+
     def unconfigured(self) -> list[str]:
         s = self._settings
         notes = [
