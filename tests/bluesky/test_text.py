@@ -46,7 +46,10 @@ def test_link_facets_use_utf8_byte_offsets_and_leave_punctuation_out() -> None:
     sample = "Désolé 😔 see https://acme.example/help?o=4411. (or www.acme.example/status)"
     found = text.links(sample)
     raw = sample.encode()
-    assert [uri for _, uri in found] == ["https://acme.example/help?o=4411", "https://www.acme.example/status"]
+    assert [uri for _, uri in found] == [
+        "https://acme.example/help?o=4411",
+        "https://www.acme.example/status",
+    ]
     assert [raw[s.start : s.end].decode() for s, _ in found] == [
         "https://acme.example/help?o=4411",
         "www.acme.example/status",

@@ -77,7 +77,7 @@ class BlueskyStandIn(StandInServer):
     ) -> None:
         super().__init__()
         self.now = now
-        self.handle, self.did, self.app_password = handle, did, app_password
+        self.account_handle, self.did, self.app_password = handle, did, app_password
         self.access_lifetime, self.refresh_lifetime = access_lifetime, refresh_lifetime
         self.limits = dict(LIMITS)
         self.notifications: list[dict[str, Any]] = []
@@ -223,7 +223,7 @@ class BlueskyStandIn(StandInServer):
         body = {
             "accessJwt": access,
             "refreshJwt": refresh,
-            "handle": self.handle,
+            "handle": self.account_handle,
             "did": self.did,
             "active": True,
         }
@@ -236,7 +236,7 @@ class BlueskyStandIn(StandInServer):
         if not isinstance(body.get("password"), str):
             return _error(400, "InvalidRequest", 'Input must have the property "password"')
         who = body["identifier"].lower().lstrip("@")
-        if who not in (self.handle, self.did) or not secrets.compare_digest(
+        if who not in (self.account_handle, self.did) or not secrets.compare_digest(
             body["password"], self.app_password
         ):
             return _error(401, "AuthenticationRequired", "Invalid identifier or password")
@@ -275,7 +275,7 @@ class BlueskyStandIn(StandInServer):
         for key in ("repo", "collection", "record"):
             if key not in body:
                 return _error(400, "InvalidRequest", f'Input must have the property "{key}"')
-        if body["repo"] not in (self.did, self.handle):
+        if body["repo"] not in (self.did, self.account_handle):
             return _error(401, "AuthenticationRequired", "Authentication Required")
         if body["collection"] != "app.bsky.feed.post":
             return _error(400, "InvalidRequest", f"Unsupported collection: {body['collection']}")
