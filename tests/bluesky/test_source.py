@@ -224,3 +224,21 @@ def test_a_reply_answered_500_is_unavailable_and_says_to_check(desk: Desk, pds: 
 
     [reply] = desk.replies(case)
     assert reply.error_kind == "unavailable" and "may or may not" in (reply.error or "")
+
+
+def test_an_unknown_handle_stays_plain_text_and_a_private_reply_is_refused(
+    desk: Desk, pds: BlueskyStandIn
+) -> None:
+    case = open_case(desk, pds, "dana.bsky.social", "@acme.bsky.social hello?")
+
+    refused = desk.command(f"dm {case} Please send us your order number.")
+    desk.command(f"reply {case} Ask @nobody.example.com or @acme.bsky.social")
+    desk.settle()
+
+    assert refused.private and "public" in refused[0], refused  # told why, privately
+    assert pds.calls(CREATE_RECORD)[0].json["record"]["text"].startswith("Ask")
+    [posted] = pds.posted  # the dm never reached Bluesky
+    [facet] = posted["record"]["facets"]  # @nobody.example.com does not resolve: no facet
+    assert facet["features"][0] == {"$type": "app.bsky.richtext.facet#mention", "did": pds.did}
+    [lookup] = pds.calls("com.atproto.identity.resolveHandle")
+    assert lookup.query["handle"] == "nobody.example.com"
