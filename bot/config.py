@@ -110,6 +110,7 @@ DEFAULT_FIRST_RESPONSE_MINUTES: dict[Platform, int] = {
     Platform.REVIEW: 24 * 60,
     Platform.OTHER: 60,
     Platform.BLUESKY: 15,  # like X: a public thread, answered within minutes
+    Platform.THREADS: 15,  # like X: replies and mentions in public threads
 }
 # A platform a source plugin declares, where the team's `sla.first_response` names none: an hour.
 PLUGIN_PLATFORM_FIRST_RESPONSE_MINUTES = 60

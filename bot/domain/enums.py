@@ -31,6 +31,7 @@ class Platform(str):
     REVIEW: ClassVar[Platform]
     OTHER: ClassVar[Platform]
     BLUESKY: ClassVar[Platform]
+    THREADS: ClassVar[Platform]
 
     def __new__(cls, value: object) -> Platform:
         name = str(value)
@@ -95,6 +96,7 @@ Platform.REVIEW = Platform.register("review", "Review site")
 Platform.OTHER = Platform.register("other", "Other")
 # The built-in sources' platforms are known before any plugin loads, so the config can name them.
 Platform.BLUESKY = Platform.register("bluesky", "Bluesky")
+Platform.THREADS = Platform.register("threads", "Threads")
 
 
 class MentionKind(StrEnum):

@@ -5,6 +5,9 @@
 | `meta`    | `meta`        | facebook, instagram, messenger    | `/webhooks/meta`   |                 |
 | `x`       | `x`           | x                                 | `/webhooks/x`      | mentions (v2)   |
 | `generic` | `generic`     | reddit, review, other (and any)   | `/webhooks/generic`|                 |
+| `threads` | `threads`     | threads                           | `/webhooks/threads`| mentions, replies |
+
+Threads deliveries arriving on Meta's shared callback, `/webhooks/meta`, are claimed by `threads`.
 
 socialdesk finds them through its own entry points (`pyproject.toml`, group `socialdesk.plugins`), the
 same way it finds a third-party plugin. Each reads its settings with the environment names of the

@@ -64,6 +64,16 @@ class ThreadsSource(Source):
             return WebhookAnswer.refuse(401, "X-Hub-Signature-256 does not match the body")
         return None
 
+    def unconfigured(self) -> list[str]:
+        missing = []
+        if secret_text(self._settings.meta_app_secret) is None:
+            missing.append(
+                "META_APP_SECRET is not set: /webhooks/threads answers 503 (the poller still runs)"
+            )
+        if secret_text(self._settings.meta_verify_token) is None:
+            missing.append("META_VERIFY_TOKEN is not set: Meta's subscription check is answered 503")
+        return missing
+
     def claims(self, payload: Any) -> bool:
         return is_threads_delivery(payload)
 
