@@ -29,11 +29,16 @@ def load_installed() -> list[LoadedPlugin]:
     from socialdesk.plugin_host.loading import load_all
     from socialdesk.plugins.plugin import PluginHost
 
-    # A plugin's own log lines would interleave with the listing; its problems are in the records.
-    logging.getLogger("socialdesk.plugin_host").setLevel(logging.CRITICAL)
-    with make_reply_client() as http:
-        host = PluginHost(http=http, now=SystemClock().now, log=logging.getLogger("socialdesk.plugin"))
-        return load_all(host)
+    # The loader's log lines would interleave with the listing; the problems are in the records.
+    quiet = logging.getLogger("socialdesk.plugin_host")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)
+    try:
+        with make_reply_client() as http:
+            host = PluginHost(http=http, now=SystemClock().now, log=logging.getLogger("socialdesk.plugin"))
+            return load_all(host)
+    finally:
+        quiet.setLevel(level)
 
 
 def plugin_problems() -> list[tuple[str, str]]:

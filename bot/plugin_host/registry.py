@@ -40,8 +40,10 @@ class PluginSet:
 
     # --- what is running -------------------------------------------------------------------------------
     def _active(self) -> Iterator[Contribution]:
+        # An "off" record holds contributions only when it is a channel without its settings: its source
+        # stays in place (webhook 503 and replies refused, both naming the variable; stored rows read).
         for record in self.records:
-            if record.status == "active":
+            if record.status in ("active", "off"):
                 yield from record.contributions
 
     def owner(self, item: object) -> LoadedPlugin:
@@ -49,21 +51,10 @@ class PluginSet:
 
     def is_active(self, item: object) -> bool:
         record = self._owner.get(id(item))
-        return record is not None and record.status == "active"
+        return record is not None and record.status in ("active", "off")
 
     def sources(self) -> list[Source]:
         return list(c for c in self._active() if isinstance(c, Source))
-
-    def routed_sources(self) -> list[Source]:
-        """Sources whose webhook is served: the active ones, and those off for want of settings, whose
-        route answers 503 naming the missing variable instead of a bare 404."""
-        return [
-            item
-            for record in self.records
-            if record.status in ("active", "off")
-            for item in record.contributions
-            if isinstance(item, Source)
-        ]
 
     def source(self, name: str) -> Source | None:
         return next((s for s in (c for c in self._active() if isinstance(c, Source)) if s.name == name), None)

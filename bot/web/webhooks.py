@@ -78,7 +78,7 @@ class WebhookRoutes:
         """A GET and a POST route for each source that takes webhooks, at start (one off for want of
         its settings answers 503 naming them)."""
         found: list[Route] = []
-        for source in self._d.plugins.routed_sources():
+        for source in self._d.plugins.sources():
             if source.accepts_webhooks:
                 path = f"/webhooks/{source.name}"
                 found.append(Route(path, self._challenge_for(source), methods=["GET"]))

@@ -254,8 +254,8 @@ def test_a_channel_without_any_of_its_settings_is_off_and_keeps_its_503_route(
     assert record.status == "off"
     assert "META_APP_SECRET is not set: the webhook answers 503" in record.problems
     plugins = PluginSet([record])
-    assert plugins.sources() == []  # nothing is normalized or replied through it...
-    assert [s.name for s in plugins.routed_sources()] == ["meta"]  # ...but its route says what is missing
+    # Still in place: its route answers 503 and a reply is refused, both naming what is missing.
+    assert [s.name for s in plugins.sources()] == ["meta"]
 
     monkeypatch.setenv("META_PAGE_TOKEN", "EAAG-page-token")
     partly = start_plugin(meta.plugin, host, origin="socialdesk")
