@@ -4,6 +4,7 @@ playbooks; and YAML keys repeated in one mapping (bot/yaml_strict.py), which saf
 from __future__ import annotations
 
 import re
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,25 @@ def test_init_defaults_to_here_and_the_defaults_then_find_the_files(
     assert settings.playbooks_path() == Path("playbooks")
 
 
+def builtin_channel_variables() -> tuple[set[str], set[str]]:
+    """The environment names the built-in source plugins (socialdesk's own entry points) read, and
+    which of them are secrets."""
+    names: set[str] = set()
+    secrets: set[str] = set()
+    for entry in entry_points(group="socialdesk.plugins"):
+        if entry.dist is None or entry.dist.metadata["Name"] != "socialdesk":
+            continue
+        plugin = entry.load()
+        if plugin.settings is None:
+            continue
+        for field_name, info in plugin.settings.model_fields.items():
+            name = (info.alias or f"{plugin.prefix}{field_name}").upper()
+            names.add(name)
+            if "SecretStr" in str(info.annotation):
+                secrets.add(name)
+    return names, secrets
+
+
 def test_env_example_offers_every_setting_the_product_reads_with_secrets_empty() -> None:
     offered: dict[str, str] = {}
     for line in env_example().read_text(encoding="utf-8").splitlines():
@@ -79,8 +99,11 @@ def test_env_example_offers_every_setting_the_product_reads_with_secrets_empty()
         if found:
             offered[found.group(1)] = found.group(2)
     reads = {info.alias for info in Settings.model_fields.values() if info.alias} - TEST_ONLY
-    assert set(offered) == reads  # a new setting must be added to bot/samples/env.example, and only those
+    channels, channel_secrets = builtin_channel_variables()
+    # A new setting, or a built-in channel's, must be added to bot/samples/env.example, and only those.
+    assert set(offered) == reads | channels
     secrets = {info.alias for info in Settings.model_fields.values() if "SecretStr" in str(info.annotation)}
+    secrets |= channel_secrets
     assert secrets and all(offered[name] == "" for name in secrets)
     # As written, the file is a valid environment: copied to .env it starts the demo.
     values = {k: v for k, v in offered.items() if v}
