@@ -5,15 +5,15 @@ for the agent. Blocking problems stop the send: an empty reply, one over the pla
 banned phrase, personal data in a public reply, a signature that cannot be filled in. Warnings are
 shown in the preview and left to the agent's judgement.
 
-Lengths are counted the way the platform counts them: X weighs characters (most non-Latin scripts and
-emoji count 2) and shortens every link to 23, following twitter-text's v3 rules closely enough that a
-reply we pass is not refused by X; other platforms count code points.
+Lengths are counted the way the platform counts them: with the counting its source declares
+(`PlatformFacts.length`; X's is socialdesk.sources.x.text.weighted_length, the same function the X
+connector refuses with, so a reply this check passes is never refused for its length); a platform that
+declares none counts code points.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal
@@ -30,7 +30,6 @@ Level = Literal["block", "warn"]
 BLOCK: Final[Level] = "block"
 WARN: Final[Level] = "warn"
 
-X_URL_LENGTH: Final = 23
 _MIN_LETTERS_FOR_SHOUTING: Final = 12
 
 
@@ -108,55 +107,6 @@ def _without_urls(text: str, spans: list[tuple[int, int]], filler: str = " ") ->
         pos = end
     out.append(text[pos:])
     return "".join(out)
-
-
-def _x_weight(cp: int) -> int:
-    # twitter-text v3: these ranges (Latin, Greek, Cyrillic, ..., general punctuation) weigh 1.
-    if cp <= 0x10FF or 0x2000 <= cp <= 0x200D or 0x2010 <= cp <= 0x201F or 0x2032 <= cp <= 0x2037:
-        return 1
-    return 2
-
-
-def _is_emoji_modifier(cp: int) -> bool:
-    return 0xFE00 <= cp <= 0xFE0F or 0x1F3FB <= cp <= 0x1F3FF or 0xE0020 <= cp <= 0xE007F or cp == 0x20E3
-
-
-def _x_weighted(text: str) -> int:
-    """X's weighted length of text that holds no links.
-
-    An emoji sequence (ZWJ family, skin tone, flag, keycap) counts 2 in all, as X counts it, rather
-    than 2 per code point: over-counting would block replies that X accepts.
-    """
-    total = 0
-    joining = False  # after a ZWJ that follows an emoji: the next code point belongs to the same emoji
-    regional_open = False  # a flag is two regional indicators; the second is free
-    prev_heavy = False
-    for ch in text:
-        cp = ord(ch)
-        if joining:
-            joining = False
-            continue
-        if cp == 0x200D and prev_heavy:
-            joining = True
-            continue
-        if _is_emoji_modifier(cp) and prev_heavy:
-            continue
-        if 0x1F1E6 <= cp <= 0x1F1FF:
-            regional_open = not regional_open
-            if not regional_open:
-                continue
-        weight = _x_weight(cp)
-        prev_heavy = weight == 2
-        total += weight
-    return total
-
-
-def x_length(text: str) -> int:
-    """The length X checks against its limit: links count 23, wide characters and emoji 2, the rest 1.
-    The X source declares it as its platform's counting (socialdesk.sources.x)."""
-    text = unicodedata.normalize("NFC", text)
-    spans = _urls(text)
-    return _x_weighted(_without_urls(text, spans, filler="")) + X_URL_LENGTH * len(spans)
 
 
 def platform_length(text: str, platform: Platform) -> int:

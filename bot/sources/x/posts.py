@@ -19,7 +19,7 @@ from socialdesk.connectors.posts.base import BrandPost, PostedStatement
 from socialdesk.connectors.posts.wire import empty_text, no_id, post_once
 from socialdesk.plugins.replies import ErrorKind, PlatformError, response_json
 from socialdesk.sources.x.errors import x_error
-from socialdesk.sources.x.replies import POST_LIMIT, weighted_length
+from socialdesk.sources.x.text import POST_LIMIT, weighted_length
 
 PLATFORM = "X"
 

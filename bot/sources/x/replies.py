@@ -4,7 +4,8 @@
 - private: `POST {X_API_URL}dm_conversations/with/{customer id}/messages` `{"text"}`.
 
 A public reply longer than X's 280 weighted characters is refused before any call, so the agent can
-shorten it; X would answer 400 anyway. Errors, as X reports them:
+shorten it; X would answer 400 anyway. The length is `socialdesk.sources.x.text.weighted_length`, the
+same counter the reply preview and the crisis statement checks use. Errors, as X reports them:
 
     401, 403 with an authentication problem type       AUTH
     403 "deleted or not visible", 404                  GONE
@@ -18,8 +19,6 @@ The mapping lives in `socialdesk.sources.x.errors`, shared with the brand poster
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from datetime import datetime
 from typing import Any
 
@@ -36,23 +35,12 @@ from socialdesk.plugins.replies import (
     response_json,
 )
 from socialdesk.sources.x.errors import x_error
+from socialdesk.sources.x.text import POST_LIMIT, URL_WEIGHT, weighted_length
 
-POST_LIMIT = 280
+__all__ = ["DM_LIMIT", "POST_LIMIT", "URL_WEIGHT", "XReplyConnector", "weighted_length"]
+
 DM_LIMIT = 10_000
-URL_WEIGHT = 23  # X shortens every link to a t.co URL of this length
-# X counts these code points once and everything else (CJK, emoji...) twice: twitter-text's v3 config.
-_LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
-_URL = re.compile(r"https?://\S+", re.IGNORECASE)
 PLATFORM = "X"
-
-
-def weighted_length(text: str) -> int:
-    """The length X checks against 280: links count 23, wide characters 2, the rest 1."""
-    normalized = unicodedata.normalize("NFC", text)
-    links = _URL.findall(normalized)
-    rest = _URL.sub("", normalized)
-    weights = (1 if any(lo <= ord(c) <= hi for lo, hi in _LIGHT_RANGES) else 2 for c in rest)
-    return sum(weights) + URL_WEIGHT * len(links)
 
 
 class XReplyConnector:

@@ -7,7 +7,6 @@ from typing import Any
 
 import httpx
 
-from socialdesk.domain.voice import X_URL_LENGTH, x_length
 from socialdesk.plugins.mentions import NormalizeResult
 from socialdesk.plugins.payloads import BrandAccounts
 from socialdesk.plugins.replies import ErrorKind, OutgoingReply, ReplyConnector, SentReply
@@ -26,6 +25,7 @@ from socialdesk.sources.x import verify
 from socialdesk.sources.x.poller import XMentionsPolling
 from socialdesk.sources.x.replies import DM_LIMIT, POST_LIMIT, XReplyConnector
 from socialdesk.sources.x.settings import XSettings
+from socialdesk.sources.x.text import URL_WEIGHT, weighted_length
 
 # X counts 280 weighted characters (links 23, wide characters 2) for a post; a DM is answered privately.
 X = PlatformSpec(
@@ -35,9 +35,9 @@ X = PlatformSpec(
         public=True,
         private=True,
         max_length=POST_LIMIT,
-        length=x_length,
+        length=weighted_length,  # the one counter: preview, connector and statement checks agree
         private_max_length=DM_LIMIT,
-        link_note=f"each link counts as {X_URL_LENGTH}",
+        link_note=f"each link counts as {URL_WEIGHT}",
     ),
 )
 NO_TOKEN = "Replies on X need X_ACCESS_TOKEN, which is not set: ask an admin to connect X."

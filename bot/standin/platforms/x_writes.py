@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from socialdesk.sources.x.text import weighted_length
 from socialdesk.standin.platforms.base import RecordedRequest, Reply
 
 TWEET_TOO_LONG = 280
@@ -69,8 +70,8 @@ class XWrites:
         text = body.get("text") if isinstance(body, dict) else None
         if not isinstance(text, str) or not text.strip():
             return invalid("text", str(text), "`text` is required and must be a non-empty string")
-        if len(text) > TWEET_TOO_LONG:  # X weighs characters; plain length is close enough for a stand-in
-            return invalid("text", text, f"`text` must be at most {TWEET_TOO_LONG} characters")
+        if weighted_length(text) > TWEET_TOO_LONG:  # X weighs characters: links 23, CJK and emoji 2
+            return invalid("text", text, f"`text` must be at most {TWEET_TOO_LONG} weighted characters")
         reply = body.get("reply")
         if reply is not None:
             target = reply.get("in_reply_to_tweet_id") if isinstance(reply, dict) else None
