@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from socialdesk.domain.column_types import EnumText, PlatformText
@@ -88,6 +88,16 @@ class Mention(SQLModel, table=True):
     )
     category: Category = Field(default=Category.OTHER, sa_column=Column(EnumText(Category), nullable=False))
     slack_ts: str | None = Field(default=None, max_length=32)  # the thread message, for follow-ups
+    # A review's stars (1-5) and what the card shows beside its text, as [label, value] pairs (title, app
+    # version, location); see NormalizedMention.rating/details.
+    rating: int | None = None
+    details: list[list[str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+    # An edited review updates this row in place (the text, rating and details above are its newest
+    # version; each earlier one is kept, masked, in the case's `edited` event): when it last changed, how often.
+    edited_at: datetime | None = _ts()
+    edit_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
 
 
 class Case(SQLModel, table=True):

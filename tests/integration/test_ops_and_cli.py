@@ -46,7 +46,7 @@ def test_health_ready_and_metrics(server: str, runtime: Runtime, clock: ManualCl
 
 
 def test_migrations_match_the_models(engine: Engine) -> None:
-    assert current_revision(engine) == head_revision(engine) == "0010"
+    assert current_revision(engine) == head_revision(engine) == "0011"
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(context, SQLModel.metadata)
