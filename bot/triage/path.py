@@ -21,9 +21,11 @@ from pathlib import Path
 from socialdesk.config import CategoryRule, PriorityRule
 from socialdesk.domain.enums import Category, Priority, Sentiment
 from socialdesk.domain.keywords import matcher_for
+from socialdesk.domain.ratings import valid_rating
 from socialdesk.triage import priority as policy
 from socialdesk.triage.bundle import Encoded, TriageBundle, load_cached
 from socialdesk.triage.features import featurize, stack_inputs
+from socialdesk.triage.ratings import rated_category
 from socialdesk.triage.rule_priority import PriorityInput, match_rules
 from socialdesk.triage.rules import rule_matches
 
@@ -72,6 +74,9 @@ class Assessment:
     model_category: Category
     model_version: str
     category_rule: bool  # a config category rule decided the category
+    # A review's stars (1-5), None for any other post: they decided the category (bot/triage/ratings.py)
+    # unless a config rule did, and the priority reason names them ("2-star review").
+    rating: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,9 +138,11 @@ class Triage:
     def model_version(self) -> str:
         return self._bundle.version
 
-    def classify(self, text: str, author: Author = Author(), *, incident_reports: int = 0) -> TriageResult:
+    def classify(
+        self, text: str, author: Author = Author(), *, incident_reports: int = 0, rating: int | None = None
+    ) -> TriageResult:
         """The assessment and the priority together (the command line, the benchmarks)."""
-        assessment = self.assess(text)
+        assessment = self.assess(text, rating=rating)
         decision = self.prioritize(text, assessment, author, incident_reports=incident_reports)
         return TriageResult(
             **{f.name: getattr(assessment, f.name) for f in fields(Assessment)},
@@ -144,7 +151,9 @@ class Triage:
             private_reply_suggested=decision.private_reply_suggested,
         )
 
-    def assess(self, text: str) -> Assessment:
+    def assess(self, text: str, *, rating: int | None = None) -> Assessment:
+        """What `text` says; `rating`: a review's stars, which decide what the model would only guess."""
+        rating = valid_rating(rating)
         features = featurize(text)
         encoded = self._bundle.encode(features)
         # Empty, or only links, handles and numbers: nothing for a model to read.
@@ -161,6 +170,9 @@ class Triage:
             if rule_matches(rule, text, score):
                 category, ruled = rule.category, True
                 break
+        if rating is not None and not ruled:  # the team's rules first, then the customer's stars
+            asks = "?" in text or matcher_for(_ASKS).first_match(text) is not None
+            category = rated_category(rating, category, asks=asks, spam_phrases="d:kw_spam" in features)
         if category in (Category.COMPLAINT, Category.INCIDENT) and label == "positive":
             # A complaint is a grievance however politely or sarcastically put ("please help, thanks!",
             # "great, logged out again, love it"): the feeling is not positive. Negative unless the model
@@ -179,6 +191,7 @@ class Triage:
             model_category=model_category,
             model_version=self._bundle.version,
             category_rule=ruled,
+            rating=rating,
         )
 
     def _sentiment(self, encoded: Encoded, wordless: bool) -> tuple[str, dict[str, float], float]:
@@ -265,5 +278,6 @@ class Triage:
                 verified=author.verified,
                 repeat_contacts=author.repeat_contacts,
                 incident_reports=incident_reports,
+                rating=assessed.rating,
             )
         )

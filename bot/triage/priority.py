@@ -15,6 +15,9 @@ this policy decides every case they leave. The order below is the order of the q
    or verified author P2.
 6. Otherwise complaints are P3, a second or later contact about it P2; questions P3 when negative, else
    P4; the rest P4.
+A review's stars (issue 15) already made it a complaint, a question or praise (bot/triage/ratings.py);
+here a one-star complaint is P2 (the strongest public verdict a customer can leave, and it weighs on the
+store's average until it is answered), and every review's reason names its stars ("2-star review").
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 
 from socialdesk.domain.enums import Category, Priority, Sentiment
 from socialdesk.domain.keywords import matcher_for
+from socialdesk.domain.ratings import review_phrase
 from socialdesk.triage.rule_priority import compact_count
 
 # fmt: off
@@ -87,6 +91,7 @@ class PriorityFacts:
     verified: bool
     repeat_contacts: int = 0  # earlier cases of the same author
     incident_reports: int = 0  # incident cases opened in the last hour on the platform, this one included
+    rating: int | None = None  # a review's stars (1-5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +117,8 @@ def _reach(facts: PriorityFacts) -> str | None:
 def _what(facts: PriorityFacts) -> str:
     topic = topic_of(facts.text)
     noun = facts.category.value
-    return f"{noun} about {topic}" if topic and facts.category is not Category.OTHER else noun
+    what = f"{noun} about {topic}" if topic and facts.category is not Category.OTHER else noun
+    return f"{what}, {review_phrase(facts.rating)}" if facts.rating is not None else what
 
 
 def _contact(facts: PriorityFacts) -> str | None:
@@ -134,8 +140,11 @@ def decide(facts: PriorityFacts) -> PolicyDecision:
         return PolicyDecision(
             Priority.P1, _sentence(Priority.P1, f"crisis keyword '{crisis}'", _reach(facts))
         )
+    review = review_phrase(facts.rating) if facts.rating is not None else None
     if not facts.needs_reply:
-        return PolicyDecision(Priority.P4, f"P4: {facts.category.value}, no reply needed")
+        return PolicyDecision(
+            Priority.P4, _sentence(Priority.P4, facts.category.value, review, "no reply needed")
+        )
     takeover = matcher_for(ACCOUNT_TAKEOVER_KEYWORDS).first_match(facts.text)
     if takeover is not None:
         return PolicyDecision(
@@ -163,14 +172,14 @@ def decide(facts: PriorityFacts) -> PolicyDecision:
             Priority.P2, _sentence(Priority.P2, f"{_what(facts)} (possible outage)", _contact(facts))
         )
     if grievance:
-        if facts.repeat_contacts >= 1:
+        if facts.repeat_contacts >= 1 or facts.rating == 1:
             return PolicyDecision(Priority.P2, _sentence(Priority.P2, _what(facts), _contact(facts)))
         return PolicyDecision(Priority.P3, _sentence(Priority.P3, _what(facts)))
     if negative or facts.repeat_contacts >= 2:
         word = "negative " if negative else ""
         return PolicyDecision(
-            Priority.P3, _sentence(Priority.P3, f"{word}{facts.category.value}", _contact(facts))
+            Priority.P3, _sentence(Priority.P3, f"{word}{facts.category.value}", review, _contact(facts))
         )
     return PolicyDecision(
-        Priority.P4, _sentence(Priority.P4, f"routine {facts.category.value}", _contact(facts))
+        Priority.P4, _sentence(Priority.P4, f"routine {facts.category.value}", review, _contact(facts))
     )
