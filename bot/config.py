@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from socialdesk.domain.enums import Category, Platform, Priority
+from socialdesk.domain.message_templates import MessageTemplate
 from socialdesk.domain.redact import Masking as Masking  # defined with the masking it configures
 from socialdesk.yaml_strict import DuplicateKeysError, load_unique
 
@@ -111,6 +112,7 @@ DEFAULT_FIRST_RESPONSE_MINUTES: dict[Platform, int] = {
     Platform.OTHER: 60,
     Platform.BLUESKY: 15,  # like X: a public thread, answered within minutes
     Platform.THREADS: 15,  # like X: replies and mentions in public threads
+    Platform.WHATSAPP: 60,  # private chats, like Messenger
 }
 # A platform a source plugin declares, where the team's `sla.first_response` names none: an hour.
 PLUGIN_PLATFORM_FIRST_RESPONSE_MINUTES = 60
@@ -292,6 +294,22 @@ class Flood(_Strict):
     samples: int = Field(default=3, ge=0, le=10)
 
 
+class WhatsApp(_Strict):
+    """WhatsApp's approved message templates: outside the 24-hour customer-service window they are the only
+    thing the reply form offers and the only thing sent (socialdesk.domain.message_templates)."""
+
+    templates: list[MessageTemplate] = []
+
+    @field_validator("templates")
+    @classmethod
+    def _unique(cls, value: list[MessageTemplate]) -> list[MessageTemplate]:
+        keys = [t.key for t in value]
+        repeated = sorted({k for k in keys if keys.count(k) > 1})
+        if repeated:
+            raise ValueError(f"each name and language once; repeated: {', '.join(repeated)}")
+        return value
+
+
 class Config(_Strict):
     timezone: str = "UTC"
     teams: list[Team]
@@ -311,6 +329,11 @@ class Config(_Strict):
     surveys: Surveys = Surveys()
     flood: Flood = Flood()
     retention: Retention = Retention()
+    whatsapp: WhatsApp = WhatsApp()
+
+    def message_templates(self, platform: Platform) -> list[MessageTemplate]:
+        """The approved templates the config names for `platform` (only WhatsApp has them)."""
+        return list(self.whatsapp.templates) if platform.value == "whatsapp" else []
 
     @model_validator(mode="after")
     def _teams_exist(self) -> Config:

@@ -138,6 +138,10 @@ class ReplyDesk:
                         f"{latest.platform.label} has no private replies: answer #{case_id} publicly."
                     )
                 raise DomainError(f"#{case_id} is a private conversation; the answer can only be private.")
+            # WhatsApp's 24-hour window: free text after it is refused here, before anything is recorded.
+            refusal = self.form.window_refusal(latest, text, now)
+            if refusal is not None:
+                raise DomainError(refusal)
             report = self.check(
                 platform=case.platform,
                 visibility=visibility,

@@ -6,20 +6,23 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
+from jinja2 import TemplateError
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from socialdesk.casework.roles import Actor, Capability
-from socialdesk.clock import Clock
+from socialdesk.clock import Clock, as_utc
 from socialdesk.config import Config
 from socialdesk.domain import casework as rules
-from socialdesk.domain.canned import CannedRenderError, render, reply_context, suggest
+from socialdesk.domain.canned import CannedRenderError, render, render_template, reply_context, suggest
 from socialdesk.domain.case_view import CaseView
 from socialdesk.domain.enums import MentionKind, Platform, ReplyVisibility
 from socialdesk.domain.errors import CaseNotFound, DomainError
+from socialdesk.domain.message_templates import call_problem, format_call, parse_call
 from socialdesk.domain.models import Case, Mention
-from socialdesk.domain.voice import VoiceReport, check_reply, initials
+from socialdesk.domain.voice import BLOCK, VoiceProblem, VoiceReport, check_reply, initials
 from socialdesk.plugins.source import ReplyCapabilities
 from socialdesk.store.case_views import case_view
 
@@ -54,6 +57,42 @@ class ReplyDraft:
     visibilities: tuple[ReplyVisibility, ...]
     visibility: ReplyVisibility
     suggestions: tuple[Suggestion, ...]
+    # What the platform allows now, told before the agent types (WhatsApp: the 24-hour window).
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A platform's messaging window for one case (`ReplyCapabilities.window_templates`): free text until
+    `closes_at`, after it only the config's approved templates."""
+
+    platform: Platform
+    closes_at: datetime
+    now: datetime
+
+    @property
+    def open(self) -> bool:
+        return self.now < self.closes_at
+
+    def note(self, templates: int) -> str:
+        when = f"{self.closes_at:%Y-%m-%d %H:%M} UTC"
+        if self.open:
+            return f"{self.platform.label}'s 24-hour window is open until {when}: free text can be sent."
+        if not templates:
+            return (
+                f"{self.platform.label}'s 24-hour window closed at {when} and the config names no approved "
+                "template: nothing can be sent until the customer writes again."
+            )
+        return (
+            f"{self.platform.label}'s 24-hour window closed at {when}: only an approved template can be "
+            "sent. Pick one below and fill in its parameters."
+        )
+
+    def refusal(self) -> str:
+        return (
+            f"{self.platform.label}'s 24-hour window closed at {self.closes_at:%H:%M} UTC: free text cannot "
+            "be sent. Pick an approved template."
+        )
 
 
 def allowed_visibilities(
@@ -103,14 +142,63 @@ class ReplyForm:
 
         allowed = allowed_visibilities(latest, self.capabilities(latest.platform))
         chosen = visibility if visibility in allowed else allowed[0]
+        window = self.window(latest, now)
+        templates = self._config.message_templates(view.platform)
+        if window is not None and not window.open:
+            suggestions = self._template_suggestions(view, name)  # free text cannot go: no canned replies
+        else:
+            suggestions = crisis_first + self._suggestions(view, latest.text_raw, name)
         return ReplyDraft(
             case=view,
             agent_name=name,
             agent_initials=initials(name),
             visibilities=allowed,
             visibility=chosen,
-            suggestions=crisis_first + self._suggestions(view, latest.text_raw, name),
+            suggestions=suggestions,
+            note=window.note(len(templates)) if window is not None else None,
         )
+
+    def window(self, latest: Mention, now: datetime) -> Window | None:
+        """The messaging window of the case whose latest customer message is `latest`, where its platform
+        has one that only templates may cross (None elsewhere)."""
+        capabilities = self.capabilities(latest.platform)
+        if capabilities is None or not capabilities.window_templates or capabilities.private_window is None:
+            return None
+        return Window(latest.platform, as_utc(latest.posted_at) + capabilities.private_window, now)
+
+    def window_refusal(self, latest: Mention, text: str, now: datetime) -> str | None:
+        """Why `text` cannot be sent now on `latest`'s case: free text outside the window, or a template
+        call the config does not approve. None when it may go. Checked before anything is recorded."""
+        call = parse_call(text)
+        if call is not None:
+            capabilities = self.capabilities(latest.platform)
+            if capabilities is None or not capabilities.window_templates:
+                return None  # an ordinary text that happens to look like a call
+            return call_problem(call, self._config.message_templates(latest.platform))
+        window = self.window(latest, now)
+        return window.refusal() if window is not None and not window.open else None
+
+    def _template_suggestions(self, view: CaseView, agent: str) -> tuple[Suggestion, ...]:
+        context = reply_context(
+            platform=view.platform,
+            case_number=view.id,
+            agent_name=agent,
+            team=view.team,
+            customer_display_name=view.author.name,
+            customer_handle=view.author.handle,
+        )
+        out: list[Suggestion] = []
+        for template in self._config.message_templates(view.platform):
+            values = []
+            for param in template.params:
+                try:
+                    values.append(render_template(param.value, context))
+                except TemplateError as exc:  # a value that fails leaves the field for the agent to fill
+                    log.warning("template %s: parameter %r not filled: %s", template.name, param.label, exc)
+                    values.append("")
+            title = f"Template: {template.label} ({template.language})"
+            out.append(Suggestion(f"template:{template.key}", title[:75], format_call(template, values)))
+        return tuple(out)
 
     def _crisis_suggestion(
         self, session: Session, case: Case, view: CaseView, agent: str
@@ -184,6 +272,14 @@ class ReplyForm:
         self, *, platform: Platform, visibility: ReplyVisibility, text: str, agent_name: str
     ) -> VoiceReport:
         capabilities = self.capabilities(platform)
+        call = parse_call(text) if capabilities is not None and capabilities.window_templates else None
+        if call is not None:
+            # An approved template's body is the platform's, not the agent's words: it is neither signed
+            # nor held to the brand's text rules; its name and parameters must be the approved ones.
+            problem = call_problem(call, self._config.message_templates(platform))
+            problems = (VoiceProblem(BLOCK, "template", problem),) if problem else ()
+            final = text.strip()
+            return VoiceReport(final_text=final, problems=problems, length=len(final), max_length=None)
         return check_reply(
             text,
             platform=platform,

@@ -95,6 +95,8 @@ class CaseView:
     needs_reply: bool = True  # False: spam, praise and the like; no SLA clock (an agent can change it)
     tags: tuple[str, ...] = ()  # what enricher plugins tagged the case with
     sections: tuple[CardSectionView, ...] = ()  # plugins' card sections, computed before rendering
+    # The platform reported that our latest sent reply never reached the customer (WhatsApp `failed`).
+    undelivered: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

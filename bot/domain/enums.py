@@ -32,6 +32,7 @@ class Platform(str):
     OTHER: ClassVar[Platform]
     BLUESKY: ClassVar[Platform]
     THREADS: ClassVar[Platform]
+    WHATSAPP: ClassVar[Platform]
 
     def __new__(cls, value: object) -> Platform:
         name = str(value)
@@ -97,6 +98,7 @@ Platform.OTHER = Platform.register("other", "Other")
 # The built-in sources' platforms are known before any plugin loads, so the config can name them.
 Platform.BLUESKY = Platform.register("bluesky", "Bluesky")
 Platform.THREADS = Platform.register("threads", "Threads")
+Platform.WHATSAPP = Platform.register("whatsapp", "WhatsApp")
 
 
 class MentionKind(StrEnum):

@@ -22,13 +22,13 @@ from socialdesk.domain.notify import CaseNotifier
 from socialdesk.domain.redact import mask
 from socialdesk.domain.sla import SlaPolicy, has_sla_clock
 from socialdesk.failpoints import failpoint
-from socialdesk.ingest import inbox
+from socialdesk.ingest import delivery, inbox
 from socialdesk.ingest.by_source import InboxReader, SourceUnavailable
 from socialdesk.ingest.enrich import MentionEnricher, merge_enrichment
 from socialdesk.ingest.history import is_history
 from socialdesk.metrics import Metrics
 from socialdesk.plugins.kinds import MentionFacts
-from socialdesk.plugins.mentions import MalformedPayload, NormalizedMention
+from socialdesk.plugins.mentions import DeliveryFailure, MalformedPayload, NormalizedMention
 from socialdesk.plugins.payloads import BrandAccounts
 from socialdesk.store import cases_repo, events_repo
 from socialdesk.store.db import writer
@@ -47,6 +47,7 @@ class _Prepared:
     mentions: list[tuple[NormalizedMention, Mention, Assessment]]
     skipped: list[str]
     malformed: str | None = None
+    failures: list[DeliveryFailure] = field(default_factory=list)  # replies the platform did not deliver
 
 
 @dataclass
@@ -166,6 +167,7 @@ class IngestPipeline:
             now=now,
             mentions=[self._enriched(nm, inbox_id, now) for nm in result.mentions],
             skipped=[s.reason for s in result.skipped],
+            failures=list(result.failures),
         )
 
     def _lock_pending(self, session: Session, inbox_id: int) -> InboxItem | None:
@@ -195,6 +197,7 @@ class IngestPipeline:
         if prepared.malformed is not None:
             item.status, item.reason = InboxStatus.REJECTED, prepared.malformed
         else:
+            delivery.record_failures(session, prepared.failures, notifier=self._notifier, now=now)
             for normalized, mention, triaged in prepared.mentions:
                 self._ingest_mention(session, normalized, mention, triaged, now, report)
             if prepared.mentions:

@@ -37,7 +37,14 @@ from socialdesk.plugins.kinds import (
     PriorityChange,
     Role,
 )
-from socialdesk.plugins.mentions import Author, MalformedPayload, NormalizedMention, NormalizeResult, Skipped
+from socialdesk.plugins.mentions import (
+    Author,
+    DeliveryFailure,
+    MalformedPayload,
+    NormalizedMention,
+    NormalizeResult,
+    Skipped,
+)
 from socialdesk.plugins.payloads import BrandAccounts
 from socialdesk.plugins.plugin import (
     API_VERSION,
@@ -72,6 +79,7 @@ __all__ = [
     "CommandCall",
     "CommandError",
     "Contribution",
+    "DeliveryFailure",
     "Enricher",
     "Enrichment",
     "ErrorKind",

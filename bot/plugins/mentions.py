@@ -50,7 +50,19 @@ class Skipped:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class DeliveryFailure:
+    """The platform reports that one of our sent replies never reached the customer (WhatsApp's `failed`
+    status): `reply_external_id` is the id the platform gave the reply when it was sent, `reason` is
+    what went wrong, written for the agent. socialdesk shows it on the case's card; the reply stays sent."""
+
+    platform: Platform
+    reply_external_id: str
+    reason: str
+
+
 @dataclass(slots=True)
 class NormalizeResult:
     mentions: list[NormalizedMention] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    failures: list[DeliveryFailure] = field(default_factory=list)

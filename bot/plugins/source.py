@@ -40,6 +40,10 @@ class ReplyCapabilities:
     edits: bool = False  # a correction edits the sent reply instead of posting a second one
     private_max_length: int | None = None  # a private message's own limit (X DMs: 10,000), where it differs
     link_note: str | None = None  # told with a "too long" when the text has links ("each link counts as 23")
+    # Outside `private_window` only the platform's pre-approved message templates may be sent (WhatsApp's
+    # 24-hour customer-service window): the reply form offers the config's templates and refuses free
+    # text before anything is recorded (socialdesk.domain.message_templates).
+    window_templates: bool = False
 
 
 @dataclass(frozen=True, slots=True)

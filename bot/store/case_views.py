@@ -17,9 +17,9 @@ from socialdesk.domain.case_view import (
     SlaAlertView,
     enrichment_tags,
 )
-from socialdesk.domain.enums import CaseStatus
+from socialdesk.domain.enums import CaseStatus, ReplyStatus
 from socialdesk.domain.errors import CaseNotFound
-from socialdesk.domain.models import Case, Mention
+from socialdesk.domain.models import Case, Mention, PlatformReply
 from socialdesk.domain.sla import no_clock_reason
 from socialdesk.store import cases_repo
 
@@ -98,8 +98,22 @@ def case_view(session: Session, case: Case, *, now: datetime) -> CaseView:
         now=now,
         needs_reply=case.needs_reply,
         tags=enrichment_tags(case.enrichment or {}),
+        undelivered=_undelivered(session, case.id),
         **_sla_fields(case),
     )
+
+
+def _undelivered(session: Session, case_id: int) -> str | None:
+    """Why the case's latest sent reply did not reach the customer, when the platform said it did not."""
+    latest = session.exec(
+        select(PlatformReply)
+        .where(PlatformReply.case_id == case_id, PlatformReply.status == ReplyStatus.SENT)
+        .where(col(PlatformReply.purpose).is_(None))
+        .order_by(col(PlatformReply.sent_at).desc(), col(PlatformReply.id).desc())
+    ).first()
+    if latest is None or latest.error_kind != "undelivered":
+        return None
+    return latest.error or "the platform did not deliver it"
 
 
 def _sla_fields(case: Case) -> dict[str, Any]:

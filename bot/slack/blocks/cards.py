@@ -89,10 +89,19 @@ def render_case_card(case: CaseView) -> SlackMessage:
         ),
         context_block(_source_line(case.first), block_id=case_block_id(case.id, "source")),
         section_block(block_id=case_block_id(case.id, "facts"), fields=_facts(case)),
+        *_undelivered(case),
         *plugin_blocks(case),
         actions_block(_actions(case), block_id=case_block_id(case.id, "actions")),
     ]
     return SlackMessage(text=_card_fallback(case), blocks=blocks)
+
+
+def _undelivered(case: CaseView) -> list[Block]:
+    """The platform said our last reply never arrived: the agent must see it before calling it done."""
+    if not case.undelivered:
+        return []
+    text = f"⚠️ *The last reply was not delivered:* {escape_mrkdwn(case.undelivered)}"
+    return [context_block([fit_mrkdwn(text, 2900)], block_id=case_block_id(case.id, "undelivered"))]
 
 
 def _header_text(case: CaseView) -> str:

@@ -62,6 +62,9 @@ def _describe(kind: str, who: str, d: dict[str, Any]) -> tuple[str, str | None]:
             # After a timeout or a crash nobody knows whether it arrived: say so, not "failed".
             verdict = "*could not be confirmed*" if d.get("error_kind") in _UNCERTAIN else "*not delivered*"
             return f"⚠️ A reply by {who} {verdict}: {escape_mrkdwn(str(d.get('error', '')))}", None
+        case "reply_undelivered":
+            error = escape_mrkdwn(str(d.get("error", "")))
+            return f"⚠️ The platform could not deliver the reply: {error}", None
         case EventKind.ESCALATED:
             ping = f" <!subteam^{d['oncall_group']}>" if d.get("oncall_group") else ""
             teams = f"*{escape_mrkdwn(str(d.get('from_team')))}* to *{escape_mrkdwn(str(d.get('to_team')))}*"

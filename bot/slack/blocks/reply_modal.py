@@ -55,6 +55,9 @@ def reply_modal(
             block_id=case_block_id(case.id, "r:hist"),
         ),
     ]
+    if draft.note:
+        note = f"⏱️ {escape_mrkdwn(draft.note)}"
+        blocks.append(context_block([note], block_id=case_block_id(case.id, "r:note")))
     if draft.suggestions:
         select = static_select(
             [(s.title, s.id) for s in draft.suggestions],
