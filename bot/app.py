@@ -418,7 +418,7 @@ def build_runtime(
                 metrics=metrics,
                 refresh_gauges=status.snapshot,
                 slack_status=status.snapshot,
-                plugin_status=plugin_set.readiness,
+                plugin_status=lambda: polling.readiness(plugin_set.readiness()),
             ),
         ],
     )

@@ -9,6 +9,11 @@ inbox's dedupe absorbs them: delivery is at-least-once, a page is never skipped.
 `RateLimited` is honoured: no call before `retry_at`, across restarts and replicas. Any other exception
 is logged and counted (`socialdesk_poller_runs_total{outcome="error"}`) and the same cursor is tried at
 the next run; a network failure is not a broken plugin, so the source stays on.
+
+What stopped the last run (the exception's message, or the back-off and its reason) is kept with the
+cursor until a run succeeds, and `/readyz` shows it beside the plugin's status on every replica (only
+the leader polls): "the platform refused the token" is then one probe away, not only in the leader's
+log. Sources write these messages for people and never put a secret in them.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import Engine
 
@@ -46,18 +51,31 @@ def cursor_key(source: Source) -> str:
 class PollState:
     cursor: str | None = None
     retry_at: datetime | None = None
+    # The last run's trouble ({"outcome", "detail", "at"}), cleared by a run that succeeds.
+    trouble: dict[str, str] | None = None
 
     @classmethod
     def loads(cls, raw: str) -> PollState:
         data = json.loads(raw) if raw else {}
         retry = data.get("retry_at")
+        trouble = data.get("trouble")
         return cls(
-            cursor=data.get("cursor"), retry_at=as_utc(datetime.fromisoformat(retry)) if retry else None
+            cursor=data.get("cursor"),
+            retry_at=as_utc(datetime.fromisoformat(retry)) if retry else None,
+            trouble=trouble if isinstance(trouble, dict) else None,
         )
 
     def dumps(self) -> str:
         retry = self.retry_at.isoformat() if self.retry_at is not None else None
-        return json.dumps({"cursor": self.cursor, "retry_at": retry}, sort_keys=True)
+        data: dict[str, object] = {"cursor": self.cursor, "retry_at": retry}
+        if self.trouble is not None:
+            data["trouble"] = self.trouble
+        return json.dumps(data, sort_keys=True)
+
+
+def _trouble(outcome: str, detail: str, now: datetime) -> dict[str, str]:
+    flat = " ".join(detail.split())
+    return {"outcome": outcome, "detail": flat[:500], "at": now.isoformat()}
 
 
 class SourcePolling:
@@ -107,6 +125,27 @@ class SourcePolling:
             row.updated_at = now
             session.add(row)
 
+    def readiness(self, detail: dict[str, Any]) -> dict[str, Any]:
+        """`/readyz`'s plugin detail with each poller's last trouble added under its plugin (`last_poll`)."""
+        plugins = detail.get("plugins")
+        if not isinstance(plugins, dict):
+            return detail
+        sources = {cursor_key(s): s for s in self._plugins.sources() if s.poller is not None}
+        if not sources:
+            return detail
+        with session_scope(self._engine) as session:
+            rows = [session.get(Cursor, key) for key in sources]
+        for row in rows:
+            if row is None:
+                continue
+            trouble = PollState.loads(row.value).trouble
+            if trouble is None:
+                continue
+            owner = self._plugins.owner(sources[row.key]).name
+            if isinstance(plugins.get(owner), dict):
+                plugins[owner] = {**plugins[owner], "last_poll": trouble}
+        return detail
+
     # -- one run ------------------------------------------------------------------------------------
     def poll(self, source: Source) -> Outcome:
         outcome = self._poll(source)
@@ -125,6 +164,8 @@ class SourcePolling:
             result = poller.poll(state.cursor, now=now)
         except RateLimited as exc:
             state.retry_at = as_utc(exc.retry_at)
+            waiting = f"{exc} (no call before {state.retry_at:%H:%M} UTC)"
+            state.trouble = _trouble("rate_limited", waiting, now)
             self._save(source, state, now)
             log.info("poller %s rate limited until %s", source.name, state.retry_at)
             return "rate_limited"
@@ -135,6 +176,8 @@ class SourcePolling:
                 type(exc).__name__,
                 exc,
             )
+            state.trouble = _trouble("error", f"{type(exc).__name__}: {exc}", now)
+            self._save(source, state, now)  # the cursor unchanged: the same one is tried next time
             return "error"
         for body in result.bodies:
             inbox.accept(
@@ -147,6 +190,7 @@ class SourcePolling:
         if result.cursor is not None:
             state.cursor = result.cursor
         state.retry_at = None
+        state.trouble = None
         self._save(source, state, now)
         if result.bodies:
             self._on_stored()
