@@ -49,7 +49,9 @@ def test_a_follow_up_from_the_same_number_joins_the_open_case(desk: Desk, api: W
     assert len(desk.cards()) == 2
 
 
-def test_statuses_and_reactions_are_recognised_and_open_no_case(desk: Desk, api: WhatsAppCloudStandIn) -> None:
+def test_statuses_and_reactions_are_recognised_and_open_no_case(
+    desk: Desk, api: WhatsAppCloudStandIn
+) -> None:
     now = desk.clock.now()
     statuses = deliver(desk, api, at(load("statuses.json"), now, phone_number_id=PHONE_ID))
     reaction = deliver(desk, api, at(load("reaction.json"), now, phone_number_id=PHONE_ID))
