@@ -33,6 +33,9 @@ class Platform(str):
     BLUESKY: ClassVar[Platform]
     THREADS: ClassVar[Platform]
     WHATSAPP: ClassVar[Platform]
+    APPSTORE: ClassVar[Platform]
+    GOOGLE_BUSINESS: ClassVar[Platform]
+    GOOGLE_PLAY: ClassVar[Platform]
 
     def __new__(cls, value: object) -> Platform:
         name = str(value)
@@ -99,6 +102,9 @@ Platform.OTHER = Platform.register("other", "Other")
 Platform.BLUESKY = Platform.register("bluesky", "Bluesky")
 Platform.THREADS = Platform.register("threads", "Threads")
 Platform.WHATSAPP = Platform.register("whatsapp", "WhatsApp")
+Platform.APPSTORE = Platform.register("appstore", "App Store")
+Platform.GOOGLE_BUSINESS = Platform.register("google_business", "Google reviews")
+Platform.GOOGLE_PLAY = Platform.register("google_play", "Google Play")
 
 
 class MentionKind(StrEnum):
