@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from socialdesk.app import Runtime
+from socialdesk.ingest.completion import MentionCompletion
 from socialdesk.jobs import Job
 from socialdesk.leader import LeaderElector
 from socialdesk.scheduler import build_scheduler, run_leader_jobs_now
+from socialdesk.slack.transport.notifier import OutboxNotifier
+from socialdesk.store.db import writer
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +25,19 @@ class Background:
     scheduler: BackgroundScheduler
     elector: LeaderElector
     jobs: list[Job]
+
+
+def mention_completion(runtime: Runtime) -> MentionCompletion:
+    """The job that completes mentions a source could not complete at ingest (bot/ingest/completion.py)."""
+    return MentionCompletion(
+        engine=runtime.engine,
+        writer=writer(runtime.engine),
+        reader=lambda: runtime.pipeline.sources,
+        brand=runtime.pipeline.brand,
+        notifier=OutboxNotifier(runtime.config, on_queued=runtime.outbox.wake),
+        masking=runtime.config.masking,
+        now=runtime.clock.now,
+    )
 
 
 def scheduled_jobs(runtime: Runtime) -> list[Job]:
@@ -37,6 +53,11 @@ def scheduled_jobs(runtime: Runtime) -> list[Job]:
             every_seconds=60,
             misfire_grace_seconds=120,
             leader_only=False,
+        ),
+        # Mentions a source could not complete (an Instagram @mention whose fetch failed): read again,
+        # the case updated when it succeeds. One replica fetches.
+        Job(
+            "mention-completion", mention_completion(runtime).run, every_seconds=60, misfire_grace_seconds=120
         ),
     ]
     jobs.extend(runtime.jobs.values())

@@ -10,7 +10,7 @@ from socialdesk.sources.meta.source import MetaSource, build_meta
 
 
 def _build(settings: MetaSettings, host: PluginHost) -> Iterable[Contribution]:
-    return [build_meta(settings, host.http)]
+    return [build_meta(settings, host.http, now=host.now)]
 
 
 plugin = Plugin(

@@ -1,10 +1,14 @@
 """Completing an Instagram `mentions` item from the Graph API.
 
 The webhook says only *where* we were mentioned (`comment_id`, `media_id`; the mention carries
-`extra["hydrate"]` = "comment" or "media"). A connector then asks the Graph API, e.g.
-`GET /{ig-user-id}?fields=mentioned_comment.comment_id({id}){id,text,timestamp,username,media}` or
-`...?fields=mentioned_media.media_id({id}){caption,media_type,username,timestamp}`, and passes the
-answer here. A bare comment object (`GET /{ig-comment-id}`) is accepted too. Pure: no I/O.
+`extra["hydrate"]` = "comment" or "media"). `socialdesk.sources.meta.mention_fetch` asks the Graph API
+(`GET /{ig-user-id}?fields=mentioned_comment.comment_id({id}){id,text,username,timestamp,media{id,permalink}}`
+or `...mentioned_media.media_id({id}){id,caption,username,timestamp,permalink}`) and passes the answer
+here. A bare comment object (`GET /{ig-comment-id}`) is accepted too. Pure: no I/O.
+
+The link is the media's permalink (a comment has none of its own); the author is the `username` (Meta
+gives no id for the author of a mention), so the author id is `username:<name>`, as for a comment
+webhook that names only a username.
 """
 
 from __future__ import annotations
@@ -46,8 +50,16 @@ def hydrate_instagram_mention(mention: NormalizedMention, graph: Any) -> Normali
             handle=username,
             url=f"https://www.instagram.com/{username}/" if username else None,
         )
-    text = (opt_str(item, text_key, where) or "").strip() or mention.text
+    text = (opt_str(item, text_key, where) or "").strip() or (
+        "[comment without text]" if target == "comment" else "[post without a caption]"
+    )
     timestamp = item.get("timestamp")
     posted_at = from_iso(timestamp, f"{where}.timestamp") if timestamp is not None else mention.posted_at
-    extra = {k: v for k, v in mention.extra.items() if k != "hydrate"}
-    return dataclasses.replace(mention, text=text, author=author, posted_at=posted_at, extra=extra)
+    media = opt_object(item, "media", where) if target == "comment" else item
+    url = opt_str(media, "permalink", where) or mention.url
+    extra = {k: v for k, v in mention.extra.items() if k not in DONE_WITH}
+    return dataclasses.replace(mention, text=text, author=author, posted_at=posted_at, url=url, extra=extra)
+
+
+# What a completed mention no longer carries: the marker and the note of what was missing.
+DONE_WITH = frozenset({"hydrate", "pending"})

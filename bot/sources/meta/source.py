@@ -6,7 +6,8 @@ another plugin for a Meta product (WhatsApp) sets `shared_route = "meta"` and cl
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from socialdesk.plugins.mentions import NormalizeResult
@@ -21,6 +22,7 @@ from socialdesk.plugins.source import (
 )
 from socialdesk.sources.meta import normalize as meta_normalizer
 from socialdesk.sources.meta import verify
+from socialdesk.sources.meta.mention_fetch import MentionFetcher
 from socialdesk.sources.meta.replies import MESSAGE_LIMIT, PRIVATE_REPLY_WINDOW, MetaReplyConnector
 from socialdesk.sources.meta.settings import MetaSettings
 from socialdesk.sources.settings_base import present, secret_text
@@ -69,10 +71,20 @@ class MetaSource(Source):
     platforms = (FACEBOOK, INSTAGRAM, MESSENGER)
     accepts_webhooks = True
 
-    def __init__(self, settings: MetaSettings, *, connector: ReplyConnector) -> None:
+    def __init__(
+        self,
+        settings: MetaSettings,
+        *,
+        connector: ReplyConnector,
+        mentions: MentionFetcher | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self._settings = settings
         # Public so that a test can put a connector on another client (a short timeout) in its place.
         self.connector = connector
+        # Instagram @mentions arrive as ids: their author and text are fetched before the card is drawn.
+        self.mentions = mentions
+        self._now = now
 
     @property
     def can_reply(self) -> bool:
@@ -119,13 +131,19 @@ class MetaSource(Source):
         return isinstance(payload, dict) and payload.get("object") in meta_normalizer.SUPPORTED_OBJECTS
 
     def normalize(self, payload: Any, brand: BrandAccounts) -> NormalizeResult:
-        return meta_normalizer.normalize(payload, brand)
+        result = meta_normalizer.normalize(payload, brand)
+        if self.mentions is not None and any("hydrate" in m.extra for m in result.mentions):
+            now = self._now()
+            result.mentions = [self.mentions.complete(m, now=now) for m in result.mentions]
+        return result
 
     def reply(self, reply: OutgoingReply, *, now: datetime) -> SentReply:
         return self.connector.send(reply, now=now)
 
 
-def build_meta(settings: MetaSettings, http: Any) -> MetaSource:
+def build_meta(
+    settings: MetaSettings, http: Any, *, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> MetaSource:
     token = present(settings.meta_page_token)
     connector: ReplyConnector = (
         MetaReplyConnector(
@@ -138,7 +156,13 @@ def build_meta(settings: MetaSettings, http: Any) -> MetaSource:
         if token is not None
         else Unconfigured(ErrorKind.AUTH, NO_PAGE_TOKEN)
     )
-    return MetaSource(settings, connector=connector)
+    mentions = MentionFetcher(
+        http,
+        graph_url=settings.meta_graph_url,
+        page_token=token,
+        app_secret=present(settings.meta_app_secret),
+    )
+    return MetaSource(settings, connector=connector, mentions=mentions, now=now)
 
 
 __all__ = ["FACEBOOK", "INSTAGRAM", "MESSENGER", "MetaSource", "build_meta"]

@@ -11,6 +11,8 @@ Routes, under `/{version}` so a client's base URL is `graph.base_url` (like `MET
   `recipient.comment_id` / `recipient.post_id` is a private reply (one per item, within 7 days of it),
   `recipient.id` a message in a conversation (24 h after the customer's last message; 7 days with
   `messaging_type: MESSAGE_TAG` and `tag: HUMAN_AGENT`); answers `{"recipient_id", "message_id"}`.
+- `GET /{ig-user-id}?fields=mentioned_comment.comment_id(...){...}` / `mentioned_media.media_id(...){...}`:
+  the text, author and link of a comment or caption that @-mentioned our account (graph_mentions.py).
 - `POST /{page-id}/feed` or `/me/feed` (`message`): a post on the Page as the brand (a crisis statement);
   stored as a Page post others can comment on; answers `{"id": "<page-id>_<n>"}`. `feed_posts()` lists them.
 
@@ -36,6 +38,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from socialdesk.standin.platforms.base import Failure, RecordedRequest, Reply, StandInServer
+from socialdesk.standin.platforms.graph_mentions import read_mention
 from socialdesk.standin.platforms.graph_wire import (
     OUTSIDE_WINDOW,
     GraphError,
@@ -63,6 +66,7 @@ class GraphObject:
     deleted: bool = False
     private_replied: bool = False
     message: str = ""
+    username: str = ""  # the author's Instagram username, read by a mention's fetch
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +142,29 @@ class GraphApiStandIn(StandInServer):
             comment.parent_id = on
             return self._add(comment)
 
+    def add_mentioning(
+        self,
+        text: str,
+        *,
+        username: str,
+        on: str | None = None,
+        created_time: datetime | None = None,
+        author_id: str = "6000000000000002",
+    ) -> str:
+        """Someone else's comment (under media `on`) or, without `on`, their media whose caption is
+        `text`, @-mentioning our Instagram account; returns its id (what Meta's webhook carries)."""
+        if on is None:
+            object_id = self.add_post(platform="instagram", created_time=created_time, author_id=author_id)
+        else:
+            object_id = self.add_comment(on, created_time=created_time, author_id=author_id)
+        with self._lock:
+            self.objects[object_id].message = text
+            self.objects[object_id].username = username
+        return object_id
+
+    def permalink(self, item: GraphObject) -> str:
+        return f"https://www.instagram.com/p/{item.id}/"
+
     def add_conversation(self, customer_id: str, *, last_message_at: datetime | None = None) -> None:
         """A Messenger / Instagram conversation whose customer last wrote at `last_message_at`."""
         with self._lock:
@@ -212,6 +239,8 @@ class GraphApiStandIn(StandInServer):
                 failure.status or 0, failure.body, dict(failure.headers), failure.disconnect, failure.delay
             )
         try:
+            if request.method == "GET" and len(parts) == 2 and parts[0] == self.version:
+                return self._read(parts[1], request, failure)
             edges = {
                 "comments": self._comments,
                 "replies": self._replies,
@@ -226,6 +255,24 @@ class GraphApiStandIn(StandInServer):
             result = edges[edge](parts[1], params)
             params = {k: v for k, v in params.items() if k not in ("access_token", "appsecret_proof")}
             self.calls.append(GraphCall(parts[1], edge, params, result))
+            reply = Reply(200, result)
+        except GraphError as exc:
+            reply = Reply(400, self._error_body(exc))
+        if failure is not None:
+            reply.delay = failure.delay
+        return reply
+
+    def _read(self, node: str, request: RecordedRequest, failure: Failure | None) -> Reply:
+        try:
+            self._authorize(request, dict(request.query))
+            with self._lock:
+                result = read_mention(
+                    node,
+                    request.query,
+                    ig_account_id=self.ig_account_id,
+                    lookup=self.objects.get,
+                    permalink=self.permalink,
+                )
             reply = Reply(200, result)
         except GraphError as exc:
             reply = Reply(400, self._error_body(exc))
