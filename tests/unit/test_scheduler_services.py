@@ -31,7 +31,9 @@ def test_serve_schedules_its_own_jobs_and_every_registered_one(runtime: Runtime)
     runtime.jobs["probe-scan"] = Job("probe-scan", lambda: None, every_seconds=60, misfire_grace_seconds=50)
     runtime.jobs["probe-digest"] = period_job("probe-digest", lambda now: False, runtime.clock)
     jobs = {job.id: job for job in scheduled_jobs(runtime)}
-    assert sorted(jobs) == sorted({"inbox-retry", "outbox-retry", "probe-digest", "probe-scan", *registered})
+    own = {"inbox-retry", "outbox-retry", "mention-completion"}
+    assert sorted(jobs) == sorted({*own, "probe-digest", "probe-scan", *registered})
+    assert jobs["mention-completion"].leader_only  # one replica fetches what a source could not
     assert jobs["probe-scan"].leader_only and jobs["probe-digest"].leader_only
     assert jobs["outbox-retry"].leader_only  # one sender to Slack: the leader
     assert not jobs["inbox-retry"].leader_only
