@@ -114,6 +114,7 @@ DEFAULT_FIRST_RESPONSE_MINUTES: dict[Platform, int] = {
     Platform.THREADS: 15,  # like X: replies and mentions in public threads
     Platform.WHATSAPP: 60,  # private chats, like Messenger
     Platform.APPSTORE: 24 * 60,  # a store review: answered within a day, like review sites
+    Platform.TRUSTPILOT: 24 * 60,  # a review site: answered within a day
 }
 # A platform a source plugin declares, where the team's `sla.first_response` names none: an hour.
 PLUGIN_PLATFORM_FIRST_RESPONSE_MINUTES = 60

@@ -36,6 +36,7 @@ class Platform(str):
     APPSTORE: ClassVar[Platform]
     GOOGLE_BUSINESS: ClassVar[Platform]
     GOOGLE_PLAY: ClassVar[Platform]
+    TRUSTPILOT: ClassVar[Platform]
 
     def __new__(cls, value: object) -> Platform:
         name = str(value)
@@ -105,6 +106,7 @@ Platform.WHATSAPP = Platform.register("whatsapp", "WhatsApp")
 Platform.APPSTORE = Platform.register("appstore", "App Store")
 Platform.GOOGLE_BUSINESS = Platform.register("google_business", "Google reviews")
 Platform.GOOGLE_PLAY = Platform.register("google_play", "Google Play")
+Platform.TRUSTPILOT = Platform.register("trustpilot", "Trustpilot")
 
 
 class MentionKind(StrEnum):
