@@ -91,13 +91,16 @@ class PluginSet:
         return list(c for c in self._active() if isinstance(c, EventObserver))
 
     def readiness(self) -> dict[str, Any]:
-        """The `/readyz` detail: each plugin's status, and the problems of those not running."""
-        return {
-            "plugins": {
-                r.name: {"status": r.status, **({"problems": r.problems} if r.problems else {})}
-                for r in self.records
-            }
-        }
+        """The `/readyz` detail: each plugin's status, its problems (why it is off or failed, the settings
+        it runs without) and what its sources report wrong right now (`Source.troubles`)."""
+        detail: dict[str, Any] = {}
+        for r in self.records:
+            problems = list(r.problems)
+            if r.status == "active":
+                for source in (c for c in r.contributions if isinstance(c, Source)):
+                    problems.extend(self.guarded(source, "troubles", source.troubles, []))
+            detail[r.name] = {"status": r.status, **({"problems": problems} if problems else {})}
+        return {"plugins": detail}
 
     def problems(self) -> list[str]:
         return [f"{r.name}: {p}" for r in self.records if r.status == "failed" for p in r.problems]

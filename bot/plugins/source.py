@@ -204,6 +204,13 @@ class Source(ABC):
         in /readyz; never values. A channel whose settings are absent is off, never an error."""
         return []
 
+    def troubles(self) -> list[str]:
+        """What is wrong right now though the polls succeed, one line each for /readyz beside the plugin's
+        status: a gap in polling that may have lost items (Google Play lists only seven days). A failed
+        poll is shown there already (`last_poll`). Asked on every /readyz, so answer from memory (no
+        call); never values. Default: nothing."""
+        return []
+
     def configured(self) -> bool:
         """False when none of the channel's own settings is set: the plugin is listed as off (not an
         error), and its webhook, still served, answers 503 naming the variable. A channel with some of
