@@ -14,11 +14,11 @@ from pydantic import field_validator
 from socialdesk.sources.settings_base import BuiltinSettings, base_url
 
 
-def _listed(value: object) -> object:
+def _listed(value: object) -> list[str]:
     """`123, 456` (the environment's comma-separated form) as a list; a list stays a list."""
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
-    return value
+    return [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
 
 
 class AppStoreSettings(BuiltinSettings):
@@ -44,7 +44,7 @@ class AppStoreSettings(BuiltinSettings):
     @classmethod
     def _app_ids(cls, value: str | None) -> str | None:
         ids = _listed(value) if value is not None else []
-        bad = [i for i in ids if isinstance(i, str) and not i.isdigit()]
+        bad = [i for i in ids if not i.isdigit()]
         if bad:
             raise ValueError(f"Apple ids are numbers (App Information > Apple ID), got {', '.join(bad)}")
         return ",".join(str(i) for i in ids) if ids else None
@@ -52,7 +52,7 @@ class AppStoreSettings(BuiltinSettings):
     @field_validator("appstore_territories")
     @classmethod
     def _territories(cls, value: str | None) -> str | None:
-        codes = [str(c).upper() for c in _listed(value)] if value is not None else []  # type: ignore[union-attr]
+        codes = [c.upper() for c in _listed(value)] if value is not None else []
         bad = [c for c in codes if len(c) != 3 or not c.isalpha()]
         if bad:
             raise ValueError(f"territories are three-letter codes (USA, GBR), got {', '.join(bad)}")
