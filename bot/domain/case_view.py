@@ -45,6 +45,11 @@ class MentionView:
     posted_at: datetime
     sentiment: Sentiment
     sentiment_score: float
+    # A review's stars (1-5) and its details as (label, value): title, app version, location, territory.
+    rating: int | None = None
+    details: tuple[tuple[str, str], ...] = ()
+    edited_at: datetime | None = None  # the customer's last edit of the review (None: never edited)
+    edit_count: int = 0
 
 
 def enrichment_tags(enrichment: Mapping[str, Any]) -> tuple[str, ...]:

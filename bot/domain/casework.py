@@ -30,6 +30,7 @@ class EventKind(StrEnum):
     SPAM = "spam"
     MOVED_PRIVATE = "moved_private"
     TRIAGE_CORRECTED = "triage_corrected"  # an agent changed category, priority or "needs a reply"
+    EDITED = "edited"  # the customer edited their review: the case took the new version (bot/ingest/edits.py)
 
 
 class WrongState(DomainError):

@@ -95,7 +95,8 @@ class Mention(SQLModel, table=True):
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
     )
     # An edited review updates this row in place (the text, rating and details above are its newest
-    # version; each earlier one is kept, masked, in the case's `edited` event): when it last changed, how often.
+    # version; each earlier one is kept, masked, in the case's `edited` event): when it last changed and
+    # how often.
     edited_at: datetime | None = _ts()
     edit_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
 

@@ -19,11 +19,13 @@ from socialdesk.crisis.intake import CrisisIntake
 from socialdesk.domain.enums import CaseStatus, Category, InboxStatus, Priority
 from socialdesk.domain.models import Case, InboxItem, Mention
 from socialdesk.domain.notify import CaseNotifier
+from socialdesk.domain.ratings import valid_rating
 from socialdesk.domain.redact import mask
 from socialdesk.domain.sla import SlaPolicy, has_sla_clock
 from socialdesk.failpoints import failpoint
 from socialdesk.ingest import delivery, inbox
 from socialdesk.ingest.by_source import InboxReader, SourceUnavailable
+from socialdesk.ingest.edits import apply_edit, unchanged
 from socialdesk.ingest.enrich import MentionEnricher, merge_enrichment
 from socialdesk.ingest.history import is_history
 from socialdesk.metrics import Metrics
@@ -34,11 +36,16 @@ from socialdesk.store import cases_repo, events_repo
 from socialdesk.store.db import writer
 from socialdesk.surveys.answers import SurveyAnswers
 from socialdesk.triage.path import Assessment, Author, Triage
+from socialdesk.triage.priority import PolicyDecision
 
 log = logging.getLogger(__name__)
 
 # Incident cases on the same platform within this span count as "reported by several customers".
 INCIDENT_WINDOW = timedelta(hours=1)
+# A review's details as stored: a few (label, value) pairs, cut to size (the card cuts again to fit).
+MAX_DETAILS = 6
+MAX_DETAIL_LABEL = 40
+MAX_DETAIL_VALUE = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +64,7 @@ class DrainReport:
     cases_opened: int = 0
     followups: int = 0
     duplicates: int = 0
+    edits: int = 0  # edited reviews that updated the case they opened (bot/ingest/edits.py)
     ignored: int = 0
     failed: int = 0
     survey_answers: int = 0  # bare scores stored on a surveyed case, opening nothing
@@ -220,7 +228,20 @@ class IngestPipeline:
         report: DrainReport,
     ) -> None:
         report.mentions += 1
-        if cases_repo.mention_exists(session, nm.platform, nm.external_id):
+        held = cases_repo.mention_by_external_id(session, nm.platform, nm.external_id)
+        if held is not None:
+            # A new version of an item we hold (an edited review) updates its case; the same version
+            # again, or an unedited redelivery, is a duplicate.
+            if (
+                nm.edited
+                and not unchanged(held, mention)
+                and self._edit(session, held, mention, triaged, now)
+            ):
+                report.edits += 1
+                assert held.case_id is not None
+                report.case_ids.append(held.case_id)
+                self._metrics.mentions.labels(platform=nm.platform.value, result="edited").inc()
+                return
             report.duplicates += 1
             self._metrics.mentions.labels(platform=nm.platform.value, result="duplicate").inc()
             return
@@ -256,7 +277,8 @@ class IngestPipeline:
     def _enriched(
         self, nm: NormalizedMention, inbox_id: int, now: datetime
     ) -> tuple[NormalizedMention, Mention, Assessment]:
-        triaged = self._triage.assess(nm.text)  # the CPU-heavy part; priority waits for the database
+        # The CPU-heavy part; priority waits for the database. A review's stars count (bot/triage/ratings.py).
+        triaged = self._triage.assess(nm.text, rating=nm.rating)
         return nm, self._mention(nm, inbox_id, now, triaged), triaged
 
     def _mention(self, nm: NormalizedMention, inbox_id: int, now: datetime, triaged: Assessment) -> Mention:
@@ -278,6 +300,15 @@ class IngestPipeline:
             text_masked=mask(nm.text, self._config.masking).text,
             url=nm.url,
             extra=dict(nm.extra),
+            rating=valid_rating(nm.rating),
+            # Plain text the card shows beside the post (a review's title may hold personal data too).
+            details=[
+                [
+                    str(label)[:MAX_DETAIL_LABEL],
+                    mask(str(value), self._config.masking).text[:MAX_DETAIL_VALUE],
+                ]
+                for label, value in nm.details[:MAX_DETAILS]
+            ],
             posted_at=nm.posted_at,
             received_at=now,
             sentiment_score=triaged.sentiment_score,
@@ -285,16 +316,36 @@ class IngestPipeline:
             category=triaged.category,
         )
 
-    def _open(self, session: Session, mention: Mention, triaged: Assessment, now: datetime) -> Case:
+    def _edit(
+        self, session: Session, held: Mention, new: Mention, triaged: Assessment, now: datetime
+    ) -> bool:
+        return (
+            apply_edit(
+                session,
+                held=held,
+                new=new,
+                triaged=triaged,
+                now=now,
+                sla=self._sla,
+                notifier=self._notifier,
+                prioritize=lambda s, m, t: self._prioritize(s, m, t, earlier_than=m.case_id),
+            )
+            is not None
+        )
+
+    def _prioritize(
+        self, session: Session, mention: Mention, triaged: Assessment, *, earlier_than: int | None = None
+    ) -> PolicyDecision:
+        """The priority of a case's opening mention: the text's triage plus what the database knows."""
         repeat = cases_repo.count_earlier_cases(
-            session, platform=mention.platform, author_id=mention.author_id
+            session, platform=mention.platform, author_id=mention.author_id, before_case=earlier_than
         )
         incidents = (
             1 + cases_repo.count_recent_incidents(session, since=mention.posted_at - INCIDENT_WINDOW)
             if triaged.category is Category.INCIDENT
             else 0
         )
-        decision = self._triage.prioritize(
+        return self._triage.prioritize(
             mention.text_raw,
             triaged,
             Author(
@@ -302,6 +353,9 @@ class IngestPipeline:
             ),
             incident_reports=incidents,
         )
+
+    def _open(self, session: Session, mention: Mention, triaged: Assessment, now: datetime) -> Case:
+        decision = self._prioritize(session, mention, triaged)
         priority, reason = decision.priority, decision.reason
         enrichment: dict[str, Any] = {}
         if self.enrichers is not None:

@@ -20,6 +20,7 @@ from socialdesk.domain.case_view import (
 from socialdesk.domain.enums import CaseStatus, ReplyStatus
 from socialdesk.domain.errors import CaseNotFound
 from socialdesk.domain.models import Case, Mention, PlatformReply
+from socialdesk.domain.ratings import valid_rating
 from socialdesk.domain.sla import no_clock_reason
 from socialdesk.store import cases_repo
 
@@ -51,6 +52,14 @@ def mention_view(mention: Mention) -> MentionView:
         posted_at=as_utc(mention.posted_at),
         sentiment=mention.sentiment,
         sentiment_score=mention.sentiment_score,
+        rating=valid_rating(mention.rating),
+        details=tuple(
+            (str(pair[0]), str(pair[1]))
+            for pair in mention.details or []
+            if isinstance(pair, list | tuple) and len(pair) == 2
+        ),
+        edited_at=as_utc(mention.edited_at) if mention.edited_at else None,
+        edit_count=mention.edit_count,
     )
 
 

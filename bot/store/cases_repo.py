@@ -16,6 +16,11 @@ def mention_exists(session: Session, platform: Platform, external_id: str) -> bo
     return session.exec(stmt).first() is not None
 
 
+def mention_by_external_id(session: Session, platform: Platform, external_id: str) -> Mention | None:
+    stmt = select(Mention).where(Mention.platform == platform, Mention.external_id == external_id)
+    return session.exec(stmt).first()
+
+
 def _open_case(session: Session, case_id: int | None) -> Case | None:
     if case_id is None:
         return None
@@ -63,9 +68,7 @@ def find_joinable_case(
     # post times, not when socialdesk processed them: an import of old posts must not join a post to
     # whatever the same author wrote a day later just because both were imported in the same minute.
     recent_post = (
-        select(Mention.id)
-        .where(Mention.case_id == Case.id, col(Mention.posted_at) >= window_start)
-        .exists()
+        select(Mention.id).where(Mention.case_id == Case.id, col(Mention.posted_at) >= window_start).exists()
     )
     return session.exec(
         select(Case)
@@ -83,10 +86,15 @@ def earlier_cases(
     return list(session.exec(stmt.order_by(col(Case.id).desc())).all())
 
 
-def count_earlier_cases(session: Session, *, platform: Platform, author_id: str) -> int:
+def count_earlier_cases(
+    session: Session, *, platform: Platform, author_id: str, before_case: int | None = None
+) -> int:
+    """The author's cases on the platform (before `before_case` when given: triaging that case again)."""
     stmt = (
         select(func.count()).select_from(Case).where(Case.platform == platform, Case.author_id == author_id)
     )
+    if before_case is not None:
+        stmt = stmt.where(col(Case.id) < before_case)
     return int(session.exec(stmt).one())
 
 

@@ -8,9 +8,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from socialdesk.domain.case_view import AuthorView, HistoryView
+from socialdesk.domain.case_view import AuthorView, HistoryView, MentionView
 from socialdesk.domain.enums import CaseStatus, Category, MentionKind, Priority, Sentiment
-from socialdesk.slack.blocks.kit import compact_count, fit_mrkdwn, link, one_line, short_day, truncate
+from socialdesk.domain.ratings import stars
+from socialdesk.slack.blocks.kit import (
+    compact_count,
+    escape_mrkdwn,
+    fit_mrkdwn,
+    link,
+    one_line,
+    short_day,
+    slack_date,
+    truncate,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,3 +123,27 @@ def category_label(category: Category) -> str:
 
 def sentiment_label(sentiment: Sentiment, score: float) -> str:
     return f"{SENTIMENT_LABEL[sentiment]} ({score:+.2f})"
+
+
+# A review's details on the card: the first few, each value cut, so the line stays one glance long.
+_DETAILS_SHOWN = 4
+_DETAIL_CHARS = 150
+
+
+def review_line(mention: MentionView) -> str | None:
+    """``★★☆☆☆ 2/5 · *Title* Crashes at login · *Version* 4.2.1 · ✏️ edited 7 Dec``; None for a post
+    that is not a review (no stars, no details, never edited)."""
+    parts = [f"*{stars(mention.rating)}*"] if mention.rating is not None else []
+    for label, value in mention.details[:_DETAILS_SHOWN]:
+        parts.append(
+            f"*{escape_mrkdwn(truncate(one_line(label), 40))}* {fit_mrkdwn(one_line(value), _DETAIL_CHARS)}"
+        )
+    if mention.edited_at is not None:
+        times = f" ({mention.edit_count} edits)" if mention.edit_count > 1 else ""
+        parts.append(f"✏️ edited by the customer {slack_date(mention.edited_at)}{times}")
+    return " · ".join(parts) or None
+
+
+def review_prefix(mention: MentionView) -> str:
+    """The stars ahead of a snippet in plain text (notifications): ``★☆☆☆☆ 1/5 ``, or nothing."""
+    return f"{stars(mention.rating)} " if mention.rating is not None else ""

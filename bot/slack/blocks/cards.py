@@ -24,6 +24,8 @@ from socialdesk.slack.blocks.card_text import (
     handle_of,
     history_summary,
     privacy_marker,
+    review_line,
+    review_prefix,
     sentiment_label,
     snippet_of,
 )
@@ -84,6 +86,7 @@ def render_case_card(case: CaseView) -> SlackMessage:
         header_block(_header_text(case), block_id=case_block_id(case.id, "header")),
         context_block(_status_line(case), block_id=case_block_id(case.id, "status")),
         section_block(author_line(case.author), block_id=case_block_id(case.id, "author")),
+        *_review_blocks(case),
         section_block(
             quote(case.first.text_masked, MAX_SECTION_TEXT), block_id=case_block_id(case.id, "text")
         ),
@@ -102,6 +105,12 @@ def _undelivered(case: CaseView) -> list[Block]:
         return []
     text = f"⚠️ *The last reply was not delivered:* {escape_mrkdwn(case.undelivered)}"
     return [context_block([fit_mrkdwn(text, 2900)], block_id=case_block_id(case.id, "undelivered"))]
+
+
+def _review_blocks(case: CaseView) -> list[Block]:
+    """A review's stars, details (title, version, location) and edits, above its text."""
+    line = review_line(case.first)
+    return [context_block([line], block_id=case_block_id(case.id, "review"))] if line else []
 
 
 def _header_text(case: CaseView) -> str:
@@ -206,7 +215,7 @@ def _actions(case: CaseView) -> list[dict[str, Any]]:
 
 def _card_fallback(case: CaseView) -> str:
     # Shown in notifications and by screen readers; escaped because Slack parses it like mrkdwn.
-    short = snippet_of(case.first.text_masked)
+    short = review_prefix(case.first) + snippet_of(case.first.text_masked)
     text = (
         f"#{case.id} {case.priority.value} {case.platform.label} {category_label(case.category).lower()} "
         f"from {handle_of(case.author)}: {short}"

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from socialdesk.domain.casework import OUTCOMES, EventKind
+from socialdesk.domain.ratings import stars, valid_rating
 from socialdesk.domain.sla import SlaEventKind
 from socialdesk.domain.triage_fix import TriageField, value_label
 from socialdesk.slack.blocks.cards import SlackMessage
@@ -57,7 +58,8 @@ def _describe(kind: str, who: str, d: dict[str, Any]) -> tuple[str, str | None]:
                 if d.get("canned_reply_id")
                 else ""
             )
-            return f"💬 {who} replied {where}{canned}", str(d.get("text") or "")
+            edit = " · replaced our earlier answer (one answer per review)" if d.get("replaces") else ""
+            return f"💬 {who} replied {where}{canned}{edit}", str(d.get("text") or "")
         case EventKind.REPLY_FAILED:
             # After a timeout or a crash nobody knows whether it arrived: say so, not "failed".
             verdict = "*could not be confirmed*" if d.get("error_kind") in _UNCERTAIN else "*not delivered*"
@@ -83,6 +85,8 @@ def _describe(kind: str, who: str, d: dict[str, Any]) -> tuple[str, str | None]:
             return f"🔒 {who} moved the conversation to private messages", None
         case EventKind.TRIAGE_CORRECTED:
             return _triage_line(who, d), None
+        case EventKind.EDITED:
+            return _edited_line(d), str(d.get("text") or "") or None
         # Satisfaction surveys (bot/surveys): sent by socialdesk itself, answered by the customer.
         case "survey_sent":
             where = _VISIBILITY.get(str(d.get("visibility")), "")
@@ -118,6 +122,25 @@ def _triage_line(who: str, d: dict[str, Any]) -> str:
     return line
 
 
+def _edited_line(d: dict[str, Any]) -> str:
+    """``✏️ The customer edited their review: ★★★★★ 5/5 → *★☆☆☆☆ 1/5* · now P2 complaint · reopened``."""
+    line = "✏️ The customer edited their review"
+    before, after = valid_rating(d.get("previous_rating")), valid_rating(d.get("rating"))
+    if before != after:
+        line += ": " + " → ".join(
+            [
+                stars(before) if before is not None else "no rating",
+                f"*{stars(after)}*" if after else "no rating",
+            ]
+        )
+    if d.get("to_priority"):
+        what = escape_mrkdwn(f"{d['to_priority']} {d.get('to_category') or ''}".strip())
+        line += f" · now {what}"
+    if d.get("reopened"):
+        line += " · *reopened*"
+    return line
+
+
 def _survey_name(d: dict[str, Any]) -> str:
     kind = str(d.get("survey") or str(d.get("purpose") or "").partition(":")[2] or "csat")
     return escape_mrkdwn(kind.upper())
@@ -141,6 +164,8 @@ def _plain(kind: str, actor: str, d: dict[str, Any]) -> str:
         return _survey_answer(d)
     if kind in ("survey_sent", "survey_failed"):
         return f"satisfaction survey {kind.removeprefix('survey_')}"
+    if kind == EventKind.EDITED:
+        return _edited_line(d).replace("*", "")
     if kind == EventKind.TRIAGE_CORRECTED:
         return f"triage corrected by {actor}: {d.get('field')} {d.get('from')} → {d.get('to')}"
     extra = d.get("to_team") or d.get("outcome") or d.get("assignee") or ""

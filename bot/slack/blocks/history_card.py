@@ -13,6 +13,7 @@ from socialdesk.slack.blocks.card_text import (
     author_line,
     handle_of,
     history_summary,
+    review_line,
     sentiment_label,
 )
 from socialdesk.slack.blocks.kit import (
@@ -91,8 +92,12 @@ def _history_entry(case: CaseView, mention: MentionView) -> list[Block]:
         f"{link(mention.url, handle_of(mention.author))} · {marker} · {slack_date(mention.posted_at)}",
         sentiment_label(mention.sentiment, mention.sentiment_score),
     ]
+    review = review_line(mention)  # stars, title, version or location, edits: as on the card
     return [
-        context_block([" · ".join(meta)], block_id=case_block_id(case.id, f"{prefix}:meta")),
+        context_block(
+            [" · ".join(meta), *([review] if review else [])],
+            block_id=case_block_id(case.id, f"{prefix}:meta"),
+        ),
         section_block(
             quote(mention.text_masked, _HISTORY_QUOTE_CHARS),
             block_id=case_block_id(case.id, f"{prefix}:text"),
