@@ -88,6 +88,7 @@ class TrustpilotPoller(Poller):
     def __init__(self, api: Api, business_unit_id: str) -> None:
         self._api = api
         self.business_unit_id = business_unit_id
+        self.page_size = PAGE_SIZE
 
     def __repr__(self) -> str:
         return f"TrustpilotPoller(business_unit_id={self.business_unit_id!r})"
@@ -134,7 +135,7 @@ class TrustpilotPoller(Poller):
         for number in range(1, MAX_PAGES + 1):
             params = [
                 ("orderBy", "createdat.desc"),
-                ("perPage", str(PAGE_SIZE)),
+                ("perPage", str(self.page_size)),
                 ("page", str(number)),
                 ("startDateTime", horizon.strftime("%Y-%m-%dT%H:%M:%S")),
             ]
@@ -146,7 +147,7 @@ class TrustpilotPoller(Poller):
             if not isinstance(items, list):
                 raise PlatformError(ErrorKind.UNAVAILABLE, "Trustpilot answered without a list of reviews")
             found.extend(i for i in items if isinstance(i, dict))
-            if len(items) < PAGE_SIZE:
+            if len(items) < self.page_size:
                 return found
         # The newest come first: what is left out are the oldest of the window, whose edits go unseen.
         log.warning("trustpilot: over %d reviews in %s; older ones not checked", len(found), LOOKBACK)
