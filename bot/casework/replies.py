@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from socialdesk.casework.one_answer import earlier_answer, one_answer, refuse_while_in_flight
 from socialdesk.casework.reply_form import (
     Capabilities,
     ReplyDraft,
@@ -138,6 +139,8 @@ class ReplyDesk:
                         f"{latest.platform.label} has no private replies: answer #{case_id} publicly."
                     )
                 raise DomainError(f"#{case_id} is a private conversation; the answer can only be private.")
+            if visibility is ReplyVisibility.PUBLIC and one_answer(self.form.capabilities(latest.platform)):
+                refuse_while_in_flight(session, mention_id=latest.id, case_id=case_id)
             # WhatsApp's 24-hour window: free text after it is refused here, before anything is recorded.
             refusal = self.form.window_refusal(latest, text, now)
             if refusal is not None:
@@ -177,10 +180,14 @@ class ReplyDesk:
         started = self._start(reply_id)
         if isinstance(started, Delivery):
             return started
-        row, target = started
+        row, target, replaces = started
         now = self._clock.now()
         outgoing = OutgoingReply(
-            idempotency_key=row.idempotency_key, target=target, visibility=row.visibility, text=row.text
+            idempotency_key=row.idempotency_key,
+            target=target,
+            visibility=row.visibility,
+            text=row.text,
+            replaces=replaces,
         )
         failpoint("reply.before_platform_call")
         try:
@@ -193,7 +200,7 @@ class ReplyDesk:
                 row, "unavailable", f"unexpected error ({type(exc).__name__}); check the platform"
             )
         failpoint("reply.after_platform_call")
-        return self._sent(row, sent.external_id, sent.url)
+        return self._sent(row, sent.external_id, sent.url, replaces=replaces)
 
     def recover(self) -> int:
         """After a crash or restart: deliver replies recorded but never attempted (the form closed, so
@@ -230,7 +237,9 @@ class ReplyDesk:
         with Session(self._engine, expire_on_commit=False) as session:
             return session.exec(select(PlatformReply).where(PlatformReply.idempotency_key == key)).first()
 
-    def _start(self, reply_id: int) -> tuple[PlatformReply, ReplyTarget] | Delivery:
+    def _start(self, reply_id: int) -> tuple[PlatformReply, ReplyTarget, str | None] | Delivery:
+        """Take a pending row for sending: (row, target, the platform id of our earlier answer this one
+        replaces where the platform takes one answer per item), or the row's outcome if it left pending."""
         now = self._clock.now()
         with Session(self._writer, expire_on_commit=False) as session:
             row = session.exec(
@@ -244,13 +253,21 @@ class ReplyDesk:
             mention = session.get(Mention, row.mention_id) if row.mention_id is not None else None
             if mention is None:
                 raise DomainError(f"The customer's message for #{row.case_id} is gone; nothing was sent.")
+            replaces = None
+            if row.visibility is ReplyVisibility.PUBLIC and one_answer(
+                self.form.capabilities(mention.platform)
+            ):
+                earlier = earlier_answer(session, mention.id, before=row.id)
+                replaces = earlier.external_id if earlier is not None else None
             row.status = ReplyStatus.SENDING
             row.attempted_at = now
             session.add(row)
             session.commit()
-            return row, _target(mention)
+            return row, _target(mention), replaces
 
-    def _sent(self, row: PlatformReply, external_id: str, url: str | None) -> Delivery:
+    def _sent(
+        self, row: PlatformReply, external_id: str, url: str | None, *, replaces: str | None = None
+    ) -> Delivery:
         assert row.id is not None
         now = self._clock.now()
         with Session(self._writer, expire_on_commit=False) as session:
@@ -303,11 +320,16 @@ class ReplyDesk:
                 external_id=external_id,
                 url=url,
                 first_response=case.reply_count == 1,
+                **({"replaces": replaces} if replaces else {}),
             )
             session.flush()
             self._notifier.case_changed(session, case, now=now)
             self._notifier.event_recorded(session, case, event, now=now)
             session.commit()
+        if replaces:
+            return Delivery(
+                row.id, ReplyStatus.SENT, f"Your answer to #{row.case_id} replaced our earlier one."
+            )
         where = "privately" if row.visibility is ReplyVisibility.PRIVATE else "publicly"
         return Delivery(row.id, ReplyStatus.SENT, f"Your reply to #{row.case_id} was posted {where}.")
 

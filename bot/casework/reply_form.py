@@ -12,6 +12,7 @@ from jinja2 import TemplateError
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from socialdesk.casework.one_answer import earlier_answer, form_note, one_answer
 from socialdesk.casework.roles import Actor, Capability
 from socialdesk.clock import Clock, as_utc
 from socialdesk.config import Config
@@ -59,6 +60,8 @@ class ReplyDraft:
     suggestions: tuple[Suggestion, ...]
     # What the platform allows now, told before the agent types (WhatsApp: the 24-hour window).
     note: str | None = None
+    # A review store's answer rules: one answer per review (ours would be replaced) and its length rule.
+    answer_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +142,8 @@ class ReplyForm:
             latest = latest_mention(session, case_id)
             name = self.agent_name(actor)
             crisis_first = self._crisis_suggestion(session, case, view, name)
+            capabilities = self.capabilities(latest.platform)
+            answered = one_answer(capabilities) and earlier_answer(session, latest.id) is not None
 
         allowed = allowed_visibilities(latest, self.capabilities(latest.platform))
         chosen = visibility if visibility in allowed else allowed[0]
@@ -156,6 +161,7 @@ class ReplyForm:
             visibility=chosen,
             suggestions=suggestions,
             note=window.note(len(templates)) if window is not None else None,
+            answer_note=form_note(latest.platform, capabilities, answered=answered),
         )
 
     def window(self, latest: Mention, now: datetime) -> Window | None:

@@ -58,6 +58,9 @@ def reply_modal(
     if draft.note:
         note = f"⏱️ {escape_mrkdwn(draft.note)}"
         blocks.append(context_block([note], block_id=case_block_id(case.id, "r:note")))
+    if draft.answer_note:  # a review store's rules: one answer (ours replaced), its length as it counts
+        rule = f"✏️ {escape_mrkdwn(draft.answer_note)}"
+        blocks.append(context_block([rule], block_id=case_block_id(case.id, "r:answer")))
     if draft.suggestions:
         select = static_select(
             [(s.title, s.id) for s in draft.suggestions],
