@@ -80,7 +80,7 @@ def failure(response: httpx.Response, now: datetime, *, what: str, write: bool =
             "have access to that business unit)." + quoted,
         )
     if status == 404:
-        message = f"Trustpilot does not know the review of {what} any more (404): it was removed."
+        message = f"Trustpilot answered 404 to {what}: the review was removed (or is another unit's)."
         return PlatformError(ErrorKind.GONE, message + quoted)
     return PlatformError(ErrorKind.REJECTED, f"Trustpilot refused {what} ({status}).{quoted}")
 
