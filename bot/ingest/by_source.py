@@ -12,16 +12,21 @@ A source that is not active (not installed, off, switched off after a failure) c
 row fails with `SourceUnavailable` and keeps its body, so nothing is lost and it can be replayed once
 the source runs again. A `normalize` that raises anything but `MalformedPayload` switches its plugin off
 (through `PluginSet.guarded`) and the row is kept the same way.
+
+Ingest reads a row with `ingest`: `normalize`, then the source's `complete` for each mention (a platform
+call for what the delivery left out: an Instagram @mention's author and text). Before a body is stored
+(the webhook handler, `socialdesk ingest` lines) it is only normalized, never completed: the sender waits.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, Final, Protocol, TypeVar
 
 from socialdesk.ingest.history import HISTORY_SOURCE
 from socialdesk.ingest.normalizers import parse_json
-from socialdesk.plugins.mentions import MalformedPayload, NormalizeResult
+from socialdesk.plugins.mentions import MalformedPayload, NormalizedMention, NormalizeResult
 from socialdesk.plugins.payloads import BrandAccounts
 from socialdesk.plugins.source import Source
 
@@ -99,6 +104,26 @@ class InboxReader:
         return result
 
     def normalize(self, inbox_source: str, body: bytes, brand: BrandAccounts) -> NormalizeResult:
-        """Parse and normalize one stored body (the ingest pipeline's step)."""
+        """Parse and normalize one body: what a body is checked with before it is stored (`MalformedPayload`
+        tells the sender what is wrong). No `complete`: nothing calls the platform while a sender waits."""
         source, reader = self.resolve(inbox_source)
         return self.read(source, reader, parse_json(body), brand)
+
+    def ingest(
+        self, inbox_source: str, body: bytes, brand: BrandAccounts, *, now: datetime
+    ) -> NormalizeResult:
+        """The ingest pipeline's reading of a stored row: normalized, then each mention completed by its
+        source (`Source.complete`, which may call the platform)."""
+        source, reader = self.resolve(inbox_source)
+        result = self.read(source, reader, parse_json(body), brand)
+        if result.mentions:
+            result.mentions = [self.complete(source, m, now=now) for m in result.mentions]
+        return result
+
+    def complete(self, source: Source, mention: NormalizedMention, *, now: datetime) -> NormalizedMention:
+        """`source.complete(mention)` through the plugin guard: anything it raises switches the source's
+        plugin off and becomes `SourceUnavailable`, so the row keeps its body for a later try."""
+        completed = self._plugins.guarded(source, "complete", lambda: source.complete(mention, now=now), None)
+        if completed is None:
+            raise SourceUnavailable(f"source {source.name} is switched off; the body is kept")
+        return completed

@@ -1,15 +1,15 @@
 """Mentions a source could not complete at ingest, completed later: the case updated, never a second card.
 
-A source whose normalizer fetches part of a mention (Meta: an Instagram @mention arrives as ids, its author
-and text are read from the Graph API) may fail to fetch it. It then still gives the mention, so the case
-opens and nothing waits on a platform that is down, with `extra["pending"]` saying what is missing; its
-text says so on the card.
+A source that fetches part of a mention in its `complete` hook, which ingest calls after `normalize`
+(Meta: an Instagram @mention arrives as ids, its author and text are read from the Graph API), may fail
+to fetch it. It then still gives the mention, so the case opens and nothing waits on a platform that is
+down, with `extra["pending"]` saying what is missing; its text says so on the card.
 
-This job reads those mentions' stored bodies again, through the same source (which fetches again), every
-`RETRY_EVERY` for `GIVE_UP_AFTER`. When a reading comes back complete, the stored mention takes its
-author, text and link, the case takes the author if it was the unknown one, and the card is redrawn:
-the same case, the same card. Leader-only (one replica fetches); a crash between the fetch and the commit
-only means fetching again next time.
+This job reads those mentions' stored bodies again through the same source (normalized, then completed:
+it fetches again) every `RETRY_EVERY` for `GIVE_UP_AFTER`. When a reading comes back complete, the
+stored mention takes its author, text and link, the case takes the author if it was the unknown one,
+and the card is redrawn: the same case, the same card. Leader-only (one replica fetches); a crash
+between the fetch and the commit only means fetching again next time.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ class MentionCompletion:
         due = [m.id for m in rows if PENDING in m.extra and _tried_before(m, now - RETRY_EVERY)]
         return [i for i in due if i is not None][:BATCH]
 
-    def _reread(self, mention: Mention) -> NormalizedMention | None:
+    def _reread(self, mention: Mention, now: datetime) -> NormalizedMention | None:
         reader = self._reader()
         if reader is None or mention.inbox_id is None:
             return None
@@ -93,7 +93,7 @@ class MentionCompletion:
                 return None
             source, body = item.source, item.body
         try:
-            result = reader.normalize(source, body.encode("utf-8"), self._brand)
+            result = reader.ingest(source, body.encode("utf-8"), self._brand, now=now)
         except (SourceUnavailable, MalformedPayload) as exc:
             log.info("mention %s cannot be read again: %s", mention.id, exc)
             return None
@@ -105,7 +105,7 @@ class MentionCompletion:
             mention = session.get(Mention, mention_id)
         if mention is None or PENDING not in mention.extra:
             return 0
-        fresh = self._reread(mention)  # the fetch, outside any transaction
+        fresh = self._reread(mention, now)  # the fetch, outside any transaction
         with Session(self._writer, expire_on_commit=False) as session:
             stored = session.get(Mention, mention_id)
             if stored is None or PENDING not in stored.extra:

@@ -168,7 +168,7 @@ class IngestPipeline:
         try:
             if self.sources is None:
                 raise SourceUnavailable(f"no plugin registry reads rows of {source!r}; the body is kept")
-            result = self.sources.normalize(source, body.encode("utf-8"), self._brand)
+            result = self.sources.ingest(source, body.encode("utf-8"), self._brand, now=now)
         except MalformedPayload as exc:
             return _Prepared(now=now, mentions=[], skipped=[], malformed=str(exc))
         return _Prepared(

@@ -5,7 +5,8 @@ A source does four things, each optional but the normalizer:
 - **webhook** (`accepts_webhooks`): served at `/webhooks/<name>`; `challenge` answers the platform's
   subscription check (GET), `verify` checks a delivery's signature (POST) before anything is stored;
 - **normalize**: a stored body becomes `NormalizedMention`s (and `Skipped` notes with the reason);
-  raise `MalformedPayload` naming the field for a body that is not what the platform promises;
+  raise `MalformedPayload` naming the field for a body that is not what the platform promises; pure
+  (the webhook handler runs it before answering), with `complete` for what must be fetched at ingest;
 - **poller**: fetches pages on a schedule from a cursor socialdesk keeps in its database;
 - **reply**: posts the agent's answer, publicly or privately, within the platform's declared capabilities.
 
@@ -23,7 +24,7 @@ from typing import Any
 
 from socialdesk.domain.enums import Platform
 from socialdesk.domain.platform_facts import PlatformFacts, declare
-from socialdesk.plugins.mentions import NormalizeResult
+from socialdesk.plugins.mentions import NormalizedMention, NormalizeResult
 from socialdesk.plugins.payloads import BrandAccounts
 from socialdesk.plugins.replies import ErrorKind, OutgoingReply, PlatformError, SentReply
 
@@ -186,6 +187,15 @@ class Source(ABC):
     @abstractmethod
     def normalize(self, payload: Any, brand: BrandAccounts) -> NormalizeResult:
         """Decoded JSON to mentions; raise `MalformedPayload` (with the field's path) when it is not."""
+
+    def complete(self, mention: NormalizedMention, *, now: datetime) -> NormalizedMention:
+        """Ingest's step after `normalize`, for a mention the platform delivers in part (Meta: an Instagram
+        @mention arrives as ids; its author and text are read from the Graph API). Called only when ingest
+        turns a stored row into cases, never by the webhook handler, which answers the platform once the
+        body is verified, validated by `normalize` and stored: a platform call here keeps no sender
+        waiting. Never raise for a failed call: return the mention with `extra["pending"]` saying what is
+        missing, and socialdesk.ingest.completion reads the row again later. Default: unchanged."""
+        return mention
 
     def reply(self, reply: OutgoingReply, *, now: datetime) -> SentReply:
         """Post once; raise `PlatformError` on any failure (never retry on your own)."""

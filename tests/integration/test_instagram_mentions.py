@@ -86,6 +86,37 @@ def test_a_comment_mention_card_shows_its_author_text_and_link(desk: Desk, graph
     assert sent.external_id == call.result["id"]
 
 
+def test_the_webhook_answers_meta_before_any_graph_call_and_ingest_reads_the_mention_once(
+    desk: Desk, graph: GraphApiStandIn
+) -> None:
+    media = graph.add_post(platform="instagram", author_id="6000000000000009")
+    comment = graph.add_mentioning("@acme two weeks and no refund", username="ravi.p", on=media)
+    body = mention_webhook(media_id=media, comment_id=comment)
+
+    response = desk.post_webhook("meta", body, headers=sign_meta(body, APP_SECRET))
+
+    # Meta has its 200 and the delivery is stored; the Graph API was not asked anything meanwhile.
+    assert response.status_code == 200, response.text
+    assert response.json()["ok"] is True
+    (row,) = desk.inbox("meta")
+    assert row.status.value == "pending"
+    assert graph.requests == []
+    assert desk.cards() == []
+
+    desk.settle()  # ingest: the one read, then the card
+
+    (read,) = graph.requests
+    assert (read.method, read.path) == ("GET", f"/{graph.version}/{IG_ID}")
+    assert read.query["fields"].startswith(f"mentioned_comment.comment_id({comment})")
+    (card,) = desk.cards()
+    assert "ravi.p" in card.text and "two weeks and no refund" in card.text
+
+    redelivered = desk.post_webhook("meta", body, headers=sign_meta(body, APP_SECRET))
+    desk.settle()
+    assert redelivered.json()["duplicate"] is True
+    assert len(graph.requests) == 1  # a redelivery is answered and stored once: no second read
+
+
 def test_a_caption_mention_card_shows_its_author_and_caption(desk: Desk, graph: GraphApiStandIn) -> None:
     media = graph.add_mentioning("Loving my new boots from @acme", username="sam_walks")
 
@@ -104,7 +135,7 @@ def test_a_failed_fetch_says_what_is_missing_and_the_case_is_completed_later(
 ) -> None:
     media = graph.add_post(platform="instagram", author_id="6000000000000009")
     comment = graph.add_mentioning("@acme the app crashes at checkout", username="kim_k", on=media)
-    graph.fail_next(status=500, times=2)  # Graph is down when the webhook arrives (checked, then ingested)
+    graph.fail_next(status=500)  # Graph is down when ingest reads the mention
 
     deliver(desk, mention_webhook(media_id=media, comment_id=comment))
 
@@ -121,7 +152,7 @@ def test_a_failed_fetch_says_what_is_missing_and_the_case_is_completed_later(
     assert len(desk.cases()) == 1
 
     desk.advance(timedelta(minutes=3))  # completed once: nothing is fetched again
-    assert len(graph.requests_to("GET", f"/{graph.version}/{IG_ID}")) == 3
+    assert len(graph.requests_to("GET", f"/{graph.version}/{IG_ID}")) == 2  # ingest's, the job's
 
 
 def test_an_expired_token_keeps_the_case_pending_and_says_why(desk: Desk, graph: GraphApiStandIn) -> None:

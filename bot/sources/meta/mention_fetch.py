@@ -1,4 +1,4 @@
-"""Fetching an Instagram @mention's text and author from the Graph API, before its card is drawn.
+"""Fetching an Instagram @mention's text and author from the Graph API at ingest, before its card.
 
 Meta's `mentions` webhook says only where the brand was mentioned (a comment id, a media id). The source
 reads it through the brand's own IG user node (Meta allows no read of someone else's comment directly):
@@ -11,8 +11,8 @@ reads it through the brand's own IG user node (Meta allows no read of someone el
 The Page token goes in the `Authorization` header (never in the URL, so no access log holds it), the
 `appsecret_proof` in the query when `META_APP_SECRET` is known.
 
-socialdesk reads a delivery twice (the webhook checks it before answering Meta, ingest then turns it into
-a case), so a successful answer is kept for a while and read once per mention; a failure is not kept.
+The source calls this from its `complete` hook, which only ingest calls: the webhook answers Meta once
+the delivery is verified, validated and stored, never after a Graph call (Meta waits for its 200).
 
 A fetch that fails (Graph down, token expired, rate limited) never loses the mention: it goes on with
 `extra["pending"]` saying what is missing and why, and its text says so on the card. socialdesk reads the
@@ -24,8 +24,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
-import threading
-from collections import OrderedDict
 from datetime import datetime
 
 import httpx
@@ -40,7 +38,6 @@ PENDING = "pending"  # extra key: what could not be fetched yet, and why (social
 COMMENT_FIELDS = "id,text,username,timestamp,media{id,permalink}"
 MEDIA_FIELDS = "id,caption,username,timestamp,permalink"
 NO_TOKEN = "META_PAGE_TOKEN is not set"
-KEEP = 512  # answers kept, newest last: enough for a burst of mentions between the webhook and ingest
 
 
 class MentionFetcher:
@@ -60,8 +57,6 @@ class MentionFetcher:
         self._token = page_token
         self._app_secret = app_secret
         self._timeout = timeout
-        self._answers: OrderedDict[str, object] = OrderedDict()
-        self._lock = threading.Lock()  # webhook threads and the ingest worker share the answers
 
     def complete(self, mention: NormalizedMention, *, now: datetime) -> NormalizedMention:
         """The mention with its author, text and link; or, when the fetch fails, marked pending with a
@@ -87,9 +82,6 @@ class MentionFetcher:
             fields = f"mentioned_comment.comment_id({object_id}){{{COMMENT_FIELDS}}}"
         else:
             fields = f"mentioned_media.media_id({object_id}){{{MEDIA_FIELDS}}}"
-        with self._lock:
-            if fields in self._answers:
-                return self._answers[fields]
         token = self._token.get_secret_value()
         params = {"fields": fields}
         if self._app_secret is not None:
@@ -108,12 +100,7 @@ class MentionFetcher:
             ) from exc
         if response.status_code != 200:
             raise meta_error(response, now, what="mention")
-        answer = response_json(response)
-        with self._lock:
-            self._answers[fields] = answer
-            while len(self._answers) > KEEP:
-                self._answers.popitem(last=False)
-        return answer
+        return response_json(response)
 
 
 def pending(mention: NormalizedMention, why: str) -> NormalizedMention:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from socialdesk.plugins.mentions import NormalizeResult
+from socialdesk.plugins.mentions import NormalizedMention, NormalizeResult
 from socialdesk.plugins.payloads import BrandAccounts
 from socialdesk.plugins.replies import ErrorKind, OutgoingReply, ReplyConnector, SentReply
 from socialdesk.plugins.source import (
@@ -82,7 +82,7 @@ class MetaSource(Source):
         self._settings = settings
         # Public so that a test can put a connector on another client (a short timeout) in its place.
         self.connector = connector
-        # Instagram @mentions arrive as ids: their author and text are fetched before the card is drawn.
+        # Instagram @mentions arrive as ids: their author and text are fetched at ingest (`complete`).
         self.mentions = mentions
         self._now = now
 
@@ -131,11 +131,14 @@ class MetaSource(Source):
         return isinstance(payload, dict) and payload.get("object") in meta_normalizer.SUPPORTED_OBJECTS
 
     def normalize(self, payload: Any, brand: BrandAccounts) -> NormalizeResult:
-        result = meta_normalizer.normalize(payload, brand)
-        if self.mentions is not None and any("hydrate" in m.extra for m in result.mentions):
-            now = self._now()
-            result.mentions = [self.mentions.complete(m, now=now) for m in result.mentions]
-        return result
+        return meta_normalizer.normalize(payload, brand)
+
+    def complete(self, mention: NormalizedMention, *, now: datetime) -> NormalizedMention:
+        # An Instagram @mention (`extra["hydrate"]`) is read from the Graph API here, at ingest only:
+        # the webhook answers Meta without waiting on Graph.
+        if self.mentions is None or "hydrate" not in mention.extra:
+            return mention
+        return self.mentions.complete(mention, now=now)
 
     def reply(self, reply: OutgoingReply, *, now: datetime) -> SentReply:
         return self.connector.send(reply, now=now)
