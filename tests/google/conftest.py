@@ -48,7 +48,9 @@ def play(socialdesk_clock: ManualClock, oauth: GoogleTokenStandIn) -> Iterator[G
 
 
 @pytest.fixture
-def env(key: KeyFile, oauth: GoogleTokenStandIn, business: GoogleBusinessStandIn, play: GooglePlayStandIn) -> dict[str, str]:
+def env(
+    key: KeyFile, oauth: GoogleTokenStandIn, business: GoogleBusinessStandIn, play: GooglePlayStandIn
+) -> dict[str, str]:
     return {
         "GOOGLE_SERVICE_ACCOUNT_FILE": str(key.path),
         "GOOGLE_TOKEN_URL": oauth.token_url,

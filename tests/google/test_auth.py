@@ -47,11 +47,19 @@ def test_the_assertion_is_signed_and_claims_what_google_checks(
     # Signed with the key file's private key: its public half verifies it, another key does not.
     assertion = tokens.assertion(now)
     assert jwt.get_unverified_header(assertion) == {"alg": "RS256", "typ": "JWT", "kid": key.private_key_id}
-    jwt.decode(assertion, key.public_pem, algorithms=["RS256"], audience=oauth.token_url, options={"verify_exp": False})
+    jwt.decode(
+        assertion,
+        key.public_pem,
+        algorithms=["RS256"],
+        audience=oauth.token_url,
+        options={"verify_exp": False},
+    )
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
     pem = other.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     with pytest.raises(jwt.InvalidSignatureError):
-        jwt.decode(assertion, pem, algorithms=["RS256"], audience=oauth.token_url, options={"verify_exp": False})
+        jwt.decode(
+            assertion, pem, algorithms=["RS256"], audience=oauth.token_url, options={"verify_exp": False}
+        )
 
 
 def test_the_token_is_cached_until_shortly_before_it_expires(
@@ -70,16 +78,22 @@ def test_an_assertion_signed_by_another_key_is_refused_as_google_does(
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     oauth.add_account(
         key.client_email,
-        other.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo),
+        other.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ),
     )
-    tokens = AccessTokens(httpx.Client(), ServiceAccount.load(key.path), scope=SCOPE, token_url=oauth.token_url)
+    tokens = AccessTokens(
+        httpx.Client(), ServiceAccount.load(key.path), scope=SCOPE, token_url=oauth.token_url
+    )
 
     with pytest.raises(PlatformError) as refused:
         tokens.token(socialdesk_clock.now())
 
     assert refused.value.kind is ErrorKind.AUTH
     assert "invalid_grant: Invalid JWT Signature." in refused.value.message
-    assert "GOOGLE_SERVICE_ACCOUNT_FILE" in refused.value.message and "PRIVATE KEY" not in refused.value.message
+    assert (
+        "GOOGLE_SERVICE_ACCOUNT_FILE" in refused.value.message and "PRIVATE KEY" not in refused.value.message
+    )
 
 
 def test_times_audience_and_account_are_checked(
@@ -90,7 +104,13 @@ def test_times_audience_and_account_are_checked(
     issued = int(now.timestamp())
 
     def exchange(**claims: object) -> httpx.Response:
-        body = {"iss": key.client_email, "scope": SCOPE, "aud": oauth.token_url, "iat": issued, "exp": issued + 3600}
+        body = {
+            "iss": key.client_email,
+            "scope": SCOPE,
+            "aud": oauth.token_url,
+            "iat": issued,
+            "exp": issued + 3600,
+        }
         body.update(claims)
         assertion = jwt.encode(body, account.private_key.get_secret_value(), algorithm="RS256")
         return httpx.post(oauth.token_url, data={"grant_type": GRANT_TYPE, "assertion": assertion})

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from socialdesk.sources.google_business.normalize import STARS
-from socialdesk.sources.google_business.samples import iso, review
+from socialdesk.sources.google_business.samples import iso, review, sample_pages
 from socialdesk.standin.platforms.base import RecordedRequest, Reply
 from socialdesk.standin.platforms.google_api import (
     GoogleApiStandIn,
@@ -70,6 +70,12 @@ class GoogleBusinessStandIn(GoogleApiStandIn):
             if comment is not None:
                 item["comment"] = comment
             item["updateTime"] = iso(self.now())
+
+    def add_samples(self) -> None:
+        """The reviews of the source's recorded samples, so that the conformance harness can answer them."""
+        with self._lock:
+            for _name, page, _count in sample_pages(self.now()):
+                self.locations.setdefault(page["location"], []).extend(page["reviews"])
 
     def delete_review(self, item: dict[str, Any]) -> None:
         with self._lock:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from socialdesk.sources.google_play.samples import review, stamp
+from socialdesk.sources.google_play.samples import review, sample_pages, stamp
 from socialdesk.standin.platforms.base import RecordedRequest, Reply
 from socialdesk.standin.platforms.google_api import (
     GoogleApiStandIn,
@@ -72,6 +72,12 @@ class GooglePlayStandIn(GoogleApiStandIn):
             )
             self.apps.setdefault(package, []).append(item)
             return item
+
+    def add_samples(self) -> None:
+        """The reviews of the source's recorded samples, so that the conformance harness can answer them."""
+        with self._lock:
+            for _name, page, _count in sample_pages(self.now()):
+                self.apps.setdefault(page["packageName"], []).extend(page["reviews"])
 
     def edit_review(self, item: dict[str, Any], *, stars: int | None = None, text: str | None = None) -> None:
         with self._lock:
