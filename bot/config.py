@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from socialdesk.domain.enums import Category, Platform, Priority
 from socialdesk.domain.message_templates import MessageTemplate
+from socialdesk.domain.platform_facts import facts_for
 from socialdesk.domain.redact import Masking as Masking  # defined with the masking it configures
 from socialdesk.yaml_strict import DuplicateKeysError, load_unique
 
@@ -115,9 +116,14 @@ DEFAULT_FIRST_RESPONSE_MINUTES: dict[Platform, int] = {
     Platform.WHATSAPP: 60,  # private chats, like Messenger
     Platform.APPSTORE: 24 * 60,  # a store review: answered within a day, like review sites
     Platform.TRUSTPILOT: 24 * 60,  # a review site: answered within a day
+    Platform.GOOGLE_BUSINESS: 24 * 60,  # reviews of the brand's locations: within a day
+    Platform.GOOGLE_PLAY: 24 * 60,  # a store review: within a day
 }
 # A platform a source plugin declares, where the team's `sla.first_response` names none: an hour.
 PLUGIN_PLATFORM_FIRST_RESPONSE_MINUTES = 60
+# ... unless it is a review store (one public answer per review, `ReplyCapabilities.one_answer`): a day,
+# the review target the issue sets (issue 15), like the built-in review platforms above.
+REVIEW_FIRST_RESPONSE_MINUTES = 24 * 60
 
 
 class SlaTargets(_Strict):
@@ -157,7 +163,11 @@ class SlaTargets(_Strict):
             return table[priority.value]
         if "default" in table:
             return table["default"]
-        return DEFAULT_FIRST_RESPONSE_MINUTES.get(platform, PLUGIN_PLATFORM_FIRST_RESPONSE_MINUTES)
+        if platform in DEFAULT_FIRST_RESPONSE_MINUTES:
+            return DEFAULT_FIRST_RESPONSE_MINUTES[platform]
+        if facts_for(platform.value).one_answer:
+            return REVIEW_FIRST_RESPONSE_MINUTES
+        return PLUGIN_PLATFORM_FIRST_RESPONSE_MINUTES
 
 
 class Roles(_Strict):

@@ -24,6 +24,9 @@ class PlatformFacts:
     private: bool = False  # a private answer exists
     private_max_length: int | None = None  # the limit of a private message, where it has its own
     private_window: timedelta | None = None  # how long after the customer's message a private reply may go
+    # One public answer per item: a review store (Google, the App Store, Trustpilot). Its SLA default is a
+    # day where the config names no target for the platform (socialdesk.config.SlaTargets).
+    one_answer: bool = False
 
 
 NEUTRAL = PlatformFacts()

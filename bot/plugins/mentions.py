@@ -41,6 +41,14 @@ class NormalizedMention:
     parent_external_id: str | None = None
     url: str | None = None
     extra: dict[str, str] = field(default_factory=dict)  # ids a reply needs (page id, comment id...)
+    # A review's stars (1-5), shown on the card; triage reads a low rating as a complaint.
+    rating: int | None = None
+    # What the card shows beside the text, as (label, value): a review's title, the app version, the
+    # store location, the territory. Plain text, cut to size by the renderer.
+    details: tuple[tuple[str, str], ...] = ()
+    # True when this is a new version of an item already received (an edited review): it updates the
+    # case it opened (text, rating, details), noted on the card, instead of being dropped as a duplicate.
+    edited: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,6 +67,9 @@ class OutgoingReply:
     target: ReplyTarget
     visibility: ReplyVisibility
     text: str  # the final text, signature included
+    # Set when the platform takes one answer per item (`ReplyCapabilities.one_answer`) and we answered it
+    # before: the platform's id of that answer, which this text replaces (an edit, not a second answer).
+    replaces: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

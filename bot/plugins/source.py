@@ -39,6 +39,9 @@ class ReplyCapabilities:
     length: Callable[[str], int] = len  # how the platform counts (X: weighted, URLs count 23)
     private_window: timedelta | None = None  # how long after the customer's message a private reply may go
     edits: bool = False  # a correction edits the sent reply instead of posting a second one
+    # One public answer per item (review stores): a second answer is sent as an edit of the first
+    # (`OutgoingReply.replaces`), and the reply form says so before the agent types.
+    one_answer: bool = False
     private_max_length: int | None = None  # a private message's own limit (X DMs: 10,000), where it differs
     link_note: str | None = None  # told with a "too long" when the text has links ("each link counts as 23")
     # Outside `private_window` only the platform's pre-approved message templates may be sent (WhatsApp's
@@ -71,6 +74,7 @@ class PlatformSpec:
                 private=caps.private,
                 private_max_length=caps.private_max_length,
                 private_window=caps.private_window,
+                one_answer=caps.one_answer,
             ),
         )
 
