@@ -1,5 +1,7 @@
 """Sending the demo's simulated posts to socialdesk as the platforms do: a signed webhook per item, in
-simulated time, each registered with its platform stand-in first (so it can be answered later)."""
+simulated time, each registered with its platform stand-in first (so it can be answered later). An App
+Store review is not pushed: it is listed by the App Store Connect stand-in and the `appstore` plugin's
+poller fetches it (the job `poll-appstore`, run then as the scheduler would)."""
 
 from __future__ import annotations
 
@@ -46,6 +48,13 @@ def send_items(stage: Stage, items: Iterable[FeedItem], start: datetime, *, widt
     for item in items:
         clock.set(max(clock.now(), start + item.at))
         stage.platforms.register(item)  # the platform knows the post before anyone can answer it
+        if item.source in POLLED:
+            outcome = _poll(stage, item.source)
+            accepted += outcome.startswith("[green]")
+            label = item.label if len(item.label) <= width else item.label[: width - 1] + "…"
+            console.print(f"  {clock.now().astimezone(zone):%H:%M}  {_plain(label):<{width}} {outcome}")
+            stage.runtime.run_until_idle(clock)
+            continue
         response = deliver(stage.base_url, item)
         stats.webhooks_sent += 1
         if response.status_code == 200:
@@ -58,6 +67,30 @@ def send_items(stage: Stage, items: Iterable[FeedItem], start: datetime, *, widt
         console.print(f"  {clock.now().astimezone(zone):%H:%M}  {_plain(label):<{width}} {outcome}")
         stage.runtime.run_until_idle(clock)
     return accepted
+
+
+POLLED = ("appstore",)
+
+
+def _poll(stage: Stage, source: str) -> str:
+    """Run the source's poller now; its outcome as the line's end. A poller that is not running (its
+    plugin off or failed) is a problem the demo reports, like a refused webhook."""
+    job = stage.runtime.jobs.get(f"poll-{source}")
+    if job is None:
+        stage.stats.webhooks_failed.append(f"{source}: no poller running ({_plugin_state(stage, source)})")
+        return "[red]not polled[/red]"
+    outcome = job.func()
+    if outcome != "ok":
+        stage.stats.webhooks_failed.append(f"{source}: poll {outcome}")
+        return f"[red]poll {outcome}[/red]"
+    return "[green]polled[/green]"
+
+
+def _plugin_state(stage: Stage, name: str) -> str:
+    for record in stage.runtime.plugins.records:
+        if record.name == name:
+            return f"{record.status}: {'; '.join(record.problems)}" if record.problems else record.status
+    return "not installed"
 
 
 def _plain(text: str) -> str:

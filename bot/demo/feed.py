@@ -1,7 +1,8 @@
 """A simulated morning of social traffic for `socialdesk demo`, as the platforms would send it.
 
 Each item is a real webhook body for one of the three routes (Meta, X, generic), so the demo goes
-through the same verification, inbox, normalizers and pipeline as production.
+through the same verification, inbox, normalizers and pipeline as production; or, for the App Store, a
+review as App Store Connect lists it, which the `appstore` plugin's real poller fetches.
 """
 
 from __future__ import annotations
@@ -10,15 +11,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from socialdesk.sources.appstore.samples import review
+
 BRAND_X_ID = "1500000000000000001"
 BRAND_PAGE_ID = "1234567890321"
 BRAND_IG_ID = "17841400000000001"
+BRAND_APP_ID = "1488977981"  # the brand's iOS app, by its Apple id
 
 
 @dataclass(frozen=True, slots=True)
 class FeedItem:
     at: timedelta  # offset from the demo's start
-    source: str  # "meta" | "x" | "generic"
+    source: str  # "meta" | "x" | "generic" (webhooks) | "appstore" (polled)
     body: dict[str, Any]
     label: str  # one line for the terminal: what this is
 
@@ -157,7 +161,8 @@ def _generic(
 
 
 def build_feed(start: datetime) -> list[FeedItem]:
-    """Fifteen items over twenty minutes: complaints, questions, praise, DMs, a follow-up, an outage burst."""
+    """Sixteen items over twenty-two minutes: complaints, questions, praise, DMs, a follow-up, an outage
+    burst, and a one-star App Store review."""
     t = lambda minutes: start + timedelta(minutes=minutes)  # noqa: E731
     dana = _x_user("2200000001", "dana_flies", "Dana Whitfield", 48_200)
     items = [
@@ -331,4 +336,21 @@ def build_feed(start: datetime) -> list[FeedItem]:
                 f"X: outage report {i + 1} of {len(outage_texts)}",
             )
         )
+    items.append(
+        FeedItem(
+            timedelta(minutes=22),
+            "appstore",
+            review(
+                "00000070-2c6f-4a2b-9c1d-5e1a0d3f7b21",
+                rating=1,
+                title="Crashes when I open a receipt",
+                body="Since the last update the app closes every time I tap a receipt. I pay for Pro and "
+                "can't use it.",
+                nickname="AlexInBristol",
+                created=start + timedelta(minutes=22),
+                territory="GBR",
+            ),
+            "App Store: one-star review of the iOS app (polled from App Store Connect)",
+        )
+    )
     return items

@@ -1,5 +1,11 @@
-"""The platforms' side of `socialdesk demo`: local X, Graph and generic-receiver stand-ins that the real
-reply connectors talk to over real sockets, and what each customer would have seen there.
+"""The platforms' side of `socialdesk demo`: local X, Graph, generic-receiver and App Store Connect
+stand-ins that the real reply connectors talk to over real sockets, and what each customer would have
+seen there.
+
+App Store reviews are polled, not pushed: the demo makes an App Store Connect API key pair at start (the
+private half written as the `.p8` file the `appstore` plugin reads, the public half given to the
+stand-in, which verifies every token's ES256 signature with it), and a feed's review is added to the
+stand-in and fetched by the plugin's real poller.
 
 Like the real APIs, the stand-ins refuse a reply to a post they have never seen (X: "deleted or not
 visible"; Graph: "object does not exist"), so every feed item is registered with its stand-in as it is
@@ -8,13 +14,16 @@ delivered: the demo's replies then go through the same connector code, URLs and 
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
 from pydantic import SecretStr
 from rich.console import Group, RenderableType
 from rich.panel import Panel
@@ -22,10 +31,11 @@ from rich.text import Text
 
 from socialdesk.clock import Clock
 from socialdesk.config import Masking
-from socialdesk.demo.feed import BRAND_IG_ID, BRAND_PAGE_ID, BRAND_X_ID, FeedItem
+from socialdesk.demo.feed import BRAND_APP_ID, BRAND_IG_ID, BRAND_PAGE_ID, BRAND_X_ID, FeedItem
 from socialdesk.demo.mrkdwn import sanitize
 from socialdesk.domain.redact import mask
 from socialdesk.standin.platforms import GenericReceiverStandIn, GraphApiStandIn, XApiStandIn
+from socialdesk.standin.platforms.appstore_api import AppStoreStandIn, new_key_pair
 
 # Webhook signing secrets (the feed signs with them, ingest verifies) and the platform credentials the
 # connectors present. Fixed values: they only ever meet the stand-ins on 127.0.0.1.
@@ -35,6 +45,8 @@ X_CONSUMER_SECRET = "demo-x"
 X_ACCESS_TOKEN = "demo-x-user-token"
 META_PAGE_TOKEN = "demo-page-token"
 BRAND_X_HANDLE = "acme_help"
+APPSTORE_KEY_ID = "DEMO4KEY01"
+APPSTORE_ISSUER_ID = "69a6de70-03db-47e3-e053-5b8c7c11a4d1"
 
 _GENERIC_LABELS = {"reddit": "Reddit", "review": "the review site", "other": "the web"}
 
@@ -55,6 +67,7 @@ class Mark:
     x_dms: int
     graph_calls: int
     generic_received: int
+    appstore_writes: int
 
 
 class DemoPlatforms:
@@ -75,6 +88,18 @@ class DemoPlatforms:
             app_secret=META_APP_SECRET,
         )
         self.generic = GenericReceiverStandIn(secret=GENERIC_SECRET)
+        private_key, public_key = new_key_pair()  # a new API key each run: nothing secret ships
+        self.appstore = AppStoreStandIn(
+            now=clock.now,
+            public_key=public_key,
+            key_id=APPSTORE_KEY_ID,
+            issuer_id=APPSTORE_ISSUER_ID,
+            apps=(BRAND_APP_ID,),
+        )
+        self._appstore_pem = private_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        self.appstore_key_file: Path | None = None  # written by `started`, removed when the demo ends
         self._texts: dict[str, str] = {}  # Graph object id -> the customer's words, for "what they saw"
         # The customer's own words are quoted masked, as everywhere socialdesk shows them to people.
         self._masking = masking or Masking()
@@ -94,6 +119,26 @@ class DemoPlatforms:
             "WEBHOOK_SECRET": SecretStr(GENERIC_SECRET),
         }
 
+    def write_key(self, directory: Path) -> Path:
+        """The `.p8` file the `appstore` plugin signs its tokens with, as App Store Connect hands it out."""
+        path = directory / f"AuthKey_{APPSTORE_KEY_ID}.p8"
+        path.write_bytes(self._appstore_pem)
+        path.chmod(0o600)
+        self.appstore_key_file = path
+        return path
+
+    def plugin_environment(self) -> dict[str, str]:
+        """The environment the plugins that read their own settings need (the `appstore` source)."""
+        if self.appstore_key_file is None:
+            raise RuntimeError("the demo's App Store key is written when the platforms are started")
+        return {
+            "APPSTORE_ISSUER_ID": APPSTORE_ISSUER_ID,
+            "APPSTORE_KEY_ID": APPSTORE_KEY_ID,
+            "APPSTORE_PRIVATE_KEY_FILE": str(self.appstore_key_file),
+            "APPSTORE_APP_IDS": BRAND_APP_ID,
+            "APPSTORE_API_URL": self.appstore.url,
+        }
+
     # -- the feed ---------------------------------------------------------------------------------
     def register(self, item: FeedItem) -> None:
         """Tell the item's platform about the post, comment or conversation before its webhook arrives."""
@@ -101,6 +146,8 @@ class DemoPlatforms:
             self._register_x(item.body)
         elif item.source == "meta":
             self._register_meta(item.body)
+        elif item.source == "appstore":  # a review is listed by App Store Connect, then polled
+            self.appstore.apps.setdefault(BRAND_APP_ID, []).append(item.body)
         # Generic items need nothing: the receiver takes a reply to any id, signed with the shared secret.
 
     def _register_x(self, body: dict[str, Any]) -> None:
@@ -152,7 +199,19 @@ class DemoPlatforms:
 
     # -- what went out ----------------------------------------------------------------------------
     def mark(self) -> Mark:
-        return Mark(len(self.x.posted), len(self.x.dms), len(self.graph.calls), len(self.generic.received))
+        return Mark(
+            len(self.x.posted),
+            len(self.x.dms),
+            len(self.graph.calls),
+            len(self.generic.received),
+            len(self.appstore_writes()),
+        )
+
+    def appstore_writes(self) -> list[Any]:
+        """The developer responses App Store Connect accepted (a replaced one counts again)."""
+        return [
+            r for r in self.appstore.requests_to("POST", "/v1/customerReviewResponses") if r.json is not None
+        ]
 
     def brand_posts(self) -> tuple[int, int]:
         """Posts of our own (crisis statements), not answers to anyone: on X, on the Facebook Page."""
@@ -183,6 +242,21 @@ class DemoPlatforms:
             where = _GENERIC_LABELS.get(str(body.get("platform")), str(body.get("platform")))
             how = f"{body.get('visibility', 'public')} reply, handed to the receiver for {where}"
             seen.append(Seen(where.removeprefix("the ").capitalize(), how, "", str(body.get("text", ""))))
+        for write in self.appstore_writes()[mark.appstore_writes :]:
+            data = write.json.get("data") or {}
+            review_id = ((data.get("relationships") or {}).get("review") or {}).get("data", {}).get("id", "")
+            stored = self.appstore.responses.get(review_id)
+            if stored is None or stored.body != (data.get("attributes") or {}).get("responseBody"):
+                continue  # refused, or replaced since: the customer never saw this text
+            try:
+                attributes = self.appstore.review(review_id)["attributes"]
+                answering = f"★{attributes['rating']} {attributes['title']}: {attributes['body']}"
+            except KeyError:
+                answering = ""
+            how = "developer response under their review" + (
+                " (replacing ours)" if stored.versions > 1 else ""
+            )
+            seen.append(Seen("the App Store", how, answering, stored.body))
         return seen
 
     def _graph_seen(self, node: str, edge: str, params: dict[str, Any]) -> Seen:
@@ -215,6 +289,9 @@ def started(clock: Clock, masking: Masking | None = None) -> Iterator[DemoPlatfo
         stack.enter_context(platforms.x)
         stack.enter_context(platforms.graph)
         stack.enter_context(platforms.generic)
+        stack.enter_context(platforms.appstore)
+        keys = stack.enter_context(tempfile.TemporaryDirectory(prefix="socialdesk-demo-key-"))
+        platforms.write_key(Path(keys))
         yield platforms
 
 

@@ -7,6 +7,7 @@ webhooks. Simulated time (a manual clock) moves the feed and Slack's pacing alon
 
 from __future__ import annotations
 
+import os
 import secrets
 import tempfile
 from collections.abc import Callable, Iterator
@@ -109,12 +110,29 @@ def _environment(
                     **platforms.settings(),
                 }
             )
-            runtime = build_runtime(settings, clock=clock, config=config)
+            # The appstore plugin reads its own settings from the environment, as in production.
+            with _variables(platforms.plugin_environment()):
+                runtime = build_runtime(settings, clock=clock, config=config)
             try:
                 with background_server(runtime.http) as base_url:
                     yield runtime, standin, clock, platforms, base_url, signing
             finally:
                 runtime.close()
+
+
+@contextmanager
+def _variables(values: dict[str, str]) -> Iterator[None]:
+    """`values` set in the environment while the runtime is built (its plugins read them), then restored."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _play_feed(stage: Stage) -> None:
@@ -153,6 +171,7 @@ def _summary(stage: Stage, started: datetime) -> None:
         f"{len(platforms.x.dms)} private; through the Graph API {len(platforms.graph.calls) - on_page} "
         f"(Facebook, Instagram, Messenger); through the generic receiver {len(platforms.generic.received)}"
         + (statements if on_x or on_page else "")
+        + f"; App Store developer responses {len(platforms.appstore.responses)}"
     )
     config = runtime.config
     alerts = {
@@ -212,8 +231,8 @@ def run_demo(
         )
         console.print(
             f"[bold]socialdesk demo[/bold]: SQLite, the Slack stand-in at {standin.url}, the app at "
-            f"{base_url}; replies go to local X ({platforms.x.url}), Graph ({platforms.graph.url}) and "
-            f"generic ({platforms.generic.url}) stand-ins"
+            f"{base_url}; replies go to local X ({platforms.x.url}), Graph ({platforms.graph.url}), "
+            f"generic ({platforms.generic.url}) and App Store Connect ({platforms.appstore.url}) stand-ins"
         )
         started = clock.now()
         _play_feed(stage)

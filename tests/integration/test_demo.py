@@ -1,7 +1,8 @@
 """`socialdesk demo --script` end to end: every platform's card in the right channel, a follow-up in a
 thread, masked personal data, then the tour works the queue (claim, a canned public reply through the
 reply form, private replies, an escalation, an assignment, a resolve, a brand-voice refusal, a claim
-race) with the replies reaching the local X, Graph and generic-receiver stand-ins; then it fast-forwards
+race, a one-star App Store review polled and answered) with the replies reaching the local X, Graph,
+generic-receiver and App Store Connect stand-ins; then it fast-forwards
 the simulated clock through the SLA levels (at-risk nudges, one grouped breach alert, a snooze, the page
 naming the duty lead) to the next morning's digest, whose chart PNG lands in the digest's thread on the
 Slack stand-in and in a folder for a person to open; then a crisis: a spike of complaints, the early
@@ -117,6 +118,9 @@ def test_the_tour_works_the_queue_and_reaches_the_platforms(tour: Tour) -> None:
     # 8. The rest of the queue: a thank-you on Instagram, the review answered, the spam binned.
     assert "What the customer saw on Instagram · public reply under their comment" in out
     assert "What the customer saw on Review site" in out and "#8 marked as spam." in out
+    # The one-star App Store review, polled with a token signed by the key made at the demo's start.
+    assert "App Store: one-star review of the iOS app" in out and "★☆☆☆☆ 1/5" in out
+    assert "What the customer saw on the App Store · developer response under their review" in out
     assert (
         "replies the platforms accepted: on X 2 public and 1 private; through the Graph API 4 (Facebook, "
         "Instagram, Messenger); through the generic receiver 2; crisis statements posted: on X 3, on the "
@@ -149,6 +153,11 @@ def _platforms_got_the_replies(stage: Stage) -> None:
     assert reddit.body["text"].endswith("^SA")  # sam answered it
     [review] = [r for r in generic.received if r.body["in_reply_to"] == "tp-778812"]
     assert review.body["text"].startswith("Hi Mark, sorry it took so long.")
+    appstore = stage.platforms.appstore
+    [(review_id, response)] = appstore.responses.items()
+    assert appstore.review(review_id)["attributes"]["rating"] == 1
+    assert response.body.startswith("Hi Alex, we're sorry!") and response.body.endswith("^MA")
+    assert appstore.requests_to("GET", "/v1/apps/1488977981/customerReviews") and appstore.refusals == []
 
 
 def _cases_ended_as_worked(database: Path) -> None:
@@ -174,6 +183,7 @@ def _feed_shown(out: str) -> None:
         "Messenger complaint",
         "Reddit question",
         "Review site complaint",
+        "App Store complaint",
     ):
         assert platform in out, platform
     assert "[ Claim ] [ Reply ] [ Escalate ] [ Resolve ]" in out
@@ -287,10 +297,10 @@ def test_the_tour_plays_a_crisis_from_the_spike_to_the_review(tour: Tour) -> Non
     assert "You approved statement #1 as comms_lead. Still waiting for legal." in act
     _statements_published_once(stage, tour.database)
     # The crisis reply comes first in maria's reply form for the new case in the war room.
-    form = act[act.index("› click 54 reply") :]
+    form = act[act.index("› click 55 reply") :]
     assert form.index("Crisis: Login failures in EU  (crisis-1)") < form.index("(outage-ack)")
     assert "replied 🌐 publicly (canned reply crisis-1)" in act
-    [case_card] = [m for m in room if _block_ids(m, "case:54:")]
+    [case_card] = [m for m in room if _block_ids(m, "case:55:")]
     assert case_card.replies, "the reply is logged in the card's thread, in the war room"
     # The update reminder, once, before the update was due; then the update, the end and the review.
     reminders = [m for m in room if "⏰" in m.text]

@@ -9,9 +9,10 @@ A stored page is Apple's list answer narrowed to what is new, with two keys of o
                               "createdDate": "2024-01-02T11:19:36-07:00", "territory": "USA"}}]}
 
 Each review is a case of its own (`appstore:<review id>`): the text is the title on the first line and
-the body under it; the stars are `rating`; the title, the territory and the app are details on the card.
-Apple gives no reviewer id, only the nickname the customer chose, so that is the author. An edited review
-updates the case it opened (`edited`).
+the body under it; the stars are `rating`; the title and the territory are details on the card (the app
+is in the link: an Apple id as a detail would be masked as a phone number). Apple gives no reviewer
+id, only the nickname the customer chose, so that is the author. An edited review updates the case it
+opened (`edited`).
 """
 
 from __future__ import annotations
@@ -80,8 +81,6 @@ class AppStoreNormalizer:
             details.append(("Title", title.strip()))
         if territory:
             details.append(("Territory", territory))
-        if app:
-            details.append(("App", app))
         extra = {"review_id": review_id, "territory": territory}
         if app:
             extra["app_id"] = app
