@@ -56,6 +56,21 @@ class Settings(BaseSettings):
     # WEBHOOK_SECRET; unset means those mentions cannot be answered from Slack.
     generic_reply_url: str | None = Field(default=None, alias="GENERIC_REPLY_URL")
 
+    # The channels whose plugins take webhooks or poll on their own (WhatsApp, Threads, Bluesky), read
+    # here too so that a runtime built from a `Settings` (the demo, tests) hands them to their plugins as
+    # it does Meta's and X's (socialdesk.sources.preset). Kept loose on purpose: each plugin's own
+    # settings check them, so a bad value switches that channel off with the variable named, never the
+    # whole app. Unset URLs and intervals leave the plugin's default.
+    whatsapp_phone_number_id: str | None = Field(default=None, alias="WHATSAPP_PHONE_NUMBER_ID")
+    whatsapp_token: SecretStr | None = Field(default=None, alias="WHATSAPP_TOKEN")
+    threads_user_id: str | None = Field(default=None, alias="THREADS_USER_ID")
+    threads_token: SecretStr | None = Field(default=None, alias="THREADS_TOKEN")
+    threads_api_url: str | None = Field(default=None, alias="THREADS_API_URL")
+    threads_poll_seconds: str | None = Field(default=None, alias="THREADS_POLL_SECONDS")
+    bluesky_handle: str | None = Field(default=None, alias="BLUESKY_HANDLE")
+    bluesky_app_password: SecretStr | None = Field(default=None, alias="BLUESKY_APP_PASSWORD")
+    bluesky_service_url: str | None = Field(default=None, alias="BLUESKY_SERVICE_URL")
+
     # A team triage model adopted with `socialdesk triage adopt` (bot/triage/); unset: the shipped one.
     socialdesk_triage_model: Path | None = Field(default=None, alias="SOCIALDESK_TRIAGE_MODEL")
 

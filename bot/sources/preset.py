@@ -6,12 +6,18 @@ environment a second time: `build_runtime` passes `builtin_settings(...)` to the
 uses a preset only for the plugin of that name whose settings class it is an instance of. The variable
 names are the same either way (`META_APP_SECRET` is `Settings.meta_app_secret` and
 `MetaSettings.meta_app_secret`), so in production both read one environment.
+
+WhatsApp, Threads and Bluesky get theirs the same way, checked by their own settings classes (Settings
+keeps those variables unchecked): a value their validators refuse gives no preset, and the plugin's own
+read of the environment then fails it with the variable named, as it would without a preset.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any, TypeVar
 
+from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
 from socialdesk.config import Config
@@ -19,12 +25,17 @@ from socialdesk.domain.enums import Platform
 from socialdesk.plugins.plugin import Plugin
 from socialdesk.settings import Settings
 from socialdesk.sources import generic, meta, x
+from socialdesk.sources.bluesky.settings import BlueskySettings
 from socialdesk.sources.generic.settings import GenericSettings
 from socialdesk.sources.meta.settings import MetaSettings
+from socialdesk.sources.threads.settings import ThreadsSettings
+from socialdesk.sources.whatsapp.settings import WhatsAppSettings
 from socialdesk.sources.x.settings import XSettings
 
 # The same three socialdesk's entry points name (pyproject.toml), for callers without a runtime.
 BUILTIN_PLUGINS: tuple[Plugin, ...] = (meta.plugin, x.plugin, generic.plugin)
+
+S = TypeVar("S", bound=BaseSettings)
 
 
 def builtin_settings(settings: Settings, config: Config | None = None) -> Mapping[str, BaseSettings]:
@@ -52,4 +63,56 @@ def builtin_settings(settings: Settings, config: Config | None = None) -> Mappin
             webhook_secret=settings.webhook_secret,
             generic_reply_url=settings.generic_reply_url,
         ),
+        **_checked(
+            "whatsapp",
+            WhatsAppSettings,
+            {
+                "whatsapp_phone_number_id": settings.whatsapp_phone_number_id,
+                "whatsapp_token": settings.whatsapp_token,
+            },
+            meta_graph_url=settings.meta_graph_url,  # one Graph host for every Meta product
+            meta_app_secret=settings.meta_app_secret,
+            meta_verify_token=settings.meta_verify_token,
+        ),
+        **_checked(
+            "threads",
+            ThreadsSettings,
+            {
+                "threads_user_id": settings.threads_user_id,
+                "threads_token": settings.threads_token,
+                "threads_api_url": settings.threads_api_url,
+                "threads_poll_seconds": settings.threads_poll_seconds,
+            },
+            meta_app_secret=settings.meta_app_secret,
+            meta_verify_token=settings.meta_verify_token,
+        ),
+        **_checked(
+            "bluesky",
+            BlueskySettings,
+            {
+                "bluesky_handle": settings.bluesky_handle,
+                "bluesky_app_password": settings.bluesky_app_password,
+                "bluesky_service_url": settings.bluesky_service_url,
+            },
+        ),
     }
+
+
+def _checked(name: str, cls: type[S], own: dict[str, Any], **shared: Any) -> dict[str, S]:
+    """`{name: settings}` from the channel's `own` variables and the `shared` Meta ones, validated by the
+    plugin's class; `{}` when `settings` has none of its own (the plugin then reads the environment
+    itself, as for a `Settings` made before a test set the channel's variables) or a value is refused.
+
+    Unset values are left out, so a URL keeps the plugin's default (validation reads the environment
+    for them, where `Settings` found nothing either)."""
+    given = {k: v for k, v in {**own, **shared}.items() if _set(v)}
+    if not any(_set(v) for v in own.values()):
+        return {}
+    try:
+        return {name: cls.model_validate(given)}
+    except ValidationError:
+        return {}
+
+
+def _set(value: Any) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
