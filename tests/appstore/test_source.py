@@ -13,7 +13,9 @@ import jwt
 import pytest
 
 from socialdesk.domain.enums import ReplyStatus
+from socialdesk.plugins.replies import OutgoingReply
 from socialdesk.sources import appstore
+from socialdesk.sources.appstore.source import AppStoreSource
 from socialdesk.standin.platforms.appstore_api import AppStoreStandIn, new_key_pair
 from socialdesk.testing import Desk, DeskFactory, Failure
 from tests.appstore.conftest import APP, ISSUER, KEY_ID, KeyPair
@@ -150,6 +152,11 @@ def test_an_edited_review_updates_its_case(desk: Desk, asc: AppStoreStandIn) -> 
 def test_a_reply_goes_out_once_and_a_second_answer_replaces_it(desk: Desk, asc: AppStoreStandIn) -> None:
     case = open_review(desk, asc)
     review_id = asc.apps[APP][-1]["id"]
+    source = desk.source("appstore")
+    assert isinstance(source, AppStoreSource)
+    sent: list[OutgoingReply] = []
+    send = source.replies.send
+    source.replies.send = lambda reply, *, now: sent.append(reply) or send(reply, now=now)  # type: ignore[method-assign]
 
     answers = desk.command(f"reply {case} Sorry about that! 4.3 fixes the crash; please update.")
     desk.settle()
@@ -176,6 +183,30 @@ def test_a_reply_goes_out_once_and_a_second_answer_replaces_it(desk: Desk, asc: 
         asc.responses[review_id].body.startswith("Update: 4.3.1") and asc.responses[review_id].versions == 2
     )
     assert asc.requests_to("DELETE", f"{RESPOND}/{stored.id}") == []
+    # socialdesk sent the second answer as an edit of the first (one answer per review).
+    assert [r.replaces for r in sent] == [None, stored.id]
+
+
+def test_each_app_is_polled_with_its_own_watermark(
+    socialdesk_desk: DeskFactory, env: dict[str, str], asc: AppStoreStandIn
+) -> None:
+    ipad = "1600000000"
+    asc.apps[ipad] = []
+    desk = socialdesk_desk(plugins=[appstore.plugin], env={**env, "APPSTORE_APP_IDS": f"{APP},{ipad}"})
+    asc.add_review(APP, rating=1, title="phone app", body="b", nickname="a")
+    asc.add_review(ipad, rating=5, title="ipad app", body="b", nickname="b")
+    assert desk.poll("appstore") == "ok"
+
+    later = desk.clock.now() + timedelta(seconds=1)
+    asc.add_review(ipad, rating=2, title="ipad again", body="b", nickname="c", at=later)
+    desk.clock.advance(timedelta(minutes=5))
+    assert desk.poll("appstore") == "ok"
+    desk.settle()
+
+    assert len(desk.cases()) == 3
+    assert [len(asc.requests_to("GET", f"/v1/apps/{a}/customerReviews")) for a in (APP, ipad)] == [2, 2]
+    texts = " ".join(card.text for card in desk.cards())
+    assert all(t in texts for t in ("phone app", "ipad app", "ipad again"))
 
 
 def test_over_5970_characters_is_refused_before_any_call(desk: Desk, asc: AppStoreStandIn) -> None:

@@ -162,6 +162,8 @@ class AppStorePoller(Poller):
                     raise RateLimited(exc.retry_at, exc.message) from exc
             elif not read_any:
                 raise PollFailed(exc.message) from exc
+            else:  # the apps read are stored; the others are tried again at the next run
+                log.warning("appstore: some apps were not read this time: %s", exc.message)
             return PollResult(bodies=bodies, cursor=dump_marks(marks))
         self.last_error = None
         return PollResult(bodies=bodies, cursor=dump_marks(marks))
