@@ -24,10 +24,12 @@ from socialdesk.domain.digest import (
     GroupReport,
     OpenNow,
     Satisfaction,
+    SourceRatings,
 )
 from socialdesk.domain.enums import Sentiment
 from socialdesk.domain.metrics import Period, Tally, local_days
 from socialdesk.domain.metrics.satisfaction import CSAT_SCALE, NPS_SCALE, responses
+from socialdesk.domain.ratings import counts_by_stars
 from socialdesk.domain.triage_review import triage_review
 from socialdesk.periodic import PeriodKey, local_instant
 from socialdesk.slack.blocks.digest_chart import arrival_series, sla_series
@@ -102,6 +104,7 @@ class DigestBuilder:
                 ("topics", lambda s: detail.negative_by_category(s, period)),
                 ("keywords", lambda s: metrics.top_keywords(detail.negative_texts(s, period), ignore=brand)),
                 ("surveys", lambda s: [detail.survey_histograms(s, p) for p in (period, *earlier)]),
+                ("ratings", lambda s: detail.ratings_by_platform(s, [period, *earlier])),
             ],
         ]
         if kind == "weekly":
@@ -130,6 +133,7 @@ class DigestBuilder:
                 weeks=earlier,
                 canned_titles=titles,
                 triage=triage_review(got["triage"]),
+                weeks_ratings=got["ratings"],
             )
         overall = GroupReport(
             name="All teams",
@@ -166,6 +170,7 @@ class DigestBuilder:
             ],
             review=review,
             spam=Count("spam", *got["spam"]),
+            ratings=_ratings(got["ratings"]),
         )
 
     def _teams(
@@ -249,6 +254,16 @@ def _open_total(parts: object) -> OpenNow:
     if oldest is None:
         return OpenNow(count)
     return OpenNow(count, oldest.oldest_id, oldest.oldest_opened_at)
+
+
+def _ratings(by_period: list[dict[str, dict[int, int]]]) -> list[SourceRatings]:
+    """Each review source with reviews in the period or the previous one, most reviews first."""
+    now, before = by_period[0], by_period[1]
+    rows = [
+        SourceRatings(p, counts_by_stars(now.get(p, {})), counts_by_stars(before.get(p, {})))
+        for p in set(now) | set(before)
+    ]
+    return sorted(rows, key=lambda r: (-sum(r.now), -sum(r.before), r.platform))
 
 
 def _counts(by_period: list[dict[str, int]]) -> list[Count]:

@@ -10,10 +10,15 @@ from datetime import timedelta
 from socialdesk.domain import metrics
 from socialdesk.domain.digest import Review
 from socialdesk.domain.metrics import Figures, Outcome, Period
+from socialdesk.domain.ratings import average, counts_by_stars
 from socialdesk.domain.triage_review import TriageReview
 from socialdesk.store.digest_repo import PeriodTallies
 
 MIN_CASES = 10  # a canned reply or route needs this many resolved cases in the week to be ranked
+# A review source's weekly average rating is judged by the same rule as every figure: outside the mean
+# ± 2 sd of the four weeks before, and by more than a fifth of a star (four steady weeks have sd 0).
+RATING_FLOOR = 0.2
+MIN_RATINGS = 5  # fewer reviews in the week is anecdote: one angry review is not a trend
 WORST = 3
 
 Histograms = Mapping[str, Mapping[str, Mapping[int, int]]]  # team -> kind -> {score: answers}
@@ -62,6 +67,7 @@ def build_review(
     weeks: Sequence[Period],
     canned_titles: Mapping[str, str],
     triage: TriageReview | None = None,
+    weeks_ratings: Sequence[Mapping[str, Mapping[int, int]]] = (),
 ) -> Review:
     """``weeks_tallies[0]`` and ``weeks_surveys[0]`` are this week, the rest the previous weeks, newest
     first; ``weeks`` are those previous weeks."""
@@ -93,4 +99,24 @@ def build_review(
         min_cases=MIN_CASES,
         canned_titles=dict(canned_titles),
         triage=triage,
+        rating_drops=rating_drops(weeks_ratings),
     )
+
+
+def rating_drops(weeks_ratings: Sequence[Mapping[str, Mapping[int, int]]]) -> list[metrics.Shift]:
+    """The review sources whose average rating this week (``weeks_ratings[0]``, platform -> {stars:
+    reviews}) fell beyond the normal variation of the weeks before (the rest, newest first). A rise is
+    good news, not a flag; a week with fewer than `MIN_RATINGS` reviews is not judged."""
+    if not weeks_ratings:
+        return []
+    drops: list[metrics.Shift] = []
+    for platform in sorted(weeks_ratings[0]):
+        series = [counts_by_stars(week.get(platform, {})) for week in weeks_ratings]
+        if sum(series[0]) < MIN_RATINGS:
+            continue
+        shift = metrics.unusual(
+            platform, average(series[0]), [average(s) for s in series[1:]], floor=RATING_FLOOR, unit="stars"
+        )
+        if shift is not None and shift.direction == "down":
+            drops.append(shift)
+    return drops

@@ -12,6 +12,7 @@ from typing import Literal
 
 from socialdesk.domain.enums import Sentiment
 from socialdesk.domain.metrics import AgentRow, Figures, Outcome, Period, Shift, Topic
+from socialdesk.domain.ratings import average
 from socialdesk.domain.triage_review import TriageReview
 
 DigestKind = Literal["daily", "weekly"]
@@ -56,6 +57,31 @@ class Count:
     name: str
     now: int
     before: int
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRatings:
+    """One review source's ratings (by its platform): the reviews posted in the period and in the
+    previous one, counted by stars (index 0 is one star, 4 five stars; an edited review counts with its
+    newest stars, in the period it was first posted)."""
+
+    platform: str
+    now: tuple[int, ...]
+    before: tuple[int, ...]
+
+    @property
+    def average_now(self) -> float | None:
+        return average(self.now)
+
+    @property
+    def average_before(self) -> float | None:
+        return average(self.before)
+
+    @property
+    def change(self) -> float | None:
+        """This period's average minus the previous one's; None when either had no review."""
+        now, before = self.average_now, self.average_before
+        return None if now is None or before is None else now - before
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +135,8 @@ class Review:
     min_cases: int
     canned_titles: dict[str, str] = field(default_factory=dict)
     triage: TriageReview | None = None  # how often agents corrected triage (bot/digest/triage_review.py)
+    # Review sources whose average rating fell beyond its normal variation (`metrics.unusual`, unit "stars").
+    rating_drops: list[Shift] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +163,7 @@ class Digest:
     chart: ChartData
     crises: list[CrisisInPeriod] = field(default_factory=list)  # oldest first
     spam: Count = Count("spam", 0, 0)  # spam cases opened, left out of every other figure
+    ratings: list[SourceRatings] = field(default_factory=list)  # per review source, most reviews first
     review: Review | None = None
 
     @property

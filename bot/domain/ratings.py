@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 MIN_RATING = 1
 MAX_RATING = 5
 RATINGS = tuple(range(MIN_RATING, MAX_RATING + 1))
@@ -24,3 +26,16 @@ def stars(rating: int) -> str:
 def review_phrase(rating: int) -> str:
     """How a priority reason names the rating: "2-star review"."""
     return f"{rating}-star review"
+
+
+def counts_by_stars(histogram: Mapping[int, int]) -> tuple[int, ...]:
+    """Reviews with 1..5 stars, in that order (other values left out)."""
+    return tuple(int(histogram.get(r, 0)) for r in RATINGS)
+
+
+def average(by_stars: Sequence[int]) -> float | None:
+    """The mean rating of reviews counted by stars (index 0 is one star); None without reviews."""
+    total = sum(by_stars)
+    if not total:
+        return None
+    return sum(stars_ * n for stars_, n in zip(RATINGS, by_stars, strict=False)) / total

@@ -69,6 +69,25 @@ def volume_mix(session: Session, periods: Sequence[Period]) -> list[dict[tuple[s
     return out
 
 
+def ratings_by_platform(session: Session, periods: Sequence[Period]) -> list[dict[str, dict[int, int]]]:
+    """For each period, the reviews posted in it by platform and stars: ``count(mention.posted_at in
+    period, rating not null) group by (platform, rating)``, spam cases left out as everywhere. An edited
+    review counts once, with its newest stars, in the period it was first posted."""
+    posted = MENTION.c.posted_at
+    which = _which(posted, periods)
+    stmt: Any = (
+        select(which, MENTION.c.platform, MENTION.c.rating, func.count())
+        .select_from(MENTION.join(CASE, MENTION.c.case_id == C.id))
+        .where(MENTION.c.rating.is_not(None), not_spam(), _any(posted, periods))
+        .group_by(which, MENTION.c.platform, MENTION.c.rating)
+    )
+    out: list[dict[str, dict[int, int]]] = [{} for _ in periods]
+    for index, platform, rating, count in session.connection().execute(stmt):
+        if 0 <= int(index) < len(periods):
+            out[int(index)].setdefault(str(platform), {})[int(rating)] = int(count)
+    return out
+
+
 def spam_counts(session: Session, periods: Sequence[Period]) -> list[int]:
     """For each period, the spam cases opened in it (marked or categorised as spam): what every other
     figure leaves out, counted so that the digest can say how much it left out."""

@@ -214,6 +214,32 @@ def _volume_lines(digest: Digest) -> list[str]:
     return lines
 
 
+def stars_change(delta: float | None) -> str:
+    """An average rating's change: ``-0.62`` as ``▼ 0.62★``; under a hundredth as ``= 0★``."""
+    if delta is None:
+        return ""
+    shown = round(delta, 2)
+    if shown == 0:
+        return "= 0★"
+    return f"{'▲' if shown > 0 else '▼'} {abs(shown):.2f}★"
+
+
+def rating_lines(digest: Digest) -> list[str]:
+    """Each review source's average rating and reviews by stars, against the previous period:
+    ``*App Store* 2.60★ ▼ 2.07★ (was 4.67★) · 5 reviews ▲ 67% · 5★ 1 · 4★ 1 · 3★ 0 · 2★ 1 · 1★ 2``."""
+    lines: list[str] = []
+    for source in digest.ratings:
+        now, before = source.average_now, source.average_before
+        average = NO_DATA if now is None else f"{now:.2f}★"
+        was = f" (was {before:.2f}★)" if before is not None else ""
+        count = _count(sum(source.now), sum(source.before))
+        stars = " · ".join(f"{n}★ {source.now[n - 1]:,}" for n in range(5, 0, -1))
+        name = escape_mrkdwn(_platform_label(source.platform))
+        shown = _with(average, stars_change(source.change))
+        lines.append(f"*{name}* {shown}{was} · {count} reviews · {stars}")
+    return ["*Ratings by review source*", *lines] if lines else []
+
+
 def _platform_label(value: str) -> str:
     try:
         return Platform(value).label
@@ -296,6 +322,8 @@ def _agent_lines(digest: Digest) -> list[str]:
 
 
 def _shift_value(shift: Shift, value: float) -> str:
+    if shift.unit == "stars":
+        return f"{value:.2f}★"
     if shift.unit == "ratio":
         return percent(value)
     if shift.unit == "minutes":
@@ -334,6 +362,13 @@ def review_lines(review: Review) -> list[str]:
     lines += canned or ["not enough data"]
     lines.append(f"*Routes with the worst outcomes* (at least {review.min_cases} resolved cases)")
     lines += [_outcome_line(o, {}, code=False) for o in review.worst_routes] or ["not enough data"]
+    for drop in review.rating_drops:
+        name = escape_mrkdwn(_platform_label(drop.metric))
+        band = f"{_shift_value(drop, drop.low)} to {_shift_value(drop, drop.high)}"
+        lines.append(
+            f"▼ *{name} rating* fell to {_shift_value(drop, drop.current)}, usually {band}: "
+            "beyond its normal variation"
+        )
     if review.triage is not None:
         lines += triage_review_lines(review.triage)
     return lines
@@ -369,6 +404,7 @@ def render_digest(digest: Digest) -> SlackMessage:
     body: list[tuple[str, list[str]]] = [
         ("teams", [team_line(t, at) for t in digest.teams] or ["No teams"]),
         ("volume", _volume_lines(digest)),
+        ("ratings", rating_lines(digest)),
         ("sentiment", _sentiment_lines(digest)),
         ("work", _work_lines(digest)),
         ("agents", _agent_lines(digest)),
