@@ -10,7 +10,7 @@ from socialdesk.sources.generic.source import GenericSource, build_generic
 
 
 def _build(settings: GenericSettings, host: PluginHost) -> Iterable[Contribution]:
-    return [build_generic(settings, host.http)]
+    return [build_generic(settings, host.http, now=host.now)]
 
 
 plugin = Plugin(

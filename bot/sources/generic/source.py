@@ -7,7 +7,8 @@ the generic platforms go to the integrator's receiver at `GENERIC_REPLY_URL`, si
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -19,12 +20,14 @@ from socialdesk.plugins.replies import ErrorKind, OutgoingReply, ReplyConnector,
 from socialdesk.plugins.source import (
     PlatformSpec,
     ReplyCapabilities,
+    SamplePayload,
     Source,
     WebhookAnswer,
     WebhookRequest,
 )
 from socialdesk.sources.generic import normalize as generic_normalizer
 from socialdesk.sources.generic.replies import GenericReplyConnector
+from socialdesk.sources.generic.samples import sample_payloads
 from socialdesk.sources.generic.settings import GenericSettings
 from socialdesk.sources.settings_base import present, secret_text
 from socialdesk.sources.unconfigured import Unconfigured
@@ -48,9 +51,16 @@ class GenericSource(Source):
     platforms = (REDDIT, REVIEW, OTHER)
     accepts_webhooks = True
 
-    def __init__(self, settings: GenericSettings, *, connector: ReplyConnector) -> None:
+    def __init__(
+        self,
+        settings: GenericSettings,
+        *,
+        connector: ReplyConnector,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self._settings = settings
         self.connector = connector  # public: a test may put one on another client in its place
+        self._now = now  # the samples' delivery time (their signature is time-stamped)
 
     @property
     def can_reply(self) -> bool:
@@ -92,8 +102,13 @@ class GenericSource(Source):
     def reply(self, reply: OutgoingReply, *, now: datetime) -> SentReply:
         return self.connector.send(reply, now=now)
 
+    def samples(self) -> list[SamplePayload]:
+        return sample_payloads(self._now(), secret_text(self._settings.webhook_secret))
 
-def build_generic(settings: GenericSettings, http: httpx.Client) -> GenericSource:
+
+def build_generic(
+    settings: GenericSettings, http: httpx.Client, *, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> GenericSource:
     secret = present(settings.webhook_secret)
     connector: ReplyConnector
     if settings.generic_reply_url is None:
@@ -102,4 +117,4 @@ def build_generic(settings: GenericSettings, http: httpx.Client) -> GenericSourc
         connector = Unconfigured(ErrorKind.AUTH, NO_SECRET)
     else:
         connector = GenericReplyConnector(http, url=settings.generic_reply_url, secret=secret)
-    return GenericSource(settings, connector=connector)
+    return GenericSource(settings, connector=connector, now=now)

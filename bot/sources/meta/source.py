@@ -16,6 +16,7 @@ from socialdesk.plugins.replies import ErrorKind, OutgoingReply, ReplyConnector,
 from socialdesk.plugins.source import (
     PlatformSpec,
     ReplyCapabilities,
+    SamplePayload,
     Source,
     WebhookAnswer,
     WebhookRequest,
@@ -24,6 +25,7 @@ from socialdesk.sources.meta import normalize as meta_normalizer
 from socialdesk.sources.meta import verify
 from socialdesk.sources.meta.mention_fetch import MentionFetcher
 from socialdesk.sources.meta.replies import MESSAGE_LIMIT, PRIVATE_REPLY_WINDOW, MetaReplyConnector
+from socialdesk.sources.meta.samples import sample_payloads
 from socialdesk.sources.meta.settings import MetaSettings
 from socialdesk.sources.settings_base import present, secret_text
 from socialdesk.sources.unconfigured import Unconfigured
@@ -142,6 +144,9 @@ class MetaSource(Source):
 
     def reply(self, reply: OutgoingReply, *, now: datetime) -> SentReply:
         return self.connector.send(reply, now=now)
+
+    def samples(self) -> list[SamplePayload]:
+        return sample_payloads(self._now(), secret_text(self._settings.meta_app_secret))
 
 
 def build_meta(

@@ -10,7 +10,7 @@ from socialdesk.sources.x.source import XSource, build_x
 
 
 def _build(settings: XSettings, host: PluginHost) -> Iterable[Contribution]:
-    return [build_x(settings, host.http)]
+    return [build_x(settings, host.http, now=host.now)]
 
 
 plugin = Plugin(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -13,6 +14,7 @@ from socialdesk.plugins.replies import ErrorKind, OutgoingReply, ReplyConnector,
 from socialdesk.plugins.source import (
     PlatformSpec,
     ReplyCapabilities,
+    SamplePayload,
     Source,
     WebhookAnswer,
     WebhookRequest,
@@ -24,6 +26,7 @@ from socialdesk.sources.x import normalize_poll as x_poll
 from socialdesk.sources.x import verify
 from socialdesk.sources.x.poller import XMentionsPolling
 from socialdesk.sources.x.replies import DM_LIMIT, POST_LIMIT, XReplyConnector
+from socialdesk.sources.x.samples import sample_payloads
 from socialdesk.sources.x.settings import XSettings
 from socialdesk.sources.x.text import URL_WEIGHT, weighted_length
 
@@ -49,11 +52,17 @@ class XSource(Source):
     accepts_webhooks = True
 
     def __init__(
-        self, settings: XSettings, *, connector: ReplyConnector, poller: XMentionsPolling | None
+        self,
+        settings: XSettings,
+        *,
+        connector: ReplyConnector,
+        poller: XMentionsPolling | None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._settings = settings
         self.connector = connector  # public: a test may put one on another client in its place
         self.poller = poller
+        self._now = now  # the samples' delivery time
 
     @property
     def can_reply(self) -> bool:
@@ -108,8 +117,13 @@ class XSource(Source):
     def reply(self, reply: OutgoingReply, *, now: datetime) -> SentReply:
         return self.connector.send(reply, now=now)
 
+    def samples(self) -> list[SamplePayload]:
+        return sample_payloads(self._now(), secret_text(self._settings.x_consumer_secret))
 
-def build_x(settings: XSettings, http: httpx.Client) -> XSource:
+
+def build_x(
+    settings: XSettings, http: httpx.Client, *, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> XSource:
     token = present(settings.x_access_token)
     connector: ReplyConnector = (
         XReplyConnector(http, base_url=settings.x_api_url, access_token=token)
@@ -119,4 +133,4 @@ def build_x(settings: XSettings, http: httpx.Client) -> XSource:
     poller = None
     if token is not None and settings.x_user_id is not None:
         poller = XMentionsPolling(http, base_url=settings.x_api_url, user_id=settings.x_user_id, token=token)
-    return XSource(settings, connector=connector, poller=poller)
+    return XSource(settings, connector=connector, poller=poller, now=now)
