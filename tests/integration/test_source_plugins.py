@@ -4,6 +4,7 @@ the database; a source whose normalizer breaks is switched off and the body it w
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -76,6 +77,8 @@ class ForumSource(Source):
         self.broken = broken
         self.sent: list[OutgoingReply] = []
         self.poller = ForumPoller()
+        self.completed: list[str] = []  # external ids `complete` was asked for, in order
+        self.complete_breaks = False
 
     def verify(self, request: WebhookRequest) -> WebhookAnswer | None:
         if request.headers.get("x-forum-token") != TOKEN:
@@ -100,6 +103,14 @@ class ForumSource(Source):
                 )
             ]
         )
+
+    def complete(self, mention: NormalizedMention, *, now: datetime) -> NormalizedMention:
+        # The forum's webhook names the user by login only; the display name is "fetched" here.
+        self.completed.append(mention.external_id)
+        if self.complete_breaks:
+            raise RuntimeError("profile service exploded")
+        author = Author(id=mention.author.id, handle=mention.author.handle, name="Kim Lee")
+        return dataclasses.replace(mention, author=author)
 
     def reply(self, reply: OutgoingReply, *, now: datetime) -> SentReply:
         self.sent.append(reply)
@@ -216,6 +227,38 @@ def test_a_source_whose_normalizer_breaks_is_switched_off_and_the_body_kept(
     # Its route now answers 503 without calling it; the built-in sources go on as before.
     assert post_forum(server, forum_post("t-4", "hello?", clock.now())).status_code == 503
     assert runtime.plugins.source("generic") is not None
+
+
+def test_complete_runs_when_ingest_reads_the_row_never_while_the_webhook_answers(
+    server: str, runtime: Runtime, clock: ManualClock, forum: ForumSource
+) -> None:
+    body = forum_post("t-5", "My parcel is lost", clock.now())
+
+    assert post_forum(server, body).status_code == 200
+    assert forum.completed == []  # validated by normalize, stored, answered: nothing fetched
+    settle(runtime, clock)
+
+    assert forum.completed == ["t-5"]
+    (case,) = cases(runtime)
+    assert case.author_name == "Kim Lee"  # what `complete` added is what the case holds
+
+
+def test_a_source_whose_complete_breaks_is_switched_off_and_the_body_kept(
+    server: str, runtime: Runtime, clock: ManualClock, forum: ForumSource
+) -> None:
+    forum.complete_breaks = True
+    body = forum_post("t-6", "Where is my refund?", clock.now())
+
+    assert post_forum(server, body).status_code == 200
+    settle(runtime, clock)
+
+    record = runtime.plugins.owner(forum)
+    assert record.status == "failed"
+    assert record.problems == ["complete raised RuntimeError: profile service exploded"]
+    (row,) = inbox_rows(runtime, "forum")
+    assert row.body == body.decode() and row.status is InboxStatus.FAILED
+    assert "the body is kept" in (row.reason or "")
+    assert cases(runtime) == []
 
 
 def test_the_poller_runs_as_a_leader_job_with_the_cursor_in_the_database(
