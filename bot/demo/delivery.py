@@ -1,7 +1,9 @@
 """Sending the demo's simulated posts to socialdesk as the platforms do: a signed webhook per item, in
 simulated time, each registered with its platform stand-in first (so it can be answered later). An App
 Store review is not pushed: it is listed by the App Store Connect stand-in and the `appstore` plugin's
-poller fetches it (the job `poll-appstore`, run then as the scheduler would)."""
+poller fetches it (the job `poll-appstore`, run then as the scheduler would); a Bluesky mention likewise,
+listed by the Bluesky stand-in and fetched by `poll-bluesky`. WhatsApp and Threads webhooks are signed
+with the Meta app secret, as Meta signs every product's."""
 
 from __future__ import annotations
 
@@ -27,6 +29,8 @@ def deliver(base_url: str, item: FeedItem) -> httpx.Response:
     body = json.dumps(item.body).encode()
     signer = {
         "meta": lambda: sign_meta(body, META_APP_SECRET),
+        "whatsapp": lambda: sign_meta(body, META_APP_SECRET),
+        "threads": lambda: sign_meta(body, META_APP_SECRET),
         "x": lambda: sign_x(body, X_CONSUMER_SECRET),
         "generic": lambda: sign_generic(body, GENERIC_SECRET),
     }[item.source]
@@ -69,7 +73,7 @@ def send_items(stage: Stage, items: Iterable[FeedItem], start: datetime, *, widt
     return accepted
 
 
-POLLED = ("appstore",)
+POLLED = ("appstore", "bluesky")
 
 
 def _poll(stage: Stage, source: str) -> str:

@@ -7,6 +7,9 @@ private half written as the `.p8` file the `appstore` plugin reads, the public h
 stand-in, which verifies every token's ES256 signature with it), and a feed's review is added to the
 stand-in and fetched by the plugin's real poller.
 
+WhatsApp, Threads and Bluesky have their stand-ins in `platforms_more` (WhatsApp's answered on the
+Graph host, as graph.facebook.com answers it).
+
 Like the real APIs, the stand-ins refuse a reply to a post they have never seen (X: "deleted or not
 visible"; Graph: "object does not exist"), so every feed item is registered with its stand-in as it is
 delivered: the demo's replies then go through the same connector code, URLs and checks as production.
@@ -15,7 +18,7 @@ delivered: the demo's replies then go through the same connector code, URLs and 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -33,8 +36,11 @@ from socialdesk.clock import Clock
 from socialdesk.config import Masking
 from socialdesk.demo.feed import BRAND_APP_ID, BRAND_IG_ID, BRAND_PAGE_ID, BRAND_X_ID, FeedItem
 from socialdesk.demo.mrkdwn import sanitize
+from socialdesk.demo.platforms_more import SOURCES as MORE_SOURCES
+from socialdesk.demo.platforms_more import GraphWithWhatsApp, MoreMark, MorePlatforms
+from socialdesk.domain.message_templates import MessageTemplate
 from socialdesk.domain.redact import mask
-from socialdesk.standin.platforms import GenericReceiverStandIn, GraphApiStandIn, XApiStandIn
+from socialdesk.standin.platforms import GenericReceiverStandIn, XApiStandIn
 from socialdesk.standin.platforms.appstore_api import AppStoreStandIn, new_key_pair
 
 # Webhook signing secrets (the feed signs with them, ingest verifies) and the platform credentials the
@@ -68,19 +74,25 @@ class Mark:
     graph_calls: int
     generic_received: int
     appstore_writes: int
+    more: MoreMark  # WhatsApp, Threads, Bluesky
 
 
 class DemoPlatforms:
     """The three stand-ins, started together; `settings()` points socialdesk's connectors at them."""
 
-    def __init__(self, clock: Clock, masking: Masking | None = None) -> None:
+    def __init__(
+        self, clock: Clock, masking: Masking | None = None, templates: Sequence[MessageTemplate] = ()
+    ) -> None:
         # The stand-ins' windows (24 h Messenger, 7 days private replies, rate limits) run on the demo's
         # simulated time, like everything else.
         now: Callable[[], float] = lambda: clock.now().timestamp()  # noqa: E731
         self.x = XApiStandIn(
             now=now, bearer_token=X_ACCESS_TOKEN, user_id=BRAND_X_ID, username=BRAND_X_HANDLE
         )
-        self.graph = GraphApiStandIn(
+        # `templates`: the config's approved WhatsApp templates, which its stand-in then knows.
+        self.more = MorePlatforms(clock, templates)
+        self.graph = GraphWithWhatsApp(
+            self.more.whatsapp,
             now=now,
             access_token=META_PAGE_TOKEN,
             page_id=BRAND_PAGE_ID,
@@ -117,6 +129,7 @@ class DemoPlatforms:
             "META_VERIFY_TOKEN": SecretStr("demo-verify"),
             "GENERIC_REPLY_URL": self.generic.reply_url,
             "WEBHOOK_SECRET": SecretStr(GENERIC_SECRET),
+            **self.more.settings(),
         }
 
     def write_key(self, directory: Path) -> Path:
@@ -148,6 +161,8 @@ class DemoPlatforms:
             self._register_meta(item.body)
         elif item.source == "appstore":  # a review is listed by App Store Connect, then polled
             self.appstore.apps.setdefault(BRAND_APP_ID, []).append(item.body)
+        elif item.source in MORE_SOURCES:  # WhatsApp, Threads, Bluesky
+            self.more.register(item)
         # Generic items need nothing: the receiver takes a reply to any id, signed with the shared secret.
 
     def _register_x(self, body: dict[str, Any]) -> None:
@@ -205,6 +220,7 @@ class DemoPlatforms:
             len(self.graph.calls),
             len(self.generic.received),
             len(self.appstore_writes()),
+            self.more.mark(),
         )
 
     def appstore_writes(self) -> list[Any]:
@@ -257,6 +273,7 @@ class DemoPlatforms:
                 " (replacing ours)" if stored.versions > 1 else ""
             )
             seen.append(Seen("the App Store", how, answering, stored.body))
+        seen.extend(Seen(*parts) for parts in self.more.since(mark.more))
         return seen
 
     def _graph_seen(self, node: str, edge: str, params: dict[str, Any]) -> Seen:
@@ -283,13 +300,17 @@ class DemoPlatforms:
 
 
 @contextmanager
-def started(clock: Clock, masking: Masking | None = None) -> Iterator[DemoPlatforms]:
-    platforms = DemoPlatforms(clock, masking)
+def started(
+    clock: Clock, masking: Masking | None = None, templates: Sequence[MessageTemplate] = ()
+) -> Iterator[DemoPlatforms]:
+    platforms = DemoPlatforms(clock, masking, templates)
     with ExitStack() as stack:
         stack.enter_context(platforms.x)
         stack.enter_context(platforms.graph)
         stack.enter_context(platforms.generic)
         stack.enter_context(platforms.appstore)
+        for server in platforms.more.servers():
+            stack.enter_context(server)
         keys = stack.enter_context(tempfile.TemporaryDirectory(prefix="socialdesk-demo-key-"))
         platforms.write_key(Path(keys))
         yield platforms

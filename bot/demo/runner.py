@@ -29,6 +29,7 @@ from socialdesk.config import Config, load_config
 from socialdesk.demo.changes import channel_messages
 from socialdesk.demo.delivery import send_items
 from socialdesk.demo.feed import build_feed
+from socialdesk.demo.feed_more import more_items
 from socialdesk.demo.forms import FormDesk
 from socialdesk.demo.platforms import DemoPlatforms
 from socialdesk.demo.platforms import started as platforms_started
@@ -99,7 +100,7 @@ def _environment(
         token, signing = "xoxb-demo-" + secrets.token_hex(8), secrets.token_hex(16)
         with (
             SlackStandin(token=token, clock=clock, users=DEMO_USERS) as standin,
-            platforms_started(clock, config.masking) as platforms,
+            platforms_started(clock, config.masking, config.whatsapp.templates) as platforms,
         ):
             settings = Settings.model_validate(
                 {
@@ -137,7 +138,8 @@ def _variables(values: dict[str, str]) -> Iterator[None]:
 
 def _play_feed(stage: Stage) -> None:
     stage.console.print(Rule("[bold]The feed: a morning of social traffic, sent as signed webhooks[/bold]"))
-    send_items(stage, build_feed(stage.clock.now()), stage.clock.now())
+    start = stage.clock.now()
+    send_items(stage, [*build_feed(start), *more_items(start)], start)  # then WhatsApp, Threads, Bluesky
 
 
 def _summary(stage: Stage, started: datetime) -> None:
@@ -172,6 +174,7 @@ def _summary(stage: Stage, started: datetime) -> None:
         f"(Facebook, Instagram, Messenger); through the generic receiver {len(platforms.generic.received)}"
         + (statements if on_x or on_page else "")
         + f"; App Store developer responses {len(platforms.appstore.responses)}"
+        + "".join(f"; on {name} {count}" for name, count in platforms.more.counts().items())
     )
     config = runtime.config
     alerts = {
@@ -232,7 +235,9 @@ def run_demo(
         console.print(
             f"[bold]socialdesk demo[/bold]: SQLite, the Slack stand-in at {standin.url}, the app at "
             f"{base_url}; replies go to local X ({platforms.x.url}), Graph ({platforms.graph.url}), "
-            f"generic ({platforms.generic.url}) and App Store Connect ({platforms.appstore.url}) stand-ins"
+            f"generic ({platforms.generic.url}), App Store Connect ({platforms.appstore.url}), Threads "
+            f"({platforms.more.threads.url}) and Bluesky ({platforms.more.bluesky.url}) stand-ins; WhatsApp "
+            "answers on the Graph host"
         )
         started = clock.now()
         _play_feed(stage)

@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 from socialdesk.cli import cli
 from socialdesk.demo import runner
 from socialdesk.demo.changes import PNG_SIGNATURE
+from socialdesk.demo.feed_more import BRAND_THREADS_POST_ID, THREADS_REPLY_ID, WHATSAPP_MESSAGE_ID
 from socialdesk.demo.steps import Stage, run_line
 from socialdesk.domain.crisis_models import (
     Crisis,
@@ -197,6 +198,54 @@ def _feed_shown(out: str) -> None:
     assert "echo of our own message" in out
 
 
+def test_the_tour_answers_on_whatsapp_threads_and_bluesky(tour: Tour) -> None:
+    out, more = tour.out, tour.stage.platforms.more
+    flat = re.sub(r"\s+", " ", out)
+    # The feed: a signed WhatsApp and a signed Threads webhook accepted, the Bluesky mention polled.
+    assert re.search(r"WhatsApp: a customer's chat message \(Cloud API webhook\)\s+200 accepted", out)
+    assert re.search(r"Threads: a question under our post \(Threads webhook\)\s+200 accepted", out)
+    assert re.search(r"Bluesky: a mention \(polled from the Bluesky stand-in\)\s+polled", out)
+    assert more.bluesky.calls("app.bsky.notification.listNotifications"), "the plugin's poller asked"
+    # Each is a case card with its author and text, in the team its routing picks.
+    assert "#15 · P4 · WhatsApp question" in out and "Ana Ruiz @•••0461" in out  # the number masked
+    assert "447700900461" not in out
+    assert "#16 · P4 · Threads question" in out and "@tom.bakes" in out
+    assert "#17 · P3 · Bluesky complaint" in out and "Jamie Fernandes @jamie-fernandes.bsky.social" in out
+    assert "WhatsApp's 24-hour window is open until" in out  # the reply form says so before typing
+    assert "Preview (" in out and " / 300 characters)" in out  # Bluesky's limit in its form
+    # The reply reached each platform, once, where the platform threads it.
+    [chat] = more.whatsapp.sent
+    assert (chat.to, chat.type, chat.context) == ("447700900461", "text", WHATSAPP_MESSAGE_ID)
+    text = chat.body["text"]["body"]
+    assert text.startswith("Hi Ana, you can change it") and text.endswith("^MA")
+    [threads_reply] = more.threads.published()
+    assert threads_reply.replied_to == THREADS_REPLY_ID and threads_reply.root_id == BRAND_THREADS_POST_ID
+    assert threads_reply.text.startswith("Hi Tom, yes") and threads_reply.text.endswith("^SA")
+    [mention] = more.bluesky.notifications
+    [post] = more.bluesky.posted
+    ref = {"uri": mention["uri"], "cid": mention["cid"]}
+    assert post["record"]["reply"] == {"root": ref, "parent": ref}
+    assert post["record"]["text"].startswith("Hi Jamie, sorry about that!")
+    for platform, how in (
+        ("WhatsApp", "message in their chat"),
+        ("Threads", "public reply from @acme"),
+        ("Bluesky", "reply from @acme.bsky.social in the thread"),
+    ):
+        assert f"What the customer saw on {platform} · {how}" in out, platform
+    assert "; on WhatsApp 1; on Threads 1; on Bluesky 1" in flat
+    engine = create_engine(f"sqlite:///{tour.database}")
+    try:
+        with Session(engine) as session:
+            cases = [session.get(Case, n) for n in (15, 16, 17)]
+    finally:
+        engine.dispose()
+    assert [(c.platform, c.team, c.reply_count) for c in cases if c is not None] == [
+        ("whatsapp", "support", 1),
+        ("threads", "support", 1),
+        ("bluesky", "billing", 1),
+    ]
+
+
 def test_demo_reads_commands_from_stdin_when_not_a_terminal(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         cli, ["demo", "--db", str(tmp_path / "demo.db")], input="/social queue\nquit\n"
@@ -297,10 +346,10 @@ def test_the_tour_plays_a_crisis_from_the_spike_to_the_review(tour: Tour) -> Non
     assert "You approved statement #1 as comms_lead. Still waiting for legal." in act
     _statements_published_once(stage, tour.database)
     # The crisis reply comes first in maria's reply form for the new case in the war room.
-    form = act[act.index("› click 55 reply") :]
+    form = act[act.index("› click 58 reply") :]
     assert form.index("Crisis: Login failures in EU  (crisis-1)") < form.index("(outage-ack)")
     assert "replied 🌐 publicly (canned reply crisis-1)" in act
-    [case_card] = [m for m in room if _block_ids(m, "case:55:")]
+    [case_card] = [m for m in room if _block_ids(m, "case:58:")]
     assert case_card.replies, "the reply is logged in the card's thread, in the war room"
     # The update reminder, once, before the update was due; then the update, the end and the review.
     reminders = [m for m in room if "⏰" in m.text]

@@ -211,10 +211,14 @@ def test_each_feed_item_is_made_known_to_its_platform() -> None:
 
 def test_the_demo_settings_point_every_connector_at_a_stand_in() -> None:
     platforms = DemoPlatforms(ManualClock(NOW))
-    with platforms.x, platforms.graph, platforms.generic:
+    more = platforms.more
+    with platforms.x, platforms.graph, platforms.generic, more.threads, more.bluesky:
         settings = Settings.model_validate({"SLACK_BOT_TOKEN": "x", **platforms.settings()})
         assert settings.x_api_url == platforms.x.base_url
-        assert settings.meta_graph_url == platforms.graph.base_url
+        assert settings.meta_graph_url == platforms.graph.base_url  # WhatsApp's too: one Graph host
+        assert settings.whatsapp_phone_number_id == more.whatsapp.phone_number_id
+        assert settings.threads_api_url == more.threads.base_url
+        assert settings.bluesky_service_url == more.bluesky.url
         assert settings.generic_reply_url == platforms.generic.reply_url
         assert settings.webhook_secret is not None
         assert settings.webhook_secret.get_secret_value() == platforms.generic.secret
