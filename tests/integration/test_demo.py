@@ -1,8 +1,9 @@
 """`socialdesk demo --script` end to end: every platform's card in the right channel, a follow-up in a
 thread, masked personal data, then the tour works the queue (claim, a canned public reply through the
 reply form, private replies, an escalation, an assignment, a resolve, a brand-voice refusal, a claim
-race, a one-star App Store review polled and answered) with the replies reaching the local X, Graph,
-generic-receiver and App Store Connect stand-ins; then it fast-forwards
+race, a one-star App Store review polled and answered, a WhatsApp chat, a Threads reply and a polled
+Bluesky mention answered) with the replies reaching the local X, Graph (WhatsApp's too),
+generic-receiver, App Store Connect, Threads and Bluesky stand-ins; then it fast-forwards
 the simulated clock through the SLA levels (at-risk nudges, one grouped breach alert, a snooze, the page
 naming the duty lead) to the next morning's digest, whose chart PNG lands in the digest's thread on the
 Slack stand-in and in a folder for a person to open; then a crisis: a spike of complaints, the early
