@@ -188,6 +188,7 @@ class Runtime:
             self.inbox_writer.close()
         if self.plugin_http is not None:
             self.plugin_http.close()
+        self.outbox.close()
         if self.crisis is not None and self.crisis.posters is not None:
             self.crisis.posters.close()
         self.engine.dispose()

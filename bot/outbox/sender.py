@@ -127,6 +127,10 @@ class OutboxSender:
         """Something was queued (and committed): the worker's next pass starts now, not at its next poll."""
         self.woken.set()
 
+    def close(self) -> None:
+        """Release the API's kept-alive connections (the runtime's shutdown)."""
+        self._api.close()
+
     def drain(self, *, limit: int = 500, between_sends: Callable[[], None] = lambda: None) -> SendReport:
         """Send what is due now, at most one call per channel per interval; returns when to come back."""
         with self._lock:

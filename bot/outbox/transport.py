@@ -1,6 +1,6 @@
 """What the outbox needs from the chat platform's Web API, as a protocol: the sender makes every call
-through it, so `socialdesk.outbox` never imports slack_sdk. The Slack implementation, over a WebClient
-and the channel directory, is `socialdesk.slack.transport.outbox_api.SlackCalls`.
+through it, so `socialdesk.outbox` never imports slack_sdk. The Slack implementation, over kept-alive
+connections and the channel directory, is `socialdesk.slack.transport.outbox_api.SlackCalls`.
 """
 
 from __future__ import annotations
@@ -48,4 +48,8 @@ class ChatApi(Protocol):
 
     def forget(self, channel: str) -> None:
         """Drop a remembered channel id (the channel is gone)."""
+        ...
+
+    def close(self) -> None:
+        """Release kept-alive connections (at shutdown)."""
         ...

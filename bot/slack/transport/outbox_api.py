@@ -1,18 +1,21 @@
-"""The outbox's `ChatApi` over Slack's WebClient and the channel directory: the one place the outbox's
-calls meet slack_sdk, turning its SlackApiError into the outbox's `CallError`."""
+"""The outbox's `ChatApi` over Slack's Web API and the channel directory: the one place the outbox's
+calls meet Slack. Its calls go over kept-alive connections (`SlackWebApi`: slack_sdk's WebClient opens a
+connection per call), made from the WebClient's own token, URL, timeout and proxy; the channel
+directory's rare lookups stay on the WebClient, whose SlackApiError becomes the outbox's `CallError`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import json
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web import SlackResponse
 
 from socialdesk.outbox.transport import CallError
 from socialdesk.slack.transport.channels import ChannelDirectory
+from socialdesk.slack.transport.web_api import SlackWebApi
 
 
 @contextmanager
@@ -25,42 +28,43 @@ def _answered() -> Iterator[None]:
         raise CallError(error, status=status, headers=dict(exc.response.headers or {})) from exc
 
 
-def _data(response: SlackResponse) -> dict[str, Any]:
-    return dict(response.data) if isinstance(response.data, dict) else {}
-
-
 class SlackCalls:
-    """Implements `socialdesk.outbox.transport.ChatApi`."""
+    """Implements `socialdesk.outbox.transport.ChatApi`. `web` defaults to kept-alive connections with the
+    WebClient's settings; each call takes the WebClient's timeout as it is then (it can be changed while
+    running, as on a WebClient); `close()` closes the connections."""
 
-    def __init__(self, client: WebClient, channels: ChannelDirectory) -> None:
+    def __init__(
+        self, client: WebClient, channels: ChannelDirectory, *, web: SlackWebApi | None = None
+    ) -> None:
         self._client = client
+        self._web = web or SlackWebApi.from_web_client(client)
         self._channels = channels
 
-    def _run(self, call: Callable[[], SlackResponse]) -> dict[str, Any]:
-        with _answered():
-            return _data(call())
+    @property
+    def _timeout(self) -> float:
+        return float(self._client.timeout)
 
     def call(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
-        return self._run(lambda: self._client.api_call(method, json=args))
+        return self._web.call(method, args, timeout=self._timeout)
 
     def history(self, channel_id: str, *, oldest: str, cursor: str | None) -> dict[str, Any]:
-        return self._run(
-            lambda: self._client.conversations_history(
-                channel=channel_id, oldest=oldest, limit=200, include_all_metadata=True, cursor=cursor
-            )
-        )
+        args = {
+            "channel": channel_id,
+            "oldest": oldest,
+            "limit": 200,
+            "include_all_metadata": True,
+            "cursor": cursor,
+        }
+        return self._web.form("conversations.history", args, timeout=self._timeout)
 
     def upload_url(self, *, filename: str, length: int, alt_txt: str) -> dict[str, Any]:
-        return self._run(
-            lambda: self._client.files_getUploadURLExternal(filename=filename, length=length, alt_txt=alt_txt)
-        )
+        args = {"filename": filename, "length": length, "alt_txt": alt_txt}
+        return self._web.form("files.getUploadURLExternal", args, timeout=self._timeout)
 
     def complete_upload(self, *, file_id: str, title: str, channel_id: str, thread_ts: str) -> dict[str, Any]:
-        return self._run(
-            lambda: self._client.files_completeUploadExternal(
-                files=[{"id": file_id, "title": title}], channel_id=channel_id, thread_ts=thread_ts
-            )
-        )
+        files = json.dumps([{"id": file_id, "title": title}])
+        args = {"files": files, "channel_id": channel_id, "thread_ts": thread_ts}
+        return self._web.form("files.completeUploadExternal", args, timeout=self._timeout)
 
     def resolve(self, channel: str) -> str:
         with _answered():
@@ -72,3 +76,6 @@ class SlackCalls:
 
     def forget(self, channel: str) -> None:
         self._channels.forget(channel)
+
+    def close(self) -> None:
+        self._web.close()
