@@ -29,6 +29,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from socialdesk.jobs import Job
+from socialdesk.store import sql_census
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ def trigger_for(job: Job, timezone: str | tzinfo) -> BaseTrigger:
 def gated(job: Job, is_leader: Callable[[], bool]) -> Callable[[], object]:
     """What the scheduler calls: `job.func`. For a leader-only job, it runs only while leading."""
     if not job.leader_only:
-        return job.func
+        return sql_census.tagged(f"job:{job.id}", job.func)
 
     def leader_only() -> object:
         if not is_leader():
@@ -59,7 +60,7 @@ def gated(job: Job, is_leader: Callable[[], bool]) -> Callable[[], object]:
         return job.func()
 
     leader_only.__name__ = f"leader_only[{job.id}]"
-    return leader_only
+    return sql_census.tagged(f"job:{job.id}", leader_only)
 
 
 def build_scheduler(

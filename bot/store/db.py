@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlmodel import Session
 
+from socialdesk.store import sql_census
 from socialdesk.store.write_gate import WriteGate, gate_key, release_after
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,12 @@ def is_sqlite(url: str) -> bool:
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    engine = _make_engine(url, pool_size=pool_size)
+    sql_census.watch(engine)  # opt-in statement counts (SOCIALDESK_SQL_CENSUS); nothing when unset
+    return engine
+
+
+def _make_engine(url: str, *, pool_size: int) -> Engine:
     if is_sqlite(url):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
