@@ -38,7 +38,8 @@ def test_one_wait_through_the_night_to_a_monday_morning(
     )
     out = capsys.readouterr().out
     assert code == 0, out[-3000:]
-    assert "It is Sun 29 Nov 10:00 (Europe/London)." in out
+    # The feed's last items (the WhatsApp, Threads and Bluesky messages) come at 10:02.
+    assert "It is Sun 29 Nov 10:02 (Europe/London)." in out
     # Nobody answered anything: the night's scans alert each level as it comes due (each case goes
     # amber before red before the page, so the first of each level comes in that order too).
     levels = ["at risk (nudged", "breached (one grouped", "(duty lead paged)", "Mon 30 Nov 08:00 ──"]
