@@ -4,10 +4,11 @@ every top-level post carries in its message metadata."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Engine, update
-from sqlmodel import col
+from sqlalchemy import Engine, not_, or_, update
+from sqlmodel import col, select
 
 from socialdesk.domain.enums import OutboxStatus
 from socialdesk.domain.models import OutboxMessage
@@ -58,15 +59,41 @@ def needs_lookup(attempts: int, last_error: str | None, token: str) -> bool:
     return bool(attempts) and error.startswith(("network", "http_5"))
 
 
-def mark_in_flight(engine: Engine, item: OutboxMessage, token: str) -> None:
-    """Record, committed, that `item` is about to be posted, unless its last error already makes a retry
-    look first. One short transaction of its own, before the row is claimed for the send."""
-    if item.method != "chat.postMessage" or (item.last_error or "").startswith(_LOOKUP_ERRORS):
+# Top-level posts marked in flight in one transaction: the rows about to go in this pass, so a card costs
+# one write transaction (its sent-mark) plus a share of this one. After a crash, each marked row that was
+# not yet sent costs one conversations.history look before it is posted: this bounds that cost.
+IN_FLIGHT_BATCH = 16
+
+
+def wants_in_flight(item: OutboxMessage, token: str) -> bool:
+    """Whether `item` must be marked before its call: a post whose last error does not already make a
+    retry look first (another sender's marker among them: it is never overwritten)."""
+    return item.method == "chat.postMessage" and not (item.last_error or "").startswith(_LOOKUP_ERRORS)
+
+
+def mark_in_flight(engine: Engine, items: Sequence[OutboxMessage], token: str, *, skip_locked: bool) -> None:
+    """Record, committed, that `items` are about to be posted, in one short transaction of its own before
+    any of them is claimed for its send. A row whose marker or lookup error was written meanwhile (by
+    another sender) keeps it; so does, on PostgreSQL (`skip_locked`), a row another sender holds."""
+    wanted = {item.id: item for item in items if item.id is not None and wants_in_flight(item, token)}
+    if not wanted:
         return
-    with engine.begin() as conn:
-        conn.execute(
-            update(OutboxMessage)
-            .where(col(OutboxMessage.id) == item.id, col(OutboxMessage.status) == OutboxStatus.PENDING)
-            .values(last_error=token)
+    last_error = col(OutboxMessage.last_error)
+    chosen = select(OutboxMessage.id).where(col(OutboxMessage.id).in_(wanted))
+    if skip_locked:
+        chosen = chosen.with_for_update(skip_locked=True)
+    stmt = (
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id).in_(chosen.scalar_subquery()),
+            col(OutboxMessage.status) == OutboxStatus.PENDING,
+            or_(last_error.is_(None), not_(or_(*(last_error.startswith(p) for p in _LOOKUP_ERRORS)))),
         )
-    item.last_error = token
+        .values(last_error=token)
+        .returning(col(OutboxMessage.id))
+    )
+    with engine.begin() as conn:
+        marked = conn.execute(stmt).scalars().all()
+    for row_id in marked:
+        if row_id is not None:
+            wanted[row_id].last_error = token

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from socialdesk.clock import Clock, as_utc
@@ -33,7 +33,14 @@ from socialdesk.failpoints import failpoint
 from socialdesk.metrics import Metrics
 from socialdesk.outbox.claim import Claim, claim_row, claims_rows, writing
 from socialdesk.outbox.health import Outcome, SlackHealth
-from socialdesk.outbox.history import find_posted, mark_in_flight, needs_lookup, sender_token
+from socialdesk.outbox.history import (
+    IN_FLIGHT_BATCH,
+    find_posted,
+    mark_in_flight,
+    needs_lookup,
+    sender_token,
+    wants_in_flight,
+)
 from socialdesk.outbox.render import render_call
 from socialdesk.outbox.renderers import RenderTable
 from socialdesk.outbox.transport import CallError, ChatApi
@@ -160,7 +167,7 @@ class OutboxSender:
         taken: set[str] = set()  # channels that had their turn, or are blocked, in this pass
         # Per channel, the earliest time its first still-pending row may go; gives `next_due`.
         channel_ready: dict[str, datetime] = {}
-        for item in self._pages(limit, report):
+        for item, ahead in self._pages(limit, report):
             key = self._channel_key(item.channel)
             due_at = as_utc(item.next_attempt_at)
             if key in taken:
@@ -179,9 +186,14 @@ class OutboxSender:
                 report.waiting += 1
                 continue
             between_sends()
-            mark_in_flight(self._writer, item, self._token)  # a crash mid-call is then looked up
+            if wants_in_flight(item, self._token):
+                # Committed before the call, so a crash mid-call is looked up, never posted again; with
+                # the posts due after it in this pass, in one transaction.
+                batch = [item, *self._going_next(ahead, key, now, taken)]
+                mark_in_flight(self._writer, batch, self._token, skip_locked=self._claims)
+            unmarked = wants_in_flight(item, self._token)  # held or marked by another sender meanwhile
             with self._claim(item, now) as claim:
-                if claim is None:
+                if claim is None or unmarked:
                     # Another sender holds this row or has just sent or failed it: the channel's later
                     # rows wait for it, so the channel keeps its order; look again shortly.
                     taken.add(key)
@@ -205,17 +217,43 @@ class OutboxSender:
             report.next_due = now  # rows were left unread this pass: come straight back for them
         return report
 
-    def _pages(self, limit: int, report: SendReport) -> Iterator[OutboxMessage]:
+    def _pages(self, limit: int, report: SendReport) -> Iterator[tuple[OutboxMessage, list[OutboxMessage]]]:
         """Pending rows in id order, page after page, so one blocked channel's backlog (a 429, a
-        flood) cannot hide other channels' rows behind a full first page. At most MAX_PAGES a pass."""
+        flood) cannot hide other channels' rows behind a full first page. At most MAX_PAGES a pass.
+        Each row comes with the rest of its page (the rows that may go after it in this pass)."""
         after = 0
         for _ in range(MAX_PAGES):
             rows = self._due(limit, after)
-            yield from rows
+            for index, row in enumerate(rows):
+                yield row, rows[index + 1 : index + IN_FLIGHT_BATCH * 4]
             if len(rows) < limit or rows[-1].id is None:
                 return
             after = rows[-1].id
         report.more = True
+
+    def _going_next(
+        self, ahead: list[OutboxMessage], key: str, now: datetime, taken: set[str]
+    ) -> list[OutboxMessage]:
+        """Of the rows after one about to be posted, the top-level posts likely to go in this same pass
+        (due, their channel not blocked; one per channel while pacing allows one call per pass), to be
+        marked in flight with it. A guess: a row marked that does not go keeps the marker, which costs a
+        lookup only if this sender dies before sending it."""
+        chosen: list[OutboxMessage] = []
+        used = {key}
+        for row in ahead:
+            if len(chosen) >= IN_FLIGHT_BATCH - 1:
+                break
+            if not wants_in_flight(row, self._token) or row.needs_case_ts or row.payload.get("after"):
+                continue  # thread replies and updates: never looked up, so never marked ahead
+            row_key = self._channel_key(row.channel)
+            free_at = self._channel_free_at.get(row_key, now)
+            if as_utc(row.next_attempt_at) > now or free_at > now or row_key in taken:
+                continue
+            if self._interval and row_key in used:
+                continue
+            used.add(row_key)
+            chosen.append(row)
+        return chosen
 
     def _claim(self, item: OutboxMessage, now: datetime) -> contextlib.AbstractContextManager[Claim | None]:
         saves_progress = self.renderers.delivers(item)
@@ -254,7 +292,7 @@ class OutboxSender:
     ) -> datetime | None:
         """Make the call; returns when to try again if it failed and should be retried."""
         try:
-            data, channel_id = self._call(item, now)
+            data, channel_id = self._call(item, now, claim)
         except CallError as exc:
             self.health.record(_outcome(exc), now)
             if exc.error in ALREADY_DONE.get(item.method, frozenset()):
@@ -278,14 +316,21 @@ class OutboxSender:
             return None
         return self._mark_failed(item, failure, now, report, claim)
 
-    def _call(self, item: OutboxMessage, now: datetime) -> tuple[dict[str, Any], str]:
+    def _render(self, item: OutboxMessage, now: datetime, claim: Claim) -> dict[str, Any]:
+        """The call's arguments, drawn once per send: in the claim's transaction where one holds the row
+        (PostgreSQL), so the send reads and writes in one transaction."""
+        if claim.session is not None:
+            return render_call(self.renderers, claim.session, item, now=now)
+        with Session(self._engine) as session:
+            return render_call(self.renderers, session, item, now=now)
+
+    def _call(self, item: OutboxMessage, now: datetime, claim: Claim) -> tuple[dict[str, Any], str]:
         """Draw the row through its kind and make the call; Slack's answer and the channel id."""
         kind = item.payload.get("render")
         deliver = self.renderers.lookup(str(kind)).deliver if kind is not None else None
         if deliver is not None:
             return deliver.send(item, now)  # its own calls, resumable (an upload: upload.py)
-        with Session(self._engine) as session:
-            call = render_call(self.renderers, session, item, now=now)
+        call = self._render(item, now, claim)
         channel_id = self._api.resolve(call.pop("channel"))
         found = self._posted_before(item, call, channel_id)
         if found is not None:
@@ -335,25 +380,28 @@ class OutboxSender:
     def _mark_sent(
         self, item: OutboxMessage, data: dict[str, Any], channel_id: str, now: datetime, claim: Claim
     ) -> None:
+        """One transaction (the claim's on PostgreSQL), updates only: nothing is read back."""
         ts = data.get("ts")
         with self._writing(claim) as session:
-            row = session.get(OutboxMessage, item.id)
-            assert row is not None
-            row.status = OutboxStatus.SENT
-            row.attempts += 1
-            row.sent_at = now
-            row.result_ts = ts
-            row.last_error = None
-            session.add(row)
+            session.connection().execute(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == item.id)
+                .values(
+                    status=OutboxStatus.SENT,
+                    attempts=col(OutboxMessage.attempts) + 1,
+                    sent_at=now,
+                    result_ts=ts,
+                    last_error=None,
+                )
+            )
             if item.method == "chat.postMessage" and ts:
                 self._remember_ts(session, item, ts, data.get("channel") or channel_id)
 
     def _remember_ts(self, session: Session, item: OutboxMessage, ts: str, channel_id: str) -> None:
         if item.mention_id is not None:
-            mention = session.get(Mention, item.mention_id)
-            if mention is not None:
-                mention.slack_ts = ts
-                session.add(mention)
+            session.connection().execute(
+                update(Mention).where(col(Mention.id) == item.mention_id).values(slack_ts=ts)
+            )
         else:
             kind = item.payload.get("render")
             posted = self.renderers.lookup(str(kind)).posted if kind is not None else None

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlmodel import Session, col
 
 from socialdesk.clock import as_utc
 from socialdesk.domain.case_view import CaseView
@@ -44,11 +45,12 @@ def case_card_renderer(decorate: DecorateCard = _undecorated) -> Renderer:
 
 
 def card_posted(session: Session, item: OutboxMessage, ts: str, channel_id: str) -> None:
-    """A posted card's ts and channel go on its case: updates and thread lines point at them."""
-    case = session.get(Case, item.case_id) if item.case_id is not None else None
-    if case is not None:
-        case.slack_ts, case.slack_channel = ts, channel_id
-        session.add(case)
+    """A posted card's ts and channel go on its case: updates and thread lines point at them. An update
+    without a read: the row was read to draw the card, and only these two fields change."""
+    if item.case_id is not None:
+        session.connection().execute(
+            update(Case).where(col(Case.id) == item.case_id).values(slack_ts=ts, slack_channel=channel_id)
+        )
 
 
 def render_followup_call(session: Session, item: OutboxMessage, now: datetime) -> dict[str, Any]:
