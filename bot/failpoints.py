@@ -9,7 +9,8 @@ customer sees went out twice.
 
 The names (each is one call in the code it names):
 - `webhook.after_inbox_commit` (bot/web/webhooks.py): the inbox row is committed, the 200 is not sent.
-- `ingest.before_commit` / `ingest.after_commit` (bot/ingest/pipeline.py): one inbox item's case work.
+- `ingest.before_commit` / `ingest.after_commit` (bot/ingest/pipeline.py): a batch of inbox items' case
+  work; `ingest.mid_batch`: before each item of a batch but the first (some of its work done, none committed).
 - `outbox.before_slack_call` / `outbox.after_slack_call` (bot/outbox/sender.py): Slack took the post
   but its answer is not recorded (the lost-answer case).
 - `reply.before_platform_call` / `reply.after_platform_call` (bot/casework/replies.py).

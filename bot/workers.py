@@ -39,6 +39,14 @@ class WakeableLoop:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive() and not self._stop.is_set()
+
     def wake(self) -> None:
         self._wake.set()
 

@@ -2,12 +2,13 @@
 the war room instead of the team channel, and held to the playbook's tighter SLA targets (counted
 around the clock: a crisis does not keep office hours).
 
-Called by ingest for every new case, inside its transaction; one indexed read of the running crises.
+Called by ingest for every new case, inside its transaction; one indexed read of the running crises
+per transaction (a batch of inbox rows shares it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
@@ -27,10 +28,14 @@ class CrisisIntake:
         self._playbooks = playbooks
         self._at_risk_fraction = at_risk_fraction
 
-    def matching_crisis(self, session: Session, mention: Mention) -> tuple[Crisis, Playbook, str] | None:
-        """The running crisis whose topic the mention is about (the oldest if several), and the word."""
+    def matching_crisis(
+        self, session: Session, mention: Mention, *, running: Sequence[Crisis] | None = None
+    ) -> tuple[Crisis, Playbook, str] | None:
+        """The running crisis whose topic the mention is about (the oldest if several), and the word.
+        `running`: the running crises as the caller read them already (ingest reads them once for a
+        batch of rows in one transaction); None: read now."""
         library = self._playbooks()
-        for crisis in crisis_repo.active(session):
+        for crisis in crisis_repo.active(session) if running is None else running:
             playbook = library.get(crisis.playbook_id)
             if playbook is None or not watches(playbook.detection, mention.platform):
                 continue
@@ -39,9 +44,11 @@ class CrisisIntake:
                 return crisis, playbook, word
         return None
 
-    def tag(self, session: Session, case: Case, mention: Mention) -> str | None:
+    def tag(
+        self, session: Session, case: Case, mention: Mention, *, running: Sequence[Crisis] | None = None
+    ) -> str | None:
         """Tag a new case (not yet flushed) with the matching crisis; returns the word that matched."""
-        found = self.matching_crisis(session, mention)
+        found = self.matching_crisis(session, mention, running=running)
         if found is None:
             return None
         crisis, playbook, word = found

@@ -28,14 +28,14 @@ class FloodGate:
         self._flood = flood
 
     def load(self, session: Session, channel: str, *, now: datetime) -> ChannelLoad:
-        return ChannelLoad(
-            cards_last_minute=rollup_repo.cards_since(
-                session, channel, now - timedelta(minutes=1), cap=self._flood.cards_per_minute
-            ),
-            pending=rollup_repo.pending_in(
-                session, rollup_repo.channel_aliases(session, channel), cap=SLACK_POSTS_PER_MINUTE
-            ),
+        cards, pending = rollup_repo.channel_load(
+            session,
+            channel,
+            since=now - timedelta(minutes=1),
+            cards_cap=self._flood.cards_per_minute,
+            pending_cap=SLACK_POSTS_PER_MINUTE,
         )
+        return ChannelLoad(cards_last_minute=cards, pending=pending)
 
     def roll_up(self, session: Session, case: Case, channel: str, *, now: datetime) -> bool:
         """Put a just-opened case into a roll-up if the channel is flooded; False: it gets its card."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func
+from sqlalchemy import Table, func, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -23,16 +23,15 @@ _ROLLUP = cast(Table, Rollup.__table__)  # type: ignore[attr-defined]  # SQLMode
 # --- the counts behind the rule (bounded: they stop at `cap`) -----------------------------------
 
 
-def channel_aliases(session: Session, channel: str) -> list[str]:
-    """The names outbox rows use for one channel: the config's `#name` and, once learned, its id (thread
-    posts and updates name a posted card's channel by id)."""
-    found = session.get(SlackChannel, channel.lstrip("#"))
-    return [channel, found.channel_id] if found is not None else [channel]
+def channel_load(
+    session: Session, channel: str, *, since: datetime, cards_cap: int, pending_cap: int
+) -> tuple[int, int]:
+    """For `channel`: card posts queued since `since` (sent or not, at most `cards_cap`), and calls still
+    waiting in it (at most `pending_cap`). One statement: the rule asks for every new P3/P4 case.
 
-
-def cards_since(session: Session, channel: str, since: datetime, *, cap: int) -> int:
-    """Card posts queued for `channel` since `since` (sent or not), counting at most `cap`."""
-    inner = (
+    Waiting calls name the channel either as the config's `#name` or, for thread posts and updates of a
+    posted card, by the id Slack gave it (learned into `slack_channel`)."""
+    cards = (
         select(OutboxMessage.id)
         .where(
             OutboxMessage.channel == channel,
@@ -40,21 +39,28 @@ def cards_since(session: Session, channel: str, since: datetime, *, cap: int) ->
             OutboxMessage.method == "chat.postMessage",
             col(OutboxMessage.dedupe_key).startswith("card:"),
         )
-        .limit(cap)
+        .limit(cards_cap)
         .subquery()
     )
-    return int(session.exec(select(func.count()).select_from(inner)).one())
-
-
-def pending_in(session: Session, channels: list[str], *, cap: int) -> int:
-    """Calls still waiting in these channel names, counting at most `cap`."""
-    inner = (
+    learned_id = (
+        select(SlackChannel.channel_id).where(SlackChannel.name == channel.lstrip("#")).scalar_subquery()
+    )
+    pending = (
         select(OutboxMessage.id)
-        .where(col(OutboxMessage.channel).in_(channels), OutboxMessage.status == OutboxStatus.PENDING)
-        .limit(cap)
+        .where(
+            or_(col(OutboxMessage.channel) == channel, col(OutboxMessage.channel) == learned_id),
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+        .limit(pending_cap)
         .subquery()
     )
-    return int(session.exec(select(func.count()).select_from(inner)).one())
+    cards_n, pending_n = session.exec(
+        select(
+            select(func.count()).select_from(cards).scalar_subquery(),
+            select(func.count()).select_from(pending).scalar_subquery(),
+        )
+    ).one()
+    return int(cards_n), int(pending_n)
 
 
 # --- joining ------------------------------------------------------------------------------------

@@ -99,12 +99,15 @@ def reject(
     )
 
 
-def pending_ids(session: Session, *, limit: int, for_update: bool) -> list[int]:
-    """Ids of the oldest pending (or failed, to retry) items; each is locked when it is processed."""
+def pending_ids(session: Session, *, limit: int, for_update: bool, after: int = 0) -> list[int]:
+    """Ids of the oldest pending (or failed, to retry) items above `after`; each is locked when it is
+    processed. A pass over the inbox moves `after` on, so it takes each row at most once: a row that
+    fails waits for the next pass instead of being retried on the spot."""
     stmt = (
         select(InboxItem.id)
         .where(InboxItem.status.in_([InboxStatus.PENDING, InboxStatus.FAILED]))  # type: ignore[attr-defined]
         .where(InboxItem.attempts < MAX_ATTEMPTS)
+        .where(col(InboxItem.id) > after)
         .order_by(InboxItem.id)  # type: ignore[arg-type]
         .limit(limit)
     )

@@ -1,8 +1,17 @@
-"""Inbox -> normalize -> enrich -> open or join a case -> notify. One inbox item per transaction."""
+"""Inbox -> normalize -> enrich -> open or join a case -> notify.
+
+Several inbox rows per transaction (`rows_per_transaction`): each row is read and prepared (parsed,
+completed by its source, masked, triaged: the CPU-heavy part) before the write transaction begins, then
+the batch's rows are locked, worked and each marked done in one transaction, so a batch costs one commit
+and a few shared reads. A row whose work raises fails only itself: the batch is rolled back and its rows
+worked one per transaction, the failing one marked failed with its body kept. A crash anywhere before
+the commit leaves every row of the batch pending, and the next pass works them again from scratch:
+their case, card and counters come from the one commit that makes them."""
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -10,29 +19,31 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from socialdesk.casework.routing import RouteInput, route
 from socialdesk.clock import Clock
 from socialdesk.config import Config
 from socialdesk.crisis.intake import CrisisIntake
-from socialdesk.domain.enums import CaseStatus, Category, InboxStatus, Priority
-from socialdesk.domain.models import Case, InboxItem, Mention
+from socialdesk.domain.crisis_models import Crisis
+from socialdesk.domain.enums import CaseStatus, Category, InboxStatus, Platform, Priority
+from socialdesk.domain.models import Case, Mention
 from socialdesk.domain.notify import CaseNotifier
 from socialdesk.domain.ratings import valid_rating
 from socialdesk.domain.redact import mask
 from socialdesk.domain.sla import SlaPolicy, has_sla_clock
 from socialdesk.failpoints import failpoint
-from socialdesk.ingest import delivery, inbox
+from socialdesk.ingest import delivery, inbox, inbox_rows
 from socialdesk.ingest.by_source import InboxReader, SourceUnavailable
 from socialdesk.ingest.edits import apply_edit, unchanged
 from socialdesk.ingest.enrich import MentionEnricher, merge_enrichment
 from socialdesk.ingest.history import is_history
+from socialdesk.ingest.inbox_rows import InboxRow, Outcome
 from socialdesk.metrics import Metrics
 from socialdesk.plugins.kinds import MentionFacts
 from socialdesk.plugins.mentions import DeliveryFailure, MalformedPayload, NormalizedMention
 from socialdesk.plugins.payloads import BrandAccounts
-from socialdesk.store import cases_repo, events_repo
+from socialdesk.store import cases_repo, crisis_repo, events_repo
 from socialdesk.store.db import writer
 from socialdesk.surveys.answers import SurveyAnswers
 from socialdesk.triage.path import Assessment, Author, Triage
@@ -46,6 +57,11 @@ INCIDENT_WINDOW = timedelta(hours=1)
 MAX_DETAILS = 6
 MAX_DETAIL_LABEL = 40
 MAX_DETAIL_VALUE = 300
+# Inbox rows per write transaction. On SQLite the transaction holds the database's one write lock, which
+# webhook acceptance waits for (a few milliseconds of work per row): a small batch keeps that wait short.
+# PostgreSQL locks rows, not the database, and each commit is a WAL flush: larger batches pay there.
+ROWS_PER_TRANSACTION_SQLITE = 8
+ROWS_PER_TRANSACTION_POSTGRES = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +71,24 @@ class _Prepared:
     skipped: list[str]
     malformed: str | None = None
     failures: list[DeliveryFailure] = field(default_factory=list)  # replies the platform did not deliver
+
+
+@dataclass
+class _Txn:
+    """What the rows of one write transaction share."""
+
+    session: Session
+    # Mentions already stored under the batch's (platform, external id)s, read in one statement, and
+    # those the batch itself stores: a redelivery inside the batch is a duplicate like any other.
+    known: dict[tuple[Platform, str], Mention]
+    _running: list[Crisis] | None = None
+
+    def running_crises(self) -> list[Crisis]:
+        """The running crises, read once per transaction (no row of a batch declares or ends one; on
+        SQLite no other writer can while the batch holds the write lock)."""
+        if self._running is None:
+            self._running = crisis_repo.active(self.session)
+        return self._running
 
 
 @dataclass
@@ -69,6 +103,29 @@ class DrainReport:
     failed: int = 0
     survey_answers: int = 0  # bare scores stored on a surveyed case, opening nothing
     case_ids: list[int] = field(default_factory=list)
+    # Counter increments of work not committed yet: applied to the metrics once it is (a batch rolled
+    # back and worked again one by one must not count its rows twice).
+    mention_results: Counter[tuple[str, str]] = field(default_factory=Counter)  # (platform, result)
+    inbox_statuses: Counter[str] = field(default_factory=Counter)
+
+    def counted(self, platform: Platform, result: str) -> None:
+        self.mention_results[(platform.value, result)] += 1
+
+    def add(self, other: DrainReport) -> None:
+        """`other`'s committed work, added to this report."""
+        for name in (
+            "items",
+            "mentions",
+            "cases_opened",
+            "followups",
+            "duplicates",
+            "edits",
+            "ignored",
+            "failed",
+            "survey_answers",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.case_ids.extend(other.case_ids)
 
 
 class IngestPipeline:
@@ -122,113 +179,156 @@ class IngestPipeline:
 
         `between_items` runs before each item: the service uses it to give way to webhook traffic."""
         report = DrainReport()
+        after = 0  # each row once per pass: one that fails is tried again by the next pass, not now
         while max_items is None or report.items < max_items:
-            taken = self._process_batch(batch, report, between_items)
-            if taken == 0:
+            after = self._process_batch(batch, report, between_items, after)
+            if after == 0:
                 break
         if self.enrichers is not None:
             self.enrichers.flush_reports()  # an enricher switched off mid-transaction is reported now
         return report
 
-    def _process_batch(self, batch: int, report: DrainReport, between_items: Callable[[], None]) -> int:
+    @property
+    def rows_per_transaction(self) -> int:
+        return ROWS_PER_TRANSACTION_POSTGRES if self._for_update else ROWS_PER_TRANSACTION_SQLITE
+
+    def _process_batch(
+        self, batch: int, report: DrainReport, between_items: Callable[[], None], after: int
+    ) -> int:
+        """Work up to `batch` rows above id `after`; returns the last id taken (0: none was left)."""
         with Session(self._engine, expire_on_commit=False) as session:
-            ids = inbox.pending_ids(session, limit=batch, for_update=False)
-        for inbox_id in ids:
+            ids = inbox.pending_ids(session, limit=batch, for_update=False, after=after)
+        step = self.rows_per_transaction
+        for start in range(0, len(ids), step):
             between_items()
-            self._process_one(inbox_id, report)
-        return len(ids)
+            self._process_rows(ids[start : start + step], report)
+        return ids[-1] if ids else 0
 
-    def _process_one(self, inbox_id: int, report: DrainReport) -> None:
-        try:
-            prepared = self._prepare(inbox_id)
-            if prepared is None:
+    def _process_rows(self, ids: list[int], report: DrainReport) -> None:
+        """Prepare the rows of `ids`, then work them in one transaction; on an error, one by one."""
+        work: list[tuple[InboxRow, _Prepared]] = []
+        for row in inbox_rows.read_workable(self._engine, ids):  # gone or done already: not read
+            try:
+                work.append((row, self._prepare(row)))
+            except Exception as exc:  # keep the payload; a later drain retries it
+                self._failed(row.id, exc, report)
+        if len(work) > 1:
+            try:
+                self._commit(work, report)
                 return
-            with Session(self._writer, expire_on_commit=False) as session:
-                item = self._lock_pending(session, inbox_id)
-                if item is None:
-                    return  # another worker or replica took it
-                self._apply(session, item, prepared, report)
-                failpoint("ingest.before_commit")
-                session.commit()
-            failpoint("ingest.after_commit")
-            report.items += 1
-        except Exception as exc:  # keep the payload; a later drain retries it
-            log.exception("inbox item %s failed", inbox_id)
-            report.failed += 1
-            self._mark_failed(inbox_id, f"{type(exc).__name__}: {exc}")
+            except Exception:
+                log.warning(
+                    "a batch of %d inbox items failed; working them one by one", len(work), exc_info=True
+                )
+                work = [(row, self._fresh(row, prepared)) for row, prepared in work]
+        for one in work:
+            try:
+                self._commit([one], report)
+            except Exception as exc:
+                self._failed(one[0].id, exc, report)
 
-    def _prepare(self, inbox_id: int) -> _Prepared | None:
-        """The CPU-heavy part (parse, mask, sentiment, category), done before any lock is taken."""
-        with Session(self._engine) as session:
-            item = session.get(InboxItem, inbox_id)
-            if item is None or item.status not in (InboxStatus.PENDING, InboxStatus.FAILED):
-                return None
-            source, body = item.source, item.body
+    def _commit(self, work: list[tuple[InboxRow, _Prepared]], report: DrainReport) -> None:
+        """Work the rows in one transaction; `report` and the metrics learn of them once it committed."""
+        done = DrainReport()
+        with Session(self._writer, expire_on_commit=False) as session:
+            # Rows another worker or replica took meanwhile are not ours any more.
+            ours = inbox_rows.lock_workable(session, [row.id for row, _ in work], for_update=self._for_update)
+            work = [(row, prepared) for row, prepared in work if row.id in ours]
+            txn = _Txn(session, known=self._known_mentions(session, [p for _, p in work]))
+            outcomes: list[Outcome] = []
+            for n, (row, prepared) in enumerate(work):
+                if n:
+                    failpoint("ingest.mid_batch")
+                outcomes.append(self._apply(txn, row, prepared, done))
+            inbox_rows.finish(session, outcomes)
+            failpoint("ingest.before_commit")
+            session.commit()
+        failpoint("ingest.after_commit")
+        self._publish(done, report)
+
+    def _publish(self, done: DrainReport, report: DrainReport) -> None:
+        report.add(done)
+        for (platform, result), n in done.mention_results.items():
+            self._metrics.mentions.labels(platform=platform, result=result).inc(n)
+        for status, n in done.inbox_statuses.items():
+            self._metrics.inbox_processed.labels(status=status).inc(n)
+
+    def _known_mentions(
+        self, session: Session, prepared: list[_Prepared]
+    ) -> dict[tuple[Platform, str], Mention]:
+        keys = {(nm.platform, nm.external_id) for p in prepared for nm, _, _ in p.mentions}
+        if not keys:
+            return {}
+        return {(m.platform, m.external_id): m for m in cases_repo.mentions_by_external_ids(session, keys)}
+
+    def _failed(self, inbox_id: int, exc: Exception, report: DrainReport) -> None:
+        log.error("inbox item %s failed", inbox_id, exc_info=exc)
+        report.failed += 1
+        with self._writer.begin() as conn:
+            inbox_rows.mark_failed(conn, inbox_id, f"{type(exc).__name__}: {exc}")
+        self._metrics.inbox_processed.labels(status="failed").inc()
+
+    def _prepare(self, row: InboxRow) -> _Prepared:
+        """The CPU-heavy part (parse, complete, mask, sentiment, category), done before any lock is taken."""
         now = self._clock.now()
         try:
             if self.sources is None:
-                raise SourceUnavailable(f"no plugin registry reads rows of {source!r}; the body is kept")
-            result = self.sources.ingest(source, body.encode("utf-8"), self._brand, now=now)
+                raise SourceUnavailable(f"no plugin registry reads rows of {row.source!r}; the body is kept")
+            result = self.sources.ingest(row.source, row.body.encode("utf-8"), self._brand, now=now)
         except MalformedPayload as exc:
             return _Prepared(now=now, mentions=[], skipped=[], malformed=str(exc))
         return _Prepared(
             now=now,
-            mentions=[self._enriched(nm, inbox_id, now) for nm in result.mentions],
+            mentions=[self._enriched(nm, row.id, now) for nm in result.mentions],
             skipped=[s.reason for s in result.skipped],
             failures=list(result.failures),
         )
 
-    def _lock_pending(self, session: Session, inbox_id: int) -> InboxItem | None:
-        stmt = select(InboxItem).where(InboxItem.id == inbox_id)
-        if self._for_update:
-            stmt = stmt.with_for_update(skip_locked=True)
-        item = session.exec(stmt).first()
-        if item is None or item.status not in (InboxStatus.PENDING, InboxStatus.FAILED):
-            return None
-        return item
+    def _fresh(self, row: InboxRow, prepared: _Prepared) -> _Prepared:
+        """`prepared` with new Mention objects: those of a rolled-back transaction keep the ids and cases
+        it gave them. The source is not asked again (its `complete` may have called the platform)."""
+        mentions = [(nm, self._mention(nm, row.id, prepared.now, t), t) for nm, _, t in prepared.mentions]
+        return _Prepared(
+            now=prepared.now,
+            mentions=mentions,
+            skipped=prepared.skipped,
+            malformed=prepared.malformed,
+            failures=prepared.failures,
+        )
 
-    def _mark_failed(self, inbox_id: int, reason: str) -> None:
-        with Session(self._writer) as session:
-            item = session.get(InboxItem, inbox_id)
-            if item is not None:
-                item.status = InboxStatus.FAILED
-                item.attempts += 1
-                item.reason = reason[:2000]
-                session.add(item)
-                session.commit()
-        self._metrics.inbox_processed.labels(status="failed").inc()
-
-    def _apply(self, session: Session, item: InboxItem, prepared: _Prepared, report: DrainReport) -> None:
+    def _apply(self, txn: _Txn, row: InboxRow, prepared: _Prepared, report: DrainReport) -> Outcome:
         now = prepared.now
-        item.attempts += 1
-        item.processed_at = now
+        reason: str | None
         if prepared.malformed is not None:
-            item.status, item.reason = InboxStatus.REJECTED, prepared.malformed
+            status, reason = InboxStatus.REJECTED, prepared.malformed
         else:
-            delivery.record_failures(session, prepared.failures, notifier=self._notifier, now=now)
+            delivery.record_failures(txn.session, prepared.failures, notifier=self._notifier, now=now)
             for normalized, mention, triaged in prepared.mentions:
-                self._ingest_mention(session, normalized, mention, triaged, now, report)
+                self._ingest_mention(txn, row, normalized, mention, triaged, now, report)
             if prepared.mentions:
-                item.status = InboxStatus.PROCESSED
-                item.reason = "; ".join(prepared.skipped) or None
+                status, reason = InboxStatus.PROCESSED, "; ".join(prepared.skipped) or None
             else:
-                item.status = InboxStatus.IGNORED
-                item.reason = "; ".join(sorted(set(prepared.skipped))) or "no customer mention"
+                status = InboxStatus.IGNORED
+                reason = "; ".join(sorted(set(prepared.skipped))) or "no customer mention"
                 report.ignored += 1
-        session.add(item)
-        self._metrics.inbox_processed.labels(status=item.status.value).inc()
+        report.items += 1
+        report.inbox_statuses[status.value] += 1
+        return Outcome(inbox_id=row.id, status=status, reason=reason, processed_at=now)
 
     def _ingest_mention(
         self,
-        session: Session,
+        txn: _Txn,
+        row: InboxRow,
         nm: NormalizedMention,
         mention: Mention,
         triaged: Assessment,
         now: datetime,
         report: DrainReport,
     ) -> None:
+        session = txn.session
         report.mentions += 1
-        held = cases_repo.mention_by_external_id(session, nm.platform, nm.external_id)
+        key = (nm.platform, nm.external_id)
+        held = txn.known.get(key)
         if held is not None:
             # A new version of an item we hold (an edited review) updates its case; the same version
             # again, or an unedited redelivery, is a duplicate.
@@ -240,12 +340,13 @@ class IngestPipeline:
                 report.edits += 1
                 assert held.case_id is not None
                 report.case_ids.append(held.case_id)
-                self._metrics.mentions.labels(platform=nm.platform.value, result="edited").inc()
+                report.counted(nm.platform, "edited")
                 return
             report.duplicates += 1
-            self._metrics.mentions.labels(platform=nm.platform.value, result="duplicate").inc()
+            report.counted(nm.platform, "duplicate")
             return
-        case = cases_repo.find_joinable_case(
+        txn.known[key] = mention  # from here on it is stored, one way or another
+        case, repeat = cases_repo.joinable_and_earlier(
             session,
             platform=nm.platform,
             conversation_key=nm.conversation_key,
@@ -261,16 +362,16 @@ class IngestPipeline:
         # score opens nothing; one with something to act on carries on below like any mention.
         if self._survey_answers.take(session, mention, joinable=case, now=now):
             report.survey_answers += 1
-            self._metrics.mentions.labels(platform=nm.platform.value, result="survey_answer").inc()
+            report.counted(nm.platform, "survey_answer")
             return
         if case is not None:
-            self._join(session, case, mention, now)
+            self._join(session, row, case, mention, now)
             report.followups += 1
-            self._metrics.mentions.labels(platform=nm.platform.value, result="followup").inc()
+            report.counted(nm.platform, "followup")
         else:
-            case = self._open(session, mention, triaged, now)
+            case = self._open(txn, row, mention, triaged, now, repeat=repeat)
             report.cases_opened += 1
-            self._metrics.mentions.labels(platform=nm.platform.value, result="case").inc()
+            report.counted(nm.platform, "case")
         assert case.id is not None
         report.case_ids.append(case.id)
 
@@ -334,12 +435,20 @@ class IngestPipeline:
         )
 
     def _prioritize(
-        self, session: Session, mention: Mention, triaged: Assessment, *, earlier_than: int | None = None
+        self,
+        session: Session,
+        mention: Mention,
+        triaged: Assessment,
+        *,
+        earlier_than: int | None = None,
+        repeat: int | None = None,
     ) -> PolicyDecision:
-        """The priority of a case's opening mention: the text's triage plus what the database knows."""
-        repeat = cases_repo.count_earlier_cases(
-            session, platform=mention.platform, author_id=mention.author_id, before_case=earlier_than
-        )
+        """The priority of a case's opening mention: the text's triage plus what the database knows
+        (`repeat`: the author's cases on the platform, when the caller counted them already)."""
+        if repeat is None:
+            repeat = cases_repo.count_earlier_cases(
+                session, platform=mention.platform, author_id=mention.author_id, before_case=earlier_than
+            )
         incidents = (
             1 + cases_repo.count_recent_incidents(session, since=mention.posted_at - INCIDENT_WINDOW)
             if triaged.category is Category.INCIDENT
@@ -354,12 +463,15 @@ class IngestPipeline:
             incident_reports=incidents,
         )
 
-    def _open(self, session: Session, mention: Mention, triaged: Assessment, now: datetime) -> Case:
-        decision = self._prioritize(session, mention, triaged)
+    def _open(
+        self, txn: _Txn, row: InboxRow, mention: Mention, triaged: Assessment, now: datetime, *, repeat: int
+    ) -> Case:
+        session = txn.session
+        decision = self._prioritize(session, mention, triaged, repeat=repeat)
         priority, reason = decision.priority, decision.reason
         enrichment: dict[str, Any] = {}
         if self.enrichers is not None:
-            applied = self.enrichers.run(self._facts(session, mention, priority, reason, opens_case=True))
+            applied = self.enrichers.run(self._facts(row, mention, priority, reason, opens_case=True))
             priority, reason = Priority(applied.priority), applied.priority_reason
             enrichment = applied.by_plugin
         routed = route(
@@ -399,11 +511,11 @@ class IngestPipeline:
             resolution_due=dues.resolution,
             sla_check_at=dues.check_at,
             last_activity_at=now,
-            historical=self._is_history(session, mention, now),
+            historical=self._is_history(row, mention),
         )
         matched = None
         if self.crisis_intake is not None and not case.historical:  # history is not part of a crisis
-            matched = self.crisis_intake.tag(session, case, mention)
+            matched = self.crisis_intake.tag(session, case, mention, running=txn.running_crises())
         if not has_sla_clock(case):
             case.sla_check_at = None  # spam, no reply needed, history: nothing to nudge, alert or page
         session.add(case)
@@ -438,12 +550,11 @@ class IngestPipeline:
         return case
 
     def _facts(
-        self, session: Session, mention: Mention, priority: Priority, reason: str, *, opens_case: bool
+        self, row: InboxRow, mention: Mention, priority: Priority, reason: str, *, opens_case: bool
     ) -> MentionFacts:
         """The mention as enrichers see it: masked text, socialdesk's triage, the source it came in by."""
-        item = session.get(InboxItem, mention.inbox_id) if mention.inbox_id is not None else None
         return MentionFacts(
-            source=item.source if item is not None else "",
+            source=row.source,
             platform=mention.platform.value,
             external_id=mention.external_id,
             kind=mention.kind.value,
@@ -458,25 +569,24 @@ class IngestPipeline:
             opens_case=opens_case,
         )
 
-    def _is_history(self, session: Session, mention: Mention, now: datetime) -> bool:
+    def _is_history(self, row: InboxRow, mention: Mention) -> bool:
         """Imported as history (`socialdesk ingest --historical`), or already old when it reached us
         (`ingest.historical_after_minutes`, from when the inbox took it: a backlog is not history)."""
-        item = session.get(InboxItem, mention.inbox_id) if mention.inbox_id is not None else None
         return is_history(
             posted_at=mention.posted_at,
-            received_at=item.received_at if item is not None else now,
+            received_at=row.received_at,
             after_minutes=self._config.ingest.historical_after_minutes,
-            source=item.source if item is not None else "",
+            source=row.source,
         )
 
-    def _join(self, session: Session, case: Case, mention: Mention, now: datetime) -> None:
+    def _join(self, session: Session, row: InboxRow, case: Case, mention: Mention, now: datetime) -> None:
         assert case.id is not None
         mention.case_id = case.id
         session.add(mention)
         case.mention_count += 1
         case.last_activity_at = now
         if self.enrichers is not None:  # a follow-up adds tags and fields; the case keeps its priority
-            facts = self._facts(session, mention, case.priority, case.priority_reason, opens_case=False)
+            facts = self._facts(row, mention, case.priority, case.priority_reason, opens_case=False)
             case.enrichment = merge_enrichment(case.enrichment, self.enrichers.run(facts).by_plugin)
         if case.status is CaseStatus.WAITING_CUSTOMER:
             # The resolution clock restarts, later by the time the customer took; the scan re-reads it.

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
 
 from socialdesk.domain.enums import OutboxStatus
 from socialdesk.domain.models import OutboxMessage
@@ -39,24 +40,36 @@ def enqueue(
     case_id: int | None = None,
     mention_id: int | None = None,
     needs_case_ts: bool = False,
-) -> OutboxMessage | None:
-    """Add one call; a key already queued (or sent) is not queued again. Returns the new row or None."""
-    exists = session.exec(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)).first()
-    if exists is not None:
-        return None
-    message = OutboxMessage(
-        dedupe_key=dedupe_key,
-        method=method,
-        channel=channel,
-        payload=payload,
-        case_id=case_id,
-        mention_id=mention_id,
-        needs_case_ts=needs_case_ts,
-        created_at=now,
-        next_attempt_at=now,
+) -> int | None:
+    """Add one call; a key already queued (or sent) is not queued again. Returns the new row's id, or
+    None when the key was taken.
+
+    One statement: the insert skips a taken key itself (`ON CONFLICT DO NOTHING` on the unique
+    `dedupe_key`), so there is no read first, and two transactions queueing the same key at once are
+    not a race either (PostgreSQL makes the second wait for the first, then skip). An ORM insert, so
+    rows the session still holds unflushed are flushed first and their keys count as taken."""
+    row = {
+        "dedupe_key": dedupe_key,
+        "method": method,
+        "channel": channel,
+        "payload": payload,
+        "case_id": case_id,
+        "mention_id": mention_id,
+        "needs_case_ts": needs_case_ts,
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "created_at": now,
+        "next_attempt_at": now,
+    }
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = (
+        dialect.insert(OutboxMessage)
+        .values(**row)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(col(OutboxMessage.id))
     )
-    session.add(message)
-    return message
+    inserted: int | None = session.exec(stmt).scalar()
+    return inserted
 
 
 def has_pending(session: Session, *, case_id: int, method: str, render: str) -> bool:

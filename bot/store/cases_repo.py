@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_, tuple_
+from sqlalchemy import case as when
 from sqlmodel import Session, col, select
 
 from socialdesk.domain.enums import OPEN_STATUSES, CaseStatus, Category, Platform
@@ -21,6 +23,14 @@ def mention_by_external_id(session: Session, platform: Platform, external_id: st
     return session.exec(stmt).first()
 
 
+def mentions_by_external_ids(session: Session, keys: Collection[tuple[Platform, str]]) -> list[Mention]:
+    """The stored mentions among `keys` (platform, external id): one statement for a batch of rows."""
+    if not keys:
+        return []
+    wanted = tuple_(col(Mention.platform), col(Mention.external_id)).in_(list(keys))
+    return list(session.exec(select(Mention).where(wanted)).all())
+
+
 def _open_case(session: Session, case_id: int | None) -> Case | None:
     if case_id is None:
         return None
@@ -28,7 +38,7 @@ def _open_case(session: Session, case_id: int | None) -> Case | None:
     return case if case is not None and case.status in OPEN_STATUSES else None
 
 
-def find_joinable_case(
+def joinable_and_earlier(
     session: Session,
     *,
     platform: Platform,
@@ -36,45 +46,59 @@ def find_joinable_case(
     parent_external_id: str | None,
     author_id: str,
     window_start: datetime,
-) -> Case | None:
-    """The open case this mention continues: its parent's, its thread's, or the author's recent one."""
+) -> tuple[Case | None, int]:
+    """The open case this mention continues (its parent's, its thread's, or the author's recent one), and
+    the author's cases on the platform (`count_earlier_cases`: what a new case's priority asks next).
+    Ingest asks both for every mention, so the thread's case, the author's recent case and the count
+    are one statement, and a case row is read only when there is one to join."""
     if parent_external_id:
-        parent_case = session.exec(
-            select(Mention.case_id).where(
-                Mention.platform == platform, Mention.external_id == parent_external_id
-            )
-        ).first()
-        found = _open_case(session, parent_case)
+        found = _parent_case(session, platform, parent_external_id)
         if found is not None:
-            return found
-        # The customer answered one of our replies: that reply's case, however long ago it was.
-        our_reply_case = session.exec(
-            select(PlatformReply.case_id).where(
-                PlatformReply.platform == platform, PlatformReply.external_id == parent_external_id
-            )
-        ).first()
-        found = _open_case(session, our_reply_case)
-        if found is not None:
-            return found
-    open_filter = col(Case.status).in_(OPEN_STATUSES)
-    by_thread = session.exec(
-        select(Case)
-        .where(Case.platform == platform, Case.conversation_key == conversation_key, open_filter)
-        .order_by(col(Case.id).desc())
-    ).first()
-    if by_thread is not None:
-        return by_thread
+            return found, count_earlier_cases(session, platform=platform, author_id=author_id)
     # The author's recent case: one of its posts was written within the window before this one. The
     # post times, not when socialdesk processed them: an import of old posts must not join a post to
     # whatever the same author wrote a day later just because both were imported in the same minute.
     recent_post = (
         select(Mention.id).where(Mention.case_id == Case.id, col(Mention.posted_at) >= window_start).exists()
     )
-    return session.exec(
-        select(Case)
-        .where(Case.platform == platform, Case.author_id == author_id, open_filter, recent_post)
-        .order_by(col(Case.id).desc())
+    same_thread = col(Case.conversation_key) == conversation_key
+    # The thread's case first (its newest), else the author's newest recent case.
+    joinable = (
+        select(Case.id)
+        .where(
+            Case.platform == platform,
+            col(Case.status).in_(OPEN_STATUSES),
+            or_(same_thread, and_(col(Case.author_id) == author_id, recent_post)),
+        )
+        .order_by(when((same_thread, 0), else_=1), col(Case.id).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    earlier = (
+        select(func.count())
+        .select_from(Case)
+        .where(Case.platform == platform, Case.author_id == author_id)
+        .scalar_subquery()
+    )
+    # Through the session, not its connection: rows it holds unflushed (a batch's earlier rows) count.
+    case_id, count = session.exec(select(joinable, earlier)).one()
+    return (session.get(Case, case_id) if case_id is not None else None), int(count)
+
+
+def _parent_case(session: Session, platform: Platform, parent_external_id: str) -> Case | None:
+    parent_case = session.exec(
+        select(Mention.case_id).where(Mention.platform == platform, Mention.external_id == parent_external_id)
     ).first()
+    found = _open_case(session, parent_case)
+    if found is not None:
+        return found
+    # The customer answered one of our replies: that reply's case, however long ago it was.
+    our_reply_case = session.exec(
+        select(PlatformReply.case_id).where(
+            PlatformReply.platform == platform, PlatformReply.external_id == parent_external_id
+        )
+    ).first()
+    return _open_case(session, our_reply_case)
 
 
 def earlier_cases(

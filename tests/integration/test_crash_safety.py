@@ -22,13 +22,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from socialdesk.app import build_runtime
 from socialdesk.clock import ManualClock
 from socialdesk.domain.crisis_models import CrisisPublication
-from socialdesk.domain.enums import ReplyStatus
+from socialdesk.domain.enums import InboxStatus, ReplyStatus
 from socialdesk.domain.models import Case, InboxItem, Mention, OutboxMessage, PlatformReply
+from socialdesk.ingest.inbox import body_digest
 from socialdesk.settings import Settings
 from socialdesk.standin import SlackStandin
 from socialdesk.standin.platforms import GraphApiStandIn, XApiStandIn
@@ -162,6 +164,42 @@ def test_ingest_killed_loses_no_acknowledged_mention_and_posts_each_card_once(
     d.start()
     redeliver(d, payloads)
     assert_every_mention_has_one_case_and_card(d, [str(p["id"]) for p in payloads])
+
+
+def test_ingest_killed_in_the_middle_of_a_batch_works_each_row_once_after_the_restart(
+    deployment: Deployment,
+) -> None:
+    # Several rows pending at once are worked in one transaction; the process dies after the first
+    # row's case work, before the batch commits. Nothing of the batch may stay, nor be lost.
+    d = deployment
+    d.start(failpoint="ingest.mid_batch")
+    payloads = [mention(n) for n in range(6)]
+    engine = make_engine(d.database_url)
+    try:
+        with engine.begin() as conn:  # one commit: the loop finds all six at once
+            conn.execute(
+                insert(InboxItem),
+                [
+                    {
+                        "source": "generic",
+                        "received_at": datetime.now(UTC),
+                        "body_sha256": body_digest(json.dumps(p).encode()),
+                        "body": json.dumps(p),
+                        "content_type": "application/json",
+                        "status": InboxStatus.PENDING,
+                        "attempts": 0,
+                    }
+                    for p in payloads
+                ],
+            )
+    finally:
+        engine.dispose()
+    d.wait_killed()
+    assert case_ids(d) == []  # the batch died uncommitted
+    d.start()
+    assert_every_mention_has_one_case_and_card(d, [str(p["id"]) for p in payloads])
+    with session(d) as s:
+        assert {(i.status, i.attempts) for i in s.exec(select(InboxItem))} == {(InboxStatus.PROCESSED, 1)}
 
 
 def test_a_killed_ingest_process_is_replaced_and_loses_nothing(deployment: Deployment) -> None:
