@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -315,7 +316,16 @@ def pipeline_lines(run: PipelineRun, floor: FloorResult, accepted: int) -> list[
         "SQL inside serve by stage (SOCIALDESK_SQL_CENSUS; statements exclude BEGIN):",
     ]
     per = {"ingest": (run.cases, "case"), "outbox": (run.cards, "card"), "accept": (accepted, "mention")}
-    return lines + run.census.lines(per)
+    after = Counter[str]()
+    for stage, counts in run.census.totals.items():
+        if stage != "accept":  # the loops, and the jobs that drain the same inbox and outbox beside them
+            after.update(counts)
+    n = max(accepted, 1)
+    total = (
+        f"  all after acceptance per mention (every stage but accept, jobs included): statements "
+        f"{after['statements'] / n:.2f}, commits {after['commits'] / n:.2f}, BEGINs {after['begins'] / n:.2f}"
+    )
+    return [*lines, *run.census.lines(per), total]
 
 
 def main() -> None:

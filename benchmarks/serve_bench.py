@@ -20,7 +20,9 @@ from sqlmodel import Session, col, select
 
 from benchmarks.ingest import PLATFORMS, TEXTS, requests_for, wait_healthy
 from benchmarks.slack_pace import PacedSlackStandin
-from socialdesk.domain.models import Case, Mention, OutboxMessage
+from socialdesk.clock import as_utc
+from socialdesk.domain.enums import Priority
+from socialdesk.domain.models import Case, Mention, Notice, OutboxMessage
 from socialdesk.samples import sample_config_path
 from socialdesk.standin.workspace import DEFAULT_CHANNELS
 
@@ -132,6 +134,8 @@ class Tally:
     cases: int
     visible: int  # cases whose card Slack accepted, or whose roll-up message it accepted
     in_rollups: int = 0  # of those, the cases shown inside a roll-up (flood control) and not by a card
+    urgent: int = 0  # P1 and P2 cases: never rolled up, each gets a card of its own
+    urgent_carded: int = 0  # of those, the cases whose card Slack accepted
 
 
 def posts_by_outbox_id(slack: PacedSlackStandin) -> Counter[int]:
@@ -151,7 +155,7 @@ def posts_by_outbox_id(slack: PacedSlackStandin) -> Counter[int]:
 def tally(engine: Engine, slack: PacedSlackStandin, accepted_ids: set[str]) -> Tally:
     with Session(engine) as session:
         mentions = session.exec(select(Mention.external_id, Mention.case_id)).all()
-        cases = session.exec(select(Case.id, Case.rollup_id)).all()
+        cases = session.exec(select(Case.id, Case.rollup_id, Case.priority)).all()
         rollup_posts = dict(
             session.exec(
                 select(OutboxMessage.dedupe_key, OutboxMessage.id).where(
@@ -175,7 +179,8 @@ def tally(engine: Engine, slack: PacedSlackStandin, accepted_ids: set[str]) -> T
             per_case[case_id] += n
     # A case without a card of its own is visible once its roll-up's message is in Slack.
     shown_rollups = {int(key.split(":")[1]) for key, oid in rollup_posts.items() if posted.get(oid or 0)}
-    rolled = {c for c, r in cases if c is not None and c not in per_case and r in shown_rollups}
+    rolled = {c for c, r, _ in cases if c is not None and c not in per_case and r in shown_rollups}
+    urgent = {c for c, _, p in cases if p in URGENT}
     return Tally(
         accepted=len(accepted_ids),
         lost=len(accepted_ids - with_case),
@@ -185,17 +190,71 @@ def tally(engine: Engine, slack: PacedSlackStandin, accepted_ids: set[str]) -> T
         cases=len(cases),
         visible=len(per_case) + len(rolled),
         in_rollups=len(rolled),
+        urgent=len(urgent),
+        urgent_carded=len(urgent & per_case.keys()),
     )
 
 
+URGENT = frozenset({Priority.P1, Priority.P2})
+
+
+@dataclass
+class Milestones:
+    """When the spike's stages were done, in seconds since the first request (None: not yet): every
+    accepted mention a case; every P1/P2 case's card in Slack (with every case there); the crisis early
+    warning recorded (its notice) and its message in Slack."""
+
+    all_cases: float | None = None
+    urgent_cards: float | None = None
+    warning: float | None = None
+    warning_in_slack: float | None = None
+    warning_key: str | None = None
+
+    def update(self, result: Tally, engine: Engine, started_wall: float, elapsed: float) -> None:
+        if self.all_cases is None and result.lost == 0:
+            self.all_cases = elapsed
+        if self.urgent_cards is None and result.lost == 0 and result.urgent_carded >= result.urgent:
+            self.urgent_cards = elapsed
+        if self.warning_in_slack is None:
+            self._warning(engine, started_wall)
+
+    def _warning(self, engine: Engine, started_wall: float) -> None:
+        # The early warning claims a notice `crisis-warning:<playbook>:<n>` and queues its message under
+        # the same key (bot/crisis/early_warning.py): the notice's time is when the scan fired.
+        with Session(engine) as session:
+            first = session.exec(
+                select(Notice.key, Notice.created_at)
+                .where(col(Notice.key).startswith("crisis-warning:"))
+                .order_by(col(Notice.id))
+                .limit(1)
+            ).first()
+            if first is None:
+                return
+            key, created = first
+            sent = session.exec(select(OutboxMessage.sent_at).where(OutboxMessage.dedupe_key == key)).first()
+        self.warning_key = key
+        self.warning = as_utc(created).timestamp() - started_wall
+        if sent is not None:
+            self.warning_in_slack = as_utc(sent).timestamp() - started_wall
+
+
 def wait_visible(
-    engine: Engine, slack: PacedSlackStandin, accepted_ids: set[str], started: float, timeout: float
+    engine: Engine,
+    slack: PacedSlackStandin,
+    accepted_ids: set[str],
+    started: float,
+    timeout: float,
+    milestones: Milestones | None = None,
 ) -> tuple[Tally, float | None]:
-    """Poll until every accepted mention has a case and every case its card; seconds since `started`."""
+    """Poll until every accepted mention has a case and every case its card; seconds since `started`
+    (a perf_counter). `milestones`, when given, notes when each stage of the wait was done."""
     deadline = time.monotonic() + timeout
     next_report = time.monotonic() + PROGRESS_EVERY
+    started_wall = time.time() - (time.perf_counter() - started)
     while True:
         result = tally(engine, slack, accepted_ids)
+        if milestones is not None:
+            milestones.update(result, engine, started_wall, time.perf_counter() - started)
         if result.lost == 0 and result.visible >= result.cases:
             return result, time.perf_counter() - started
         if time.monotonic() > deadline:
@@ -214,5 +273,6 @@ def progress_line(result: Tally, slack: PacedSlackStandin, started: float) -> st
     writes = ", ".join(f"{m} {n}" for m, n in sorted(slack.accepted_methods.items()))
     return (
         f"  {time.perf_counter() - started:6.0f} s: {result.visible}/{result.cases} cases visible "
-        f"({result.in_rollups} in roll-ups); Slack writes accepted: {writes}; 429s {slack.refused}"
+        f"({result.in_rollups} in roll-ups; P1/P2 cards {result.urgent_carded}/{result.urgent}); "
+        f"Slack writes accepted: {writes}; 429s {slack.refused}"
     )

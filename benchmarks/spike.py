@@ -4,7 +4,8 @@ stand-in holds every channel to Slack's pace (one write per second, 429 + Retry-
 Prints: mentions accepted and lost (answered 200 but no case: must be 0), duplicates (a mention stored
 twice, an outbox row or a case card posted twice: 0), the most Slack writes any channel took in one
 second (Slack allows 1), the 429s the stand-in answered, the time from the first request until every
-case's card is in Slack, and the server's peak RSS. Usage:
+case's card is in Slack, until every accepted mention is a case, until every P1/P2 case's card is in Slack,
+until the crisis early warning fired (and its message reached Slack), and the server's peak RSS. Usage:
 
     python -m benchmarks.spike [--mentions 20000] [--seconds 60] [--channels 4]
 
@@ -27,6 +28,7 @@ from pathlib import Path
 from benchmarks.ingest import free_port
 from benchmarks.paced_load import run_paced
 from benchmarks.serve_bench import (
+    Milestones,
     Tally,
     peak_rss_mb,
     requests,
@@ -50,6 +52,7 @@ class SpikeResult:
     refused_429: int
     peak_rss_mb: float | None
     load_seconds: float
+    milestones: Milestones
 
 
 def run_spike(
@@ -68,7 +71,8 @@ def run_spike(
             started = time.perf_counter()
             result = run_paced([port], load, rate=mentions / seconds)
             accepted = {f"spike-{i}" for i in result.accepted()}
-            tally, visible_after = wait_visible(engine, slack, accepted, started, settle_timeout)
+            milestones = Milestones()
+            tally, visible_after = wait_visible(engine, slack, accepted, started, settle_timeout, milestones)
             rss = peak_rss_mb(server.pid)
         finally:
             stop(server)
@@ -85,6 +89,7 @@ def run_spike(
             refused_429=slack.refused,
             peak_rss_mb=rss,
             load_seconds=result.elapsed,
+            milestones=milestones,
         )
 
 
@@ -103,6 +108,20 @@ def report(r: SpikeResult, settle_timeout: float) -> None:
     print(
         f"every case visible in Slack after: {visible} "
         f"({t.visible}/{t.cases} cases; {t.in_rollups} of them inside roll-ups)"
+    )
+    m = r.milestones
+
+    def after(seconds: float | None, missing: str = late) -> str:
+        return f"{seconds:.1f} s" if seconds is not None else missing
+
+    print(f"every accepted mention a case after: {after(m.all_cases)}")
+    print(
+        f"every P1/P2 card in Slack after: {after(m.urgent_cards)} ({t.urgent_carded}/{t.urgent} P1/P2 cases)"
+    )
+    print(
+        f"early warning fired after: {after(m.warning, 'not fired')}"
+        f"{f' ({m.warning_key}), in Slack after {after(m.warning_in_slack, late)}' if m.warning_key else ''}"
+        " (the scan runs once a minute)"
     )
     print(f"peak RSS of serve: {r.peak_rss_mb:.0f} MB" if r.peak_rss_mb else "peak RSS of serve: unknown")
 

@@ -50,8 +50,9 @@ T = TypeVar("T")
 class Census:
     """Counts by stage: statements (and by verb and table), BEGINs, commits, rollbacks, flushes."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, dump_seconds: float | None = DUMP_SECONDS) -> None:
         self.folder = folder
+        self._dump_seconds = dump_seconds  # None: written only when `dump` is called
         self._lock = threading.Lock()
         self._local = threading.local()
         self.totals: dict[str, Counter[str]] = {}
@@ -127,19 +128,20 @@ class Census:
         if self._changes == self._dumped:
             return
         self._dumped = self._changes
-        self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"census-{os.getpid()}.json"
         partial = path.with_suffix(".tmp")
         partial.write_text(json.dumps(self.snapshot()), encoding="utf-8")
         partial.replace(path)  # a reader never sees half a file
 
     def _start_dumping(self) -> None:
-        if self._dumper is not None:
+        if self._dumper is not None or self._dump_seconds is None:
             return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        every = self._dump_seconds
 
         def run() -> None:
             while True:
-                threading.Event().wait(DUMP_SECONDS)
+                threading.Event().wait(every)
                 with suppress(OSError):  # the folder went away with the benchmark: nothing left to tell
                     self.dump()
 

@@ -1,4 +1,4 @@
-"""The spike and replica benchmarks at a few dozen mentions, so they keep working between full runs.
+"""The ingest, spike and replica benchmarks at a few dozen mentions, so they keep working between full runs.
 
 Small sizes, the Slack stand-in's pace shortened to 50 ms per channel (the pacing and 429 path still
 run), and the same figures checked as at full size: nothing lost, nothing twice, Slack's pace kept.
@@ -6,8 +6,12 @@ run), and the same figures checked as at full size: nothing lost, nothing twice,
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from benchmarks.ingest import pipeline_lines, run_pipeline
+from benchmarks.pipeline_watch import percentile
 from benchmarks.replicas import run_replicas
 from benchmarks.spike import run_spike
 from tests import support
@@ -28,6 +32,30 @@ def test_spike_small_loses_nothing_posts_nothing_twice_and_keeps_the_pace() -> N
     assert result.visible_after is not None and result.tally.visible == result.tally.cases == 60
     assert 1 <= result.max_per_second <= round(1 / PACE)  # the stand-in refused anything faster
     assert result.peak_rss_mb is not None and result.peak_rss_mb > 0
+    # The stages' times: every case before everything was visible, every P1/P2 card by then too.
+    m, t = result.milestones, result.tally
+    assert m.all_cases is not None and m.all_cases <= result.visible_after
+    assert t.urgent > 0 and t.urgent_carded == t.urgent  # the texts include outage complaints (P2)
+    assert m.urgent_cards is not None and m.all_cases <= m.urgent_cards <= result.visible_after
+
+
+def test_ingest_small_measures_cases_cards_latency_statements_and_the_floor(tmp_path: Path) -> None:
+    run, floor = run_pipeline(40, 8, tmp_path, None, timeout=120)
+
+    assert run.load.statuses == {200: 40}
+    assert run.cards_done is not None
+    assert run.cases == run.cards == 40  # every mention seen as a case, every card timed at the stand-in
+    assert run.cases_per_second() >= run.cards_per_second() > 0  # a card comes after its case
+    for latencies in (run.times.to_case(), run.times.to_card()):
+        assert len(latencies) == 40 and 0 < percentile(latencies, 50) <= percentile(latencies, 99) < 120
+    # Counted inside `serve`: the ingest stage wrote cases, the outbox stage marked cards sent.
+    ingest, outbox = run.census.totals["ingest"], run.census.totals["outbox"]
+    assert ingest["statements"] >= 40 and ingest["commits"] >= 1
+    assert outbox["statements"] >= 40 and outbox["commits"] >= 1
+    assert run.census.statements["ingest"]["INSERT case"] == 40
+    assert floor.mentions == 40 and floor.cases_per_second > 0 and floor.cards_per_second > 0
+    printed = "\n".join(pipeline_lines(run, floor, 40))
+    assert "cases/s" in printed and "ratio pipeline/floor" in printed and "per case: statements" in printed
 
 
 @pytest.mark.postgres
