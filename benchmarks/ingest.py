@@ -177,7 +177,8 @@ def bench_socialdesk(
     secret = "bench-secret"
     database_url = database_url or f"sqlite:///{tmp / 'socialdesk.db'}"
     census_folder = tmp / "sql-census"
-    with TimedSlackStandin(token="xoxb-bench") as standin:
+    standin = TimedSlackStandin(token="xoxb-bench")
+    with standin:
         port = free_port()
         env = {
             **os.environ,

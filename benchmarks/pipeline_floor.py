@@ -85,7 +85,8 @@ def make_case(engine: Engine, inbox_id: int) -> None:
         platform = data["platform"]
         key = f"{platform}:{author['id']}"
         case_id = conn.execute(
-            insert(CASE).values(
+            insert(CASE)
+            .values(
                 platform=platform,
                 conversation_key=key,
                 status="new",
@@ -114,9 +115,11 @@ def make_case(engine: Engine, inbox_id: int) -> None:
                 enrichment={},
                 version=0,
             )
-        ).inserted_primary_key[0]
+            .returning(CASE.c.id)
+        ).scalar_one()
         mention_id = conn.execute(
-            insert(MENTION).values(
+            insert(MENTION)
+            .values(
                 platform=platform,
                 external_id=data["id"],
                 kind=data["kind"],
@@ -139,7 +142,8 @@ def make_case(engine: Engine, inbox_id: int) -> None:
                 details=[],
                 edit_count=0,
             )
-        ).inserted_primary_key[0]
+            .returning(MENTION.c.id)
+        ).scalar_one()
         conn.execute(
             insert(EVENT).values(
                 case_id=case_id, at=now, actor="system", kind="opened", detail={"source": source}
