@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from socialdesk.domain.enums import OutboxStatus
 from socialdesk.domain.models import OutboxMessage
@@ -46,8 +46,8 @@ def enqueue(
 
     One statement: the insert skips a taken key itself (`ON CONFLICT DO NOTHING` on the unique
     `dedupe_key`), so there is no read first, and two transactions queueing the same key at once are
-    not a race either (PostgreSQL makes the second wait for the first, then skip). An ORM insert, so
-    rows the session still holds unflushed are flushed first and their keys count as taken."""
+    not a race either (PostgreSQL makes the second wait for the first, then skip). Core, not the ORM's
+    bulk insert: this runs for every card, and the ORM's path costs more than the statement."""
     row = {
         "dedupe_key": dedupe_key,
         "method": method,
@@ -61,15 +61,24 @@ def enqueue(
         "created_at": now,
         "next_attempt_at": now,
     }
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = (
-        dialect.insert(OutboxMessage)
-        .values(**row)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(col(OutboxMessage.id))
-    )
-    inserted: int | None = session.exec(stmt).scalar()
+    session.flush()  # rows the session holds unflushed: their keys count as taken
+    inserted: int | None = session.connection().execute(_insert_once(session), row).scalar()
     return inserted
+
+
+_INSERTS: dict[str, Any] = {}
+
+
+def _insert_once(session: Session) -> Any:
+    """The insert, built once per dialect: a prepared statement with its parameters bound per call."""
+    name = session.get_bind().dialect.name
+    if name not in _INSERTS:
+        dialect = postgresql if name == "postgresql" else sqlite
+        table = OutboxMessage.__table__  # type: ignore[attr-defined]
+        _INSERTS[name] = (
+            dialect.insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+        )
+    return _INSERTS[name]
 
 
 def has_pending(session: Session, *, case_id: int, method: str, render: str) -> bool:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, func, or_, tuple_
+from sqlalchemy import Select, String, and_, bindparam, func, or_, tuple_
 from sqlalchemy import case as when
 from sqlmodel import Session, col, select
 
@@ -55,18 +56,42 @@ def joinable_and_earlier(
         found = _parent_case(session, platform, parent_external_id)
         if found is not None:
             return found, count_earlier_cases(session, platform=platform, author_id=author_id)
+    # Through the session, not its connection: rows it holds unflushed (a batch's earlier rows) count.
+    params: dict[str, Any] = {
+        "platform": platform,
+        "conversation_key": conversation_key,
+        "author_id": author_id,
+        "window_start": window_start,
+    }
+    case_id, count = session.exec(_JOINABLE_AND_EARLIER, params=params).one()
+    return (session.get(Case, case_id) if case_id is not None else None), int(count)
+
+
+_CASES: Any = Case.__table__  # type: ignore[attr-defined]
+_MENTIONS: Any = Mention.__table__  # type: ignore[attr-defined]
+
+
+def _joinable_and_earlier() -> Select[int | None, int]:
+    """Built once (with bound parameters) rather than per mention: building it cost more than running it."""
+    platform = bindparam("platform", type_=_CASES.c.platform.type)
+    author_id = bindparam("author_id", type_=String())
     # The author's recent case: one of its posts was written within the window before this one. The
     # post times, not when socialdesk processed them: an import of old posts must not join a post to
     # whatever the same author wrote a day later just because both were imported in the same minute.
     recent_post = (
-        select(Mention.id).where(Mention.case_id == Case.id, col(Mention.posted_at) >= window_start).exists()
+        select(Mention.id)
+        .where(
+            Mention.case_id == Case.id,
+            col(Mention.posted_at) >= bindparam("window_start", type_=_MENTIONS.c.posted_at.type),
+        )
+        .exists()
     )
-    same_thread = col(Case.conversation_key) == conversation_key
+    same_thread = col(Case.conversation_key) == bindparam("conversation_key", type_=String())
     # The thread's case first (its newest), else the author's newest recent case.
     joinable = (
         select(Case.id)
         .where(
-            Case.platform == platform,
+            col(Case.platform) == platform,
             col(Case.status).in_(OPEN_STATUSES),
             or_(same_thread, and_(col(Case.author_id) == author_id, recent_post)),
         )
@@ -77,12 +102,13 @@ def joinable_and_earlier(
     earlier = (
         select(func.count())
         .select_from(Case)
-        .where(Case.platform == platform, Case.author_id == author_id)
+        .where(col(Case.platform) == platform, col(Case.author_id) == author_id)
         .scalar_subquery()
     )
-    # Through the session, not its connection: rows it holds unflushed (a batch's earlier rows) count.
-    case_id, count = session.exec(select(joinable, earlier)).one()
-    return (session.get(Case, case_id) if case_id is not None else None), int(count)
+    return select(joinable, earlier)
+
+
+_JOINABLE_AND_EARLIER: Any = _joinable_and_earlier()  # Any: sqlmodel types exec for its own Select
 
 
 def _parent_case(session: Session, platform: Platform, parent_external_id: str) -> Case | None:
