@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from slack_sdk import WebClient
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, event, update
 from sqlmodel import Session, col, select
 
 from socialdesk.app_outbox import build_outbox
@@ -153,3 +153,50 @@ def test_a_batch_never_overwrites_the_marker_another_sender_left(engine: Engine,
     assert after[rows[1].id] == dead
     assert rows[1].last_error is None  # our copy was not told it is ours
     assert [after[r.id] for r in rows if r.id != rows[1].id] == [ours] * (ROWS - 1)
+
+
+def test_each_post_is_drawn_once_and_costs_one_write_transaction_and_a_share_of_a_batch(
+    engine: Engine, standin: SlackStandin, clock: ManualClock
+) -> None:
+    drawn: Counter[int] = Counter()
+
+    def draw(_session: Session, item: OutboxMessage, _now: object) -> dict[str, Any]:
+        assert item.id is not None
+        drawn[item.id] += 1
+        return {"channel": CHANNEL, "text": f"drawn {item.id}"}
+
+    table = RenderTable()
+    table.register("counted", draw)
+    with session_scope(engine) as session:
+        for n in range(ROWS):
+            enqueue(
+                session,
+                dedupe_key=f"drawn-{n}",
+                method="chat.postMessage",
+                channel=CHANNEL,
+                payload={"render": "counted"},
+                now=clock.now(),
+            )
+    client = _client(standin)
+    sender = OutboxSender(
+        engine=engine,
+        api=SlackCalls(client, ChannelDirectory(client=client, engine=engine)),
+        renderers=table,
+        clock=clock,
+        metrics=Metrics(),
+        per_channel_interval=0,
+    )
+    commits: list[object] = []
+
+    def committed(conn: object) -> None:
+        commits.append(conn)
+
+    event.listen(engine, "commit", committed)
+    try:
+        assert sender.drain().sent == ROWS
+    finally:
+        event.remove(engine, "commit", committed)
+        sender.close()
+    assert sorted(drawn.values()) == [1] * ROWS
+    # One sent-mark per post, and one in-flight batch for all of them (ROWS < IN_FLIGHT_BATCH).
+    assert len(commits) == ROWS + 1
