@@ -11,6 +11,19 @@ The web process wakes it when a payload is accepted; it wakes the web process's 
 opened cases; and it sends its counters (mentions by result, inbox items by status) back, so that
 `/metrics` still shows them. Opt-in (`INGEST_PROCESS=true`): on the 2-core reference machine it lost
 on SQLite and traded a longer acceptance tail for throughput on PostgreSQL (benchmarks/README.md).
+
+Measured again for issue 17, after the batched ingest and the cheaper outbox (2,000 mentions through
+`benchmarks.ingest`'s `serve` run, pacing lifted; CPU of `serve` and its child processes from /proc,
+from the first request until the last card): it still does not pay, so it stays off by default.
+    SQLite, without / with:  7.70 / 8.86, 9.04 / 10.79 and 8.98 / 9.67 ms CPU per mention (pairs run
+                             back to back, load average 3.5-10 on the 2 cores); cards/s 102 / 72,
+                             47 / 40, 75 / 66.
+    PostgreSQL, without / with: 10.60 / 15.49 ms CPU per mention, 33 / 23 cards/s (load 9-14).
+The second process costs 10-45% more CPU per mention (a second runtime, the wakes across processes,
+and on SQLite the write lock passed between processes by busy-handler sleeps), and what it could buy,
+the ingest and the outbox each on a core, needs a core `serve` does not have: on 2 cores the load
+generator and the Slack stand-in (or, in production, the database and the rest of the host) take
+their share, and `serve` used 0.35-0.78 of a core in every run. Worth measuring again on 4 or more.
 """
 
 from __future__ import annotations
