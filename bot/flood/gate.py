@@ -41,6 +41,7 @@ class FloodGate:
         """Put a just-opened case into a roll-up if the channel is flooded; False: it gets its card."""
         if not may_roll_up(case.priority, self._flood):
             return False  # P1 and P2 (by default) never wait behind a summary, and cost no query
+        rollup_repo.hold_flood_lock(session)  # the count below must see every other pipeline's cards
         if not is_flooded(self.load(session, channel, now=now), self._flood):
             return False
         rollup, created = rollup_repo.join(

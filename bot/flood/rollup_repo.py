@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, func, or_
+from sqlalchemy import text as sa_text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -61,6 +62,28 @@ def channel_load(
         )
     ).one()
     return int(cards_n), int(pending_n)
+
+
+# Held by a PostgreSQL transaction from its first flood decision to its commit. The rule counts the
+# cards queued in the last minute; ingest commits a batch of rows at once, so two pipelines deciding at
+# the same time would each miss the other's whole uncommitted batch and both card past the limit. One
+# lock, not one per channel: a batch touches channels in any order, and per-channel locks deadlock.
+FLOOD_LOCK_KEY = int.from_bytes(b"sd-flood", "big")  # beside the leader's b"socialdk" (bot/leader.py)
+
+
+def hold_flood_lock(session: Session) -> None:
+    """Serialise flood decisions between pipelines until this transaction ends (PostgreSQL; SQLite has
+    one writer at a time already). Taken once per transaction."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    transaction = session.get_transaction()
+    if transaction is None or session.info.get(_HOLDER) is transaction:
+        return
+    session.connection().execute(sa_text("SELECT pg_advisory_xact_lock(:key)"), {"key": FLOOD_LOCK_KEY})
+    session.info[_HOLDER] = transaction
+
+
+_HOLDER = "socialdesk.flood_lock"
 
 
 # --- joining ------------------------------------------------------------------------------------

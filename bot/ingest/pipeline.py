@@ -524,7 +524,7 @@ class IngestPipeline:
         mention.case_id = case.id
         session.add(mention)
         session.flush()
-        events_repo.record(
+        events_repo.append(
             session,
             case_id=case.id,
             actor=events_repo.SYSTEM,
@@ -596,7 +596,7 @@ class IngestPipeline:
         case.version += 1
         session.add(case)
         session.flush()
-        events_repo.record(
+        events_repo.append(
             session, case_id=case.id, actor=events_repo.SYSTEM, kind="followup", at=now, mention_id=mention.id
         )
         self._notifier.followup_added(session, case, mention, now=now)
