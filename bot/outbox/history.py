@@ -87,7 +87,12 @@ def mark_in_flight(engine: Engine, items: Sequence[OutboxMessage], token: str, *
         .where(
             col(OutboxMessage.id).in_(chosen.scalar_subquery()),
             col(OutboxMessage.status) == OutboxStatus.PENDING,
-            or_(last_error.is_(None), not_(or_(*(last_error.startswith(p) for p in _LOOKUP_ERRORS)))),
+            # `wants_in_flight` again, in SQL, against the row as it is now. Escaped: "_" in "http_5"
+            # would match any character, and a row this refuses is not sent until it is marked.
+            or_(
+                last_error.is_(None),
+                not_(or_(*(last_error.startswith(p, autoescape=True) for p in _LOOKUP_ERRORS))),
+            ),
         )
         .values(last_error=token)
         .returning(col(OutboxMessage.id))
