@@ -34,9 +34,37 @@ hypothesis_settings.register_profile("socialdesk", deadline=None, print_blob=Tru
 hypothesis_settings.load_profile("socialdesk")
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`--dist loadgroup` (our addopts): pytest-xdist 3.8 names a test of an `xdist_group` `<nodeid>@<group>`
+    by setting `item._nodeid`, which pytest 9.2 no longer reads (its nodeid comes from `item._id`), so the
+    groups were lost and each worker played the demo tour again. Done here when xdist's did not take."""
+    if not getattr(config.option, "loadgroup", False):  # set on xdist's workers only
+        return
+    for item in items:
+        marks = item.iter_markers("xdist_group")
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in marks})
+        if not names or "@" in item.nodeid:
+            continue
+        wanted = f"{item.nodeid}@{'_'.join(names)}"
+        if hasattr(item, "_id"):
+            from _pytest.nodeid import coerce_node_id  # pytest >= 9.2
+
+            item._id = coerce_node_id(wanted)  # type: ignore[attr-defined]
+        else:
+            item._nodeid = wanted
+        assert item.nodeid == wanted, (item.nodeid, wanted)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    support.drop_own_databases()  # a worker's private PostgreSQL database, if another run held test_gwN
+
+
 @pytest.fixture(scope="session")
 def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A migrated database once per session: a SQLite file to copy, or the PostgreSQL URL."""
+    """A migrated database once per session (per pytest-xdist worker): a SQLite file in the worker's own
+    temporary folder to copy, or the URL of the worker's own PostgreSQL database (`test_gw0`, ...,
+    support.postgres_url), dropped to nothing and migrated."""
     pg = support.postgres_url()
     if pg:
         engine = make_engine(pg)

@@ -41,6 +41,10 @@ from socialdesk.settings import PROJECT_ROOT
 from socialdesk.standin import StoredMessage
 from socialdesk.standin.models import StoredFile
 
+# The tour runs once per module: under pytest-xdist (--dist loadgroup) all of this file's tests go to one
+# worker, or each worker running one of them would play the whole tour again.
+pytestmark = pytest.mark.xdist_group("demo-tour")
+
 TOUR = PROJECT_ROOT / "demo-tour.txt"
 MARIA, SAM, PRIYA, NORA = "U0AGENT01", "U0AGENT02", "U0MANAGER1", "U0LEGAL001"
 ROOM = "outage-1-login-failures-in-eu"  # the service-outage playbook's war room for crisis 1

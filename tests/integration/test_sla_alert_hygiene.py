@@ -433,20 +433,27 @@ def only_cards(standin: SlackStandin, channel: str) -> list[StoredMessage]:
     return found
 
 
-def test_importing_1014_old_tweets_pages_nobody(
+# An import of a few hundred old tweets (the report that led here was 1,014; the size is not the point,
+# what counts is that it is far past every threshold): ten times the flood's 20 cards a minute, dozens of
+# P1/P2 cases that would each page, an outage topic far past the early warning's minimum.
+IMPORTED = 300
+
+
+def test_importing_hundreds_of_old_tweets_pages_nobody(
     runtime: Runtime, clock: ManualClock, standin: SlackStandin
 ) -> None:
     assert "crisis-early-warning" in runtime.jobs  # the shipped playbooks watch "down", "outage", "login"
     t0 = clock.now()
     report = import_lines(
-        runtime.settings, runtime.config, history_lines(t0, 1014), plugins=runtime.plugins, clock=clock
+        runtime.settings, runtime.config, history_lines(t0, IMPORTED), plugins=runtime.plugins, clock=clock
     )
-    assert report.accepted == 1014 and report.cases_opened == 1014 and report.followups == 0
+    assert report.accepted == IMPORTED and report.cases_opened == IMPORTED and report.followups == 0
     settle(runtime, clock)  # the cards (and roll-ups) reach Slack
     with Session(runtime.engine) as session:
         cases = session.exec(select(Case)).all()
-    assert len(cases) == 1014 and all(c.historical and c.sla_check_at is None for c in cases)
-    assert sum(c.priority in (Priority.P1, Priority.P2) for c in cases) > 100  # pages galore, if it alerted
+    assert len(cases) == IMPORTED and all(c.historical and c.sla_check_at is None for c in cases)
+    high = sum(c.priority in (Priority.P1, Priority.P2) for c in cases)
+    assert high >= 45, high  # pages galore, if it alerted: every "outage" and "unsafe" post at least
 
     warning = runtime.jobs["crisis-early-warning"]
     for minutes in (0, 1, 5, 15, 30, 60, 90, 120, 24 * 60):
