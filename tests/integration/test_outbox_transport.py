@@ -40,7 +40,8 @@ def engine(tmp_path: Any) -> Iterator[Engine]:
 
 
 def _client(url: str, timeout: float = 10) -> WebClient:
-    return WebClient(token=TOKEN, base_url=url, timeout=timeout, retry_handlers=[])
+    # slack_sdk annotates `timeout` as int; the sockets under it take seconds as any number.
+    return WebClient(token=TOKEN, base_url=url, timeout=timeout, retry_handlers=[])  # type: ignore[arg-type]
 
 
 @pytest.fixture
