@@ -22,7 +22,7 @@ from socialdesk.plugins.source import (
     WebhookRequest,
 )
 from socialdesk.sources.meta import normalize as meta_normalizer
-from socialdesk.sources.meta import verify
+from socialdesk.sources.meta import webhook
 from socialdesk.sources.meta.mention_fetch import MentionFetcher
 from socialdesk.sources.meta.replies import MESSAGE_LIMIT, PRIVATE_REPLY_WINDOW, MetaReplyConnector
 from socialdesk.sources.meta.samples import sample_payloads
@@ -110,24 +110,10 @@ class MetaSource(Source):
         ]
 
     def challenge(self, request: WebhookRequest) -> WebhookAnswer:
-        token = secret_text(self._settings.meta_verify_token)
-        if token is None:
-            return WebhookAnswer.refuse(503, "META_VERIFY_TOKEN is not configured")
-        challenge = verify.meta_challenge(request.query, token)
-        if challenge is None:
-            return WebhookAnswer.refuse(403, "hub.verify_token does not match")
-        return WebhookAnswer(200, challenge)
+        return webhook.answer_challenge(request, self._settings.meta_verify_token)
 
     def verify(self, request: WebhookRequest) -> WebhookAnswer | None:
-        secret = secret_text(self._settings.meta_app_secret)
-        if secret is None:
-            return WebhookAnswer.refuse(503, "META_APP_SECRET is not configured")
-        header = request.headers.get("x-hub-signature-256")
-        if not header:
-            return WebhookAnswer.refuse(401, "X-Hub-Signature-256 header is missing")
-        if not verify.verify_meta_signature(request.body, header, secret):
-            return WebhookAnswer.refuse(401, "X-Hub-Signature-256 does not match the body")
-        return None
+        return webhook.check_signature(request, self._settings.meta_app_secret)
 
     def claims(self, payload: Any) -> bool:
         return isinstance(payload, dict) and payload.get("object") in meta_normalizer.SUPPORTED_OBJECTS

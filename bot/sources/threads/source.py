@@ -11,7 +11,7 @@ from socialdesk.plugins.mentions import NormalizeResult
 from socialdesk.plugins.payloads import BrandAccounts
 from socialdesk.plugins.replies import OutgoingReply, SentReply
 from socialdesk.plugins.source import SamplePayload, Source, WebhookAnswer, WebhookRequest
-from socialdesk.sources.meta import verify
+from socialdesk.sources.meta import webhook
 from socialdesk.sources.settings_base import secret_text
 from socialdesk.sources.threads.normalize import ThreadsNormalizer, is_threads_delivery
 from socialdesk.sources.threads.poller import ThreadsPolling
@@ -45,24 +45,10 @@ class ThreadsSource(Source):
         self._now = now
 
     def challenge(self, request: WebhookRequest) -> WebhookAnswer:
-        token = secret_text(self._settings.meta_verify_token)
-        if token is None:
-            return WebhookAnswer.refuse(503, "META_VERIFY_TOKEN is not configured")
-        challenge = verify.meta_challenge(request.query, token)
-        if challenge is None:
-            return WebhookAnswer.refuse(403, "hub.verify_token does not match")
-        return WebhookAnswer(200, challenge)
+        return webhook.answer_challenge(request, self._settings.meta_verify_token)
 
     def verify(self, request: WebhookRequest) -> WebhookAnswer | None:
-        secret = secret_text(self._settings.meta_app_secret)
-        if secret is None:
-            return WebhookAnswer.refuse(503, "META_APP_SECRET is not configured")
-        header = request.headers.get("x-hub-signature-256")
-        if not header:
-            return WebhookAnswer.refuse(401, "X-Hub-Signature-256 header is missing")
-        if not verify.verify_meta_signature(request.body, header, secret):
-            return WebhookAnswer.refuse(401, "X-Hub-Signature-256 does not match the body")
-        return None
+        return webhook.check_signature(request, self._settings.meta_app_secret)
 
     def unconfigured(self) -> list[str]:
         missing = []
