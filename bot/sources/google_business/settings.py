@@ -12,8 +12,8 @@ import re
 
 from pydantic import field_validator
 
-from socialdesk.sources.google_auth.account import DEFAULT_TOKEN_URL
-from socialdesk.sources.settings_base import BuiltinSettings, base_url
+from socialdesk.sources.google_auth.settings import GoogleServiceAccountSettings
+from socialdesk.sources.settings_base import base_url
 
 LOCATION = re.compile(r"accounts/[A-Za-z0-9_-]+/locations/[A-Za-z0-9_-]+")
 
@@ -32,13 +32,11 @@ def parse_locations(value: str | None) -> dict[str, str]:
     return found
 
 
-class GoogleBusinessSettings(BuiltinSettings):
-    google_service_account_file: str | None = None  # the JSON key's path (the file is the secret)
-    google_token_url: str = DEFAULT_TOKEN_URL
+class GoogleBusinessSettings(GoogleServiceAccountSettings):
     google_business_api_url: str = "https://mybusiness.googleapis.com"
     google_business_locations: str | None = None
 
-    @field_validator("google_service_account_file", "google_business_locations", mode="before")
+    @field_validator("google_business_locations", mode="before")
     @classmethod
     def _blank(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -53,11 +51,3 @@ class GoogleBusinessSettings(BuiltinSettings):
     @classmethod
     def _base_url(cls, value: str) -> str:
         return base_url(value.strip())
-
-    @field_validator("google_token_url")
-    @classmethod
-    def _token_url(cls, value: str) -> str:
-        value = value.strip()
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(f"must be an http(s) URL, got {value!r}")
-        return value

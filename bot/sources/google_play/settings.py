@@ -9,8 +9,8 @@ import re
 
 from pydantic import field_validator
 
-from socialdesk.sources.google_auth.account import DEFAULT_TOKEN_URL
-from socialdesk.sources.settings_base import BuiltinSettings, base_url
+from socialdesk.sources.google_auth.settings import GoogleServiceAccountSettings
+from socialdesk.sources.settings_base import base_url
 
 PACKAGE = re.compile(r"[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+")
 
@@ -28,13 +28,11 @@ def parse_packages(value: str | None) -> list[str]:
     return found
 
 
-class GooglePlaySettings(BuiltinSettings):
-    google_service_account_file: str | None = None  # the JSON key's path (the file is the secret)
-    google_token_url: str = DEFAULT_TOKEN_URL
+class GooglePlaySettings(GoogleServiceAccountSettings):
     google_play_api_url: str = "https://androidpublisher.googleapis.com"
     google_play_packages: str | None = None
 
-    @field_validator("google_service_account_file", "google_play_packages", mode="before")
+    @field_validator("google_play_packages", mode="before")
     @classmethod
     def _blank(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -49,11 +47,3 @@ class GooglePlaySettings(BuiltinSettings):
     @classmethod
     def _base_url(cls, value: str) -> str:
         return base_url(value.strip())
-
-    @field_validator("google_token_url")
-    @classmethod
-    def _token_url(cls, value: str) -> str:
-        value = value.strip()
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(f"must be an http(s) URL, got {value!r}")
-        return value
