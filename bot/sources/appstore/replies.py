@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from socialdesk.domain.enums import ReplyVisibility
 from socialdesk.plugins.replies import ErrorKind, OutgoingReply, PlatformError, SentReply, response_json
 from socialdesk.sources.appstore.api import AppStoreApi, failure
 from socialdesk.sources.appstore.normalize import store_url
+from socialdesk.sources.review_answers import public_answer_text
 
 MAX_LENGTH = 5970
 RESPONSES = "v1/customerReviewResponses"
@@ -57,14 +57,12 @@ class AppStoreReplies:
         self._api = api
 
     def send(self, reply: OutgoingReply, *, now: datetime) -> SentReply:
-        if reply.visibility is ReplyVisibility.PRIVATE or reply.target.is_private:
-            raise PlatformError(ErrorKind.UNSUPPORTED, NO_PRIVATE)
-        text = reply.text
-        if not text.strip():
-            raise PlatformError(ErrorKind.REJECTED, "The response is empty; the App Store takes none.")
-        why = too_long(text)
-        if why is not None:
-            raise PlatformError(ErrorKind.REJECTED, why)
+        text = public_answer_text(
+            reply,
+            no_private=NO_PRIVATE,
+            empty="The response is empty; the App Store takes none.",
+            too_long=too_long,
+        )
         review_id = str(reply.target.extra.get("review_id") or reply.target.external_id)
         what = "the new text of our response" if reply.replaces else "the response"
         response = self._api.post(RESPONSES, response_document(review_id, text), now=now)

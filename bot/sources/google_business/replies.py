@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from socialdesk.domain.enums import ReplyVisibility
 from socialdesk.plugins.replies import ErrorKind, OutgoingReply, PlatformError, SentReply
 from socialdesk.sources.google_auth.api import GoogleApi, failure
 from socialdesk.sources.google_business.poller import ACCESS, PLATFORM
+from socialdesk.sources.review_answers import public_answer_text
 
 MAX_BYTES = 4096
 NO_PRIVATE = "A Google review takes one public reply and no private message: answer publicly."
@@ -38,14 +38,12 @@ class BusinessReplies:
         self._api = api
 
     def send(self, reply: OutgoingReply, *, now: datetime) -> SentReply:
-        if reply.visibility is ReplyVisibility.PRIVATE:
-            raise PlatformError(ErrorKind.UNSUPPORTED, NO_PRIVATE)
-        text = reply.text
-        if not text.strip():
-            raise PlatformError(ErrorKind.REJECTED, "The reply is empty; Google takes no empty reply.")
-        why = too_long(text)
-        if why is not None:
-            raise PlatformError(ErrorKind.REJECTED, why)
+        text = public_answer_text(
+            reply,
+            no_private=NO_PRIVATE,
+            empty="The reply is empty; Google takes no empty reply.",
+            too_long=too_long,
+        )
         name = str(reply.target.extra.get("name") or reply.target.external_id)
         if "/reviews/" not in name:
             raise PlatformError(

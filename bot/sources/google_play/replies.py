@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from socialdesk.domain.enums import ReplyVisibility
 from socialdesk.plugins.replies import ErrorKind, OutgoingReply, PlatformError, SentReply
 from socialdesk.sources.google_auth.api import GoogleApi, failure
 from socialdesk.sources.google_play.poller import ACCESS, PLATFORM
+from socialdesk.sources.review_answers import public_answer_text
 
 MAX_CHARACTERS = 350
 NO_PRIVATE = "A Google Play review takes one public developer reply and no private message: answer publicly."
@@ -34,14 +34,12 @@ class PlayReplies:
         self._api = api
 
     def send(self, reply: OutgoingReply, *, now: datetime) -> SentReply:
-        if reply.visibility is ReplyVisibility.PRIVATE:
-            raise PlatformError(ErrorKind.UNSUPPORTED, NO_PRIVATE)
-        text = reply.text
-        if not text.strip():
-            raise PlatformError(ErrorKind.REJECTED, "The reply is empty; Google Play takes no empty reply.")
-        why = too_long(text)
-        if why is not None:
-            raise PlatformError(ErrorKind.REJECTED, why)
+        text = public_answer_text(
+            reply,
+            no_private=NO_PRIVATE,
+            empty="The reply is empty; Google Play takes no empty reply.",
+            too_long=too_long,
+        )
         package = str(reply.target.extra.get("package") or "")
         review_id = str(reply.target.extra.get("review_id") or reply.target.external_id)
         if not package:
