@@ -153,7 +153,7 @@ class Runtime:
             return None
 
         self._outbox_loop = WakeableLoop(
-            "outbox",
+            "outbox",  # OUTBOX_LOOP: the `outbox-retry` job wakes a running loop (bot/services.py)
             self.outbox_step,
             self.clock,
             idle_seconds=self.outbox_poll_seconds,
@@ -161,6 +161,7 @@ class Runtime:
         )
         self.loops = [self._outbox_loop]
         if self.ingest_process is None:
+            # INGEST_LOOP: the `inbox-retry` job wakes a running loop (bot/services.py)
             self._ingest_loop = WakeableLoop("ingest", ingest_step, self.clock, idle_seconds=2.0)
             self.loops.append(self._ingest_loop)
         for loop in self.loops:
