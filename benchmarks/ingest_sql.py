@@ -6,6 +6,14 @@ by SQLAlchemy event listeners. Deterministic, so it can be compared on a busy ma
 
 Prints statements, commits and flushes per case, the statements by their first words, and the drain's
 wall and CPU time (noisy; the counts are what to compare).
+
+Issue 17, the cases of a batch written together (bot/ingest/openings.py), 2,000 mentions, 2,000 cases:
+                      statements/case  INSERTs/case  commits/case  flushes/case
+    SQLite   before        6.01            4.00          0.12          2.00
+             after         2.51            0.50          0.12          0.25
+    Postgres before        5.31            4.00          0.04          2.00
+             after         1.45            0.14          0.04          0.07
+(8 rows per transaction on SQLite, 32 on PostgreSQL; SQLite counts its BEGINs as statements.)
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ so a case and the Slack work it causes are committed together (transactional out
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -14,6 +15,10 @@ from socialdesk.domain.models import Case, CaseEvent, Mention
 
 class CaseNotifier(Protocol):
     def case_opened(self, session: Session, case: Case, *, now: datetime) -> None: ...
+
+    def cases_opened(self, session: Session, opened: Sequence[tuple[Case, datetime]]) -> None:
+        """`case_opened` for each (case, now), in order: what one ingest transaction opened at once."""
+        ...
 
     def followup_added(self, session: Session, case: Case, mention: Mention, *, now: datetime) -> None: ...
 

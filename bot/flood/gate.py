@@ -10,10 +10,13 @@ rows until it is promoted; its customer follow-ups are queued for the thread at 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session, select
 
+from socialdesk.clock import as_utc
 from socialdesk.config import Flood
 from socialdesk.domain.enums import OutboxStatus
 from socialdesk.domain.models import Case
@@ -27,23 +30,49 @@ class FloodGate:
     def __init__(self, flood: Flood) -> None:
         self._flood = flood
 
-    def load(self, session: Session, channel: str, *, now: datetime) -> ChannelLoad:
+    def load(
+        self, session: Session, channel: str, *, now: datetime, unwritten: Sequence[Mapping[str, Any]] = ()
+    ) -> ChannelLoad:
+        """The channel's load; `unwritten`: calls (outbox rows) this transaction queued and has not
+        inserted yet (bot/ingest/openings.py), counted as the query would count them, capped alike."""
+        since = now - timedelta(minutes=1)
+        cards_cap, pending_cap = self._flood.cards_per_minute, SLACK_POSTS_PER_MINUTE
         cards, pending = rollup_repo.channel_load(
-            session,
-            channel,
-            since=now - timedelta(minutes=1),
-            cards_cap=self._flood.cards_per_minute,
-            pending_cap=SLACK_POSTS_PER_MINUTE,
+            session, channel, since=since, cards_cap=cards_cap, pending_cap=pending_cap
         )
+        mine = [row for row in unwritten if row["channel"] == channel]
+        more_cards = sum(
+            1
+            for row in mine
+            if row["method"] == "chat.postMessage"
+            and str(row["dedupe_key"]).startswith("card:")
+            and as_utc(row["created_at"]) >= as_utc(since)
+        )
+        cards, pending = min(cards + more_cards, cards_cap), min(pending + len(mine), pending_cap)
         return ChannelLoad(cards_last_minute=cards, pending=pending)
 
-    def roll_up(self, session: Session, case: Case, channel: str, *, now: datetime) -> bool:
-        """Put a just-opened case into a roll-up if the channel is flooded; False: it gets its card."""
-        if not may_roll_up(case.priority, self._flood):
+    def may_roll_up(self, case: Case) -> bool:
+        """Whether the rule looks at the channel's load for this case at all (its priority may wait)."""
+        return may_roll_up(case.priority, self._flood)
+
+    def flooded(
+        self,
+        session: Session,
+        case: Case,
+        channel: str,
+        *,
+        now: datetime,
+        unwritten: Sequence[Mapping[str, Any]] = (),
+    ) -> bool:
+        """Whether a just-opened case must join a roll-up (`roll_up`) instead of getting its card: its
+        priority may wait and the channel is flooded (`unwritten`: see `load`)."""
+        if not self.may_roll_up(case):
             return False  # P1 and P2 (by default) never wait behind a summary, and cost no query
         rollup_repo.hold_flood_lock(session)  # the count below must see every other pipeline's cards
-        if not is_flooded(self.load(session, channel, now=now), self._flood):
-            return False
+        return is_flooded(self.load(session, channel, now=now, unwritten=unwritten), self._flood)
+
+    def roll_up(self, session: Session, case: Case, channel: str, *, now: datetime) -> None:
+        """Put a case `flooded` said must wait into its topic's roll-up."""
         rollup, created = rollup_repo.join(
             session,
             channel=channel,
@@ -64,7 +93,6 @@ class FloodGate:
             )
         else:
             self._queue_update(session, rollup, now=now)
-        return True
 
     def without_card(self, session: Session, case: Case) -> bool:
         """A rolled-up case nobody has acted on yet: it has no card, queued or posted."""

@@ -3,7 +3,8 @@
 Several inbox rows per transaction (`rows_per_transaction`): each row is read and prepared (parsed,
 completed by its source, masked, triaged: the CPU-heavy part) before the write transaction begins, then
 the batch's rows are locked, worked and each marked done in one transaction, so a batch costs one commit
-and a few shared reads. A row whose work raises fails only itself: the batch is rolled back and its rows
+and a few shared reads; the cases it opens are written together, one INSERT per table
+(bot/ingest/openings.py). A row whose work raises fails only itself: the batch is rolled back and its rows
 worked one per transaction, the failing one marked failed with its body kept. A crash anywhere before
 the commit leaves every row of the batch pending, and the next pass works them again from scratch:
 their case, card and counters come from the one commit that makes them."""
@@ -39,6 +40,7 @@ from socialdesk.ingest.edits import apply_edit, unchanged
 from socialdesk.ingest.enrich import MentionEnricher, merge_enrichment
 from socialdesk.ingest.history import is_history
 from socialdesk.ingest.inbox_rows import InboxRow, Outcome
+from socialdesk.ingest.openings import Opening, Openings
 from socialdesk.metrics import Metrics
 from socialdesk.plugins.kinds import MentionFacts
 from socialdesk.plugins.mentions import DeliveryFailure, MalformedPayload, NormalizedMention
@@ -81,6 +83,8 @@ class _Txn:
     # Mentions already stored under the batch's (platform, external id)s, read in one statement, and
     # those the batch itself stores: a redelivery inside the batch is a duplicate like any other.
     known: dict[tuple[Platform, str], Mention]
+    # Cases opened and not written yet: one INSERT per table for a run of them (bot/ingest/openings.py).
+    openings: Openings = field(default_factory=Openings)
     _running: list[Crisis] | None = None
 
     def running_crises(self) -> list[Crisis]:
@@ -240,11 +244,16 @@ class IngestPipeline:
                 if n:
                     failpoint("ingest.mid_batch")
                 outcomes.append(self._apply(txn, row, prepared, done))
+            self._write_openings(txn, done)
             inbox_rows.finish(session, outcomes)
             failpoint("ingest.before_commit")
             session.commit()
         failpoint("ingest.after_commit")
         self._publish(done, report)
+
+    def _write_openings(self, txn: _Txn, report: DrainReport) -> None:
+        """Write the cases opened so far (before anything that must see them, and at the end)."""
+        report.case_ids.extend(txn.openings.write(txn.session, self._notifier))
 
     def _publish(self, done: DrainReport, report: DrainReport) -> None:
         report.add(done)
@@ -302,7 +311,9 @@ class IngestPipeline:
         if prepared.malformed is not None:
             status, reason = InboxStatus.REJECTED, prepared.malformed
         else:
-            delivery.record_failures(txn.session, prepared.failures, notifier=self._notifier, now=now)
+            if prepared.failures:
+                self._write_openings(txn, report)  # the failures' writes come after the rows before
+                delivery.record_failures(txn.session, prepared.failures, notifier=self._notifier, now=now)
             for normalized, mention, triaged in prepared.mentions:
                 self._ingest_mention(txn, row, normalized, mention, triaged, now, report)
             if prepared.mentions:
@@ -332,11 +343,10 @@ class IngestPipeline:
         if held is not None:
             # A new version of an item we hold (an edited review) updates its case; the same version
             # again, or an unedited redelivery, is a duplicate.
-            if (
-                nm.edited
-                and not unchanged(held, mention)
-                and self._edit(session, held, mention, triaged, now)
-            ):
+            edited = nm.edited and not unchanged(held, mention)
+            if edited:
+                self._write_openings(txn, report)  # `held` may be one of them; the edit reads cases
+            if edited and self._edit(session, held, mention, triaged, now):
                 report.edits += 1
                 assert held.case_id is not None
                 report.case_ids.append(held.case_id)
@@ -346,6 +356,8 @@ class IngestPipeline:
             report.counted(nm.platform, "duplicate")
             return
         txn.known[key] = mention  # from here on it is stored, one way or another
+        if txn.openings.touches(nm):
+            self._write_openings(txn, report)  # the reads below could find one of them
         case, repeat = cases_repo.joinable_and_earlier(
             session,
             platform=nm.platform,
@@ -360,20 +372,23 @@ class IngestPipeline:
         )
         # A score answering our satisfaction survey is stored on the surveyed (resolved) case. A bare
         # score opens nothing; one with something to act on carries on below like any mention.
+        if self._survey_answers.may_answer(mention):
+            self._write_openings(txn, report)  # the answer's writes come after the rows before
         if self._survey_answers.take(session, mention, joinable=case, now=now):
             report.survey_answers += 1
             report.counted(nm.platform, "survey_answer")
             return
         if case is not None:
+            self._write_openings(txn, report)  # the follow-up's writes come after the rows before
             self._join(session, row, case, mention, now)
             report.followups += 1
             report.counted(nm.platform, "followup")
+            assert case.id is not None
+            report.case_ids.append(case.id)
         else:
-            case = self._open(txn, row, mention, triaged, now, repeat=repeat)
-            report.cases_opened += 1
+            txn.openings.add(self._open(txn, row, mention, triaged, now, repeat=repeat))
+            report.cases_opened += 1  # its id joins `case_ids` when it is written
             report.counted(nm.platform, "case")
-        assert case.id is not None
-        report.case_ids.append(case.id)
 
     def _enriched(
         self, nm: NormalizedMention, inbox_id: int, now: datetime
@@ -442,18 +457,21 @@ class IngestPipeline:
         *,
         earlier_than: int | None = None,
         repeat: int | None = None,
+        waiting: Openings | None = None,
     ) -> PolicyDecision:
         """The priority of a case's opening mention: the text's triage plus what the database knows
-        (`repeat`: the author's cases on the platform, when the caller counted them already)."""
+        (`repeat`: the author's cases on the platform, when the caller counted them already; `waiting`:
+        cases the transaction opened and has not written yet, which the count of incidents includes)."""
         if repeat is None:
             repeat = cases_repo.count_earlier_cases(
                 session, platform=mention.platform, author_id=mention.author_id, before_case=earlier_than
             )
-        incidents = (
-            1 + cases_repo.count_recent_incidents(session, since=mention.posted_at - INCIDENT_WINDOW)
-            if triaged.category is Category.INCIDENT
-            else 0
-        )
+        incidents = 0
+        if triaged.category is Category.INCIDENT:
+            since = mention.posted_at - INCIDENT_WINDOW
+            incidents = 1 + cases_repo.count_recent_incidents(session, since=since)
+            if waiting is not None:
+                incidents += waiting.incidents_since(since)
         return self._triage.prioritize(
             mention.text_raw,
             triaged,
@@ -465,9 +483,10 @@ class IngestPipeline:
 
     def _open(
         self, txn: _Txn, row: InboxRow, mention: Mention, triaged: Assessment, now: datetime, *, repeat: int
-    ) -> Case:
+    ) -> Opening:
+        """The case `mention` opens, with its event, to be written with the transaction's other openings."""
         session = txn.session
-        decision = self._prioritize(session, mention, triaged, repeat=repeat)
+        decision = self._prioritize(session, mention, triaged, repeat=repeat, waiting=txn.openings)
         priority, reason = decision.priority, decision.reason
         enrichment: dict[str, Any] = {}
         if self.enrichers is not None:
@@ -518,26 +537,14 @@ class IngestPipeline:
             matched = self.crisis_intake.tag(session, case, mention, running=txn.running_crises())
         if not has_sla_clock(case):
             case.sla_check_at = None  # spam, no reply needed, history: nothing to nudge, alert or page
-        session.add(case)
-        session.flush()
-        assert case.id is not None
-        mention.case_id = case.id
-        session.add(mention)
-        session.flush()
-        events_repo.append(
-            session,
-            case_id=case.id,
-            actor=events_repo.SYSTEM,
-            kind="opened",
-            at=now,
-            mention_id=mention.id,
-            platform=case.platform.value,
-            team=case.team,
-            route=case.route,
-            priority=case.priority.value,
-            reason=case.priority_reason,
+        event: dict[str, Any] = {
+            "platform": case.platform.value,
+            "team": case.team,
+            "route": case.route,
+            "priority": case.priority.value,
+            "reason": case.priority_reason,
             # The model's own answer, before the team's rules: corrections measure the model by it.
-            triage={
+            "triage": {
                 "category": triaged.model_category.value,
                 "priority": decision.priority.value,
                 "needs_reply": triaged.needs_reply,
@@ -545,9 +552,8 @@ class IngestPipeline:
                 "private_reply_suggested": decision.private_reply_suggested,
             },
             **({"crisis_id": case.crisis_id, "crisis_keyword": matched} if matched else {}),
-        )
-        self._notifier.case_opened(session, case, now=now)
-        return case
+        }
+        return Opening(case=case, mention=mention, now=now, event=event)
 
     def _facts(
         self, row: InboxRow, mention: Mention, priority: Priority, reason: str, *, opens_case: bool

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -48,7 +49,34 @@ def enqueue(
     `dedupe_key`), so there is no read first, and two transactions queueing the same key at once are
     not a race either (PostgreSQL makes the second wait for the first, then skip). Core, not the ORM's
     bulk insert: this runs for every card, and the ORM's path costs more than the statement."""
-    row = {
+    row = call_row(
+        dedupe_key=dedupe_key,
+        method=method,
+        channel=channel,
+        payload=payload,
+        now=now,
+        case_id=case_id,
+        mention_id=mention_id,
+        needs_case_ts=needs_case_ts,
+    )
+    session.flush()  # rows the session holds unflushed: their keys count as taken
+    inserted: int | None = session.connection().execute(_insert_once(session), row).scalar()
+    return inserted
+
+
+def call_row(
+    *,
+    dedupe_key: str,
+    method: str,
+    channel: str,
+    payload: dict[str, Any],
+    now: datetime,
+    case_id: int | None = None,
+    mention_id: int | None = None,
+    needs_case_ts: bool = False,
+) -> dict[str, Any]:
+    """One call as `enqueue_many` takes it (the arguments of `enqueue`)."""
+    return {
         "dedupe_key": dedupe_key,
         "method": method,
         "channel": channel,
@@ -61,9 +89,20 @@ def enqueue(
         "created_at": now,
         "next_attempt_at": now,
     }
-    session.flush()  # rows the session holds unflushed: their keys count as taken
-    inserted: int | None = session.connection().execute(_insert_once(session), row).scalar()
-    return inserted
+
+
+def enqueue_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """`enqueue` for several calls (`call_row`s) in one multi-row INSERT, each key taken skipped as
+    there. Their ids follow the order of `rows` (both databases number the rows of a VALUES list in its
+    order), which is the order the sender sends a channel's rows."""
+    if not rows:
+        return
+    session.flush()
+    name = session.get_bind().dialect.name
+    dialect = postgresql if name == "postgresql" else sqlite
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    stmt = dialect.insert(table).values(list(rows)).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    session.connection().execute(stmt)
 
 
 _INSERTS: dict[str, Any] = {}

@@ -9,6 +9,7 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.sql.compiler import InsertmanyvaluesSentinelOpts
 from sqlmodel import Session
 
 from socialdesk.store import sql_census
@@ -42,6 +43,13 @@ def _make_engine(url: str, *, pool_size: int) -> Engine:
         dialect.do_commit = release_after(gate, dialect.do_commit)
         dialect.do_rollback = release_after(gate, dialect.do_rollback)
         dialect.socialdesk_write_gate = gate
+        # Several new rows of one table flushed together (a batch of cases opened by ingest) go in one
+        # INSERT ... VALUES (...), (...) RETURNING id, as on PostgreSQL, instead of one INSERT each.
+        # SQLAlchemy matches the returned ids to the rows by sorting them, which it does not assume
+        # SQLite allows because SQLite leaves RETURNING's row order open. The ids themselves are in
+        # VALUES order: an INTEGER PRIMARY KEY takes the largest rowid plus one, row after row, and one
+        # statement is one writer (SQLite has no other at the same time). So the sort is sound here.
+        dialect.insertmanyvalues_implicit_sentinel = InsertmanyvaluesSentinelOpts.ANY_AUTOINCREMENT
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 

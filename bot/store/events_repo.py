@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +32,13 @@ def append(session: Session, *, case_id: int, actor: str, kind: str, at: datetim
     own. The case must be flushed already (the event's foreign key)."""
     row = {"case_id": case_id, "actor": actor, "kind": kind, "at": at, "detail": detail}
     session.connection().execute(_APPEND, row)
+
+
+def append_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """`append` for several events (`case_id`, `actor`, `kind`, `at`, `detail` each) in one multi-row
+    INSERT: the `opened` events of the cases one ingest transaction opens together."""
+    if rows:
+        session.connection().execute(insert(_EVENTS).values(list(rows)))
 
 
 def events_of(session: Session, case_id: int) -> list[CaseEvent]:

@@ -33,6 +33,11 @@ class SurveyAnswers:
         self._config = config
         self._notifier = notifier
 
+    def may_answer(self, mention: Mention) -> bool:
+        """Whether `take` could store `mention` (its text reads as a score): only then does it read or
+        write the database. No query."""
+        return any(parse_score(mention.text_raw, kind) for kind in SCALES)
+
     def take(self, session: Session, mention: Mention, *, joinable: Case | None, now: datetime) -> bool:
         """Store `mention` as a survey answer if it is one. Returns True when that is all it was (the
         mention is now on the surveyed case and needs no case of its own)."""

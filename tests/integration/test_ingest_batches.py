@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from socialdesk.app import Runtime
 from socialdesk.clock import ManualClock
 from socialdesk.domain.enums import InboxStatus
-from socialdesk.domain.models import Case, InboxItem, Mention, OutboxMessage
+from socialdesk.domain.models import Case, CaseEvent, InboxItem, Mention, OutboxMessage
 from socialdesk.ingest import inbox, pipeline
 from socialdesk.standin import SlackStandin
 from tests.integration.helpers import generic_mention
@@ -190,3 +190,40 @@ def test_a_case_costs_few_statements(runtime: Runtime, clock: ManualClock) -> No
         report = runtime.pipeline.drain()
     assert report.cases_opened == 8
     assert counts["statements"] / 8 <= 8, counts
+
+
+def test_the_cases_of_a_batch_are_one_insert_per_table(runtime: Runtime, clock: ManualClock) -> None:
+    # Four INSERTs per case before (case, mention, event, card); now one per table for the batch, and the
+    # ids matched to their rows (bot/ingest/openings.py; on SQLite, bot/store/db.py).
+    ids = store(runtime, clock, 8)
+    inserts: Counter[str] = Counter()
+
+    def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        if sql.startswith("INSERT"):
+            inserts[" ".join(sql.split()[:3])] += 1
+
+    event.listen(runtime.engine, "before_cursor_execute", statement)
+    try:
+        report = runtime.pipeline.drain()
+    finally:
+        event.remove(runtime.engine, "before_cursor_execute", statement)
+    assert report.cases_opened == 8
+    assert inserts == Counter(
+        {
+            'INSERT INTO "case"': 1,
+            "INSERT INTO mention": 1,
+            "INSERT INTO case_event": 1,
+            "INSERT INTO slack_outbox": 1,
+        }
+    )
+    assert_each_once(runtime, ids)
+    with Session(runtime.engine) as s:
+        mentions = s.exec(select(Mention).order_by(col(Mention.id))).all()
+        cases = {c.id: c for c in s.exec(select(Case))}
+        cards = s.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all()
+        opened = {e.case_id: e.detail["mention_id"] for e in s.exec(select(CaseEvent))}
+    # The rows' order throughout: mentions, their cases, the cards the sender sends in id order.
+    assert [m.external_id for m in mentions] == ids
+    assert [cases[m.case_id].author_id for m in mentions] == [m.author_id for m in mentions]
+    assert [c.case_id for c in cards] == [m.case_id for m in mentions] == sorted(cases) == report.case_ids
+    assert opened == {m.case_id: m.id for m in mentions}  # each `opened` event names its own mention

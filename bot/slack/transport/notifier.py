@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,7 +22,9 @@ from socialdesk.outbox.queue import (
     RENDER_SLA_BREACHES,
     RENDER_SLA_NUDGE,
     RENDER_SLA_PAGE,
+    call_row,
     enqueue,
+    enqueue_many,
     has_pending,
     pending_card_post,
 )
@@ -54,20 +56,35 @@ class OutboxNotifier:
         return self._team_channel(case.team)
 
     def case_opened(self, session: Session, case: Case, *, now: datetime) -> None:
+        self.cases_opened(session, [(case, now)])
+
+    def cases_opened(self, session: Session, opened: Sequence[tuple[Case, datetime]]) -> None:
+        """`case_opened` for each (case, now) in order, the cards queued by one statement. The flood rule
+        counts the cards of the cases before each one as if they were queued; a case it rolls up has them
+        queued first, so the roll-up's own calls come after them, as they would one case at a time."""
+        if not opened:
+            return
         wake_after_commit(session, self._on_queued)
-        assert case.id is not None
-        channel = self._card_channel(session, case)
-        if self._flood.roll_up(session, case, channel, now=now):
-            return  # counted in its topic's roll-up; its own card comes when someone acts on it
-        enqueue(
-            session,
-            dedupe_key=f"card:{case.id}",
-            method="chat.postMessage",
-            channel=channel,
-            payload={"render": RENDER_CASE_CARD},
-            case_id=case.id,
-            now=now,
-        )
+        cards: list[dict[str, Any]] = []
+        for case, now in opened:
+            assert case.id is not None
+            channel = self._card_channel(session, case)
+            if self._flood.flooded(session, case, channel, now=now, unwritten=cards):
+                enqueue_many(session, cards)
+                cards = []
+                self._flood.roll_up(session, case, channel, now=now)
+                continue  # counted in its topic's roll-up; its own card comes when someone acts on it
+            cards.append(
+                call_row(
+                    dedupe_key=f"card:{case.id}",
+                    method="chat.postMessage",
+                    channel=channel,
+                    payload={"render": RENDER_CASE_CARD},
+                    case_id=case.id,
+                    now=now,
+                )
+            )
+        enqueue_many(session, cards)
 
     def followup_added(self, session: Session, case: Case, mention: Mention, *, now: datetime) -> None:
         wake_after_commit(session, self._on_queued)
