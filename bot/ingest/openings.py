@@ -1,6 +1,6 @@
 """The cases one ingest transaction opens, written together: one multi-row INSERT per table.
 
-A batch of inbox rows is worked in one transaction (bot/ingest/pipeline.py). Each case it opens costs
+A batch of inbox rows is worked in one transaction (bot/ingest/batch.py). Each case it opens costs
 four rows: the case, its mention, the `opened` event and the card in the outbox. Written as each row is
 worked, that is four INSERTs per case; here the openings of consecutive mentions wait in `Openings` and
 are written by `write` in one INSERT per table (the case and mention ids come back by RETURNING).

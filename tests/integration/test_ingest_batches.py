@@ -125,7 +125,7 @@ def test_a_row_whose_work_fails_fails_alone_and_the_rest_of_its_batch_is_worked(
     runtime: Runtime, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ids = store(runtime, clock, 5)
-    work = runtime.pipeline._ingest_mention
+    work = runtime.pipeline._batch.ingest_mention
 
     def breaks_on_the_third(*args: Any, **kwargs: Any) -> None:
         nm = args[2]
@@ -133,7 +133,7 @@ def test_a_row_whose_work_fails_fails_alone_and_the_rest_of_its_batch_is_worked(
             raise ValueError("this one row is bad")
         work(*args, **kwargs)
 
-    monkeypatch.setattr(runtime.pipeline, "_ingest_mention", breaks_on_the_third)
+    monkeypatch.setattr(runtime.pipeline._batch, "ingest_mention", breaks_on_the_third)
     with counted(runtime.engine) as counts:
         report = runtime.pipeline.drain()
     assert (report.items, report.cases_opened, report.failed) == (4, 4, 1)
