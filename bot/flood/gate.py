@@ -40,6 +40,8 @@ class FloodGate:
         cards, pending = rollup_repo.channel_load(
             session, channel, since=since, cards_cap=cards_cap, pending_cap=pending_cap
         )
+        # Unwritten rows are card posts, which name the channel as `channel` does (the config's #name or
+        # a war room), so the query's other spelling (the id Slack gave it) has none of them to add.
         mine = [row for row in unwritten if row["channel"] == channel]
         more_cards = sum(
             1
