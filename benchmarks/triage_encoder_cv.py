@@ -14,8 +14,9 @@ Protocol: 5-fold cross-validation with triage's fold seed. Complaint: macro F1 o
 Customer care: category accuracy on the training part of our gold set, with the shipped decision
 (complaint model at 0.4, the care model says which kind, otherwise question/other/spam), and with the
 care model deciding everything. Embedding columns are appended to triage's sparse features, scaled by
-each `--weights` value (0 = triage's features alone). Held-out parts are never read, unless `--care-split all` asks for the gold set's. Prints the CPU
-time per text of the encoder on one thread. Needs scikit-learn (the `dev` or `train` extra).
+each `--weights` value (0 = triage's features alone). Held-out parts are never read, unless
+`--care-split all` asks for the gold set's. Prints the CPU time per text of the encoder on one thread.
+Needs scikit-learn (the `dev` or `train` extra).
 """
 
 from __future__ import annotations
