@@ -40,6 +40,7 @@ from benchmarks.pipeline_watch import (
     percentile,
     stage_times,
 )
+from benchmarks.procstat import serve_peak_rss_mb
 from socialdesk.connectors.signing import sign_generic
 from socialdesk.samples import sample_config_path
 from socialdesk.settings import PROJECT_ROOT
@@ -145,6 +146,7 @@ class PipelineRun:
     started: float  # epoch seconds when the first request went out
     times: StageTimes
     census: Census  # statements by stage, counted inside `serve` during the run
+    peak_rss_mb: float | None = None  # `serve` and its child processes, high-water marks added up
 
     @property
     def cases(self) -> int:
@@ -237,7 +239,9 @@ def bench_socialdesk(
             times = stage_times(engine, watch, standin.posted_at)
             time.sleep(CENSUS_SETTLE)  # the last counts reach their files
             census = Census.read(census_folder).since(before)
-            return PipelineRun(result, cards_done, started_epoch, times, census)
+            return PipelineRun(
+                result, cards_done, started_epoch, times, census, serve_peak_rss_mb(server.pid)
+            )
         finally:
             watch.stop()
             engine.dispose()
@@ -372,6 +376,11 @@ def main() -> None:
     for line in pipeline_lines(run, pipeline_floor, accepted):
         print(line)
     print(triage_cost_line())
+    rss = run.peak_rss_mb
+    print(
+        "peak memory of serve (own + children, VmHWM): "
+        + (f"{rss:,.0f} MB (target < 300 MB at 30,000 mentions)" if rss is not None else "not read")
+    )
     if args.rate is None:
         print(
             f"targets: >=1500/s {'met' if rate >= 1500 else 'MISSED'}; >=0.5 of floor "

@@ -103,17 +103,6 @@ def start_serve(env: dict[str, str], port: int, cwd: Path) -> subprocess.Popen[b
     return process
 
 
-def peak_rss_mb(pid: int) -> float | None:
-    """The process's high-water resident set (VmHWM), in MB; None once it is gone."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
-
-
 def stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.terminate()

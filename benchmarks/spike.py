@@ -27,10 +27,10 @@ from pathlib import Path
 
 from benchmarks.ingest import free_port
 from benchmarks.paced_load import run_paced
+from benchmarks.procstat import serve_peak_rss_mb
 from benchmarks.serve_bench import (
     Milestones,
     Tally,
-    peak_rss_mb,
     requests,
     serve_env,
     standin,
@@ -73,7 +73,7 @@ def run_spike(
             accepted = {f"spike-{i}" for i in result.accepted()}
             milestones = Milestones()
             tally, visible_after = wait_visible(engine, slack, accepted, started, settle_timeout, milestones)
-            rss = peak_rss_mb(server.pid)
+            rss = serve_peak_rss_mb(server.pid)
         finally:
             stop(server)
             engine.dispose()

@@ -208,9 +208,12 @@ def build_runtime(
     migrate: bool = True,
     plugins: Sequence[Plugin] = (),
     use_entry_points: bool = True,
+    load_triage: bool = True,
 ) -> Runtime:
     """Everything socialdesk runs, wired. `plugins` are started beside the installed ones (entry points
-    of the group `socialdesk.plugins`, unless `use_entry_points` is False: tests that want only theirs)."""
+    of the group `socialdesk.plugins`, unless `use_entry_points` is False: tests that want only theirs).
+    `load_triage=False`: the triage model is read at the first mention (a Slack listener process,
+    which never ingests, then never holds it); by default a broken model file stops the start."""
     _require(settings.slack_bot_token, "SLACK_BOT_TOKEN")
     _require(settings.slack_signing_secret, "SLACK_SIGNING_SECRET")
     assert settings.slack_bot_token is not None and settings.slack_signing_secret is not None
@@ -259,6 +262,7 @@ def build_runtime(
             clock=clock,
             metrics=metrics,
             triage_model=settings.socialdesk_triage_model,
+            lazy_triage=not load_triage,
         )
     except ModelFileError as exc:
         raise StartupError(f"SOCIALDESK_TRIAGE_MODEL: {exc}") from None

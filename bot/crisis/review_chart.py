@@ -24,8 +24,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from sqlalchemy import Table, case, func, select
 from sqlmodel import Session
 
@@ -249,6 +247,11 @@ def _labels(chart: ReviewChart) -> tuple[list[int], list[str]]:
 
 def render_png(chart: ReviewChart) -> bytes:
     """The chart as PNG bytes: one panel, 1000 x 520 pixels."""
+    # Imported here, not at the top: matplotlib is ~30 MB in every process that imports the app (the
+    # web process, each Slack listener process), and only the digest and review jobs draw.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(10, 5.2), dpi=100, layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.subplots()

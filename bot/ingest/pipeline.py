@@ -60,6 +60,7 @@ class IngestPipeline:
         metrics: Metrics,
         triage: Triage | None = None,
         triage_model: Path | None = None,
+        lazy_triage: bool = False,
     ) -> None:
         self._engine = engine
         self._metrics = metrics
@@ -69,6 +70,7 @@ class IngestPipeline:
             category_rules=config.category_rules,
             priority_rules=config.priority_rules,
             model_path=triage_model,  # None: the shipped model (SOCIALDESK_TRIAGE_MODEL names a team's)
+            lazy=lazy_triage,
         )
         self._preparer = RowPreparer(config=config, clock=clock, triage=triage, brand=self._brand)
         self._cases = MentionCases(config=config, notifier=notifier, triage=triage)

@@ -129,10 +129,20 @@ class Triage:
         priority_rules: Sequence[PriorityRule] = (),
         model_path: Path | None = None,
         bundle: TriageBundle | None = None,
+        lazy: bool = False,
     ) -> None:
+        """`lazy`: read the model file at the first text, not now. A process that may never triage (a Slack
+        listener process) then never holds the model (about 20 MB); by default a broken model file stops
+        the start instead (`ModelFileError`)."""
         self._category_rules = tuple(category_rules)
         self._priority_rules = tuple(priority_rules)
-        self._bundle = bundle if bundle is not None else load_cached(model_path)
+        self._model_path = model_path
+        self._given = bundle if bundle is not None or lazy else load_cached(model_path)
+
+    @property
+    def _bundle(self) -> TriageBundle:
+        # load_cached is thread-safe and loads a file once per process.
+        return self._given if self._given is not None else load_cached(self._model_path)
 
     @property
     def model_version(self) -> str:

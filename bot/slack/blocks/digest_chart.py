@@ -14,9 +14,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 from socialdesk.domain.digest import ChartData
 from socialdesk.domain.metrics import Period, local_days, median
 
@@ -110,6 +107,11 @@ def chart_from_json(data: dict[str, Any]) -> ChartData:
 
 def render_png(chart: ChartData) -> bytes:
     """The chart as PNG bytes (about 60 KB): two panels, 1000 x 640 pixels."""
+    # Imported here, not at the top: matplotlib is ~30 MB in every process that imports the app (the
+    # web process, each Slack listener process), and only the digest and review jobs draw.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(10, 6.4), dpi=100, layout="constrained")
     FigureCanvasAgg(figure)
     top, bottom = figure.subplots(2, 1, height_ratios=(3, 2))

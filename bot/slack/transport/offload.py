@@ -149,7 +149,7 @@ def listener_main(build_runtime: Callable[..., Any], settings: Any, requests: An
     setup_logging(settings.log_level)
     # Below the web process: when both want the CPU, acks win.
     os.nice(5)
-    runtime = build_runtime(settings, migrate=False)
+    runtime = build_runtime(settings, migrate=False, load_triage=False)  # acks and clicks never triage
     unfinished = 0  # taken from the queue, listener maybe still running
     try:
         while True:
