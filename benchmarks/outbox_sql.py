@@ -16,6 +16,14 @@ pairs run back to back on the shared 2-core machine (load average 7.5-14, so the
     Postgres before         9.00           2.00          1,000        10.51, 8.77          24, 27
              after          7.07           1.06              1         6.53, 6.93          32, 29
 (SQLite counts its BEGINs as statements, psycopg does not.)
+
+Then (2026-12-08, 2,000 cards on both, load 2.3-2.8): a card drawn with one joined read, sent-marks written
+by batches of 16, on PostgreSQL the batch's rows locked together and held until its marks are written:
+                      statements/card  commits/card  connections  CPU ms/card (thread)  cards/s
+    SQLite   before         8.13           1.06              1              3.73              205
+             after          2.32           0.13              1              2.89              279
+    Postgres before         7.07           1.06              1              5.51               79
+             after          1.26           0.13              1              3.06              228
 """
 
 from __future__ import annotations

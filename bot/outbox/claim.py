@@ -1,13 +1,14 @@
-"""Claiming an outbox row for one send, so that two senders can never post the same row.
+"""Claiming an outbox row for its send, so that two senders can never post the same row.
 
 Only the leader sends (bot/services.py), but leadership can overlap for a few seconds (bot/leader.py),
-so on PostgreSQL each row is locked from before its Slack call until it is marked sent or failed, in
-one transaction: `SELECT ... FOR UPDATE SKIP LOCKED`, then a re-check that it is still pending and due.
-A second sender skips a held row instead of waiting for it. The lock is held across the HTTP call,
-which the Slack client's timeout bounds (10 s); nothing else updates outbox rows (new rows are
-inserted, never locked), so nobody waits on it. A lease column (`claimed_until`) would survive a
-crashed sender's connection, but PostgreSQL already drops a dead session's locks, and a lease would
-need a migration and a second write per call.
+so on PostgreSQL each row is locked from before its Slack call until it is marked sent or failed:
+`SELECT ... FOR UPDATE SKIP LOCKED`, then a re-check that it is still pending and due. A second sender
+skips a held row instead of waiting for it. The lock is held across the HTTP call, which the Slack
+client's timeout bounds (10 s), and until the pass writes its marks (at most a batch of rows or a
+second: outbox/marks.py, whose transaction holds the locks); outbox rows are otherwise only inserted,
+and a pending card's channel changed by an escalation, which then waits for that commit. A lease
+column (`claimed_until`) would survive a crashed sender's connection, but PostgreSQL already drops a
+dead session's locks, and a lease would need a migration and a second write per call.
 
 SQLite has one `serve` process and the sender's own lock: no claim, and no transaction held open
 across an HTTP call (it would hold SQLite's single write lock and stall every webhook).
@@ -15,8 +16,6 @@ across an HTTP call (it would hold SQLite's single write lock and stall every we
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,7 +27,7 @@ from socialdesk.domain.enums import OutboxStatus
 from socialdesk.domain.models import OutboxMessage
 
 # pg_try_advisory_xact_lock(CLAIM_LOCK_CLASS, outbox id) claims a row whose kind saves its own progress
-# (an upload; see `_lock_row`).
+# (an upload; see `lock_row`).
 # The two-key form never meets the leader's one-key lock (bot/leader.py).
 CLAIM_LOCK_CLASS = int.from_bytes(b"sdob", "big")
 
@@ -44,29 +43,7 @@ def claims_rows(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-@contextmanager
-def claim_row(
-    engine: Engine, item: OutboxMessage, now: datetime, *, locking: bool, saves_progress: bool = False
-) -> Iterator[Claim | None]:
-    """Take the row for one send, or None if another sender holds it or it is no longer due. The
-    claim's transaction commits when the block ends (with the row marked by `writing`). `saves_progress`:
-    the row's kind writes its progress on the row during the send (an upload: `Delivery`)."""
-    if not locking:
-        yield Claim(None)
-        return
-    with Session(engine) as session:
-        row = _lock_row(session, item, now, saves_progress)
-        if row is None:
-            session.rollback()
-            yield None
-            return
-        # What another sender may have changed since the row was read.
-        item.attempts, item.last_error, item.payload = row.attempts, row.last_error, dict(row.payload)
-        yield Claim(session)
-        session.commit()
-
-
-def _lock_row(
+def lock_row(
     session: Session, item: OutboxMessage, now: datetime, saves_progress: bool
 ) -> OutboxMessage | None:
     stmt = select(OutboxMessage).where(OutboxMessage.id == item.id)
@@ -82,14 +59,3 @@ def _lock_row(
     if row is None or row.status is not OutboxStatus.PENDING or as_utc(row.next_attempt_at) > now:
         return None
     return row
-
-
-@contextmanager
-def writing(held: Claim, writer_engine: Engine) -> Iterator[Session]:
-    """The claim's transaction when it holds the row (committed with the claim), else a new one."""
-    if held.session is not None:
-        yield held.session
-        return
-    with Session(writer_engine) as session:
-        yield session
-        session.commit()

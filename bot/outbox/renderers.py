@@ -8,7 +8,7 @@ kind is a call queued as it goes (a DM, a pin, an invite) and is sent through `r
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -22,11 +22,21 @@ from socialdesk.domain.models import OutboxMessage
 Renderer = Callable[[Session, OutboxMessage, datetime], dict[str, Any]]
 
 
-class Posted(Protocol):
-    """Told the ts of a post of its kind, in the transaction that marks the row sent (a case card
-    records its ts on the case, so its updates and thread lines find it)."""
+@dataclass(frozen=True, slots=True)
+class Post:
+    """A post Slack took: its row, the message's ts and the channel's id."""
 
-    def __call__(self, session: Session, item: OutboxMessage, ts: str, channel_id: str) -> None: ...
+    item: OutboxMessage
+    ts: str
+    channel_id: str
+
+
+class Posted(Protocol):
+    """Told the posts of its kind, in the transaction that marks their rows sent (a case card records
+    its ts on the case, so its updates and thread lines find it). Several at once: the sender marks a
+    batch of posts in one transaction (outbox/marks.py)."""
+
+    def __call__(self, session: Session, posts: Sequence[Post]) -> None: ...
 
 
 class Delivery(Protocol):

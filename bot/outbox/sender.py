@@ -23,24 +23,26 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from socialdesk.clock import Clock, as_utc
 from socialdesk.domain.enums import OutboxStatus
-from socialdesk.domain.models import Case, Mention, OutboxMessage
+from socialdesk.domain.models import Case, OutboxMessage
 from socialdesk.failpoints import failpoint
 from socialdesk.metrics import Metrics
-from socialdesk.outbox.claim import Claim, claim_row, claims_rows, writing
+from socialdesk.outbox.claim import Claim, claims_rows
 from socialdesk.outbox.health import Outcome, SlackHealth
 from socialdesk.outbox.history import (
     IN_FLIGHT_BATCH,
     find_posted,
+    looked_up_by_others,
     mark_in_flight,
     needs_lookup,
     sender_token,
     wants_in_flight,
 )
+from socialdesk.outbox.marks import SendMarks
 from socialdesk.outbox.render import render_call
 from socialdesk.outbox.renderers import RenderTable
 from socialdesk.outbox.transport import CallError, ChatApi
@@ -78,6 +80,9 @@ ALREADY_DONE = {
 MAX_ATTEMPTS = 25
 MAX_PAGES = 40  # rows read in one pass: 40 pages of `limit`
 MAX_BACKOFF_SECONDS = 300
+# Sent-marks that may wait are written together (outbox/marks.py): at most this many, this long.
+MARKS_MAX_ROWS = IN_FLIGHT_BATCH
+MARKS_MAX_HOLD = timedelta(seconds=1)
 
 
 @dataclass
@@ -162,11 +167,47 @@ class OutboxSender:
             return list(session.exec(stmt).all())
 
     def _drain(self, limit: int, between_sends: Callable[[], None]) -> SendReport:
-        now = self._clock.now()
         report = SendReport()
         taken: set[str] = set()  # channels that had their turn, or are blocked, in this pass
         # Per channel, the earliest time its first still-pending row may go; gives `next_due`.
         channel_ready: dict[str, datetime] = {}
+        with self._marks() as marks:
+            now = self._pass(limit, between_sends, marks, report, taken, channel_ready)
+        pending_channels = {key for key in taken if key in channel_ready}
+        if report.waiting or report.retried:
+            report.next_due = min((channel_ready[k] for k in pending_channels), default=None)
+        if report.more and report.sent:
+            report.next_due = now  # rows were left unread this pass: come straight back for them
+        return report
+
+    def _marks(self) -> SendMarks:
+        return SendMarks(
+            engine=self._engine,
+            writer=self._writer,
+            renderers=self.renderers,
+            locking=self._claims,
+            forget=self._forget,
+            max_rows=MARKS_MAX_ROWS,
+            max_hold=MARKS_MAX_HOLD,
+        )
+
+    def _forget(self) -> None:
+        """Posts of this sender may be in Slack without their sent-mark (a failed write, the process going
+        down): a new token makes its own in-flight markers read as another's, so each of those rows is
+        looked up before it is posted again."""
+        self._token = sender_token()
+
+    def _pass(
+        self,
+        limit: int,
+        between_sends: Callable[[], None],
+        marks: SendMarks,
+        report: SendReport,
+        taken: set[str],
+        channel_ready: dict[str, datetime],
+    ) -> datetime:
+        """One pass over the due rows; returns when its last call ended."""
+        now = self._clock.now()
         for item, ahead in self._pages(limit, report):
             key = self._channel_key(item.channel)
             due_at = as_utc(item.next_attempt_at)
@@ -180,6 +221,8 @@ class OutboxSender:
                 channel_ready[key] = ready_at
                 report.waiting += 1
                 continue
+            if marks.waits_on(item):
+                marks.flush()  # the card's ts (or the post it points at) is among the waiting marks
             if (item.needs_case_ts and not self._case_has_card(item)) or not self._after_ready(item):
                 # The card itself is still queued (or failed for good); thread posts and updates wait
                 # for it without holding up the rest of the channel.
@@ -191,16 +234,19 @@ class OutboxSender:
                 # the posts due after it in this pass, in one transaction.
                 batch = [item, *self._going_next(ahead, key, now, taken)]
                 mark_in_flight(self._writer, batch, self._token, skip_locked=self._claims)
-            unmarked = wants_in_flight(item, self._token)  # held or marked by another sender meanwhile
-            with self._claim(item, now) as claim:
-                if claim is None or unmarked:
-                    # Another sender holds this row or has just sent or failed it: the channel's later
-                    # rows wait for it, so the channel keeps its order; look again shortly.
-                    taken.add(key)
-                    channel_ready[key] = now + max(self._interval, timedelta(seconds=1))
-                    report.waiting += 1
-                    continue
-                retry_at = self._send_one(item, now, report, claim)
+                marks.claim_ahead([row for row in batch if row.last_error == self._token], now)
+            # Not marked: held or marked by another sender meanwhile (then it is not claimed either).
+            unmarked = wants_in_flight(item, self._token)
+            claim = None if unmarked else marks.claim(item, now, saves_progress=self.renderers.delivers(item))
+            if claim is None:
+                # Another sender holds this row or has just sent or failed it: the channel's later
+                # rows wait for it, so the channel keeps its order; look again shortly.
+                taken.add(key)
+                channel_ready[key] = now + max(self._interval, timedelta(seconds=1))
+                report.waiting += 1
+                continue
+            retry_at = self._send_one(item, now, report, claim, marks)
+            marks.after_send()
             # Paced from when the call ended, not from the pass's start: a pass that reached this channel
             # late would otherwise make its next call less than an interval after this one (a 429).
             now = self._clock.now()  # the rest of the pass compares with when this call ended
@@ -210,12 +256,9 @@ class OutboxSender:
                 # The channel's turn is over: pacing, or a failed row that later rows must not overtake.
                 taken.add(key)
                 channel_ready[key] = max(slot, retry_at) if retry_at is not None else slot
-        pending_channels = {key for key in taken if key in channel_ready}
-        if report.waiting or report.retried:
-            report.next_due = min((channel_ready[k] for k in pending_channels), default=None)
-        if report.more and report.sent:
-            report.next_due = now  # rows were left unread this pass: come straight back for them
-        return report
+            if marks.due(now):
+                marks.flush()
+        return now
 
     def _pages(self, limit: int, report: SendReport) -> Iterator[tuple[OutboxMessage, list[OutboxMessage]]]:
         """Pending rows in id order, page after page, so one blocked channel's backlog (a 429, a
@@ -255,13 +298,6 @@ class OutboxSender:
             chosen.append(row)
         return chosen
 
-    def _claim(self, item: OutboxMessage, now: datetime) -> contextlib.AbstractContextManager[Claim | None]:
-        saves_progress = self.renderers.delivers(item)
-        return claim_row(self._engine, item, now, locking=self._claims, saves_progress=saves_progress)
-
-    def _writing(self, claim: Claim) -> contextlib.AbstractContextManager[Session]:
-        return writing(claim, self._writer)
-
     def _channel_key(self, channel: str) -> str:
         """Pacing is per real channel, whether a row names it by id or by #name."""
         try:
@@ -288,15 +324,15 @@ class OutboxSender:
         return status is not None and status is not OutboxStatus.PENDING
 
     def _send_one(
-        self, item: OutboxMessage, now: datetime, report: SendReport, claim: Claim
+        self, item: OutboxMessage, now: datetime, report: SendReport, claim: Claim, marks: SendMarks
     ) -> datetime | None:
         """Make the call; returns when to try again if it failed and should be retried."""
         try:
-            data, channel_id = self._call(item, now, claim)
+            data, channel_id, findable = self._call(item, now, claim)
         except CallError as exc:
             self.health.record(_outcome(exc), now)
             if exc.error in ALREADY_DONE.get(item.method, frozenset()):
-                self._mark_sent(item, {}, item.channel, now, claim)
+                marks.sent(item, None, item.channel, now, can_wait=False)
                 report.sent += 1
                 return None
             failure = self._classify_slack_error(item, exc)
@@ -310,11 +346,14 @@ class OutboxSender:
             )
         else:
             self.health.record(Outcome.OK, now)
-            self._mark_sent(item, data, channel_id, now, claim)
+            ts = data.get("ts")
+            # Its mark may wait for the batch only if losing it would make the next sender look first.
+            can_wait = findable and looked_up_by_others(item.attempts, item.last_error)
+            marks.sent(item, ts, data.get("channel") or channel_id, now, can_wait=can_wait)
             report.sent += 1
             self._metrics.outbox_sent.labels(method=item.method).inc()
             return None
-        return self._mark_failed(item, failure, now, report, claim)
+        return self._mark_failed(item, failure, now, report, marks)
 
     def _render(self, item: OutboxMessage, now: datetime, claim: Claim) -> dict[str, Any]:
         """The call's arguments, drawn once per send: in the claim's transaction where one holds the row
@@ -324,28 +363,29 @@ class OutboxSender:
         with Session(self._engine) as session:
             return render_call(self.renderers, session, item, now=now)
 
-    def _call(self, item: OutboxMessage, now: datetime, claim: Claim) -> tuple[dict[str, Any], str]:
-        """Draw the row through its kind and make the call; Slack's answer and the channel id."""
+    def _call(self, item: OutboxMessage, now: datetime, claim: Claim) -> tuple[dict[str, Any], str, bool]:
+        """Draw the row through its kind and make the call: Slack's answer, the channel id, and whether
+        the message can be found by its outbox id (a top-level post: `_posted_before`)."""
         kind = item.payload.get("render")
         deliver = self.renderers.lookup(str(kind)).deliver if kind is not None else None
         if deliver is not None:
-            return deliver.send(item, now)  # its own calls, resumable (an upload: upload.py)
+            data, channel_id = deliver.send(item, now)  # its own calls, resumable (an upload: upload.py)
+            return data, channel_id, False
         call = self._render(item, now, claim)
         channel_id = self._api.resolve(call.pop("channel"))
-        found = self._posted_before(item, call, channel_id)
+        findable = _findable(item, call)
+        found = self._posted_before(item, call, channel_id) if findable else None
         if found is not None:
-            return {"ts": found, "channel": channel_id, "recovered": True}, channel_id
+            return {"ts": found, "channel": channel_id, "recovered": True}, channel_id, True
         failpoint("outbox.before_slack_call")
         data = self._api.call(item.method, {**call, "channel": channel_id})
         failpoint("outbox.after_slack_call")  # Slack has it; our record does not
-        return data, channel_id
+        return data, channel_id, findable
 
     def _posted_before(self, item: OutboxMessage, call: dict[str, Any], channel_id: str) -> str | None:
         """The ts of this row's message if an earlier attempt did post it (Slack took the post, then the
         answer was lost to a timeout, a reset or a 5xx): found by the outbox id in its metadata, so a
-        retry never posts a second card. Top-level posts only: history does not list thread replies."""
-        if item.method != "chat.postMessage" or "thread_ts" in call:
-            return None
+        retry never posts a second card. Top-level posts only (`_findable`)."""
         marker = {"event_type": "socialdesk_outbox", "event_payload": {"outbox_id": item.id}}
         call.setdefault("metadata", marker)
         if not needs_lookup(item.attempts, item.last_error, self._token):
@@ -377,41 +417,10 @@ class OutboxSender:
         # invalid_auth, token_revoked, internal_error...: fixable by an operator; keep the message.
         return _Failure(reason=error, retry_after=backoff_seconds(item.attempts + 1))
 
-    def _mark_sent(
-        self, item: OutboxMessage, data: dict[str, Any], channel_id: str, now: datetime, claim: Claim
-    ) -> None:
-        """One transaction (the claim's on PostgreSQL), updates only: nothing is read back."""
-        ts = data.get("ts")
-        with self._writing(claim) as session:
-            session.connection().execute(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id) == item.id)
-                .values(
-                    status=OutboxStatus.SENT,
-                    attempts=col(OutboxMessage.attempts) + 1,
-                    sent_at=now,
-                    result_ts=ts,
-                    last_error=None,
-                )
-            )
-            if item.method == "chat.postMessage" and ts:
-                self._remember_ts(session, item, ts, data.get("channel") or channel_id)
-
-    def _remember_ts(self, session: Session, item: OutboxMessage, ts: str, channel_id: str) -> None:
-        if item.mention_id is not None:
-            session.connection().execute(
-                update(Mention).where(col(Mention.id) == item.mention_id).values(slack_ts=ts)
-            )
-        else:
-            kind = item.payload.get("render")
-            posted = self.renderers.lookup(str(kind)).posted if kind is not None else None
-            if posted is not None:
-                posted(session, item, ts, channel_id)  # a case card: its ts goes on the case
-
     def _mark_failed(
-        self, item: OutboxMessage, failure: _Failure, now: datetime, report: SendReport, claim: Claim
+        self, item: OutboxMessage, failure: _Failure, now: datetime, report: SendReport, marks: SendMarks
     ) -> datetime | None:
-        with self._writing(claim) as session:
+        with marks.writing() as session:
             row = session.get(OutboxMessage, item.id)
             assert row is not None
             row.attempts += 1
@@ -432,6 +441,11 @@ class OutboxSender:
             report.errors.append(failure.reason)
             session.add(row)
         return retry_at
+
+
+def _findable(item: OutboxMessage, call: dict[str, Any]) -> bool:
+    """A top-level post: found again by the outbox id in its metadata (history does not list replies)."""
+    return item.method == "chat.postMessage" and "thread_ts" not in call
 
 
 def _outcome(exc: CallError) -> Outcome:

@@ -6,6 +6,9 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func
+from sqlalchemy import select as select_many
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from socialdesk.clock import as_utc
@@ -83,6 +86,70 @@ def case_view(session: Session, case: Case, *, now: datetime) -> CaseView:
     earlier = cases_repo.earlier_cases(
         session, platform=case.platform, author_id=case.author_id, before_case=case.id
     )
+    return _view(case, first, earlier, _undelivered(session, case.id), now)
+
+
+def case_and_view(session: Session, case_id: int, *, now: datetime) -> tuple[Case, CaseView] | None:
+    """The case and its view in one statement where the author has no earlier case (a card's usual
+    draw: the outbox draws one per card sent), two where they have: the case joined to its first
+    mention and to its latest answer's delivery error, with the count of the author's earlier cases;
+    those are read only when there are some. None when there is no such case; LookupError when it has no
+    mention. What `case_view` builds from four reads."""
+    row = session.execute(_CARD_STATE.where(col(Case.id) == case_id)).first()
+    if row is None:
+        return None
+    case, first, error_kind, error, earlier_count = row
+    if first is None:
+        raise LookupError(f"case #{case_id} has no mention")
+    earlier = (
+        cases_repo.earlier_cases(
+            session, platform=case.platform, author_id=case.author_id, before_case=case_id
+        )
+        if earlier_count
+        else []
+    )
+    return case, _view(case, first, earlier, _undelivered_reason(error_kind, error), now)
+
+
+def _card_state() -> Any:
+    """The statement of `case_and_view`, built once (a cached compiled form per dialect)."""
+    # Aliases inside the subqueries, so that they never read as the outer join's rows.
+    mention, reply = aliased(Mention), aliased(PlatformReply)
+    first_id = (
+        select(func.min(mention.id)).where(mention.case_id == Case.id).correlate(Case).scalar_subquery()
+    )
+    latest_answer_id = (
+        select(reply.id)
+        .where(reply.case_id == Case.id, reply.status == ReplyStatus.SENT, col(reply.purpose).is_(None))
+        .order_by(col(reply.sent_at).desc(), col(reply.id).desc())
+        .limit(1)
+        .correlate(Case)
+        .scalar_subquery()
+    )
+    other = aliased(Case)
+    earlier_count = (
+        select(func.count())
+        .select_from(other)
+        .where(other.platform == Case.platform, other.author_id == Case.author_id, col(other.id) < Case.id)
+        .correlate(Case)
+        .scalar_subquery()
+    )
+    # SQLAlchemy's own select: SQLModel's types at most four columns.
+    return (
+        select_many(Case, Mention, col(PlatformReply.error_kind), col(PlatformReply.error), earlier_count)
+        .select_from(Case)
+        .outerjoin(Mention, col(Mention.id) == first_id)
+        .outerjoin(PlatformReply, col(PlatformReply.id) == latest_answer_id)
+    )
+
+
+_CARD_STATE = _card_state()
+
+
+def _view(
+    case: Case, first: Mention, earlier: list[Case], undelivered: str | None, now: datetime
+) -> CaseView:
+    assert case.id is not None
     return CaseView(
         id=case.id,
         platform=case.platform,
@@ -107,7 +174,7 @@ def case_view(session: Session, case: Case, *, now: datetime) -> CaseView:
         now=now,
         needs_reply=case.needs_reply,
         tags=enrichment_tags(case.enrichment or {}),
-        undelivered=_undelivered(session, case.id),
+        undelivered=undelivered,
         **_sla_fields(case),
     )
 
@@ -120,9 +187,15 @@ def _undelivered(session: Session, case_id: int) -> str | None:
         .where(col(PlatformReply.purpose).is_(None))
         .order_by(col(PlatformReply.sent_at).desc(), col(PlatformReply.id).desc())
     ).first()
-    if latest is None or latest.error_kind != "undelivered":
+    if latest is None:
         return None
-    return latest.error or "the platform did not deliver it"
+    return _undelivered_reason(latest.error_kind, latest.error)
+
+
+def _undelivered_reason(error_kind: str | None, error: str | None) -> str | None:
+    if error_kind != "undelivered":
+        return None
+    return error or "the platform did not deliver it"
 
 
 def _sla_fields(case: Case) -> dict[str, Any]:
@@ -205,17 +278,13 @@ def _alert_view(case: Case, clock: str, level: str, now: datetime, snippet: str)
 
 
 def load_case_view(session: Session, case_id: int, *, now: datetime) -> CaseView:
-    case = session.get(Case, case_id)
-    if case is None:
+    found = case_and_view(session, case_id, now=now)
+    if found is None:
         raise CaseNotFound(case_id)
-    return case_view(session, case, now=now)
+    return found[1]
 
 
 def case_history(session: Session, case_id: int, *, now: datetime) -> tuple[CaseView, list[MentionView]]:
     """The case and every mention in it, oldest first; `CaseNotFound` when there is no such case."""
-    case = session.get(Case, case_id)
-    if case is None:
-        raise CaseNotFound(case_id)
-    return case_view(session, case, now=now), [
-        mention_view(m) for m in cases_repo.case_mentions(session, case_id)
-    ]
+    view = load_case_view(session, case_id, now=now)
+    return view, [mention_view(m) for m in cases_repo.case_mentions(session, case_id)]

@@ -1,7 +1,7 @@
 """Two outbox senders on one PostgreSQL (a leadership handover overlap, two replicas that both believe
 they lead) drain the same backlog at once: each row is claimed with `FOR UPDATE SKIP LOCKED` and held
-until it is marked sent, so no row is posted twice, all of them are posted, and each channel keeps its
-order. Each sender has its own engine (its own connections), as a replica would."""
+until it is marked sent (with the rest of its batch), so no row is posted twice, all of them are posted,
+and each channel keeps its order. Each sender has its own engine (its own connections), as a replica would."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from socialdesk.clock import ManualClock
 from socialdesk.domain.enums import OutboxStatus
 from socialdesk.domain.models import OutboxMessage
 from socialdesk.metrics import Metrics
+from socialdesk.outbox import sender as outbox_sender
 from socialdesk.outbox.queue import RENDER_DIGEST_CHART, enqueue
 from socialdesk.outbox.sender import OutboxSender
 from socialdesk.plugin_host.registry import EMPTY
@@ -113,8 +114,17 @@ def run(sender: Sender, start: threading.Barrier) -> None:
 
 
 def test_two_senders_never_post_a_row_twice_and_together_post_all(
-    engine: Engine, standin: SlackStandin, clock: ManualClock, senders: list[Sender]
+    engine: Engine,
+    standin: SlackStandin,
+    clock: ManualClock,
+    senders: list[Sender],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # A sender marks, locks and records its posts by batches (outbox/marks.py) and the other meets its
+    # rows held until the batch is written: batches of two make the senders meet at every other row
+    # (with 16, one of them often sent the whole backlog of 48 before the other got a batch).
+    monkeypatch.setattr(outbox_sender, "IN_FLIGHT_BATCH", 2)
+    monkeypatch.setattr(outbox_sender, "MARKS_MAX_ROWS", 2)
     keys = backlog(engine, clock)
     # Each answer takes a few milliseconds, so a sender is often mid-call while the other looks at its row.
     standin.fail("chat.postMessage", delay=0.01, times=10 * len(keys))
@@ -152,24 +162,24 @@ def test_a_row_another_sender_holds_or_has_sent_is_skipped_without_waiting(
     with Session(engine) as session:
         held, gone = session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all()
     now = clock.now()
-    with a.outbox._claim(held, now) as mine:
-        assert mine is not None
+    with a.outbox._marks() as mine:
+        assert mine.claim(held, now, saves_progress=False) is not None
         started = time.monotonic()
-        with b.outbox._claim(held, now) as theirs:
-            assert theirs is None
+        with b.outbox._marks() as theirs:
+            assert theirs.claim(held, now, saves_progress=False) is None
         assert time.monotonic() - started < 1.0  # SKIP LOCKED: no waiting on the holder
     with session_scope(engine) as session:  # sent by someone else after `gone` was read
         row = session.get(OutboxMessage, gone.id)
         assert row is not None
         row.status = OutboxStatus.SENT
-    with b.outbox._claim(gone, now) as late:
-        assert late is None
+    with b.outbox._marks() as late:
+        assert late.claim(gone, now, saves_progress=False) is None
     with session_scope(engine) as session:  # failed meanwhile: not due before its retry
         row = session.get(OutboxMessage, held.id)
         assert row is not None
         row.next_attempt_at = now + timedelta(seconds=30)
-    with b.outbox._claim(held, now) as early:
-        assert early is None
+    with b.outbox._marks() as early:
+        assert early.claim(held, now, saves_progress=False) is None
 
 
 def test_a_chart_upload_row_is_claimed_without_blocking_its_own_progress_saves(
@@ -182,14 +192,15 @@ def test_a_chart_upload_row_is_claimed_without_blocking_its_own_progress_saves(
     with Session(engine) as session:
         row = session.exec(select(OutboxMessage)).one()
     now = clock.now()
-    with a.outbox._claim(row, now) as mine:
-        assert mine is not None
-        with b.outbox._claim(row, now) as theirs:
-            assert theirs is None
+    with a.outbox._marks() as mine:
+        assert mine.claim(row, now, saves_progress=True) is not None
+        with b.outbox._marks() as theirs:
+            assert theirs.claim(row, now, saves_progress=True) is None
         with session_scope(engine) as session:
             session.execute(text("SET LOCAL lock_timeout = '2s'"))  # blocked would fail, not hang
             saved = session.get(OutboxMessage, row.id)
             assert saved is not None
             saved.payload = {**saved.payload, "file_id": "F1"}
-    with b.outbox._claim(row, now) as after:
-        assert after is not None and row.payload["file_id"] == "F1"  # the claim reads the saved progress
+    with b.outbox._marks() as after:
+        # The claim reads the saved progress.
+        assert after.claim(row, now, saves_progress=True) is not None and row.payload["file_id"] == "F1"

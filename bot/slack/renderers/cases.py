@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlalchemy import bindparam, update
+from sqlmodel import Session
 
 from socialdesk.clock import as_utc
 from socialdesk.domain.case_view import CaseView
 from socialdesk.domain.models import Case, CaseEvent, Mention, OutboxMessage
 from socialdesk.outbox.render import row_case
-from socialdesk.outbox.renderers import Renderer
+from socialdesk.outbox.renderers import Post, Renderer
 from socialdesk.slack.blocks.cards import render_case_card, render_followup
 from socialdesk.slack.blocks.event_lines import render_event_line, render_moved_card
-from socialdesk.store.case_views import case_view, mention_view
+from socialdesk.store.case_views import case_and_view, mention_view
 from socialdesk.store.cases_repo import first_mention
 
 # What the composition root adds to a case's view before it is drawn (the plugins' card sections:
@@ -30,8 +30,13 @@ def _undecorated(view: CaseView, _case: Case) -> CaseView:
 
 def case_card_renderer(decorate: DecorateCard = _undecorated) -> Renderer:
     def render(session: Session, item: OutboxMessage, now: datetime) -> dict[str, Any]:
-        case = row_case(session, item)
-        message = render_case_card(decorate(case_view(session, case, now=now), case))
+        # One read for the card's state (the case, its first mention, its latest answer's delivery):
+        # this runs for every card the outbox sends.
+        found = case_and_view(session, item.case_id, now=now) if item.case_id is not None else None
+        if found is None:
+            raise LookupError(f"case {item.case_id} not found for outbox {item.id}")
+        case, view = found
+        message = render_case_card(decorate(view, case))
         args: dict[str, Any] = {"channel": item.channel, "text": message.text, "blocks": message.blocks}
         if item.method == "chat.update":
             args["channel"] = case.slack_channel or item.channel
@@ -44,13 +49,24 @@ def case_card_renderer(decorate: DecorateCard = _undecorated) -> Renderer:
     return render
 
 
-def card_posted(session: Session, item: OutboxMessage, ts: str, channel_id: str) -> None:
-    """A posted card's ts and channel go on its case: updates and thread lines point at them. An update
-    without a read: the row was read to draw the card, and only these two fields change."""
-    if item.case_id is not None:
-        session.connection().execute(
-            update(Case).where(col(Case.id) == item.case_id).values(slack_ts=ts, slack_channel=channel_id)
-        )
+_CASE = Case.__table__  # type: ignore[attr-defined]
+_CARD_TS = (
+    update(_CASE)
+    .where(_CASE.c.id == bindparam("case_id"))
+    .values(slack_ts=bindparam("ts"), slack_channel=bindparam("channel_id"))
+)
+
+
+def card_posted(session: Session, posts: Sequence[Post]) -> None:
+    """Posted cards' ts and channel go on their cases: updates and thread lines point at them. One
+    statement for the batch, no read: the case was read to draw the card, and only these fields change."""
+    rows = [
+        {"case_id": p.item.case_id, "ts": p.ts, "channel_id": p.channel_id}
+        for p in posts
+        if p.item.case_id is not None
+    ]
+    if rows:
+        session.connection().execute(_CARD_TS, rows)
 
 
 def render_followup_call(session: Session, item: OutboxMessage, now: datetime) -> dict[str, Any]:
