@@ -49,11 +49,13 @@ def send(
     """Send a digest to the managers' channel now, with its chart in the thread.
 
     A digest goes out once: if the scheduler (or an earlier `send`) already sent this one, nothing is
-    sent unless --force.
+    sent unless --force. Where a `socialdesk serve` runs on the same database, it sends the digest
+    (within a second or so): this command only queues it.
     """
     from socialdesk.app import StartupError, build_runtime
     from socialdesk.digest.service import DigestService, PeriodNotOver
     from socialdesk.logging_setup import setup_logging
+    from socialdesk.sender_turn import command_may_send
 
     settings, config = load_settings_and_config()
     setup_logging(settings.log_level)
@@ -71,10 +73,20 @@ def send(
         except PeriodNotOver as exc:
             err.print(f"[red]{exc}[/red]")
             raise typer.Exit(2) from None
-        pending = _flush(runtime) if queued.queued else 0
-        typer.echo(json.dumps({"key": queued.key, "queued": queued.queued, "still_pending": pending}))
+        pending, sent_by = 0, None
+        if queued.queued:
+            # One sender per database: a running serve's rows in flight are never sent from here.
+            with command_may_send(runtime.engine, settings.database_url) as ours:
+                if ours:
+                    pending, sent_by = _flush(runtime), "this command"
+                else:
+                    pending, sent_by = runtime.outbox.pending_count(), "serve"
+        output = {"key": queued.key, "queued": queued.queued, "still_pending": pending, "sent_by": sent_by}
+        typer.echo(json.dumps(output))
         if not queued.queued:
             err.print(f"{queued.key} was sent already; --force sends it again")
+        elif sent_by == "serve":
+            err.print(f"{queued.key} is queued: the running `socialdesk serve` sends it")
     finally:
         runtime.close()
 

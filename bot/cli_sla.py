@@ -26,7 +26,8 @@ def scan(
     """Run one SLA scan now and print what it did as JSON.
 
     Alerts are queued in the outbox; a running `socialdesk serve` sends them within seconds, or pass
-    --send to send them from here. Each alert level of a case is sent once, however often this runs.
+    --send to send them from here where no serve runs on the database (where one does, it sends them
+    anyway). Each alert level of a case is sent once, however often this runs.
     """
     from socialdesk.clock import SystemClock
     from socialdesk.logging_setup import setup_logging
@@ -39,6 +40,7 @@ def scan(
     setup_logging(settings.log_level)
     if send:
         from socialdesk.app import StartupError, build_runtime
+        from socialdesk.sender_turn import command_may_send
 
         try:
             runtime = build_runtime(settings, config=config)
@@ -50,7 +52,12 @@ def scan(
                 engine=runtime.engine, config=config, clock=runtime.clock, notifier=OutboxNotifier(config)
             )
             report = scanner.scan()
-            runtime.outbox.drain()
+            # One sender per database: a running serve's rows in flight are never sent from here.
+            with command_may_send(runtime.engine, settings.database_url) as ours:
+                if ours:
+                    runtime.outbox.drain()
+                else:
+                    err.print("the alerts are queued: the running `socialdesk serve` sends them")
         finally:
             runtime.close()
     else:

@@ -209,6 +209,25 @@ class LeaderElector:
                 log.exception("leader election: on_change callback failed")
 
 
+_ANY_HOLDS_LOCK = text(
+    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    " AND classid::bigint = :hi AND objid::bigint = :lo AND objsubid = 1)"
+)
+
+
+def leader_running(engine: Engine, *, lock_key: int = LOCK_KEY) -> bool:
+    """Whether some process leads on this PostgreSQL database now (holds the leader's lock): a running
+    `serve` (bot/sender_turn.py asks). False on SQLite, which has no lock to ask about."""
+    if engine.dialect.name != "postgresql":
+        return False
+    unsigned = lock_key & 0xFFFF_FFFF_FFFF_FFFF
+    with engine.connect() as conn:
+        return bool(
+            conn.execute(_ANY_HOLDS_LOCK, {"hi": unsigned >> 32, "lo": unsigned & 0xFFFF_FFFF}).scalar()
+        )
+
+
 def _brief(exc: BaseException) -> str:
     first = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {first[0] if first else ''}"

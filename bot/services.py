@@ -13,6 +13,7 @@ from socialdesk.ingest.completion import MentionCompletion
 from socialdesk.jobs import Job
 from socialdesk.leader import LeaderElector
 from socialdesk.scheduler import build_scheduler, run_leader_jobs_now
+from socialdesk.sender_turn import SenderLock
 from socialdesk.slack.transport.notifier import OutboxNotifier
 from socialdesk.store.db import writer
 
@@ -29,6 +30,7 @@ class Background:
     scheduler: BackgroundScheduler
     elector: LeaderElector
     jobs: list[Job]
+    sender_lock: SenderLock
 
 
 def mention_completion(runtime: Runtime) -> MentionCompletion:
@@ -98,7 +100,10 @@ def scheduled_jobs(runtime: Runtime) -> list[Job]:
 def start_background(runtime: Runtime, *, elector: LeaderElector | None = None) -> Background:
     """Start the workers, the leader election and the scheduler (see README, "Scheduling and replicas")."""
     elector = elector or LeaderElector(runtime.settings.database_url, metrics=runtime.metrics)
-    runtime.sends_to_slack = elector.is_leader
+    # SQLite: this process sends only while it holds the sender's lock, which a command sending from
+    # another process may hold for a while (bot/sender_turn.py); PostgreSQL: the leader sends.
+    sender_lock = SenderLock(runtime.settings.database_url)
+    runtime.sends_to_slack = lambda: elector.is_leader() and sender_lock.hold()
     runtime.start_workers()
     jobs = scheduled_jobs(runtime)
     scheduler = build_scheduler(jobs, runtime.config.timezone, is_leader=elector.is_leader)
@@ -115,7 +120,7 @@ def start_background(runtime: Runtime, *, elector: LeaderElector | None = None) 
         sorted(j.id for j in jobs),
         sorted(j.id for j in jobs if j.leader_only),
     )
-    return Background(scheduler=scheduler, elector=elector, jobs=jobs)
+    return Background(scheduler=scheduler, elector=elector, jobs=jobs, sender_lock=sender_lock)
 
 
 def stop_background(runtime: Runtime, background: Background) -> None:
@@ -124,3 +129,4 @@ def stop_background(runtime: Runtime, background: Background) -> None:
     background.scheduler.shutdown(wait=True)
     background.elector.stop()
     runtime.close()
+    background.sender_lock.release()

@@ -502,6 +502,7 @@ def test_send_from_the_command_line_posts_once(
         "key": "digest:daily:2026-11-24",
         "queued": True,
         "still_pending": 0,
+        "sent_by": "this command",  # no serve runs on the database
     }
     [post] = digests(standin)
     assert len(post.replies) == 1 and len(standin.files()) == 1
