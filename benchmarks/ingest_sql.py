@@ -14,6 +14,15 @@ Issue 17, the cases of a batch written together (bot/ingest/openings.py), 2,000 
     Postgres before        5.31            4.00          0.04          2.00
              after         1.45            0.14          0.04          0.07
 (8 rows per transaction on SQLite, 32 on PostgreSQL; SQLite counts its BEGINs as statements.)
+
+Then the cases a batch's new mentions could join, read once per batch (bot/store/joinable.py), same runs
+(load 1.5-3; the times rough):
+                      statements/case  SELECT case/case  cases/s  CPU ms/case
+    SQLite   before        2.51             1.12            334       2.61
+             after         1.64             0.12            447       2.19
+    Postgres before        1.45             1.12            307       2.55
+             after         0.48             0.12            377       2.17
+(the batch's read counts as "SELECT FROM mention", the first FROM in its text: 0.12 -> 0.25 on SQLite.)
 """
 
 from __future__ import annotations
